@@ -1,0 +1,17 @@
+package dev.weir.engine.cluster;
+
+/** Where a job is in its life. */
+public enum JobStatus {
+  RUNNING,
+  /** A task failed; the others are being stopped. */
+  FAILING,
+  /** Cancel was requested; the tasks are being stopped. */
+  CANCELLING,
+  FINISHED,
+  FAILED,
+  CANCELED;
+
+  public boolean isTerminal() {
+    return this == FINISHED || this == FAILED || this == CANCELED;
+  }
+}

@@ -1,0 +1,187 @@
+package dev.weir.engine.cluster;
+
+import dev.weir.engine.exchange.ChannelSelector;
+import dev.weir.engine.exchange.InputChannel;
+import dev.weir.engine.exchange.InputGate;
+import dev.weir.engine.exchange.LocalInputChannel;
+import dev.weir.engine.exchange.RecordDeserializer;
+import dev.weir.engine.exchange.RecordWriter;
+import dev.weir.engine.exchange.ResultPartition;
+import dev.weir.engine.graph.JobEdge;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.graph.KeySelector;
+import dev.weir.engine.graph.Partitioning;
+import dev.weir.engine.operator.Operator;
+import dev.weir.engine.serialization.KryoSerializer;
+import dev.weir.engine.task.InputChannelBinding;
+import dev.weir.engine.task.OperatorHost;
+import dev.weir.engine.task.Task;
+import dev.weir.engine.task.TaskListener;
+import dev.weir.state.KeyGroups;
+import dev.weir.state.heap.HeapKeyedStateBackend;
+import dev.weir.state.serialization.TypeSerializer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a validated job graph into wired tasks in this JVM: finds the operator chains, creates a
+ * task per chain and subtask with its operators, and connects every non-chained edge with result
+ * partitions (producer side) and input gates of local channels (consumer side).
+ */
+final class TaskDeployer {
+
+  private final JobGraph graph;
+  private final EngineConfig config;
+  private final TaskListener listener;
+  /** vertex id → subtask → the task that runs it. */
+  private final Map<Integer, Task[]> taskOf = new HashMap<>();
+  /** vertex id → subtask → its host. */
+  private final Map<Integer, OperatorHost[]> hostOf = new HashMap<>();
+
+  TaskDeployer(JobGraph graph, EngineConfig config, TaskListener listener) {
+    this.graph = graph;
+    this.config = config;
+    this.listener = listener;
+  }
+
+  /** The tasks, not yet started. */
+  List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
+    List<Task> tasks = new ArrayList<>();
+    for (JobVertex head : topologicalOrder) {
+      if (!isChainHead(head)) {
+        continue;
+      }
+      List<JobVertex> chain = chainOf(head);
+      String chainName = String.join(" -> ", chain.stream().map(JobVertex::name).toList());
+      for (int i = 0; i < head.parallelism(); i++) {
+        Task task = new Task(chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener);
+        for (JobVertex v : chain) {
+          taskOf.computeIfAbsent(v.id(), k -> new Task[v.parallelism()])[i] = task;
+          OperatorHost host = createHost(v, i, task);
+          hostOf.computeIfAbsent(v.id(), k -> new OperatorHost[v.parallelism()])[i] = host;
+          task.addHost(host);
+        }
+        tasks.add(task);
+      }
+    }
+    for (JobEdge e : graph.edges()) {
+      if (e.isChained()) {
+        for (int i = 0; i < e.source().parallelism(); i++) {
+          hostOf.get(e.source().id())[i].chainTo(e.sourceOutput(), hostOf.get(e.target().id())[i], e.targetInput());
+        }
+      }
+    }
+    Map<JobEdge, ResultPartition[]> partitions = new HashMap<>();
+    for (JobEdge e : graph.edges()) {
+      if (!e.isChained()) {
+        partitions.put(e, connectProducers(e));
+      }
+    }
+    for (JobVertex v : topologicalOrder) {
+      if (!isChainHead(v)) {
+        continue;
+      }
+      for (int j = 0; j < v.parallelism(); j++) {
+        Task task = taskOf.get(v.id())[j];
+        if (v.isSource()) {
+          task.setSource(v.source().createReader(j, v.parallelism()));
+        } else {
+          connectConsumer(v, j, task, partitions);
+        }
+      }
+    }
+    return tasks;
+  }
+
+  private static boolean isChainHead(JobVertex v) {
+    return v.isSource() || !(v.inputs().size() == 1 && v.inputs().get(0).isChained());
+  }
+
+  /** The head and every vertex reachable from it over chained edges, producers first. */
+  private static List<JobVertex> chainOf(JobVertex head) {
+    List<JobVertex> chain = new ArrayList<>();
+    ArrayDeque<JobVertex> todo = new ArrayDeque<>();
+    todo.add(head);
+    while (!todo.isEmpty()) {
+      JobVertex v = todo.poll();
+      chain.add(v);
+      for (JobEdge e : v.outputs()) {
+        if (e.isChained()) {
+          todo.add(e.target());
+        }
+      }
+    }
+    return chain;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private OperatorHost createHost(JobVertex v, int subtask, Task task) {
+    Operator<?, ?> operator = v.isSource() ? newSourcePassThrough() : v.operatorFactory().create();
+    if (operator == null) {
+      throw new IllegalStateException("the operator factory of " + v + " returned null");
+    }
+    HeapKeyedStateBackend<?> backend = null;
+    if (v.isKeyed()) {
+      TypeSerializer keySerializer = v.keySerializer() != null ? v.keySerializer() : new KryoSerializer<>(Object.class);
+      backend = new HeapKeyedStateBackend<>(keySerializer.duplicate(),
+          KeyGroups.rangeFor(subtask, v.maxParallelism(), v.parallelism()), v.maxParallelism());
+    }
+    return new OperatorHost(v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);
+  }
+
+  private static Operator<?, ?> newSourcePassThrough() {
+    return new dev.weir.engine.operator.AbstractOperator<Object, Object>() {
+      @Override
+      public void processElement(Object record) {
+        output.emit(record);
+      }
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private ResultPartition[] connectProducers(JobEdge e) {
+    JobVertex producer = e.source();
+    JobVertex consumer = e.target();
+    int channels = e.partitioning() == Partitioning.FORWARD ? 1 : consumer.parallelism();
+    ResultPartition[] result = new ResultPartition[producer.parallelism()];
+    for (int i = 0; i < producer.parallelism(); i++) {
+      ResultPartition partition = new ResultPartition(e + " #" + i, channels, config.bufferSize(), config.buffersPerOutputChannel());
+      result[i] = partition;
+      ChannelSelector<Object> selector = switch (e.partitioning()) {
+        case FORWARD -> ChannelSelector.single();
+        case BROADCAST -> ChannelSelector.broadcast();
+        case REBALANCE -> ChannelSelector.rebalance(channels, i);
+        case HASH -> ChannelSelector.hash((KeySelector<Object, Object>) e.keySelector(), consumer.maxParallelism(), channels);
+      };
+      Task task = taskOf.get(producer.id())[i];
+      RecordWriter<Object> writer = new RecordWriter<>(partition, (TypeSerializer<Object>) e.serializer().duplicate(), selector,
+          config.bufferTimeoutMillis(), task.flushDeadline(), task.cancelledCheck());
+      task.connectWriter(hostOf.get(producer.id())[i], e.sourceOutput(), writer);
+    }
+    return result;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void connectConsumer(JobVertex v, int subtask, Task task, Map<JobEdge, ResultPartition[]> partitions) {
+    List<InputChannel> channels = new ArrayList<>();
+    List<InputChannelBinding> bindings = new ArrayList<>();
+    for (JobEdge e : v.inputs()) {
+      ResultPartition[] producers = partitions.get(e);
+      KeySelector<Object, Object> keys = e.partitioning() == Partitioning.HASH ? (KeySelector<Object, Object>) e.keySelector() : null;
+      int from = e.partitioning() == Partitioning.FORWARD ? subtask : 0;
+      int to = e.partitioning() == Partitioning.FORWARD ? subtask + 1 : producers.length;
+      int channelInPartition = e.partitioning() == Partitioning.FORWARD ? 0 : subtask;
+      for (int i = from; i < to; i++) {
+        channels.add(new LocalInputChannel(producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
+        RecordDeserializer<Object> deserializer = new RecordDeserializer<>((TypeSerializer<Object>) e.serializer().duplicate());
+        bindings.add(new InputChannelBinding(e.targetInput(), deserializer, keys));
+      }
+    }
+    InputGate gate = new InputGate(channels.toArray(new InputChannel[0]), task.waker()::signal);
+    task.setInput(gate, bindings.toArray(new InputChannelBinding[0]));
+  }
+}

@@ -1,0 +1,29 @@
+package dev.weir.engine.exchange;
+
+/**
+ * A control event that travels in line with the records of a channel: it reaches the consumer
+ * after every record sent before it and before every record sent after it.
+ */
+public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeEvent.WatermarkStatus, ExchangeEvent.EndOfInput {
+
+  /** Event time on this channel has reached {@code timestamp}. */
+  record Watermark(long timestamp) implements ExchangeEvent {}
+
+  /** The channel's producer went idle (left out of watermark computations) or active again. */
+  record WatermarkStatus(boolean idle) implements ExchangeEvent {
+    public static final WatermarkStatus IDLE = new WatermarkStatus(true);
+    public static final WatermarkStatus ACTIVE = new WatermarkStatus(false);
+  }
+
+  /** The producer sent everything it will send on this channel. */
+  final class EndOfInput implements ExchangeEvent {
+    public static final EndOfInput INSTANCE = new EndOfInput();
+
+    private EndOfInput() {}
+
+    @Override
+    public String toString() {
+      return "EndOfInput";
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.weir.engine.graph;
+
+import dev.weir.engine.source.Source;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What a job computes: sources, operators and the edges between them. Built by the user (or by
+ * Beam translation), validated by {@link JobGraphValidator} when submitted.
+ */
+public final class JobGraph {
+
+  private final String name;
+  private final List<JobVertex> vertices = new ArrayList<>();
+  private final List<JobEdge> edges = new ArrayList<>();
+
+  public JobGraph(String name) {
+    this.name = name;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public JobVertex addSource(String name, Source<?> source, int parallelism) {
+    JobVertex v = new JobVertex(vertices.size(), name, java.util.Objects.requireNonNull(source, "source"), null, parallelism);
+    vertices.add(v);
+    return v;
+  }
+
+  public JobVertex addOperator(String name, OperatorFactory<?, ?> factory, int parallelism) {
+    JobVertex v = new JobVertex(vertices.size(), name, null, java.util.Objects.requireNonNull(factory, "factory"), parallelism);
+    vertices.add(v);
+    return v;
+  }
+
+  /** Connects {@code from}'s main output to {@code to}'s main input with a FORWARD edge; adjust with the edge's methods. */
+  public JobEdge connect(JobVertex from, JobVertex to) {
+    JobEdge e = new JobEdge(from, to, to.name());
+    from.outputs.add(e);
+    to.inputs.add(e);
+    edges.add(e);
+    return e;
+  }
+
+  /** Connects vertices by name; a name not in the graph is reported when the graph is validated. */
+  public JobEdge connect(String from, String to) {
+    JobVertex source = vertex(from);
+    if (source == null) {
+      throw new InvalidJobGraphException("job '" + this.name + "': edge from unknown vertex '" + from + "'; add the vertex before connecting it");
+    }
+    JobVertex target = vertex(to);
+    if (target != null) {
+      return connect(source, target);
+    }
+    JobEdge e = new JobEdge(source, null, to);
+    source.outputs.add(e);
+    edges.add(e);
+    return e;
+  }
+
+  public JobVertex vertex(String name) {
+    for (JobVertex v : vertices) {
+      if (v.name().equals(name)) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  public List<JobVertex> vertices() {
+    return Collections.unmodifiableList(vertices);
+  }
+
+  public List<JobEdge> edges() {
+    return Collections.unmodifiableList(edges);
+  }
+
+  boolean contains(JobVertex v) {
+    return v != null && v.id() < vertices.size() && vertices.get(v.id()) == v;
+  }
+}

@@ -1,0 +1,24 @@
+package dev.weir.engine.operator;
+
+/**
+ * Timers of a keyed operator, scoped to the current key. Timers fire in timestamp order in the
+ * task's thread through {@link Operator#onTimer}, with the timer's key made current.
+ */
+public interface TimerService {
+
+  /** Registers an event-time timer for the current key; a no-op if the same timer is registered. */
+  void registerEventTimeTimer(Object namespace, long timestamp);
+
+  void deleteEventTimeTimer(Object namespace, long timestamp);
+
+  /** Registers a processing-time timer for the current key; a no-op if the same timer is registered. */
+  void registerProcessingTimeTimer(Object namespace, long timestamp);
+
+  void deleteProcessingTimeTimer(Object namespace, long timestamp);
+
+  /** The operator's input watermark ({@link Long#MIN_VALUE} before the first). */
+  long currentWatermark();
+
+  /** Milliseconds since the epoch, as the task's clock reads it. */
+  long currentProcessingTime();
+}

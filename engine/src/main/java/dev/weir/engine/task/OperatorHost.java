@@ -1,0 +1,230 @@
+package dev.weir.engine.task;
+
+import dev.weir.engine.operator.Operator;
+import dev.weir.engine.operator.OperatorContext;
+import dev.weir.engine.operator.Output;
+import dev.weir.engine.operator.Timer;
+import dev.weir.engine.operator.TimerService;
+import dev.weir.engine.time.KeyedTimerService;
+import dev.weir.engine.time.ProcessingTimeScheduler;
+import dev.weir.engine.time.Watermarks;
+import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.StateSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one operator inside a task (or a test harness): gives it its context, its outputs, and,
+ * when keyed, its keyed state and timers; fires event-time timers before handing a watermark to
+ * the operator.
+ */
+public final class OperatorHost implements OperatorContext<Object> {
+
+  private final String name;
+  private final int subtaskIndex;
+  private final int parallelism;
+  private final Operator<Object, Object> operator;
+  private final ProcessingTimeScheduler scheduler;
+  private final KeyedStateBackend<Object> keyedState;
+  private final KeyedTimerService timers;
+  private final List<List<Output<Object>>> outputsByIndex = new ArrayList<>();
+  private final List<WatermarkTarget> watermarkTargets = new ArrayList<>();
+  private Output<Object>[] outputs;
+  private WatermarkTarget[] watermarkTargetArray;
+  private long inputWatermark = Watermarks.MIN;
+  private long outputWatermark = Watermarks.MIN;
+
+  @SuppressWarnings("unchecked")
+  public OperatorHost(String name, int subtaskIndex, int parallelism, Operator<?, ?> operator,
+      ProcessingTimeScheduler scheduler, KeyedStateBackend<?> keyedState) {
+    this.name = name;
+    this.subtaskIndex = subtaskIndex;
+    this.parallelism = parallelism;
+    this.operator = (Operator<Object, Object>) operator;
+    this.scheduler = scheduler;
+    this.keyedState = (KeyedStateBackend<Object>) keyedState;
+    this.timers = keyedState == null ? null : new KeyedTimerService(this.keyedState, scheduler, this::fire);
+  }
+
+  /** Connects output {@code index} to a consumer; call before {@link #open()}. */
+  public void addOutput(int index, Output<Object> output) {
+    while (outputsByIndex.size() <= index) {
+      outputsByIndex.add(new ArrayList<>());
+    }
+    outputsByIndex.get(index).add(output);
+    if (output instanceof WatermarkTarget w) {
+      watermarkTargets.add(w);
+    }
+  }
+
+  /** Connects a consumer that sees watermarks but no records (test harnesses). */
+  public void addWatermarkListener(java.util.function.LongConsumer listener) {
+    watermarkTargets.add(listener::accept);
+  }
+
+  /** Connects the downstream chained operator {@code target} to output {@code index}. */
+  public void chainTo(int index, OperatorHost target, int targetInput) {
+    addOutput(index, new ChainedOutput(target, targetInput));
+  }
+
+  @SuppressWarnings("unchecked")
+  public void open() throws Exception {
+    outputs = new Output[outputsByIndex.size()];
+    for (int i = 0; i < outputs.length; i++) {
+      outputs[i] = FanOutOutput.of(outputsByIndex.get(i));
+    }
+    watermarkTargetArray = watermarkTargets.toArray(new WatermarkTarget[0]);
+    operator.open(this);
+  }
+
+  public void processElement(int input, Object record) throws Exception {
+    operator.processElement(input, record);
+  }
+
+  /** Makes {@code key} current for the next record; only for keyed operators. */
+  public void setCurrentKey(Object key) {
+    keyedState.setCurrentKey(key);
+  }
+
+  public void processWatermark(long watermark) throws Exception {
+    if (watermark <= inputWatermark) {
+      return;
+    }
+    inputWatermark = watermark;
+    if (timers != null) {
+      timers.advanceWatermark(watermark);
+    }
+    operator.processWatermark(watermark);
+  }
+
+  public void finish() throws Exception {
+    operator.finish();
+  }
+
+  public void close() throws Exception {
+    try {
+      operator.close();
+    } finally {
+      if (keyedState != null) {
+        keyedState.close();
+      }
+    }
+  }
+
+  private void fire(Timer timer) throws Exception {
+    operator.onTimer(timer);
+  }
+
+  public Operator<Object, Object> operator() {
+    return operator;
+  }
+
+  public KeyedTimerService timers() {
+    return timers;
+  }
+
+  // ---- OperatorContext ----
+
+  @Override
+  public String operatorName() {
+    return name;
+  }
+
+  @Override
+  public int subtaskIndex() {
+    return subtaskIndex;
+  }
+
+  @Override
+  public int parallelism() {
+    return parallelism;
+  }
+
+  @Override
+  public Output<Object> output() {
+    return output(0);
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public <T> Output<T> output(int index) {
+    if (outputs == null) {
+      throw new IllegalStateException("outputs are available from open() on");
+    }
+    if (index < 0 || index >= outputs.length) {
+      return record -> {}; // an output nothing consumes
+    }
+    return (Output<T>) outputs[index];
+  }
+
+  @Override
+  public void emitWatermark(long watermark) {
+    if (watermark <= outputWatermark) {
+      return;
+    }
+    outputWatermark = watermark;
+    for (WatermarkTarget t : watermarkTargetArray) {
+      try {
+        t.processWatermark(watermark);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new UserCodeException(e);
+      }
+    }
+  }
+
+  @Override
+  public long currentInputWatermark() {
+    return inputWatermark;
+  }
+
+  @Override
+  public boolean isKeyed() {
+    return keyedState != null;
+  }
+
+  @Override
+  public Object currentKey() {
+    return requireKeyed("keys").currentKey();
+  }
+
+  @Override
+  public <N, S> S state(StateSpec<N, S> spec) {
+    return requireKeyed("keyed state").state(spec);
+  }
+
+  @Override
+  public KeyedStateBackend<Object> keyedStateBackend() {
+    return requireKeyed("keyed state");
+  }
+
+  @Override
+  public TimerService timerService() {
+    requireKeyed("timers");
+    return timers;
+  }
+
+  private KeyedStateBackend<Object> requireKeyed(String what) {
+    if (keyedState == null) {
+      throw new IllegalStateException("operator '" + name + "' has no " + what
+          + ": only an operator that consumes a HASH edge is keyed; connect its input with JobEdge.hash(keySelector)");
+    }
+    return keyedState;
+  }
+
+  @Override
+  public void scheduleAt(long timeMillis, ThrowingRunnable action) {
+    scheduler.scheduleAt(timeMillis, action::run);
+  }
+
+  @Override
+  public long currentProcessingTime() {
+    return scheduler.currentTimeMillis();
+  }
+
+  @Override
+  public String toString() {
+    return "operator '" + name + "' (" + (subtaskIndex + 1) + "/" + parallelism + ")";
+  }
+}

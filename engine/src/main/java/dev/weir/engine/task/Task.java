@@ -1,0 +1,368 @@
+package dev.weir.engine.task;
+
+import dev.weir.engine.exchange.BufferPool;
+import dev.weir.engine.exchange.ExchangeEvent;
+import dev.weir.engine.exchange.FlushDeadline;
+import dev.weir.engine.exchange.InputGate;
+import dev.weir.engine.exchange.NetworkBuffer;
+import dev.weir.engine.exchange.RecordDeserializer;
+import dev.weir.engine.exchange.RecordWriter;
+import dev.weir.engine.graph.KeySelector;
+import dev.weir.engine.source.SourceReader;
+import dev.weir.engine.time.ScheduledActions;
+import dev.weir.engine.time.WatermarkValve;
+import dev.weir.engine.time.Watermarks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One subtask of an operator chain, run by one thread in a mailbox loop: the default action reads
+ * the next input buffer (or asks the source reader for records); between buffers the thread runs
+ * mails, due processing-time actions and buffer-timeout flushes. Everything that touches operator
+ * state happens in this thread, so nothing here locks per record.
+ */
+public final class Task implements Runnable {
+
+  private static final long MAX_IDLE_WAIT_NANOS = 50_000_000L;
+  private static final long SOURCE_POLL_NANOS = 1_000_000L;
+  private static final int SOURCE_BATCH = 64;
+
+  private final String name;
+  private final int subtaskIndex;
+  private final TaskListener listener;
+  private final TaskWaker waker = new TaskWaker();
+  private final Mailbox mailbox = new Mailbox(waker);
+  private final ScheduledActions scheduler = ScheduledActions.wallClock();
+  private final FlushDeadline flushDeadline = new FlushDeadline();
+  private final List<OperatorHost> hosts = new ArrayList<>();
+  private final List<RecordWriter<Object>> writers = new ArrayList<>();
+  private final BooleanSupplier cancelledCheck = this::isCancelled;
+
+  private InputGate gate;
+  private InputChannelBinding[] bindings;
+  private SourceDriver source;
+  private RecordWriter<Object>[] writerArray;
+  private volatile boolean cancelled;
+  private volatile Thread thread;
+  private volatile boolean finishedNormally;
+
+  public Task(String name, int subtaskIndex, TaskListener listener) {
+    this.name = name;
+    this.subtaskIndex = subtaskIndex;
+    this.listener = listener;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int subtaskIndex() {
+    return subtaskIndex;
+  }
+
+  public ScheduledActions scheduler() {
+    return scheduler;
+  }
+
+  public FlushDeadline flushDeadline() {
+    return flushDeadline;
+  }
+
+  public BooleanSupplier cancelledCheck() {
+    return cancelledCheck;
+  }
+
+  /** Wakes the task's thread; given to channels and buffer pools as their listener. */
+  public TaskWaker waker() {
+    return waker;
+  }
+
+  public Mailbox mailbox() {
+    return mailbox;
+  }
+
+  /** Adds the next operator of the chain; the first one added is the head. */
+  public void addHost(OperatorHost host) {
+    hosts.add(host);
+  }
+
+  public List<OperatorHost> hosts() {
+    return hosts;
+  }
+
+  private void addWriter(RecordWriter<Object> writer) {
+    writers.add(writer);
+    writer.partition().pool().setAvailabilityListener(waker::signal);
+  }
+
+  /** Adds {@code writer} and connects output {@code outputIndex} of {@code host} (a host of this task) to it. */
+  public void connectWriter(OperatorHost host, int outputIndex, RecordWriter<Object> writer) {
+    addWriter(writer);
+    host.addOutput(outputIndex, new WriterOutput(writer));
+  }
+
+  /** Makes this an input task reading {@code gate}; {@code bindings} describe its channels in order. */
+  public void setInput(InputGate gate, InputChannelBinding[] bindings) {
+    this.gate = gate;
+    this.bindings = bindings;
+  }
+
+  /** Makes this a source task; the head host stands for the source vertex. */
+  @SuppressWarnings("unchecked")
+  public void setSource(SourceReader<?> reader) {
+    this.source = new SourceDriver((SourceReader<Object>) reader, hosts.get(0), writers);
+  }
+
+  public boolean isCancelled() {
+    return cancelled;
+  }
+
+  /** Whether the task processed all its input and finished its operators. */
+  public boolean finishedNormally() {
+    return finishedNormally;
+  }
+
+  /** Asks the task to stop; its thread leaves the loop, closes the operators and ends. */
+  public void cancel() {
+    cancelled = true;
+    waker.signal();
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  public Thread thread() {
+    return thread;
+  }
+
+  /** Starts the task's thread; {@code threadName} should name the job and the subtask. */
+  public Thread start(String threadName) {
+    Thread t = new Thread(this, threadName);
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+    return t;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void run() {
+    Throwable failure = null;
+    int opened = 0;
+    writerArray = writers.toArray(new RecordWriter[0]);
+    try {
+      // Open downstream operators first, so a head that emits while opening finds them ready.
+      for (int i = hosts.size() - 1; i >= 0; i--) {
+        hosts.get(i).open();
+        opened++;
+      }
+      if (source != null) {
+        source.open();
+        runSourceLoop();
+      } else {
+        runInputLoop();
+      }
+      for (OperatorHost host : hosts) {
+        host.finish();
+      }
+      for (RecordWriter<Object> w : writerArray) {
+        w.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
+      }
+      finishedNormally = true;
+    } catch (Throwable t) {
+      failure = t;
+    }
+    failure = closeAll(opened, failure);
+    if (cancelled && !finishedNormally) {
+      failure = null; // whatever a cancelled task threw while stopping is not the job's failure
+    }
+    listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
+  }
+
+  private Throwable closeAll(int opened, Throwable failure) {
+    for (int i = hosts.size() - opened; i < hosts.size(); i++) {
+      try {
+        hosts.get(i).close();
+      } catch (Throwable t) {
+        if (failure == null) {
+          failure = t;
+        } else if (failure != t) {
+          failure.addSuppressed(t);
+        }
+      }
+    }
+    if (source != null) {
+      try {
+        source.reader().close();
+      } catch (Throwable t) {
+        if (failure == null) {
+          failure = t;
+        }
+      }
+    }
+    if (failure != null || cancelled) {
+      for (RecordWriter<Object> w : writers) {
+        w.release();
+      }
+      if (gate != null) {
+        gate.release();
+      }
+    }
+    mailbox.clear();
+    scheduler.clear();
+    return failure;
+  }
+
+  private void checkCancelled() {
+    if (cancelled) {
+      throw new TaskCancelledException();
+    }
+  }
+
+  /** Mails, due processing-time actions and expired buffer timeouts. */
+  private void runPendingWork() throws Exception {
+    if (!mailbox.isEmpty()) {
+      mailbox.runAll();
+    }
+    if (!scheduler.isEmpty()) {
+      scheduler.runDue();
+    }
+    long deadline = flushDeadline.get();
+    if (deadline != FlushDeadline.NONE && System.nanoTime() - deadline >= 0) {
+      flushDeadline.reset();
+      for (RecordWriter<Object> w : writerArray) {
+        w.flushAll();
+      }
+    }
+  }
+
+  private boolean outputsAvailable() {
+    for (RecordWriter<Object> w : writerArray) {
+      if (!w.isAvailable()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How long the loop may sleep: until the next timer or flush, at most a bound. */
+  private long idleWaitNanos(long cap) {
+    long wait = cap;
+    long deadline = flushDeadline.get();
+    if (deadline != FlushDeadline.NONE) {
+      wait = Math.min(wait, deadline - System.nanoTime());
+    }
+    long next = scheduler.nextTime();
+    if (next != Long.MAX_VALUE) {
+      wait = Math.min(wait, (next - scheduler.currentTimeMillis()) * 1_000_000L);
+    }
+    return wait;
+  }
+
+  private void runSourceLoop() throws Exception {
+    SourceReader<Object> reader = source.reader();
+    while (true) {
+      waker.clear();
+      checkCancelled();
+      runPendingWork();
+      if (!outputsAvailable()) {
+        waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+        continue;
+      }
+      SourceReader.Status status = SourceReader.Status.MORE_AVAILABLE;
+      for (int i = 0; i < SOURCE_BATCH && status == SourceReader.Status.MORE_AVAILABLE; i++) {
+        status = reader.emitNext(source);
+      }
+      if (status == SourceReader.Status.END_OF_INPUT) {
+        break;
+      }
+      if (status == SourceReader.Status.NOTHING_AVAILABLE) {
+        waker.await(idleWaitNanos(SOURCE_POLL_NANOS));
+      }
+    }
+    source.emitWatermark(Watermarks.MAX);
+  }
+
+  private void runInputLoop() throws Exception {
+    OperatorHost head = hosts.get(0);
+    WatermarkValve valve = new WatermarkValve(gate.channelCount(), new WatermarkValve.Listener() {
+      @Override
+      public void onWatermark(long watermark) throws Exception {
+        head.processWatermark(watermark);
+      }
+
+      @Override
+      public void onIdleChange(boolean idle) {
+        ExchangeEvent status = idle ? ExchangeEvent.WatermarkStatus.IDLE : ExchangeEvent.WatermarkStatus.ACTIVE;
+        for (RecordWriter<Object> w : writerArray) {
+          w.broadcastEvent(status);
+        }
+      }
+    });
+    while (!gate.isFinished()) {
+      waker.clear();
+      checkCancelled();
+      runPendingWork();
+      if (!outputsAvailable()) {
+        waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+        continue;
+      }
+      Object next = gate.pollNext();
+      if (next == null) {
+        waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+        continue;
+      }
+      int channel = gate.lastChannel();
+      if (next instanceof NetworkBuffer buffer) {
+        processBuffer(head, channel, buffer);
+      } else if (next instanceof ExchangeEvent.Watermark w) {
+        valve.onWatermark(channel, w.timestamp());
+      } else if (next instanceof ExchangeEvent.WatermarkStatus s) {
+        if (s.idle()) {
+          valve.onIdle(channel);
+        } else {
+          valve.onActive(channel);
+        }
+      } else if (next instanceof ExchangeEvent.EndOfInput) {
+        gate.markEnded(channel);
+        valve.onEnd(channel);
+      } else {
+        throw new IllegalStateException("unexpected event " + next + " on channel " + channel);
+      }
+    }
+  }
+
+  private void processBuffer(OperatorHost head, int channel, NetworkBuffer buffer) throws Exception {
+    InputChannelBinding binding = bindings[channel];
+    RecordDeserializer<Object> deserializer = binding.deserializer();
+    KeySelector<Object, Object> keys = binding.keySelector();
+    int input = binding.input();
+    deserializer.setBuffer(buffer);
+    try {
+      Object record;
+      if (keys == null) {
+        while ((record = deserializer.next()) != null) {
+          head.processElement(input, record);
+        }
+      } else {
+        while ((record = deserializer.next()) != null) {
+          head.setCurrentKey(keys.getKey(record));
+          head.processElement(input, record);
+        }
+      }
+    } finally {
+      gate.channel(channel).consumed(buffer);
+    }
+  }
+
+  /** For tests: the pools of this task's writers. */
+  public List<BufferPool> outputPools() {
+    List<BufferPool> pools = new ArrayList<>();
+    for (RecordWriter<Object> w : writers) {
+      pools.add(w.partition().pool());
+    }
+    return pools;
+  }
+}

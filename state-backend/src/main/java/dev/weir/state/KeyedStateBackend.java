@@ -1,0 +1,42 @@
+package dev.weir.state;
+
+import java.io.IOException;
+import java.util.Collection;
+
+/**
+ * Keyed state of one operator in one subtask, for the key groups of {@link #keyGroupRange()}.
+ * Every state access is scoped to the current key, set per record (or per timer) by the task
+ * before the operator runs. Not thread-safe: a backend belongs to its task's thread.
+ */
+public interface KeyedStateBackend<K> extends AutoCloseable {
+
+  KeyGroupRange keyGroupRange();
+
+  int maxParallelism();
+
+  /** Sets the key that state accesses are scoped to. */
+  void setCurrentKey(K key);
+
+  K currentKey();
+
+  int currentKeyGroup();
+
+  /** The state a spec declares, created on first use. */
+  <N, S> S state(StateSpec<N, S> spec);
+
+  /**
+   * Writes every state of the given key groups (which must lie in {@link #keyGroupRange()}) to
+   * bytes that {@link #restore} of a backend with any overlapping range reads back.
+   */
+  byte[] snapshot(KeyGroupRange keyGroups) throws IOException;
+
+  /**
+   * Restores from snapshots of any number of backends (for instance all subtasks before a change
+   * of parallelism), keeping only the key groups this backend owns. Call before the first state
+   * access.
+   */
+  void restore(Collection<byte[]> snapshots) throws IOException;
+
+  @Override
+  void close();
+}

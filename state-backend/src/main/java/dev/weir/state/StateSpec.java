@@ -1,0 +1,68 @@
+package dev.weir.state;
+
+import dev.weir.state.serialization.TypeSerializer;
+import java.util.Objects;
+
+/**
+ * Declares a piece of keyed state: its name (unique within an operator), its kind and the
+ * serializers its snapshots use. Asking a backend twice for the same spec returns the same state.
+ */
+public final class StateSpec<N, S> {
+
+  /** What shape of state a spec declares. */
+  public enum Kind { VALUE, LIST, MAP }
+
+  private final String name;
+  private final Kind kind;
+  private final TypeSerializer<N> namespaceSerializer;
+  private final TypeSerializer<?> first;
+  private final TypeSerializer<?> second;
+
+  private StateSpec(String name, Kind kind, TypeSerializer<N> namespaceSerializer, TypeSerializer<?> first, TypeSerializer<?> second) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.kind = kind;
+    this.namespaceSerializer = Objects.requireNonNull(namespaceSerializer, "namespace serializer");
+    this.first = Objects.requireNonNull(first, "serializer");
+    this.second = second;
+  }
+
+  public static <N, V> StateSpec<N, ValueState<N, V>> value(String name, TypeSerializer<N> namespaces, TypeSerializer<V> values) {
+    return new StateSpec<>(name, Kind.VALUE, namespaces, values, null);
+  }
+
+  public static <N, E> StateSpec<N, ListState<N, E>> list(String name, TypeSerializer<N> namespaces, TypeSerializer<E> elements) {
+    return new StateSpec<>(name, Kind.LIST, namespaces, elements, null);
+  }
+
+  public static <N, K, V> StateSpec<N, MapState<N, K, V>> map(
+      String name, TypeSerializer<N> namespaces, TypeSerializer<K> keys, TypeSerializer<V> values) {
+    return new StateSpec<>(name, Kind.MAP, namespaces, keys, Objects.requireNonNull(values, "value serializer"));
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public TypeSerializer<N> namespaceSerializer() {
+    return namespaceSerializer;
+  }
+
+  /** Values of VALUE state, elements of LIST state, keys of MAP state. */
+  public TypeSerializer<?> firstSerializer() {
+    return first;
+  }
+
+  /** Values of MAP state; {@code null} for the other kinds. */
+  public TypeSerializer<?> secondSerializer() {
+    return second;
+  }
+
+  @Override
+  public String toString() {
+    return kind + " state '" + name + "'";
+  }
+}

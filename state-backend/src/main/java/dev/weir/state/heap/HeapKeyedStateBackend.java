@@ -1,0 +1,245 @@
+package dev.weir.state.heap;
+
+import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyGroups;
+import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.StateSpec;
+import dev.weir.state.serialization.DataInputView;
+import dev.weir.state.serialization.DataOutputView;
+import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keyed state in Java objects on the heap: the fastest backend, bounded by the heap.
+ *
+ * <p>Snapshot format (big-endian): magic, version, max parallelism, number of states; per state
+ * its name, kind and key-group blocks; a block is the key group, its byte length and its entries
+ * (key, namespace, state). Blocks carry their length so a restoring backend can keep the blocks of
+ * a state raw until the operator declares that state (with its serializers), and can skip the key
+ * groups it does not own.
+ */
+public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
+
+  private static final int MAGIC = 0x57454952; // "WEIR"
+  private static final int VERSION = 1;
+
+  private final TypeSerializer<K> keySerializer;
+  private final KeyGroupRange range;
+  private final int maxParallelism;
+  private final Map<String, StateTable<K, ?, ?>> tables = new LinkedHashMap<>();
+  private final Map<String, Object> states = new HashMap<>();
+  /** Restored blocks of states not yet declared: name → (kind, key group → bytes). */
+  private final Map<String, RestoredState> restored = new HashMap<>();
+
+  private K currentKey;
+  private int currentKeyGroup;
+
+  public HeapKeyedStateBackend(TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism) {
+    if (range.end() >= maxParallelism) {
+      throw new IllegalArgumentException(range + " exceeds max parallelism " + maxParallelism);
+    }
+    this.keySerializer = keySerializer;
+    this.range = range;
+    this.maxParallelism = maxParallelism;
+  }
+
+  @Override
+  public KeyGroupRange keyGroupRange() {
+    return range;
+  }
+
+  @Override
+  public int maxParallelism() {
+    return maxParallelism;
+  }
+
+  @Override
+  public void setCurrentKey(K key) {
+    int keyGroup = KeyGroups.keyGroupFor(key, maxParallelism);
+    if (!range.contains(keyGroup)) {
+      throw new IllegalStateException("key " + key + " is in key group " + keyGroup
+          + ", outside this subtask's " + range + ": the record did not arrive over a HASH edge with the same key");
+    }
+    this.currentKey = key;
+    this.currentKeyGroup = keyGroup;
+  }
+
+  @Override
+  public K currentKey() {
+    if (currentKey == null) {
+      throw new IllegalStateException("keyed state used with no current key: only operators after a HASH edge have keyed state");
+    }
+    return currentKey;
+  }
+
+  @Override
+  public int currentKeyGroup() {
+    return currentKeyGroup;
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public <N, S> S state(StateSpec<N, S> spec) {
+    Object existing = states.get(spec.name());
+    if (existing != null) {
+      StateTable<K, ?, ?> table = tables.get(spec.name());
+      if (table.spec.kind() != spec.kind()) {
+        throw new IllegalArgumentException(spec + " is already declared as " + table.spec);
+      }
+      return (S) existing;
+    }
+    StateTable table = new StateTable<>(spec, range);
+    RestoredState pending = restored.remove(spec.name());
+    if (pending != null) {
+      pending.loadInto(table, spec);
+    }
+    Object state = switch (spec.kind()) {
+      case VALUE -> new HeapValueState<>(this, table);
+      case LIST -> new HeapListState<>(this, table);
+      case MAP -> new HeapMapState<>(this, table);
+    };
+    tables.put(spec.name(), table);
+    states.put(spec.name(), state);
+    return (S) state;
+  }
+
+  /** Number of (key, namespace) entries across all states; for tests and metrics. */
+  public int entryCount() {
+    return tables.values().stream().mapToInt(StateTable::entryCount).sum();
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public byte[] snapshot(KeyGroupRange keyGroups) throws IOException {
+    if (keyGroups.size() > 0 && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
+      throw new IllegalArgumentException(keyGroups + " is not within this backend's " + range);
+    }
+    DataOutputView out = new DataOutputView(4096);
+    DataOutputView block = new DataOutputView(4096);
+    out.writeInt(MAGIC);
+    out.writeInt(VERSION);
+    out.writeInt(maxParallelism);
+    out.writeInt(tables.size());
+    for (Map.Entry<String, StateTable<K, ?, ?>> named : tables.entrySet()) {
+      StateTable table = named.getValue();
+      StateSpec<?, ?> spec = table.spec;
+      TypeSerializer namespaceSerializer = spec.namespaceSerializer();
+      out.writeUTF(named.getKey());
+      out.writeByte(spec.kind().ordinal());
+      List<Integer> nonEmpty = new ArrayList<>();
+      for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {
+        if (table.keyGroup(kg) != null && !table.keyGroup(kg).isEmpty()) {
+          nonEmpty.add(kg);
+        }
+      }
+      out.writeInt(nonEmpty.size());
+      for (int kg : nonEmpty) {
+        Map<Object, HashMap<K, Object>> byNamespace = table.keyGroup(kg);
+        block.clear();
+        int entries = 0;
+        for (HashMap<K, Object> byKey : byNamespace.values()) {
+          entries += byKey.size();
+        }
+        block.writeInt(entries);
+        for (Map.Entry<Object, HashMap<K, Object>> ns : byNamespace.entrySet()) {
+          for (Map.Entry<K, Object> entry : ns.getValue().entrySet()) {
+            keySerializer.serialize(entry.getKey(), block);
+            namespaceSerializer.serialize(ns.getKey(), block);
+            StateEntryCodec.write(spec, entry.getValue(), block);
+          }
+        }
+        out.writeInt(kg);
+        out.writeInt(block.length());
+        out.write(block.array(), 0, block.length());
+      }
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public void restore(Collection<byte[]> snapshots) throws IOException {
+    if (!states.isEmpty()) {
+      throw new IllegalStateException("restore must happen before any state is used");
+    }
+    for (byte[] snapshot : snapshots) {
+      DataInputView in = new DataInputView(snapshot);
+      if (in.readInt() != MAGIC) {
+        throw new IOException("not a Weir keyed state snapshot (bad magic number)");
+      }
+      int version = in.readInt();
+      if (version != VERSION) {
+        throw new IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
+      }
+      int snapshotMaxParallelism = in.readInt();
+      if (snapshotMaxParallelism != maxParallelism) {
+        throw new IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
+            + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
+      }
+      int stateCount = in.readInt();
+      for (int s = 0; s < stateCount; s++) {
+        String name = in.readUTF();
+        StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+        RestoredState pending = restored.computeIfAbsent(name, n -> new RestoredState(kind));
+        if (pending.kind != kind) {
+          throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
+        }
+        int blocks = in.readInt();
+        for (int b = 0; b < blocks; b++) {
+          int kg = in.readInt();
+          int length = in.readInt();
+          int start = in.position();
+          if (range.contains(kg)) {
+            pending.blocks.add(new Block(kg, snapshot, start, length));
+          }
+          in.skipTo(start + length);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    tables.clear();
+    states.clear();
+    restored.clear();
+  }
+
+  private record Block(int keyGroup, byte[] bytes, int offset, int length) {}
+
+  private final class RestoredState {
+    final StateSpec.Kind kind;
+    final List<Block> blocks = new ArrayList<>();
+
+    RestoredState(StateSpec.Kind kind) {
+      this.kind = kind;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void loadInto(StateTable table, StateSpec<?, ?> spec) {
+      if (spec.kind() != kind) {
+        throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + kind + " state");
+      }
+      DataInputView in = new DataInputView();
+      try {
+        for (Block block : blocks) {
+          in.setBuffer(block.bytes, block.offset, block.length);
+          int entries = in.readInt();
+          for (int i = 0; i < entries; i++) {
+            K key = keySerializer.deserialize(in);
+            Object namespace = spec.namespaceSerializer().deserialize(in);
+            Object state = StateEntryCodec.read(spec, in);
+            table.put(block.keyGroup, key, namespace, state);
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read restored " + spec + ": " + e.getMessage(), e);
+      }
+    }
+  }
+}
