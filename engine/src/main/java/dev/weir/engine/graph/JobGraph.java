@@ -29,7 +29,7 @@ public final class JobGraph {
     return v;
   }
 
-  public JobVertex addOperator(String name, OperatorFactory<?, ?> factory, int parallelism) {
+  public <IN, OUT> JobVertex addOperator(String name, OperatorFactory<IN, OUT> factory, int parallelism) {
     JobVertex v = new JobVertex(vertices.size(), name, null, java.util.Objects.requireNonNull(factory, "factory"), parallelism);
     vertices.add(v);
     return v;
