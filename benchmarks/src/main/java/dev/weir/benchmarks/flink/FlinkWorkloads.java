@@ -2,6 +2,8 @@ package dev.weir.benchmarks.flink;
 
 import dev.weir.benchmarks.Workloads;
 import java.util.BitSet;
+import dev.weir.benchmarks.RunResult;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -28,8 +30,8 @@ import org.apache.flink.util.Collector;
  *
  * <p>Every call builds a fresh local environment (an in-JVM MiniCluster with {@code parallelism}
  * slots), in streaming execution mode, without checkpointing, and runs one bounded job on it. The
- * reported time is the wall time of {@code env.execute(...)}: job submission to completion, which
- * for a local environment includes starting and stopping the MiniCluster.
+ * reported time is Flink's own net runtime of the job ({@link JobExecutionResult#getNetRuntime}):
+ * the MiniCluster's start and stop (about a second) are left out, as Weir's local cluster has none.
  *
  * <p>Results leave the job through Flink accumulators ({@link JobExecutionResult}), written by a
  * parallelism-1 operator at the end of the input: no record is sent to the client, and the jobs
@@ -37,15 +39,6 @@ import org.apache.flink.util.Collector;
  * is needed on Java 17: the jobs use only Flink's own serializers (no Kryo).
  */
 public final class FlinkWorkloads {
-
-  /** The outcome of one run: input records, the workload's checksum, the wall time of the job. */
-  public record Result(long records, long checksum, long elapsedNanos) {
-
-    /** Input records per second of wall time. */
-    public double recordsPerSecond() {
-      return elapsedNanos == 0 ? 0 : records * 1e9 / elapsedNanos;
-    }
-  }
 
   private static final String GREP_COUNT = "grep-count";
   private static final String KEYED_ROWS = "keyed-rows";
@@ -62,7 +55,7 @@ public final class FlinkWorkloads {
    * counts its own share and emits its count once, at the end of its input; one parallelism-1
    * operator adds the counts up. The checksum is the total count.
    */
-  public static Result grep(long lines, int parallelism) throws Exception {
+  public static RunResult grep(long lines, int parallelism) throws Exception {
     if (lines < 1) {
       throw new IllegalArgumentException("lines must be positive: " + lines);
     }
@@ -76,11 +69,9 @@ public final class FlinkWorkloads {
         .transform("count", Types.LONG, new CountToEnd())
         .transform("sum-counts", Types.VOID, new SumToAccumulator(GREP_COUNT))
         .setParallelism(1);
-    long start = System.nanoTime();
     JobExecutionResult result = env.execute("weir-bench-flink-grep");
-    long elapsed = System.nanoTime() - start;
     Long count = result.getAccumulatorResult(GREP_COUNT);
-    return new Result(lines, count == null ? 0 : count, elapsed);
+    return new RunResult("flink", "W1 grep", lines, count == null ? 0 : count, result.getNetRuntime(TimeUnit.NANOSECONDS));
   }
 
   /**
@@ -92,7 +83,7 @@ public final class FlinkWorkloads {
    * @throws IllegalStateException if the job emitted a number of rows other than the number of
    *     distinct keys in the input (for example if the end-of-input timers did not fire)
    */
-  public static Result keyedSum(long records, int parallelism) throws Exception {
+  public static RunResult keyedSum(long records, int parallelism) throws Exception {
     if (records < 1) {
       throw new IllegalArgumentException("records must be positive: " + records);
     }
@@ -107,9 +98,7 @@ public final class FlinkWorkloads {
         .name("sum-per-key")
         .transform("fold-sums", Types.VOID, new FoldToAccumulators())
         .setParallelism(1);
-    long start = System.nanoTime();
     JobExecutionResult result = env.execute("weir-bench-flink-keyed-sum");
-    long elapsed = System.nanoTime() - start;
     Long rows = result.getAccumulatorResult(KEYED_ROWS);
     Long checksum = result.getAccumulatorResult(KEYED_CHECKSUM);
     long expectedRows = distinctKeys(records);
@@ -117,7 +106,7 @@ public final class FlinkWorkloads {
       throw new IllegalStateException(
           "Flink keyed sum emitted " + rows + " rows, expected one per distinct key: " + expectedRows);
     }
-    return new Result(records, checksum == null ? 0 : checksum, elapsed);
+    return new RunResult("flink", "W2 keyed sum", records, checksum == null ? 0 : checksum, result.getNetRuntime(TimeUnit.NANOSECONDS));
   }
 
   /** The number of distinct keys among records {@code 0..records-1} of W2. */
