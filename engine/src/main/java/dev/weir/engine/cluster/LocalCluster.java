@@ -65,12 +65,22 @@ public final class LocalCluster implements AutoCloseable {
     return running.size();
   }
 
-  /** Cancels every running job. */
+  /** Cancels every running job and waits (up to 30 s) until their threads have stopped. */
   @Override
   public void close() {
     closed = true;
     for (JobExecution e : running) {
       e.cancel();
+    }
+    for (JobExecution e : running) {
+      try {
+        e.waitForCompletion(java.time.Duration.ofSeconds(30));
+      } catch (JobExecutionException | java.util.concurrent.TimeoutException ignored) {
+        // cancelled jobs end one way or another; a stuck one is left behind after the wait
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 }

@@ -18,6 +18,8 @@ final class SourceDriver implements SourceOutput<Object> {
   private final List<RecordWriter<Object>> writers;
   private Output<Object> output;
   private boolean idle;
+  private long pendingWatermark = Long.MIN_VALUE;
+  private boolean watermarkPending;
 
   SourceDriver(SourceReader<Object> reader, OperatorHost host, List<RecordWriter<Object>> writers) {
     this.reader = reader;
@@ -42,23 +44,40 @@ final class SourceDriver implements SourceOutput<Object> {
     output.emit(record);
   }
 
+  /**
+   * Remembers the watermark; {@link #flushWatermark()} forwards the latest one after the reader's
+   * batch. A reader may announce a watermark per record without each one cutting the buffers
+   * short, and delaying a watermark behind records is always safe.
+   */
   @Override
   public void emitWatermark(long watermark) {
     if (idle) {
       setIdle(false);
     }
-    try {
-      host.processWatermark(watermark);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new UserCodeException(e);
+    if (watermark > pendingWatermark) {
+      pendingWatermark = watermark;
+      watermarkPending = true;
+    }
+  }
+
+  /** Forwards the latest watermark the reader announced, if any is pending. */
+  void flushWatermark() throws Exception {
+    if (watermarkPending) {
+      watermarkPending = false;
+      host.processWatermark(pendingWatermark);
     }
   }
 
   @Override
   public void markIdle() {
     if (!idle) {
+      try {
+        flushWatermark(); // behind IDLE it would wake the channel up again downstream
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new UserCodeException(e);
+      }
       setIdle(true);
     }
   }

@@ -275,6 +275,7 @@ public final class Task implements Runnable {
       for (int i = 0; i < SOURCE_BATCH && status == SourceReader.Status.MORE_AVAILABLE; i++) {
         status = reader.emitNext(source);
       }
+      source.flushWatermark();
       if (status == SourceReader.Status.END_OF_INPUT) {
         break;
       }
@@ -283,6 +284,7 @@ public final class Task implements Runnable {
       }
     }
     source.emitWatermark(Watermarks.MAX);
+    source.flushWatermark();
   }
 
   private void runInputLoop() throws Exception {
