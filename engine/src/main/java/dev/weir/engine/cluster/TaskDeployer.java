@@ -178,7 +178,7 @@ final class TaskDeployer {
       for (int i = from; i < to; i++) {
         channels.add(new LocalInputChannel(producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
         RecordDeserializer<Object> deserializer = new RecordDeserializer<>((TypeSerializer<Object>) e.serializer().duplicate());
-        bindings.add(new InputChannelBinding(e.targetInput(), deserializer, keys));
+        bindings.add(new InputChannelBinding(e.targetInput(), deserializer, keys, e.isExcludedFromWatermark()));
       }
     }
     InputGate gate = new InputGate(channels.toArray(new InputChannel[0]), task.waker()::signal);

@@ -17,6 +17,7 @@ public final class JobEdge {
   private TypeSerializer<?> serializer;
   private int sourceOutput;
   private int targetInput;
+  private boolean excludedFromWatermark;
 
   JobEdge(JobVertex source, JobVertex target, String targetName) {
     this.source = source;
@@ -103,6 +104,21 @@ public final class JobEdge {
   public JobEdge toInput(int index) {
     this.targetInput = index;
     return this;
+  }
+
+  /**
+   * Keeps this edge's watermarks out of the consumer's event time: they reach the operator through
+   * {@link dev.weir.engine.operator.Operator#processInputWatermark} instead (side inputs, whose
+   * progress must not hold back or drive the main input's timers). Every edge into the same input
+   * must agree.
+   */
+  public JobEdge excludeFromWatermark() {
+    this.excludedFromWatermark = true;
+    return this;
+  }
+
+  public boolean isExcludedFromWatermark() {
+    return excludedFromWatermark;
   }
 
   /** Whether this edge runs chained: FORWARD, equal parallelism, and the target's only input. */

@@ -67,6 +67,22 @@ public final class JobGraphValidator {
         throw new InvalidJobGraphException(job + e + " has a negative output or input index");
       }
     }
+    for (JobVertex v : graph.vertices()) {
+      java.util.Map<Integer, Boolean> excluded = new java.util.HashMap<>();
+      boolean anyCounted = v.inputs().isEmpty();
+      for (JobEdge e : v.inputs()) {
+        Boolean before = excluded.put(e.targetInput(), e.isExcludedFromWatermark());
+        if (before != null && before != e.isExcludedFromWatermark()) {
+          throw new InvalidJobGraphException(job + "input " + e.targetInput() + " of " + v
+              + " mixes edges excluded from the watermark with edges that are not; exclude all or none");
+        }
+        anyCounted |= !e.isExcludedFromWatermark();
+      }
+      if (!anyCounted) {
+        throw new InvalidJobGraphException(job + "every input of " + v + " is excluded from the watermark; "
+            + "its event time could never advance. Keep at least one input's watermark");
+      }
+    }
     return topologicalOrder(graph, job);
   }
 

@@ -33,6 +33,12 @@ public interface Operator<IN, OUT> {
    */
   void processWatermark(long watermark) throws Exception;
 
+  /**
+   * The watermark of an input whose edges are {@link dev.weir.engine.graph.JobEdge#excludeFromWatermark()
+   * excluded from the operator's event time} advanced (the minimum over that input's channels).
+   */
+  default void processInputWatermark(int input, long watermark) throws Exception {}
+
   /** A timer fired; its key is the current key. */
   default void onTimer(Timer timer) throws Exception {
     throw new UnsupportedOperationException(getClass().getName() + " registered a timer but does not implement onTimer");

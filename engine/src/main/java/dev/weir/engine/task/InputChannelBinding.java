@@ -7,4 +7,5 @@ import dev.weir.engine.graph.KeySelector;
  * What a task needs to know about one input channel: which operator input its records are for,
  * how to read them, and (on HASH edges) how to find their key.
  */
-public record InputChannelBinding(int input, RecordDeserializer<Object> deserializer, KeySelector<Object, Object> keySelector) {}
+public record InputChannelBinding(int input, RecordDeserializer<Object> deserializer, KeySelector<Object, Object> keySelector,
+    boolean excludedFromWatermark) {}

@@ -97,6 +97,10 @@ public final class OperatorHost implements OperatorContext<Object> {
     operator.processWatermark(watermark);
   }
 
+  public void processInputWatermark(int input, long watermark) throws Exception {
+    operator.processInputWatermark(input, watermark);
+  }
+
   public void finish() throws Exception {
     operator.finish();
   }

@@ -41,13 +41,27 @@ final class SourceDriver implements SourceOutput<Object> {
     if (idle) {
       setIdle(false);
     }
+    if (watermarkPending) {
+      // A record after a watermark stays after it: it may be late data and must look late downstream.
+      flushWatermarkUnchecked();
+    }
     output.emit(record);
   }
 
+  private void flushWatermarkUnchecked() {
+    try {
+      flushWatermark();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new UserCodeException(e);
+    }
+  }
+
   /**
-   * Remembers the watermark; {@link #flushWatermark()} forwards the latest one after the reader's
-   * batch. A reader may announce a watermark per record without each one cutting the buffers
-   * short, and delaying a watermark behind records is always safe.
+   * Remembers the watermark; it is forwarded before the next record or after the reader's batch,
+   * whichever comes first. Consecutive watermarks thus cost one event, and records keep their
+   * order relative to watermarks.
    */
   @Override
   public void emitWatermark(long watermark) {
@@ -71,13 +85,7 @@ final class SourceDriver implements SourceOutput<Object> {
   @Override
   public void markIdle() {
     if (!idle) {
-      try {
-        flushWatermark(); // behind IDLE it would wake the channel up again downstream
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new UserCodeException(e);
-      }
+      flushWatermarkUnchecked(); // behind IDLE it would wake the channel up again downstream
       setIdle(true);
     }
   }

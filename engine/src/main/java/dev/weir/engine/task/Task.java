@@ -10,7 +10,6 @@ import dev.weir.engine.exchange.RecordWriter;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.time.ScheduledActions;
-import dev.weir.engine.time.WatermarkValve;
 import dev.weir.engine.time.Watermarks;
 import java.util.ArrayList;
 import java.util.List;
@@ -289,20 +288,7 @@ public final class Task implements Runnable {
 
   private void runInputLoop() throws Exception {
     OperatorHost head = hosts.get(0);
-    WatermarkValve valve = new WatermarkValve(gate.channelCount(), new WatermarkValve.Listener() {
-      @Override
-      public void onWatermark(long watermark) throws Exception {
-        head.processWatermark(watermark);
-      }
-
-      @Override
-      public void onIdleChange(boolean idle) {
-        ExchangeEvent status = idle ? ExchangeEvent.WatermarkStatus.IDLE : ExchangeEvent.WatermarkStatus.ACTIVE;
-        for (RecordWriter<Object> w : writerArray) {
-          w.broadcastEvent(status);
-        }
-      }
-    });
+    InputWatermarks valve = new InputWatermarks(bindings, head, writerArray);
     while (!gate.isFinished()) {
       waker.clear();
       checkCancelled();

@@ -252,4 +252,49 @@ class TimeAndStateTest {
     assertThat(firings.values()).containsOnly(1);
     assertThat(lateness).allMatch(l -> l[1] >= l[0], "fires no earlier than its timestamp");
   }
+
+  static final java.util.concurrent.atomic.AtomicBoolean MAIN_REACHED_100 = new java.util.concurrent.atomic.AtomicBoolean();
+
+  @Test
+  void anInputExcludedFromTheWatermarkNeitherHoldsBackNorDrivesEventTime() throws Exception {
+    MAIN_REACHED_100.set(false);
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    JobGraph g = new JobGraph("side-watermark");
+    JobVertex main = g.addSource("main", new Scripted(new long[][] {{1, Scripted.watermark(100)}}), 1);
+    // The side source stays at watermark 5 until the operator's event time has reached 100.
+    JobVertex side = g.addSource("side", new Scripted(new long[][] {{Scripted.watermark(5), 2}},
+        step -> step == 2 && !MAIN_REACHED_100.get()), 1);
+    JobVertex op = g.addOperator("op", () -> new AbstractOperator<Long, Void>() {
+      @Override
+      public void processElement(int input, Object record) {
+        log.add("r" + input + ":" + record);
+      }
+
+      @Override
+      public void processElement(Long record) {}
+
+      @Override
+      public void processWatermark(long watermark) throws Exception {
+        log.add("w" + (watermark == Watermarks.MAX ? "MAX" : watermark));
+        if (watermark >= 100) {
+          MAIN_REACHED_100.set(true);
+        }
+        super.processWatermark(watermark);
+      }
+
+      @Override
+      public void processInputWatermark(int input, long watermark) {
+        log.add("s" + input + ":" + (watermark == Watermarks.MAX ? "MAX" : watermark));
+      }
+    }, 1);
+    g.connect(main, op).rebalance().kryo(Long.class);
+    g.connect(side, op).rebalance().kryo(Long.class).toInput(1).excludeFromWatermark();
+
+    TestSupport.run(CLUSTER, g);
+
+    assertThat(log).containsSubsequence("w100", "r1:2", "s1:MAX");
+    assertThat(log).contains("s1:5");
+    assertThat(log).contains("r0:1", "wMAX");
+    assertThat(log).doesNotContain("w5");
+  }
 }
