@@ -42,8 +42,16 @@ final class JobExecution implements JobClient, TaskListener {
       end();
       return;
     }
+    // Every thread is known before any starts: the last task may end before the loop would be done.
+    List<Thread> created = new ArrayList<>();
     for (Task t : deployed) {
-      threads.add(t.start("weir[" + jobName + "] " + t.name()));
+      created.add(t.prepareThread("weir[" + jobName + "] " + t.name()));
+    }
+    synchronized (this) {
+      threads.addAll(created);
+    }
+    for (Thread t : created) {
+      t.start();
     }
   }
 
@@ -126,7 +134,11 @@ final class JobExecution implements JobClient, TaskListener {
       throw new TimeoutException("job '" + jobName + "' did not end within " + timeout + " (status " + status() + ")");
     }
     // Every task has left its loop; wait for the threads themselves to be gone.
-    for (Thread t : threads) {
+    List<Thread> toJoin;
+    synchronized (this) {
+      toJoin = new ArrayList<>(threads);
+    }
+    for (Thread t : toJoin) {
       t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
     if (result.status() == JobStatus.FAILED) {

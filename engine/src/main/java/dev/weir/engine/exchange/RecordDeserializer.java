@@ -7,9 +7,20 @@ import java.util.Arrays;
 
 /**
  * Reads the records of one channel back from its buffers, in the format of {@link RecordWriter}.
- * A record that continues in the next buffer is gathered in a spill array. Single-threaded.
+ * A record that continues in the next buffer is gathered in a spill array. An in-band watermark
+ * comes back as {@link #WATERMARK}, its value from {@link #watermark()}. Single-threaded.
  */
 public final class RecordDeserializer<T> {
+
+  /** Returned by {@link #next()} in place of a record when the next frame is a watermark. */
+  public static final Object WATERMARK = new Object() {
+    @Override
+    public String toString() {
+      return "WATERMARK";
+    }
+  };
+
+  private long watermark;
 
   private final TypeSerializer<T> serializer;
   private final DataInputView view = new DataInputView();
@@ -22,6 +33,7 @@ public final class RecordDeserializer<T> {
   private int spilled;
   private int headerBytes; // 0..4 of the length header gathered in spill
   private int pendingLength = -1; // body length once the header is complete
+  private boolean pendingWatermark; // the spanning frame is a watermark, not a record
 
   public RecordDeserializer(TypeSerializer<T> serializer) {
     this.serializer = serializer;
@@ -38,8 +50,16 @@ public final class RecordDeserializer<T> {
     return headerBytes > 0 || pendingLength >= 0;
   }
 
-  /** The next whole record of the current buffer, or {@code null} when the buffer is used up. */
-  public T next() throws IOException {
+  /** The watermark of the last {@link #WATERMARK} frame. */
+  public long watermark() {
+    return watermark;
+  }
+
+  /**
+   * The next whole record of the current buffer, {@link #WATERMARK} for a watermark frame, or
+   * {@code null} when the buffer is used up.
+   */
+  public Object next() throws IOException {
     if (headerBytes > 0 || pendingLength >= 0) {
       return continueSpanning();
     }
@@ -57,11 +77,20 @@ public final class RecordDeserializer<T> {
     int p = position;
     int length = ((m[p] & 0xff) << 24) | ((m[p + 1] & 0xff) << 16) | ((m[p + 2] & 0xff) << 8) | (m[p + 3] & 0xff);
     p += 4;
+    boolean isWatermark = length == RecordWriter.WATERMARK_FRAME;
+    if (isWatermark) {
+      length = 8;
+    }
     if (limit - p >= length) {
-      view.setBuffer(m, p, length);
       position = p + length;
+      if (isWatermark) {
+        watermark = readLong(m, p);
+        return WATERMARK;
+      }
+      view.setBuffer(m, p, length);
       return serializer.deserialize(view);
     }
+    pendingWatermark = isWatermark;
     position = p;
     pendingLength = length;
     spilled = 0;
@@ -70,7 +99,7 @@ public final class RecordDeserializer<T> {
     return null;
   }
 
-  private T continueSpanning() throws IOException {
+  private Object continueSpanning() throws IOException {
     if (pendingLength < 0) {
       int n = Math.min(4 - headerBytes, limit - position);
       System.arraycopy(memory, position, spill, headerBytes, n);
@@ -80,6 +109,10 @@ public final class RecordDeserializer<T> {
         return null;
       }
       pendingLength = ((spill[0] & 0xff) << 24) | ((spill[1] & 0xff) << 16) | ((spill[2] & 0xff) << 8) | (spill[3] & 0xff);
+      pendingWatermark = pendingLength == RecordWriter.WATERMARK_FRAME;
+      if (pendingWatermark) {
+        pendingLength = 8;
+      }
       headerBytes = 0;
       spilled = 0;
       ensureSpill(pendingLength);
@@ -88,10 +121,24 @@ public final class RecordDeserializer<T> {
     if (spilled < pendingLength) {
       return null;
     }
-    view.setBuffer(spill, 0, pendingLength);
+    int length = pendingLength;
     pendingLength = -1;
     spilled = 0;
+    if (pendingWatermark) {
+      pendingWatermark = false;
+      watermark = readLong(spill, 0);
+      return WATERMARK;
+    }
+    view.setBuffer(spill, 0, length);
     return serializer.deserialize(view);
+  }
+
+  private static long readLong(byte[] m, int at) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (m[at + i] & 0xff);
+    }
+    return v;
   }
 
   private void gatherBody() {

@@ -9,11 +9,15 @@ import java.util.function.BooleanSupplier;
 /**
  * Serializes the records a producer subtask emits on one edge into buffers, one filling buffer
  * per channel. A record is a 4-byte length followed by its bytes and may continue in the next
- * buffer. Full buffers go to the channel's subpartition; partially filled ones are flushed when
+ * buffer. A watermark travels in the same stream as a frame of its own (a length with the high bit
+ * set, then 8 bytes), so it keeps its place between records without cutting the buffer short. Full buffers go to the channel's subpartition; partially filled ones are flushed when
  * the buffer timeout expires (0: after every record; negative: only when full or at an event).
  * Used by one thread only.
  */
 public final class RecordWriter<T> {
+
+  /** Frame header of an in-band watermark: no record is this long. */
+  static final int WATERMARK_FRAME = 0x80000008;
 
   private final ResultPartition partition;
   private final TypeSerializer<T> serializer;
@@ -24,6 +28,7 @@ public final class RecordWriter<T> {
   private final BooleanSupplier cancelled;
   private final DataOutputView scratch = new DataOutputView(256);
   private final byte[] header = new byte[4];
+  private final byte[] watermarkFrame = new byte[12];
   private final NetworkBuffer[] filling;
   private final int channels;
   private long lastWatermark = Long.MIN_VALUE;
@@ -80,6 +85,10 @@ public final class RecordWriter<T> {
       m[p + 3] = (byte) length;
       System.arraycopy(scratch.array(), 0, m, p + 4, length);
       b.setSize(p + 4 + length);
+      if (b.free() == 0) {
+        filling[channel] = null;
+        partition.subpartition(channel).add(b);
+      }
     } else {
       header[0] = (byte) (length >>> 24);
       header[1] = (byte) (length >>> 16);
@@ -143,12 +152,32 @@ public final class RecordWriter<T> {
     }
   }
 
-  /** Forwards a watermark if it advances on what this writer sent before. */
+  /**
+   * Forwards a watermark, if it advances on what this writer sent before, on every channel in
+   * line with the records: it leaves with the buffer it is written into, at the latest when the
+   * buffer timeout expires.
+   */
   public void emitWatermark(long watermark) {
     if (watermark > lastWatermark) {
       lastWatermark = watermark;
-      broadcastEvent(new ExchangeEvent.Watermark(watermark));
+      byte[] frame = watermarkFrame;
+      writeInt(frame, 0, WATERMARK_FRAME);
+      writeInt(frame, 4, (int) (watermark >>> 32));
+      writeInt(frame, 8, (int) watermark);
+      for (int c = 0; c < channels; c++) {
+        copy(c, frame, 12);
+        if (bufferTimeoutNanos == 0) {
+          flush(c);
+        }
+      }
     }
+  }
+
+  private static void writeInt(byte[] b, int at, int v) {
+    b[at] = (byte) (v >>> 24);
+    b[at + 1] = (byte) (v >>> 16);
+    b[at + 2] = (byte) (v >>> 8);
+    b[at + 3] = (byte) v;
   }
 
   /** Whether the next record can start without waiting for a buffer. */

@@ -136,12 +136,11 @@ public final class Task implements Runnable {
     return thread;
   }
 
-  /** Starts the task's thread; {@code threadName} should name the job and the subtask. */
-  public Thread start(String threadName) {
+  /** Creates (without starting) the task's thread; {@code threadName} should name the job and the subtask. */
+  public Thread prepareThread(String threadName) {
     Thread t = new Thread(this, threadName);
     t.setDaemon(true);
     thread = t;
-    t.start();
     return t;
   }
 
@@ -154,8 +153,8 @@ public final class Task implements Runnable {
     try {
       // Open downstream operators first, so a head that emits while opening finds them ready.
       for (int i = hosts.size() - 1; i >= 0; i--) {
+        opened++; // close() is owed also to an operator whose open() failed half-way
         hosts.get(i).open();
-        opened++;
       }
       if (source != null) {
         source.open();
@@ -177,6 +176,7 @@ public final class Task implements Runnable {
     if (cancelled && !finishedNormally) {
       failure = null; // whatever a cancelled task threw while stopping is not the job's failure
     }
+    Thread.interrupted(); // a late cancel's interrupt must not leak into the job's completion callbacks
     listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
   }
 
@@ -255,7 +255,13 @@ public final class Task implements Runnable {
     }
     long next = scheduler.nextTime();
     if (next != Long.MAX_VALUE) {
-      wait = Math.min(wait, (next - scheduler.currentTimeMillis()) * 1_000_000L);
+      long millis = next - scheduler.currentTimeMillis();
+      if (millis <= 0) {
+        return 0;
+      }
+      if (millis < wait / 1_000_000L) {
+        wait = millis * 1_000_000L;
+      }
     }
     return wait;
   }
@@ -304,7 +310,7 @@ public final class Task implements Runnable {
       }
       int channel = gate.lastChannel();
       if (next instanceof NetworkBuffer buffer) {
-        processBuffer(head, channel, buffer);
+        processBuffer(head, channel, buffer, valve);
       } else if (next instanceof ExchangeEvent.Watermark w) {
         valve.onWatermark(channel, w.timestamp());
       } else if (next instanceof ExchangeEvent.WatermarkStatus s) {
@@ -314,6 +320,9 @@ public final class Task implements Runnable {
           valve.onActive(channel);
         }
       } else if (next instanceof ExchangeEvent.EndOfInput) {
+        if (bindings[channel].deserializer().hasPartialRecord()) {
+          throw new IllegalStateException("channel " + channel + " ended in the middle of a record: the producer's data is truncated");
+        }
         gate.markEnded(channel);
         valve.onEnd(channel);
       } else {
@@ -322,7 +331,7 @@ public final class Task implements Runnable {
     }
   }
 
-  private void processBuffer(OperatorHost head, int channel, NetworkBuffer buffer) throws Exception {
+  private void processBuffer(OperatorHost head, int channel, NetworkBuffer buffer, InputWatermarks watermarks) throws Exception {
     InputChannelBinding binding = bindings[channel];
     RecordDeserializer<Object> deserializer = binding.deserializer();
     KeySelector<Object, Object> keys = binding.keySelector();
@@ -330,13 +339,13 @@ public final class Task implements Runnable {
     deserializer.setBuffer(buffer);
     try {
       Object record;
-      if (keys == null) {
-        while ((record = deserializer.next()) != null) {
-          head.processElement(input, record);
-        }
-      } else {
-        while ((record = deserializer.next()) != null) {
-          head.setCurrentKey(keys.getKey(record));
+      while ((record = deserializer.next()) != null) {
+        if (record == RecordDeserializer.WATERMARK) {
+          watermarks.onWatermark(channel, deserializer.watermark());
+        } else {
+          if (keys != null) {
+            head.setCurrentKey(keys.getKey(record));
+          }
           head.processElement(input, record);
         }
       }

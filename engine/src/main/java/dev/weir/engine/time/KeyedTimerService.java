@@ -4,14 +4,12 @@ import dev.weir.engine.operator.TimeDomain;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.operator.TimerService;
 import dev.weir.state.KeyedStateBackend;
-import java.util.HashSet;
-import java.util.PriorityQueue;
 
 /**
  * Event- and processing-time timers of one keyed operator, per key and namespace. A timer is
- * registered once however often it is set; deleted timers are skipped when they come up (lazy
- * deletion keeps deletion cheap). Timers fire in timestamp order, each with its key made current
- * in the keyed state backend. Single-threaded.
+ * registered once however often it is set, and a deleted one is gone. Timers fire in timestamp
+ * order, each with its key made current in the keyed state backend. Processing-time timers keep
+ * exactly one wake-up scheduled with the task, for the earliest of them. Single-threaded.
  */
 public final class KeyedTimerService implements TimerService {
 
@@ -21,17 +19,17 @@ public final class KeyedTimerService implements TimerService {
     void onTimer(Timer timer) throws Exception;
   }
 
-  private static final java.util.Comparator<Timer> BY_TIME = (a, b) -> Long.compare(a.timestamp(), b.timestamp());
-
   private final KeyedStateBackend<Object> keys;
   private final ProcessingTimeScheduler scheduler;
   private final Handler handler;
-  private final PriorityQueue<Timer> eventQueue = new PriorityQueue<>(BY_TIME);
-  private final HashSet<Timer> eventTimers = new HashSet<>();
-  private final PriorityQueue<Timer> processingQueue = new PriorityQueue<>(BY_TIME);
-  private final HashSet<Timer> processingTimers = new HashSet<>();
+  private final TimerQueue eventTimers = new TimerQueue();
+  private final TimerQueue processingTimers = new TimerQueue();
   private long watermark = Watermarks.MIN;
+  /** Time of the one wake-up the scheduler holds for processing-time timers, or MAX_VALUE. */
   private long scheduledWakeUp = Long.MAX_VALUE;
+  /** Identifies the current wake-up; superseded ones do nothing when they run. */
+  private long wakeUpGeneration;
+  private boolean firingProcessingTimers;
 
   public KeyedTimerService(KeyedStateBackend<Object> keys, ProcessingTimeScheduler scheduler, Handler handler) {
     this.keys = keys;
@@ -45,10 +43,7 @@ public final class KeyedTimerService implements TimerService {
 
   @Override
   public void registerEventTimeTimer(Object namespace, long timestamp) {
-    Timer t = timer(namespace, timestamp, TimeDomain.EVENT_TIME);
-    if (eventTimers.add(t)) {
-      eventQueue.add(t);
-    }
+    eventTimers.add(timer(namespace, timestamp, TimeDomain.EVENT_TIME));
   }
 
   @Override
@@ -58,19 +53,24 @@ public final class KeyedTimerService implements TimerService {
 
   @Override
   public void registerProcessingTimeTimer(Object namespace, long timestamp) {
-    Timer t = timer(namespace, timestamp, TimeDomain.PROCESSING_TIME);
-    if (processingTimers.add(t)) {
-      processingQueue.add(t);
-      if (timestamp < scheduledWakeUp) {
-        scheduledWakeUp = timestamp;
-        scheduler.scheduleAt(timestamp, this::onProcessingTime);
-      }
+    if (processingTimers.add(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME)) && !firingProcessingTimers) {
+      scheduleWakeUp();
     }
   }
 
   @Override
   public void deleteProcessingTimeTimer(Object namespace, long timestamp) {
     processingTimers.remove(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME));
+  }
+
+  /** Makes sure exactly one wake-up is scheduled, for the earliest processing-time timer. */
+  private void scheduleWakeUp() {
+    long earliest = processingTimers.earliest();
+    if (earliest < scheduledWakeUp) {
+      scheduledWakeUp = earliest;
+      long generation = ++wakeUpGeneration;
+      scheduler.scheduleAt(earliest, () -> onProcessingTime(generation));
+    }
   }
 
   @Override
@@ -87,34 +87,29 @@ public final class KeyedTimerService implements TimerService {
   public void advanceWatermark(long newWatermark) throws Exception {
     watermark = newWatermark;
     Timer t;
-    while ((t = eventQueue.peek()) != null && t.timestamp() <= newWatermark) {
-      eventQueue.poll();
-      if (eventTimers.remove(t)) {
-        keys.setCurrentKey(t.key());
-        handler.onTimer(t);
-      }
+    while ((t = eventTimers.pollUpTo(newWatermark)) != null) {
+      keys.setCurrentKey(t.key());
+      handler.onTimer(t);
     }
   }
 
-  private void onProcessingTime() throws Exception {
+  private void onProcessingTime(long generation) throws Exception {
+    if (generation != wakeUpGeneration) {
+      return; // an earlier timer was registered meanwhile; its wake-up took over
+    }
     scheduledWakeUp = Long.MAX_VALUE;
     long now = scheduler.currentTimeMillis();
-    Timer t;
-    while ((t = processingQueue.peek()) != null && t.timestamp() <= now) {
-      processingQueue.poll();
-      if (processingTimers.remove(t)) {
+    firingProcessingTimers = true;
+    try {
+      Timer t;
+      while ((t = processingTimers.pollUpTo(now)) != null) {
         keys.setCurrentKey(t.key());
         handler.onTimer(t);
       }
+    } finally {
+      firingProcessingTimers = false;
     }
-    // Skip entries of deleted timers so the next wake-up is for a live one.
-    while ((t = processingQueue.peek()) != null && !processingTimers.contains(t)) {
-      processingQueue.poll();
-    }
-    if (t != null && t.timestamp() < scheduledWakeUp) {
-      scheduledWakeUp = t.timestamp();
-      scheduler.scheduleAt(t.timestamp(), this::onProcessingTime);
-    }
+    scheduleWakeUp();
   }
 
   /** Live event-time timers. */

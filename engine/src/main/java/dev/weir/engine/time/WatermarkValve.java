@@ -16,6 +16,8 @@ public final class WatermarkValve {
 
   private final long[] watermarks;
   private final boolean[] idle;
+  private final boolean[] ended;
+  private int endedCount;
   private final Listener listener;
   private long combined = Watermarks.MIN;
   private boolean allIdle;
@@ -23,6 +25,7 @@ public final class WatermarkValve {
   public WatermarkValve(int channels, Listener listener) {
     this.watermarks = new long[channels];
     this.idle = new boolean[channels];
+    this.ended = new boolean[channels];
     this.listener = listener;
     java.util.Arrays.fill(watermarks, Watermarks.MIN);
   }
@@ -36,6 +39,9 @@ public final class WatermarkValve {
   }
 
   public void onWatermark(int channel, long watermark) throws Exception {
+    if (ended[channel]) {
+      return;
+    }
     boolean wasIdle = idle[channel];
     idle[channel] = false;
     if (watermark > watermarks[channel]) {
@@ -48,7 +54,7 @@ public final class WatermarkValve {
   }
 
   public void onIdle(int channel) throws Exception {
-    if (idle[channel]) {
+    if (idle[channel] || ended[channel]) {
       return;
     }
     idle[channel] = true;
@@ -61,15 +67,32 @@ public final class WatermarkValve {
   }
 
   public void onActive(int channel) throws Exception {
-    if (idle[channel]) {
+    if (idle[channel] && !ended[channel]) {
       idle[channel] = false;
       becameActive();
     }
   }
 
-  /** The channel ended: it holds no watermark back anymore. */
+  /**
+   * The channel ended: it holds no watermark back anymore, but neither does it count as active, so
+   * channels that are merely idle keep the watermark where it is until they end too.
+   */
   public void onEnd(int channel) throws Exception {
-    onWatermark(channel, Watermarks.MAX);
+    if (ended[channel]) {
+      return;
+    }
+    ended[channel] = true;
+    endedCount++;
+    watermarks[channel] = Watermarks.MAX;
+    idle[channel] = false;
+    if (endedCount == watermarks.length) {
+      if (Watermarks.MAX > combined) {
+        combined = Watermarks.MAX;
+        listener.onWatermark(Watermarks.MAX);
+      }
+      return;
+    }
+    advance();
   }
 
   private void becameActive() throws Exception {
@@ -80,8 +103,8 @@ public final class WatermarkValve {
   }
 
   private boolean everyChannelIdle() {
-    for (boolean i : idle) {
-      if (!i) {
+    for (int c = 0; c < idle.length; c++) {
+      if (!idle[c] && !ended[c]) {
         return false;
       }
     }
@@ -92,7 +115,7 @@ public final class WatermarkValve {
     long min = Long.MAX_VALUE;
     boolean any = false;
     for (int c = 0; c < watermarks.length; c++) {
-      if (!idle[c]) {
+      if (!idle[c] && !ended[c]) {
         any = true;
         if (watermarks[c] < min) {
           min = watermarks[c];

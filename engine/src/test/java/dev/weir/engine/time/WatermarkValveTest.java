@@ -91,4 +91,20 @@ class WatermarkValveTest {
     valve.onEnd(0);
     assertThat(emitted).containsExactly(10L, Watermarks.MAX);
   }
+
+  @Test
+  void anEndedChannelBesideIdleOnesDoesNotPushTheWatermarkToTheEnd() throws Exception {
+    valve.onWatermark(0, 10);
+    valve.onWatermark(1, 10);
+    valve.onWatermark(2, 10);
+    valve.onIdle(1);
+    valve.onIdle(2);
+    valve.onEnd(0);
+    assertThat(emitted).containsExactly(10L); // held: the idle channels may still send data at 11
+    valve.onWatermark(1, 20);
+    assertThat(emitted).containsExactly(10L, 20L);
+    valve.onEnd(1);
+    valve.onEnd(2);
+    assertThat(emitted).containsExactly(10L, 20L, Watermarks.MAX);
+  }
 }

@@ -125,7 +125,24 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     out.writeInt(MAGIC);
     out.writeInt(VERSION);
     out.writeInt(maxParallelism);
-    out.writeInt(tables.size());
+    out.writeInt(tables.size() + restored.size());
+    // Restored states the operator has not declared yet are written back as they came.
+    for (Map.Entry<String, RestoredState> pending : restored.entrySet()) {
+      out.writeUTF(pending.getKey());
+      out.writeByte(pending.getValue().kind.ordinal());
+      List<Block> inRange = new ArrayList<>();
+      for (Block b : pending.getValue().blocks) {
+        if (keyGroups.contains(b.keyGroup)) {
+          inRange.add(b);
+        }
+      }
+      out.writeInt(inRange.size());
+      for (Block b : inRange) {
+        out.writeInt(b.keyGroup);
+        out.writeInt(b.length);
+        out.write(b.bytes, b.offset, b.length);
+      }
+    }
     for (Map.Entry<String, StateTable<K, ?, ?>> named : tables.entrySet()) {
       StateTable table = named.getValue();
       StateSpec<?, ?> spec = table.spec;

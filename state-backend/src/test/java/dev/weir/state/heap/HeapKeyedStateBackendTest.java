@@ -176,4 +176,21 @@ class HeapKeyedStateBackendTest {
     assertThatThrownBy(() -> restored.state(StateSpec.list("sum", Serializers.STRING, Serializers.LONG)))
         .hasMessageContaining("restored from a snapshot where it is VALUE");
   }
+
+  @Test
+  void restoredStateNotYetUsedIsKeptInTheNextSnapshot() throws Exception {
+    HeapKeyedStateBackend<Long> first = all();
+    first.setCurrentKey(1L);
+    first.state(SUM).update("n", 42L);
+    byte[] checkpoint1 = first.snapshot(first.keyGroupRange());
+
+    HeapKeyedStateBackend<Long> second = all();
+    second.restore(List.of(checkpoint1));
+    byte[] checkpoint2 = second.snapshot(second.keyGroupRange()); // "sum" not declared since the restore
+
+    HeapKeyedStateBackend<Long> third = all();
+    third.restore(List.of(checkpoint2));
+    third.setCurrentKey(1L);
+    assertThat(third.state(SUM).value("n")).isEqualTo(42L);
+  }
 }

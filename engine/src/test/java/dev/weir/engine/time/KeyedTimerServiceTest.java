@@ -1,0 +1,73 @@
+package dev.weir.engine.time;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.engine.operator.Timer;
+import dev.weir.state.KeyGroupRange;
+import dev.weir.state.heap.HeapKeyedStateBackend;
+import dev.weir.state.serialization.Serializers;
+import dev.weir.state.serialization.TypeSerializer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class KeyedTimerServiceTest {
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private final HeapKeyedStateBackend<Object> keys = new HeapKeyedStateBackend<>((TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
+
+  @Test
+  void reArmingProcessingTimersKeepsASingleWakeUpScheduled() throws Exception {
+    ScheduledActions clock = ScheduledActions.manualClock(0);
+    AtomicInteger wakeUps = new AtomicInteger();
+    ProcessingTimeScheduler counting = new ProcessingTimeScheduler() {
+      @Override
+      public long currentTimeMillis() {
+        return clock.currentTimeMillis();
+      }
+
+      @Override
+      public void scheduleAt(long time, Action action) {
+        clock.scheduleAt(time, () -> {
+          wakeUps.incrementAndGet();
+          action.run();
+        });
+      }
+    };
+    KeyedTimerService[] service = new KeyedTimerService[1];
+    List<String> fired = new ArrayList<>();
+    service[0] = new KeyedTimerService(keys, counting, t -> {
+      fired.add(t.key() + "@" + t.timestamp());
+      service[0].registerProcessingTimeTimer(null, t.timestamp() + 1000);
+    });
+    keys.setCurrentKey("a");
+    service[0].registerProcessingTimeTimer(null, 1000);
+    keys.setCurrentKey("b");
+    service[0].registerProcessingTimeTimer(null, 1500);
+    for (int i = 1; i <= 200; i++) {
+      clock.setManualTime(i * 1000L);
+      clock.runDue();
+      clock.setManualTime(i * 1000L + 500);
+      clock.runDue();
+    }
+    assertThat(fired).hasSize(400);
+    assertThat(wakeUps.get()).isLessThanOrEqualTo(402);
+  }
+
+  @Test
+  void deletedTimersLeaveNothingBehindAndReRegistrationFiresOnce() throws Exception {
+    List<Timer> fired = new ArrayList<>();
+    KeyedTimerService service = new KeyedTimerService(keys, ScheduledActions.manualClock(0), fired::add);
+    keys.setCurrentKey("k");
+    for (int i = 0; i < 1000; i++) {
+      service.registerEventTimeTimer("w", 5);
+      service.deleteEventTimeTimer("w", 5);
+    }
+    assertThat(service.eventTimerCount()).isZero();
+    service.registerEventTimeTimer("w", 5);
+    service.registerEventTimeTimer("w", 5);
+    service.advanceWatermark(10);
+    assertThat(fired).hasSize(1);
+  }
+}
