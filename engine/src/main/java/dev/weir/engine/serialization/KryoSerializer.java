@@ -20,12 +20,15 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
   private static final long serialVersionUID = 1L;
 
   private final Class<?> type;
+  /** A final declared type needs no class tag per record: every record is of exactly that type. */
+  private final boolean exactType;
   private transient Kryo kryo;
   private transient Output output;
   private transient Input input;
 
   public KryoSerializer(Class<?> type) {
     this.type = type;
+    this.exactType = type != null && (type.isArray() || java.lang.reflect.Modifier.isFinal(type.getModifiers()));
   }
 
   private void init() {
@@ -46,7 +49,11 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
       init();
     }
     output.setPosition(0);
-    kryo.writeClassAndObject(output, value);
+    if (exactType) {
+      kryo.writeObject(output, value);
+    } else {
+      kryo.writeClassAndObject(output, value);
+    }
     target.write(output.getBuffer(), 0, output.position());
   }
 
@@ -57,7 +64,7 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
       init();
     }
     input.setBuffer(source.array(), source.position(), source.remaining());
-    T value = (T) kryo.readClassAndObject(input);
+    T value = exactType ? (T) kryo.readObject(input, type) : (T) kryo.readClassAndObject(input);
     source.skipTo(input.position());
     return value;
   }
