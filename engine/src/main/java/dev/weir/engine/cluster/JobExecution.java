@@ -117,6 +117,14 @@ final class JobExecution implements JobClient, TaskListener {
     }
   }
 
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
   @Override
   public CompletableFuture<JobResult> completion() {
     return completion;
@@ -124,10 +132,11 @@ final class JobExecution implements JobClient, TaskListener {
 
   @Override
   public JobResult waitForCompletion(Duration timeout) throws JobExecutionException, TimeoutException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long timeoutNanos = saturatedNanos(timeout);
+    long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
     JobResult result;
     try {
-      result = completion.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      result = completion.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {

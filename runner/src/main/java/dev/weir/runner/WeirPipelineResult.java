@@ -1,0 +1,84 @@
+package dev.weir.runner;
+
+import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.cluster.JobExecutionException;
+import dev.weir.engine.cluster.JobStatus;
+import dev.weir.translation.metrics.JobMetrics;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.joda.time.Duration;
+
+/** A pipeline running on Weir: its state, waiting for it, cancelling it, its metrics. */
+public final class WeirPipelineResult implements PipelineResult {
+
+  private final JobClient job;
+  private final JobMetrics metrics;
+
+  WeirPipelineResult(JobClient job, JobMetrics metrics) {
+    this.job = job;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public State getState() {
+    return toState(job.status());
+  }
+
+  private static State toState(JobStatus status) {
+    return switch (status) {
+      case RUNNING, FAILING, CANCELLING -> State.RUNNING;
+      case FINISHED -> State.DONE;
+      case FAILED -> State.FAILED;
+      case CANCELED -> State.CANCELLED;
+    };
+  }
+
+  @Override
+  public State cancel() throws IOException {
+    job.cancel();
+    return waitUntilFinish(Duration.standardSeconds(30));
+  }
+
+  /**
+   * Waits for the pipeline to end, at most {@code duration}; returns its state, or {@code null}
+   * if it is still running.
+   *
+   * @throws Pipeline.PipelineExecutionException if it failed; the cause is the user code's exception
+   */
+  @Override
+  public State waitUntilFinish(Duration duration) {
+    try {
+      return toState(job.waitForCompletion(java.time.Duration.ofMillis(Math.max(1, duration.getMillis()))).status());
+    } catch (TimeoutException e) {
+      return null;
+    } catch (JobExecutionException e) {
+      throw new Pipeline.PipelineExecutionException(userCause(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Waits until the pipeline ends; see {@link #waitUntilFinish(Duration)}. */
+  @Override
+  public State waitUntilFinish() {
+    return waitUntilFinish(Duration.millis(Long.MAX_VALUE / 4));
+  }
+
+  @Override
+  public MetricResults metrics() {
+    return metrics.results();
+  }
+
+  /** The user's own exception: Beam wraps exceptions of DoFns in a UserCodeException. */
+  static Throwable userCause(Throwable t) {
+    while (t instanceof UserCodeException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.weir.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.junit.jupiter.api.Test;
+
+class WeirRunnerSmokeTest {
+
+  private static Pipeline pipeline(String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("--runner=WeirRunner"));
+    if (Arrays.stream(extra).noneMatch(a -> a.startsWith("--parallelism"))) {
+      args.add("--parallelism=2");
+    }
+    args.addAll(Arrays.asList(extra));
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create();
+    return Pipeline.create(options);
+  }
+
+  /** Adds the side input's value to every element. */
+  static final class AddSide extends DoFn<Integer, Integer> {
+    private final PCollectionView<Integer> side;
+
+    AddSide(PCollectionView<Integer> side) {
+      this.side = side;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.output(c.element() + c.sideInput(side));
+    }
+  }
+
+  @Test
+  void wordCountRunsAndCountsExactly() {
+    Pipeline p = pipeline();
+    PCollection<KV<String, Long>> counts = p.apply(Create.of("a b c", "a b", "a"))
+        .apply(FlatMapElements.into(TypeDescriptors.strings()).via((String line) -> Arrays.asList(line.split(" "))))
+        .apply(Count.perElement());
+    PAssert.that(counts).containsInAnyOrder(KV.of("a", 3L), KV.of("b", 2L), KV.of("c", 1L));
+    assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+  }
+
+  @Test
+  void sideInputsReachEveryElement() {
+    Pipeline p = pipeline();
+    PCollectionView<Integer> total = p.apply("sides", Create.of(1, 2, 3)).apply(Sum.integersGlobally().asSingletonView());
+    PCollection<Integer> shifted = p.apply("main", Create.of(10, 20))
+        .apply(ParDo.of(new AddSide(total)).withSideInputs(total));
+    PAssert.that(shifted).containsInAnyOrder(16, 26);
+    assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+  }
+
+  static final class UserFailure extends RuntimeException {
+    UserFailure(String message) {
+      super(message);
+    }
+  }
+
+  @Test
+  void aDoFnThatThrowsFailsThePipelineWithTheUserExceptionAsCause() {
+    Pipeline p = pipeline("--jobName=throwing-dofn");
+    p.apply(Create.of(1, 2, 3)).apply(MapElements.into(TypeDescriptors.integers()).via((Integer i) -> {
+      if (i == 2) {
+        throw new UserFailure("two is not allowed");
+      }
+      return i;
+    }));
+    PipelineResult result = p.run();
+    assertThatThrownBy(result::waitUntilFinish)
+        .isInstanceOf(Pipeline.PipelineExecutionException.class)
+        .cause().isInstanceOf(UserFailure.class).hasMessage("two is not allowed");
+    assertThat(result.getState()).isEqualTo(PipelineResult.State.FAILED);
+    List<Thread> alive = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("weir[throwing-dofn]")).toList();
+    assertThat(alive).isEmpty();
+  }
+
+  @Test
+  void badOptionsAreRefusedNamingTheOption() {
+    assertThatThrownBy(() -> pipeline("--parallelism=0").run())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--parallelism must be at least 1, got 0");
+    assertThatThrownBy(() -> pipeline("--noSuchOption=1"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("noSuchOption");
+  }
+
+  @Test
+  void testWeirRunnerResolvesByName() {
+    PipelineOptions options = PipelineOptionsFactory.fromArgs("--runner=TestWeirRunner").create();
+    assertThat(options.getRunner()).isEqualTo(TestWeirRunner.class);
+  }
+}

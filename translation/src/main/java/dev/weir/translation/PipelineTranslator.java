@@ -1,0 +1,71 @@
+package dev.weir.translation;
+
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.primitives.TransformTranslator;
+import dev.weir.translation.primitives.Translators;
+import dev.weir.translation.views.CreateWeirView;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.runners.PTransformOverride;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.util.construction.PTransformMatchers;
+import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+
+/**
+ * Turns a Beam pipeline into an engine job graph: first the pipeline surgery Weir needs (reads as
+ * primitive sources, views as concatenated panes), then one translator per primitive, found by
+ * its URN, walking the pipeline in topological order.
+ */
+public final class PipelineTranslator {
+
+  /** The job graph and the metrics object its operators report to. */
+  public record Translation(JobGraph jobGraph, JobMetrics metrics) {}
+
+  private PipelineTranslator() {}
+
+  /** Rewrites the pipeline in place so that only primitives Weir translates remain. */
+  public static void applyOverrides(Pipeline pipeline) {
+    SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReadsIfNecessary(pipeline);
+    pipeline.replaceAll(List.of(
+        PTransformOverride.of(PTransformMatchers.classEqualTo(View.CreatePCollectionView.class), new CreateWeirView.OverrideFactory<>())));
+  }
+
+  public static Translation translate(Pipeline pipeline, String jobName, TranslationSettings settings, PipelineOptions options) {
+    JobMetrics metrics = new JobMetrics();
+    JobGraph graph = new JobGraph(jobName);
+    TranslationContext context = new TranslationContext(graph, settings, options, metrics);
+    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
+        TransformTranslator translator;
+        String urn = null;
+        if (node.getTransform() instanceof CreateWeirView.MaterializeView) {
+          translator = Translators.materializeView();
+        } else {
+          urn = PTransformTranslation.urnForTransformOrNull(node.getTransform());
+          translator = Translators.forUrn(urn);
+        }
+        if (translator == null) {
+          throw new UnsupportedTransformException("Weir cannot run the transform '" + node.getFullName() + "' ("
+              + node.getTransform().getClass().getName() + (urn == null ? ", no URN" : ", URN " + urn)
+              + "): it is a primitive without a Weir translation. Use a transform built from Beam's core primitives instead.");
+        }
+        context.setCurrent(applied);
+        try {
+          translator.translate(applied, context);
+        } catch (UnsupportedTransformException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new IllegalStateException("translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+        }
+      }
+    });
+    return new Translation(graph, metrics);
+  }
+}

@@ -1,0 +1,148 @@
+package dev.weir.translation;
+
+import dev.weir.engine.graph.JobEdge;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.graph.OperatorFactory;
+import dev.weir.engine.source.Source;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.wire.EncodedKey;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+
+/**
+ * The state of one translation: the job graph so far, which vertex output produces each
+ * PCollection (and each view), and how to connect a consumer to them.
+ */
+public final class TranslationContext {
+
+  /** Where a PCollection's elements come from: an output of a vertex. */
+  public record Producer(JobVertex vertex, int output) {}
+
+  private final JobGraph graph;
+  private final TranslationSettings settings;
+  private final PipelineOptions options;
+  private final JobMetrics metrics;
+  private final Map<PValue, Producer> producers = new HashMap<>();
+  private final Map<PCollectionView<?>, PCollection<?>> viewData = new HashMap<>();
+  private final Set<String> names = new HashSet<>();
+  private AppliedPTransform<?, ?, ?> current;
+
+  TranslationContext(JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
+    this.graph = graph;
+    this.settings = settings;
+    this.options = options;
+    this.metrics = metrics;
+  }
+
+  public TranslationSettings settings() {
+    return settings;
+  }
+
+  public PipelineOptions options() {
+    return options;
+  }
+
+  public JobMetrics metrics() {
+    return metrics;
+  }
+
+  void setCurrent(AppliedPTransform<?, ?, ?> transform) {
+    this.current = transform;
+  }
+
+  /** The transform being translated. */
+  public AppliedPTransform<?, ?, ?> current() {
+    return current;
+  }
+
+  /** A vertex name unique in the job, after the transform's full name. */
+  private String uniqueName(String base) {
+    String name = base.isEmpty() ? "root" : base;
+    int n = 2;
+    while (!names.add(name)) {
+      name = base + "#" + n++;
+    }
+    return name;
+  }
+
+  public JobVertex addSource(String name, Source<?> source) {
+    return graph.addSource(uniqueName(name), source, settings.parallelism()).maxParallelism(settings.maxParallelism());
+  }
+
+  public <IN, OUT> JobVertex addOperator(String name, OperatorFactory<IN, OUT> factory) {
+    return graph.addOperator(uniqueName(name), factory, settings.parallelism()).maxParallelism(settings.maxParallelism());
+  }
+
+  public void setProducer(PValue value, JobVertex vertex, int output) {
+    producers.put(value, new Producer(vertex, output));
+  }
+
+  /** Makes {@code alias} be produced wherever {@code value} is (a transform that changes nothing). */
+  public void alias(PValue alias, PValue value) {
+    producers.put(alias, producer(value));
+  }
+
+  public Producer producer(PValue value) {
+    Producer p = producers.get(value);
+    if (p == null) {
+      throw new IllegalStateException("no producer for " + value + " while translating " + (current == null ? "?" : current.getFullName()));
+    }
+    return p;
+  }
+
+  public void setViewData(PCollectionView<?> view, PCollection<?> data) {
+    viewData.put(view, data);
+  }
+
+  public PCollection<?> viewData(PCollectionView<?> view) {
+    PCollection<?> data = viewData.get(view);
+    if (data == null) {
+      throw new IllegalStateException("side input " + view + " was used before it was created");
+    }
+    return data;
+  }
+
+  /** The serializer of a PCollection's elements on the wire: its coder inside a windowed-value coder. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static <T> CoderSerializer<WindowedValue<T>> wireSerializer(PCollection<T> pc) {
+    Coder windowCoder = pc.getWindowingStrategy().getWindowFn().windowCoder();
+    return new CoderSerializer<>(WindowedValues.getFullCoder(pc.getCoder(), windowCoder));
+  }
+
+  /** Connects {@code input} to the consumer's input {@code index}, FORWARD (chained when possible). */
+  public JobEdge connect(PCollection<?> input, JobVertex consumer, int index) {
+    Producer p = producer(input);
+    return graph.connect(p.vertex(), consumer).fromOutput(p.output()).toInput(index).serializer(wireSerializer(input));
+  }
+
+  /** Connects a keyed input by the encoded key: every element of a key reaches the same subtask. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public <K, V> JobEdge connectByKey(PCollection<KV<K, V>> input, JobVertex consumer, int index) {
+    Coder<K> keyCoder = ((KvCoder<K, V>) input.getCoder()).getKeyCoder();
+    consumer.keySerializer(new EncodedKey.Serializer());
+    return connect(input, consumer, index).hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
+  }
+
+  /** Connects a view's data to every subtask of the consumer, as a side input. */
+  public JobEdge connectSideInput(PCollectionView<?> view, JobVertex consumer, int index) {
+    return connect(viewData(view), consumer, index).broadcast().excludeFromWatermark();
+  }
+
+  JobGraph graph() {
+    return graph;
+  }
+}

@@ -1,0 +1,20 @@
+package dev.weir.translation;
+
+/**
+ * What translation needs to know beyond the pipeline: the parallelism and max parallelism of
+ * every vertex and the bundle limits of DoFns.
+ */
+public record TranslationSettings(int parallelism, int maxParallelism, int maxBundleSize, long maxBundleMillis) {
+
+  public TranslationSettings {
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+    }
+    if (maxParallelism < parallelism) {
+      throw new IllegalArgumentException("maxParallelism (" + maxParallelism + ") must be at least the parallelism (" + parallelism + ")");
+    }
+    if (maxBundleSize < 1) {
+      throw new IllegalArgumentException("maxBundleSize must be at least 1, got " + maxBundleSize);
+    }
+  }
+}

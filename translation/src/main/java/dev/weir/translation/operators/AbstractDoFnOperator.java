@@ -1,0 +1,330 @@
+package dev.weir.translation.operators;
+
+import dev.weir.engine.operator.Operator;
+import dev.weir.engine.operator.OperatorContext;
+import dev.weir.engine.operator.Output;
+import dev.weir.engine.operator.Timer;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.state.WatermarkHolds;
+import dev.weir.translation.state.WeirStateInternals;
+import dev.weir.translation.state.WeirTimerInternals;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.SideInputReader;
+import org.apache.beam.runners.core.StateInternals;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowingStrategy;
+import org.joda.time.Instant;
+
+/**
+ * Runs a Beam DoFn (through a runners-core {@link DoFnRunner}) as an engine operator: outputs by
+ * tag, bundles, keyed state and timers, side inputs, metrics, and an output watermark held back
+ * by watermark holds, timers' output timestamps and pushed-back elements.
+ *
+ * <p>A bundle starts with the first element or timer and finishes before a watermark is
+ * forwarded, at the end of the input, after {@code maxBundleSize} elements or {@code
+ * maxBundleMillis}, whichever comes first.
+ *
+ * @param <InputT> the main input's element type
+ * @param <OutputT> the main output's element type
+ */
+public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<WindowedValue<InputT>, Object> {
+
+  protected final String stepName;
+  protected final SerializablePipelineOptions options;
+  protected final TupleTag<OutputT> mainOutputTag;
+  protected final List<TupleTag<?>> additionalOutputTags;
+  private final Map<TupleTag<?>, Integer> outputIndexes;
+  protected final Map<TupleTag<?>, Coder<?>> outputCoders;
+  protected final WindowingStrategy<?, ?> windowingStrategy;
+  private final Map<Integer, PCollectionView<?>> sideInputViews;
+  protected final Coder<?> keyCoder;
+  private final JobMetrics metrics;
+  private final int maxBundleSize;
+  private final long maxBundleMillis;
+
+  protected transient OperatorContext<Object> context;
+  protected transient DoFnRunner<?, OutputT> runner;
+  protected transient WeirStateInternals stateInternals;
+  protected transient WeirTimerInternals timerInternals;
+  protected transient SideInputs sideInputs;
+  private transient WatermarkHolds stateHolds;
+  private transient WatermarkHolds timerHolds;
+  private transient MetricsContainerImpl metricsContainer;
+  private transient Output<Object>[] outputs;
+  private transient boolean bundleStarted;
+  private transient int bundleElements;
+  private transient long bundleNumber;
+  private transient List<Pushed<InputT>> pushedBack;
+  private transient long inputWatermark;
+
+  /** An element waiting for side inputs, with the key that was current when it arrived. */
+  protected record Pushed<T>(Object key, WindowedValue<T> value) {}
+
+  protected AbstractDoFnOperator(String stepName, SerializablePipelineOptions options, TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes, Map<TupleTag<?>, Coder<?>> outputCoders,
+      WindowingStrategy<?, ?> windowingStrategy, Map<Integer, PCollectionView<?>> sideInputViews, Coder<?> keyCoder,
+      JobMetrics metrics, int maxBundleSize, long maxBundleMillis) {
+    this.stepName = stepName;
+    this.options = options;
+    this.mainOutputTag = mainOutputTag;
+    this.additionalOutputTags = additionalOutputTags;
+    this.outputIndexes = outputIndexes;
+    this.outputCoders = outputCoders;
+    this.windowingStrategy = windowingStrategy;
+    this.sideInputViews = sideInputViews;
+    this.keyCoder = keyCoder;
+    this.metrics = metrics;
+    this.maxBundleSize = maxBundleSize;
+    this.maxBundleMillis = maxBundleMillis;
+  }
+
+  /** Creates the runner; state and timer internals and side inputs are ready when this is called. */
+  protected abstract DoFnRunner<?, OutputT> createRunner(StepContext stepContext, SideInputReader sideInputReader,
+      WindowedValueMultiReceiver outputManager) throws Exception;
+
+  /** Processes a main-input element (whose side inputs, if any, are ready). */
+  protected abstract void processReady(WindowedValue<InputT> element) throws Exception;
+
+  /**
+   * Offers a main-input element; returns the parts (per window) that must wait for side inputs.
+   * Operators without side inputs process everything and return an empty list.
+   */
+  protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element) throws Exception {
+    processReady(element);
+    return List.of();
+  }
+
+  /** Delivers a fired timer of the current key to the DoFn. */
+  protected abstract void fireTimer(TimerData timer) throws Exception;
+
+  protected void startRunnerBundle() {
+    runner.startBundle();
+  }
+
+  protected void finishRunnerBundle() {
+    runner.finishBundle();
+  }
+
+  /** User code set-up and tear-down (DoFn @Setup / @Teardown). */
+  protected void setUp() throws Exception {}
+
+  protected void tearDown() throws Exception {}
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void open(OperatorContext<Object> context) throws Exception {
+    this.context = context;
+    this.metricsContainer = new MetricsContainerImpl(stepName);
+    this.pushedBack = new ArrayList<>();
+    this.inputWatermark = Long.MIN_VALUE;
+    int outputCount = 1 + additionalOutputTags.size();
+    this.outputs = new Output[outputIndexes.values().stream().mapToInt(i -> i).max().orElse(0) + 1];
+    for (Map.Entry<TupleTag<?>, Integer> e : outputIndexes.entrySet()) {
+      outputs[e.getValue()] = context.output(e.getValue());
+    }
+    assert outputCount > 0;
+    stateHolds = new WatermarkHolds();
+    timerHolds = new WatermarkHolds();
+    if (context.isKeyed()) {
+      stateInternals = new WeirStateInternals(context.keyedStateBackend(), keyCoder, stateHolds);
+      timerInternals = new WeirTimerInternals(context.keyedStateBackend(), context.timerService(), timerHolds);
+    }
+    sideInputs = sideInputViews.isEmpty() ? null : new SideInputs(sideInputViews);
+    StepContext stepContext = new StepContext() {
+      @Override
+      public StateInternals stateInternals() {
+        if (stateInternals == null) {
+          throw new UnsupportedOperationException("step '" + stepName + "' has no keyed state: it is not keyed");
+        }
+        return stateInternals;
+      }
+
+      @Override
+      public TimerInternals timerInternals() {
+        if (timerInternals == null) {
+          throw new UnsupportedOperationException("step '" + stepName + "' has no timers: it is not keyed");
+        }
+        return timerInternals;
+      }
+    };
+    WindowedValueMultiReceiver outputManager = new WindowedValueMultiReceiver() {
+      @Override
+      public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
+        Integer index = outputIndexes.get(tag);
+        if (index != null) {
+          outputs[index].emit(value);
+        }
+      }
+    };
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      setUp();
+      runner = createRunner(stepContext, sideInputs == null ? org.apache.beam.runners.core.NullSideInputReader.empty() : sideInputs, outputManager);
+    }
+  }
+
+  private void startBundleIfNeeded() {
+    if (!bundleStarted) {
+      bundleStarted = true;
+      bundleElements = 0;
+      long bundle = ++bundleNumber;
+      startRunnerBundle();
+      if (maxBundleMillis > 0) {
+        context.scheduleAt(context.currentProcessingTime() + maxBundleMillis, () -> {
+          if (bundleStarted && bundleNumber == bundle) {
+            finishBundle();
+          }
+        });
+      }
+    }
+  }
+
+  protected void finishBundle() throws Exception {
+    if (bundleStarted) {
+      try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+        bundleStarted = false;
+        finishRunnerBundle();
+      }
+    }
+  }
+
+  @Override
+  public void processElement(WindowedValue<InputT> element) throws Exception {
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      startBundleIfNeeded();
+      Iterable<WindowedValue<InputT>> waiting = processOrPushBack(element);
+      for (WindowedValue<InputT> w : waiting) {
+        pushedBack.add(new Pushed<>(context.isKeyed() ? context.currentKey() : null, w));
+      }
+      commitState();
+    }
+    if (++bundleElements >= maxBundleSize) {
+      finishBundle();
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void processElement(int input, Object record) throws Exception {
+    if (input == 0) {
+      processElement((WindowedValue<InputT>) record);
+    } else if (sideInputs != null && sideInputs.isSideInput(input)) {
+      // Readiness is cached per bundle: a new pane is seen from the next bundle on.
+      finishBundle();
+      sideInputs.addPane(input, (WindowedValue<?>) record);
+      retryPushedBack();
+    } else {
+      throw new IllegalStateException("step '" + stepName + "' received a record on unknown input " + input);
+    }
+  }
+
+  @Override
+  public void processInputWatermark(int input, long watermark) throws Exception {
+    if (sideInputs != null && sideInputs.isSideInput(input)) {
+      finishBundle();
+      sideInputs.advanceWatermark(input, watermark);
+      retryPushedBack();
+      emitOutputWatermark();
+    }
+  }
+
+  private void retryPushedBack() throws Exception {
+    if (pushedBack.isEmpty()) {
+      return;
+    }
+    List<Pushed<InputT>> waiting = pushedBack;
+    pushedBack = new ArrayList<>();
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      startBundleIfNeeded();
+      for (Pushed<InputT> p : waiting) {
+        if (p.key() != null) {
+          context.keyedStateBackend().setCurrentKey(p.key());
+        }
+        for (WindowedValue<InputT> w : processOrPushBack(p.value())) {
+          pushedBack.add(new Pushed<>(p.key(), w));
+        }
+        commitState();
+      }
+    }
+  }
+
+  @Override
+  public void onTimer(Timer timer) throws Exception {
+    TimerData data = (TimerData) timer.namespace();
+    if (!timerInternals.onFired(data)) {
+      return;
+    }
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      startBundleIfNeeded();
+      fireTimer(data);
+      commitState();
+    }
+  }
+
+  private void commitState() {
+    if (stateInternals != null) {
+      stateInternals.commit();
+    }
+  }
+
+  @Override
+  public void processWatermark(long watermark) throws Exception {
+    inputWatermark = watermark;
+    finishBundle();
+    emitOutputWatermark();
+  }
+
+  /** The input watermark held back by whatever this operator still owes downstream. */
+  private void emitOutputWatermark() {
+    long out = inputWatermark;
+    out = Math.min(out, stateHolds.min());
+    out = Math.min(out, timerHolds.min());
+    for (Pushed<InputT> p : pushedBack) {
+      out = Math.min(out, p.value().getTimestamp().getMillis());
+    }
+    if (out > Long.MIN_VALUE) {
+      context.emitWatermark(out);
+    }
+  }
+
+  @Override
+  public void finish() throws Exception {
+    // Every input has ended, side inputs included: what waited for them is processed now.
+    finishBundle();
+    retryPushedBack();
+    if (!pushedBack.isEmpty()) {
+      throw new IllegalStateException("step '" + stepName + "': " + pushedBack.size() + " elements still wait for side inputs at the end of the input");
+    }
+    finishBundle();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      tearDown();
+    } finally {
+      if (metricsContainer != null) {
+        metrics.merge(stepName, metricsContainer);
+      }
+    }
+  }
+
+  /** The input watermark as Beam sees it. */
+  protected Instant beamInputWatermark() {
+    return WeirTimerInternals.beamWatermark(inputWatermark);
+  }
+}

@@ -1,0 +1,132 @@
+package dev.weir.translation.operators;
+
+import dev.weir.translation.metrics.JobMetrics;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.DoFnRunners;
+import org.apache.beam.runners.core.PushbackSideInputDoFnRunner;
+import org.apache.beam.runners.core.SideInputReader;
+import org.apache.beam.runners.core.SimplePushbackSideInputDoFnRunner;
+import org.apache.beam.runners.core.StatefulDoFnRunner;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/** A Beam ParDo: stateless, or stateful (keyed: state, timers, OnWindowExpiration, time-sorted input). */
+public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<InputT, OutputT> {
+
+  private final DoFn<InputT, OutputT> doFn;
+  private final Coder<InputT> inputCoder;
+  private final DoFnSchemaInformation schemaInformation;
+  private final Map<String, PCollectionView<?>> sideInputMapping;
+  private final boolean stateful;
+
+  private transient DoFnInvoker<InputT, OutputT> invoker;
+  private transient PushbackSideInputDoFnRunner<InputT, OutputT> pushback;
+  private transient DoFnRunner<InputT, OutputT> typedRunner;
+
+  public ParDoOperator(String stepName, SerializablePipelineOptions options, DoFn<InputT, OutputT> doFn, Coder<InputT> inputCoder,
+      TupleTag<OutputT> mainOutputTag, List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes,
+      Map<TupleTag<?>, Coder<?>> outputCoders, WindowingStrategy<?, ?> windowingStrategy, Map<Integer, PCollectionView<?>> sideInputViews,
+      Map<String, PCollectionView<?>> sideInputMapping, DoFnSchemaInformation schemaInformation, Coder<?> keyCoder,
+      JobMetrics metrics, int maxBundleSize, long maxBundleMillis) {
+    super(stepName, options, mainOutputTag, additionalOutputTags, outputIndexes, outputCoders, windowingStrategy, sideInputViews,
+        keyCoder, metrics, maxBundleSize, maxBundleMillis);
+    this.doFn = doFn;
+    this.inputCoder = inputCoder;
+    this.schemaInformation = schemaInformation;
+    this.sideInputMapping = sideInputMapping;
+    this.stateful = keyCoder != null;
+  }
+
+  @Override
+  protected void setUp() throws Exception {
+    invoker = DoFnInvokers.tryInvokeSetupFor(doFn, options.get());
+  }
+
+  @Override
+  protected void tearDown() {
+    if (invoker != null) {
+      invoker.invokeTeardown();
+    }
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  protected DoFnRunner<?, OutputT> createRunner(StepContext stepContext, SideInputReader sideInputReader,
+      WindowedValueMultiReceiver outputManager) {
+    DoFnRunner<InputT, OutputT> simple = DoFnRunners.simpleRunner(options.get(), doFn, sideInputReader, outputManager,
+        mainOutputTag, additionalOutputTags, stepContext, inputCoder, outputCoders, windowingStrategy, schemaInformation,
+        sideInputMapping);
+    DoFnRunner<InputT, OutputT> r = simple;
+    if (stateful) {
+      DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
+      Coder windowCoder = windowingStrategy.getWindowFn().windowCoder();
+      r = DoFnRunners.defaultStatefulDoFnRunner(doFn, inputCoder, simple, stepContext, windowingStrategy,
+          new StatefulDoFnRunner.TimeInternalsCleanupTimer(timerInternals, windowingStrategy),
+          new StatefulDoFnRunner.StateInternalsStateCleaner(doFn, stateInternals, windowCoder),
+          signature.processElement().requiresTimeSortedInput());
+    }
+    typedRunner = r;
+    if (sideInputs != null) {
+      pushback = SimplePushbackSideInputDoFnRunner.create(r, sideInputMapping.values(), sideInputs);
+    }
+    return r;
+  }
+
+  @Override
+  protected void startRunnerBundle() {
+    if (pushback != null) {
+      pushback.startBundle();
+    } else {
+      typedRunner.startBundle();
+    }
+  }
+
+  @Override
+  protected void finishRunnerBundle() {
+    if (pushback != null) {
+      pushback.finishBundle();
+    } else {
+      typedRunner.finishBundle();
+    }
+  }
+
+  @Override
+  protected void processReady(WindowedValue<InputT> element) {
+    typedRunner.processElement(element);
+  }
+
+  @Override
+  protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element) {
+    if (pushback == null) {
+      typedRunner.processElement(element);
+      return List.of();
+    }
+    return pushback.processElementInReadyWindows(element);
+  }
+
+  @Override
+  protected void fireTimer(TimerData timer) {
+    BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) timer.getNamespace()).getWindow();
+    TimeDomain domain = timer.getDomain();
+    typedRunner.onTimer(timer.getTimerId(), timer.getTimerFamilyId(), stateInternals.getKey(), window,
+        timer.getTimestamp(), timer.getOutputTimestamp(), domain, timer.causedByDrain());
+  }
+}

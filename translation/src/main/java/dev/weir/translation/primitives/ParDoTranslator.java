@@ -1,0 +1,122 @@
+package dev.weir.translation.primitives;
+
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.translation.TranslationContext;
+import dev.weir.translation.UnsupportedTransformException;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.operators.ParDoOperator;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
+import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.beam.sdk.util.construction.PTransformReplacements;
+import org.apache.beam.sdk.util.construction.ParDoTranslation;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * ParDo: one vertex per DoFn, chained to its producer unless it is stateful (then a HASH edge by
+ * key feeds it) or has side inputs (broadcast edges on inputs 1..n). Outputs are numbered: the
+ * main output 0, the others in the order Beam lists them.
+ */
+final class ParDoTranslator {
+
+  private ParDoTranslator() {}
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+    ParDo.MultiOutput<Object, Object> parDo = (ParDo.MultiOutput<Object, Object>) transform.getTransform();
+    DoFn<Object, Object> doFn = parDo.getFn();
+    DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
+    if (signature.processElement().isSplittable()) {
+      throw new UnsupportedTransformException("splittable DoFn " + doFn.getClass().getName() + " in '" + transform.getFullName()
+          + "' reached translation without being expanded (URN " + ParDoTranslation.class.getSimpleName() + ")");
+    }
+    PCollection<Object> input = (PCollection<Object>) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    String name = transform.getFullName();
+
+    TupleTag<Object> mainTag = parDo.getMainOutputTag();
+    Map<TupleTag<?>, Integer> outputIndexes = new HashMap<>();
+    Map<TupleTag<?>, Coder<?>> outputCoders = new HashMap<>();
+    List<TupleTag<?>> additional = new ArrayList<>();
+    Map<TupleTag<?>, PCollection<?>> outputs = new LinkedHashMap<>((Map) transform.getOutputs());
+    outputIndexes.put(mainTag, 0);
+    int next = 1;
+    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
+      outputCoders.put(o.getKey(), o.getValue().getCoder());
+      if (!o.getKey().equals(mainTag)) {
+        outputIndexes.put(o.getKey(), next++);
+        additional.add(o.getKey());
+      }
+    }
+    // Tags the DoFn declared but the pipeline did not consume still need to be known to the runner.
+    for (TupleTag<?> tag : parDo.getAdditionalOutputTags().getAll()) {
+      if (!outputIndexes.containsKey(tag)) {
+        outputIndexes.put(tag, next++);
+        additional.add(tag);
+      }
+    }
+
+    Map<String, PCollectionView<?>> sideInputMapping = parDo.getSideInputs();
+    Map<Integer, PCollectionView<?>> sideInputsByInput = new HashMap<>();
+    int inputIndex = 1;
+    for (PCollectionView<?> view : sideInputMapping.values()) {
+      sideInputsByInput.put(inputIndex++, view);
+    }
+
+    boolean stateful = DoFnSignatures.isStateful(doFn) || signature.processElement().requiresTimeSortedInput();
+    Coder<?> keyCoder = null;
+    if (stateful) {
+      Coder<?> inputKvCoder = input.getCoder();
+      if (!(inputKvCoder instanceof KvCoder<?, ?> kv)) {
+        throw new UnsupportedTransformException("stateful DoFn in '" + name + "' needs a KV input with a KvCoder, got " + input.getCoder());
+      }
+      keyCoder = kv.getKeyCoder();
+    }
+    DoFnSchemaInformation schema;
+    try {
+      schema = ParDoTranslation.getSchemaInformation(transform);
+    } catch (RuntimeException e) {
+      schema = DoFnSchemaInformation.create();
+    }
+    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    Coder<Object> inputCoder = input.getCoder();
+    WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
+    JobMetrics metrics = context.metrics();
+    int maxBundleSize = context.settings().maxBundleSize();
+    long maxBundleMillis = context.settings().maxBundleMillis();
+    Coder<?> finalKeyCoder = keyCoder;
+    DoFnSchemaInformation finalSchema = schema;
+    byte[] serializedFn = SerializableUtils.serializeToByteArray(doFn);
+
+    JobVertex vertex = context.addOperator(name, () -> new ParDoOperator<>(name, options,
+        (DoFn<Object, Object>) SerializableUtils.deserializeFromByteArray(serializedFn, "DoFn of " + name), inputCoder,
+        mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping, finalSchema,
+        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis));
+    if (stateful) {
+      context.connectByKey((PCollection<KV<Object, Object>>) (PCollection) input, vertex, 0);
+    } else {
+      context.connect(input, vertex, 0);
+    }
+    for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
+      context.connectSideInput(side.getValue(), vertex, side.getKey());
+    }
+    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
+      context.setProducer(o.getValue(), vertex, outputIndexes.get(o.getKey()));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.weir.translation.primitives;
+
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.translation.TranslationContext;
+import dev.weir.translation.io.BoundedSourceAdapter;
+import dev.weir.translation.io.ImpulseSource;
+import dev.weir.translation.io.TestStreamSource;
+import dev.weir.translation.io.UnboundedSourceAdapter;
+import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PValue;
+
+/** Impulse, Read (bounded and unbounded) and TestStream: the transforms that become engine sources. */
+final class SourceTranslators {
+
+  private SourceTranslators() {}
+
+  private static PValue onlyOutput(AppliedPTransform<?, ?, ?> transform) {
+    return (PCollection<?>) transform.getOutputs().values().iterator().next();
+  }
+
+  static void impulse(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
+    JobVertex v = context.addSource(transform.getFullName(), new ImpulseSource());
+    context.setProducer(onlyOutput(transform), v, 0);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static void read(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+    Object t = transform.getTransform();
+    int parallelism = context.settings().parallelism();
+    dev.weir.engine.source.Source<?> source;
+    if (t instanceof SplittableParDo.PrimitiveBoundedRead<?> read) {
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options());
+    } else if (t instanceof SplittableParDo.PrimitiveUnboundedRead<?> read) {
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options());
+    } else if (t instanceof Read.Bounded<?> read) {
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options());
+    } else if (t instanceof Read.Unbounded<?> read) {
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options());
+    } else {
+      throw new dev.weir.translation.UnsupportedTransformException("read transform '" + transform.getFullName()
+          + "' of type " + t.getClass().getName() + " is not supported");
+    }
+    JobVertex v = context.addSource(transform.getFullName(), source);
+    context.setProducer(onlyOutput(transform), v, 0);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static void testStream(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
+    TestStream<?> stream = (TestStream<?>) transform.getTransform();
+    JobVertex v = context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()));
+    context.setProducer(onlyOutput(transform), v, 0);
+  }
+}

@@ -1,0 +1,151 @@
+package dev.weir.translation.state;
+
+import dev.weir.engine.operator.TimerService;
+import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.MapState;
+import dev.weir.state.StateSpec;
+import dev.weir.state.serialization.Serializers;
+import org.apache.beam.runners.core.StateNamespace;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.joda.time.Instant;
+
+/**
+ * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by
+ * its namespace, id and family: setting it again moves it, so the timer set last per identity is
+ * kept in keyed state and the earlier one deleted. The engine fires a timer once the watermark
+ * (or clock) reaches its time; Beam fires once it has passed it, so timers are registered one
+ * millisecond later than their Beam timestamp.
+ */
+public final class WeirTimerInternals implements TimerInternals {
+
+  private static final StateSpec<Void, MapState<Void, String, TimerData>> PENDING =
+      StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, new dev.weir.engine.serialization.KryoSerializer<>(TimerData.class));
+
+  private final TimerService timers;
+  private final MapState<Void, String, TimerData> pending;
+  private final WatermarkHolds timerHolds;
+  private final KeyedStateBackend<Object> backend;
+
+  public WeirTimerInternals(KeyedStateBackend<Object> backend, TimerService timers, WatermarkHolds timerHolds) {
+    this.backend = backend;
+    this.timers = timers;
+    this.pending = backend.state(PENDING);
+    this.timerHolds = timerHolds;
+  }
+
+  private static String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
+    return namespace.stringKey() + '\u0000' + timerFamilyId + '\u0000' + timerId;
+  }
+
+  @Override
+  public void setTimer(StateNamespace namespace, String timerId, String timerFamilyId, Instant target,
+      Instant outputTimestamp, TimeDomain timeDomain) {
+    setTimer(TimerData.of(timerId, timerFamilyId, namespace, target, outputTimestamp, timeDomain));
+  }
+
+  @Override
+  public void setTimer(TimerData timer) {
+    String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
+    TimerData previous = pending.get(null, identity);
+    if (previous != null) {
+      unregister(previous);
+    }
+    pending.put(null, identity, timer);
+    long at = engineTime(timer.getTimestamp());
+    if (timer.getDomain() == TimeDomain.EVENT_TIME) {
+      timers.registerEventTimeTimer(timer, at);
+    } else {
+      timers.registerProcessingTimeTimer(timer, at);
+    }
+    if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
+      timerHolds.set(new HoldId(backend.currentKey(), identity), outputHold(timer));
+    }
+  }
+
+  private static Long outputHold(TimerData timer) {
+    Instant output = timer.getOutputTimestamp();
+    return output == null ? null : output.getMillis();
+  }
+
+  private static long engineTime(Instant beamTime) {
+    long t = beamTime.getMillis();
+    return t == Long.MAX_VALUE ? t : t + 1;
+  }
+
+  private void unregister(TimerData timer) {
+    long at = engineTime(timer.getTimestamp());
+    if (timer.getDomain() == TimeDomain.EVENT_TIME) {
+      timers.deleteEventTimeTimer(timer, at);
+    } else {
+      timers.deleteProcessingTimeTimer(timer, at);
+    }
+  }
+
+  /** A timer fired: it is no longer pending. Returns false when it was replaced or deleted meanwhile. */
+  public boolean onFired(TimerData timer) {
+    String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
+    TimerData current = pending.get(null, identity);
+    if (current == null || !current.equals(timer)) {
+      return false;
+    }
+    pending.remove(null, identity);
+    timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+    return true;
+  }
+
+  @Override
+  public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId) {
+    String identity = identity(namespace, timerId, timerFamilyId);
+    TimerData previous = pending.get(null, identity);
+    if (previous != null) {
+      pending.remove(null, identity);
+      unregister(previous);
+      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+    }
+  }
+
+  @Override
+  public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain timeDomain) {
+    deleteTimer(namespace, timerId, timerFamilyId);
+  }
+
+  @Override
+  public void deleteTimer(TimerData timerKey) {
+    deleteTimer(timerKey.getNamespace(), timerKey.getTimerId(), timerKey.getTimerFamilyId());
+  }
+
+  @Override
+  public Instant currentProcessingTime() {
+    return new Instant(timers.currentProcessingTime());
+  }
+
+  @Override
+  public Instant currentSynchronizedProcessingTime() {
+    return currentProcessingTime();
+  }
+
+  @Override
+  public Instant currentInputWatermarkTime() {
+    return beamWatermark(timers.currentWatermark());
+  }
+
+  @Override
+  public Instant currentOutputWatermarkTime() {
+    return null;
+  }
+
+  /** The engine's watermark as Beam sees it: clamped to Beam's timestamp range. */
+  public static Instant beamWatermark(long engineWatermark) {
+    if (engineWatermark >= BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis()) {
+      return BoundedWindow.TIMESTAMP_MAX_VALUE;
+    }
+    if (engineWatermark <= BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis()) {
+      return BoundedWindow.TIMESTAMP_MIN_VALUE;
+    }
+    return new Instant(engineWatermark);
+  }
+
+  private record HoldId(Object key, String identity) {}
+}
