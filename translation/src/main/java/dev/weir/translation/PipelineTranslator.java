@@ -1,7 +1,9 @@
 package dev.weir.translation;
 
 import dev.weir.engine.graph.JobGraph;
+import dev.weir.translation.combine.CombinePerKeyTranslator;
 import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.primitives.BoundedUnboundedReadTranslator;
 import dev.weir.translation.primitives.TransformTranslator;
 import dev.weir.translation.primitives.Translators;
 import dev.weir.translation.views.CreateWeirView;
@@ -32,6 +34,9 @@ public final class PipelineTranslator {
   public static void applyOverrides(Pipeline pipeline) {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReadsIfNecessary(pipeline);
     pipeline.replaceAll(List.of(
+        PTransformOverride.of(PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+        PTransformOverride.of(PTransformMatchers.urnEqualTo(PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN),
+            new org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems.OverrideFactory<>()),
         PTransformOverride.of(PTransformMatchers.classEqualTo(View.CreatePCollectionView.class), new CreateWeirView.OverrideFactory<>())));
   }
 
@@ -40,6 +45,30 @@ public final class PipelineTranslator {
     JobGraph graph = new JobGraph(jobName);
     TranslationContext context = new TranslationContext(graph, settings, options, metrics);
     pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+        if (node.isRootNode()) {
+          return CompositeBehavior.ENTER_TRANSFORM;
+        }
+        AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
+        boolean lift = CombinePerKeyTranslator.canLift(applied);
+        boolean boundedRead = !lift && BoundedUnboundedReadTranslator.applies(applied);
+        if (lift || boundedRead) {
+          context.setCurrent(applied);
+          try {
+            if (lift) {
+              CombinePerKeyTranslator.translate(applied, context);
+            } else {
+              BoundedUnboundedReadTranslator.translate(applied, context);
+            }
+          } catch (Exception e) {
+            throw new IllegalStateException("translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+          }
+          return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+        }
+        return CompositeBehavior.ENTER_TRANSFORM;
+      }
+
       @Override
       public void visitPrimitiveTransform(TransformHierarchy.Node node) {
         AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);

@@ -38,6 +38,7 @@ public final class TranslationContext {
   private final JobMetrics metrics;
   private final Map<PValue, Producer> producers = new HashMap<>();
   private final Map<PCollectionView<?>, PCollection<?>> viewData = new HashMap<>();
+  private final Map<PCollection<?>, PCollection<?>> workItemInputs = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private AppliedPTransform<?, ?, ?> current;
 
@@ -116,6 +117,19 @@ public final class TranslationContext {
     return data;
   }
 
+  /** Records that {@code workItems} stands for {@code keyedInput} grouped into keyed work items. */
+  public void setWorkItemInput(PCollection<?> workItems, PCollection<?> keyedInput) {
+    workItemInputs.put(workItems, keyedInput);
+  }
+
+  public PCollection<?> workItemInput(PCollection<?> workItems) {
+    PCollection<?> input = workItemInputs.get(workItems);
+    if (input == null) {
+      throw new IllegalStateException("keyed work items " + workItems + " have no known keyed input");
+    }
+    return input;
+  }
+
   /** The serializer of a PCollection's elements on the wire: its coder inside a windowed-value coder. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static <T> CoderSerializer<WindowedValue<T>> wireSerializer(PCollection<T> pc) {
@@ -135,6 +149,14 @@ public final class TranslationContext {
     Coder<K> keyCoder = ((KvCoder<K, V>) input.getCoder()).getKeyCoder();
     consumer.keySerializer(new EncodedKey.Serializer());
     return connect(input, consumer, index).hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
+  }
+
+  /** Connects a vertex output carrying windowed KVs (not a PCollection of the pipeline) by encoded key. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public <K> JobEdge connectByKey(JobVertex from, int output, Coder<K> keyCoder, CoderSerializer<?> wire, JobVertex consumer) {
+    consumer.keySerializer(new EncodedKey.Serializer());
+    return graph.connect(from, consumer).fromOutput(output).serializer(wire)
+        .hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
   }
 
   /** Connects a view's data to every subtask of the consumer, as a side input. */

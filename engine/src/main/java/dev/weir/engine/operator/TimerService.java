@@ -16,6 +16,13 @@ public interface TimerService {
 
   void deleteProcessingTimeTimer(Object namespace, long timestamp);
 
+  /**
+   * Fires every pending processing-time timer now, in timestamp order, also those registered while
+   * firing, until none is left: for an operator that must not leave work behind when its input
+   * ends (a splittable DoFn waiting to resume).
+   */
+  void fireAllProcessingTimeTimers() throws Exception;
+
   /** The operator's input watermark ({@link Long#MIN_VALUE} before the first). */
   long currentWatermark();
 

@@ -93,6 +93,20 @@ public final class KeyedTimerService implements TimerService {
     }
   }
 
+  @Override
+  public void fireAllProcessingTimeTimers() throws Exception {
+    firingProcessingTimers = true;
+    try {
+      Timer t;
+      while ((t = processingTimers.pollUpTo(Long.MAX_VALUE)) != null) {
+        keys.setCurrentKey(t.key());
+        handler.onTimer(t);
+      }
+    } finally {
+      firingProcessingTimers = false;
+    }
+  }
+
   private void onProcessingTime(long generation) throws Exception {
     if (generation != wakeUpGeneration) {
       return; // an earlier timer was registered meanwhile; its wake-up took over

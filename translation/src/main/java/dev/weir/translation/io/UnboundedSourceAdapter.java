@@ -24,11 +24,27 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
   private final List<? extends UnboundedSource<T, ?>> splits;
   private final SerializablePipelineOptions options;
+  private final long maxRecordsPerSplit;
+  private final long maxReadTimeMillis;
+  private final boolean dedup;
 
   public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options) throws Exception {
+    this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE);
+  }
+
+  /**
+   * A bounded read of an unbounded source (Beam's {@code Read.from(unbounded).withMaxNumRecords(n)}
+   * or {@code withMaxReadTime(d)}): every split reads its share of {@code maxNumRecords}, for at
+   * most {@code maxReadTimeMillis} from when it starts, all splits at once.
+   */
+  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options, long maxNumRecords,
+      long maxReadTimeMillis) throws Exception {
     this.options = new SerializablePipelineOptions(options);
     List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options);
     this.splits = split.isEmpty() ? List.of(source) : split;
+    this.maxRecordsPerSplit = maxNumRecords == Long.MAX_VALUE ? Long.MAX_VALUE : (maxNumRecords + splits.size() - 1) / splits.size();
+    this.maxReadTimeMillis = maxReadTimeMillis;
+    this.dedup = source.requiresDeduping() && (maxNumRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE);
   }
 
   @Override
@@ -42,19 +58,29 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
       mine.add(splits.get(i));
     }
-    return new Reader<>(mine, options.get());
+    return new Reader<>(mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup);
   }
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
     private final List<UnboundedSource<T, ?>> splits;
     private final PipelineOptions options;
     private final List<UnboundedSource.UnboundedReader<T>> readers = new ArrayList<>();
+    private final long maxRecords;
+    private final long maxReadTimeMillis;
+    private final java.util.Set<java.nio.ByteBuffer> seenIds;
     private boolean[] started;
+    private boolean[] done;
+    private long[] read;
+    private int doneCount;
+    private long startMillis;
     private int next;
 
-    Reader(List<UnboundedSource<T, ?>> splits, PipelineOptions options) {
+    Reader(List<UnboundedSource<T, ?>> splits, PipelineOptions options, long maxRecords, long maxReadTimeMillis, boolean dedup) {
       this.splits = splits;
       this.options = options;
+      this.maxRecords = maxRecords;
+      this.maxReadTimeMillis = maxReadTimeMillis;
+      this.seenIds = dedup ? new java.util.HashSet<>() : null;
     }
 
     @Override
@@ -63,11 +89,21 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
         readers.add(split.createReader(options, null));
       }
       started = new boolean[readers.size()];
+      done = new boolean[readers.size()];
+      read = new long[readers.size()];
+      startMillis = System.currentTimeMillis();
+    }
+
+    private boolean bounded() {
+      return maxRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE;
     }
 
     @Override
     public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
-      if (readers.isEmpty()) {
+      if (readers.isEmpty() || doneCount == readers.size()) {
+        return Status.END_OF_INPUT;
+      }
+      if (maxReadTimeMillis != Long.MAX_VALUE && System.currentTimeMillis() - startMillis >= maxReadTimeMillis) {
         return Status.END_OF_INPUT;
       }
       int emitted = 0;
@@ -75,6 +111,10 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       while (emitted < BATCH && idleReaders < readers.size()) {
         int r = next;
         next = (next + 1) % readers.size();
+        if (done[r]) {
+          idleReaders++;
+          continue;
+        }
         UnboundedSource.UnboundedReader<T> reader = readers.get(r);
         boolean available;
         if (!started[r]) {
@@ -84,12 +124,25 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           available = reader.advance();
         }
         if (available) {
-          output.emit(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
-          emitted++;
+          if (seenIds == null || seenIds.add(java.nio.ByteBuffer.wrap(reader.getCurrentRecordId()))) {
+            output.emit(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
+            emitted++;
+          }
           idleReaders = 0;
+          if (++read[r] >= maxRecords) {
+            done[r] = true;
+            doneCount++;
+          }
         } else {
           idleReaders++;
         }
+      }
+      if (doneCount == readers.size()) {
+        return Status.END_OF_INPUT;
+      }
+      if (bounded()) {
+        // A bounded read emits no watermark before its end, as Beam's own expansion of it.
+        return emitted > 0 ? Status.MORE_AVAILABLE : Status.NOTHING_AVAILABLE;
       }
       long watermark = Long.MAX_VALUE;
       for (UnboundedSource.UnboundedReader<T> reader : readers) {

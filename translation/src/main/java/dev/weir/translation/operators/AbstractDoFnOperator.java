@@ -71,6 +71,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient long bundleNumber;
   private transient List<Pushed<InputT>> pushedBack;
   private transient long inputWatermark;
+  protected transient BundleFinalization bundleFinalizer;
 
   /** An element waiting for side inputs, with the key that was current when it arrived. */
   protected record Pushed<T>(Object key, WindowedValue<T> value) {}
@@ -101,12 +102,35 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   protected abstract void processReady(WindowedValue<InputT> element) throws Exception;
 
   /**
-   * Offers a main-input element; returns the parts (per window) that must wait for side inputs.
-   * Operators without side inputs process everything and return an empty list.
+   * Offers a main-input element: the parts (per window) whose side inputs are all ready are
+   * processed, the others returned to wait.
    */
   protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element) throws Exception {
-    processReady(element);
-    return List.of();
+    if (sideInputs == null) {
+      processReady(element);
+      return List.of();
+    }
+    List<WindowedValue<InputT>> waiting = null;
+    for (WindowedValue<InputT> single : element.explodeWindows()) {
+      if (sideInputsReady(single.getWindows().iterator().next())) {
+        processReady(single);
+      } else {
+        if (waiting == null) {
+          waiting = new ArrayList<>();
+        }
+        waiting.add(single);
+      }
+    }
+    return waiting == null ? List.of() : waiting;
+  }
+
+  private boolean sideInputsReady(org.apache.beam.sdk.transforms.windowing.BoundedWindow mainWindow) {
+    for (PCollectionView<?> view : sideInputViews.values()) {
+      if (!sideInputs.isReady(view, view.getWindowMappingFn().getSideInputWindow(mainWindow))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Delivers a fired timer of the current key to the DoFn. */
@@ -131,6 +155,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.context = context;
     this.metricsContainer = new MetricsContainerImpl(stepName);
     this.pushedBack = new ArrayList<>();
+    this.bundleFinalizer = new BundleFinalization();
     this.inputWatermark = Long.MIN_VALUE;
     int outputCount = 1 + additionalOutputTags.size();
     this.outputs = new Output[outputIndexes.values().stream().mapToInt(i -> i).max().orElse(0) + 1];
@@ -160,6 +185,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
           throw new UnsupportedOperationException("step '" + stepName + "' has no timers: it is not keyed");
         }
         return timerInternals;
+      }
+
+      @Override
+      public org.apache.beam.sdk.transforms.DoFn.BundleFinalizer bundleFinalizer() {
+        return bundleFinalizer;
       }
     };
     WindowedValueMultiReceiver outputManager = new WindowedValueMultiReceiver() {
@@ -198,6 +228,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
         bundleStarted = false;
         finishRunnerBundle();
+        bundleFinalizer.bundleCommitted();
       }
     }
   }

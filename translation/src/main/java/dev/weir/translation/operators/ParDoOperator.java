@@ -5,9 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
-import org.apache.beam.runners.core.PushbackSideInputDoFnRunner;
 import org.apache.beam.runners.core.SideInputReader;
-import org.apache.beam.runners.core.SimplePushbackSideInputDoFnRunner;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
@@ -38,7 +36,6 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   private final boolean stateful;
 
   private transient DoFnInvoker<InputT, OutputT> invoker;
-  private transient PushbackSideInputDoFnRunner<InputT, OutputT> pushback;
   private transient DoFnRunner<InputT, OutputT> typedRunner;
 
   public ParDoOperator(String stepName, SerializablePipelineOptions options, DoFn<InputT, OutputT> doFn, Coder<InputT> inputCoder,
@@ -84,42 +81,12 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
           signature.processElement().requiresTimeSortedInput());
     }
     typedRunner = r;
-    if (sideInputs != null) {
-      pushback = SimplePushbackSideInputDoFnRunner.create(r, sideInputMapping.values(), sideInputs);
-    }
     return r;
-  }
-
-  @Override
-  protected void startRunnerBundle() {
-    if (pushback != null) {
-      pushback.startBundle();
-    } else {
-      typedRunner.startBundle();
-    }
-  }
-
-  @Override
-  protected void finishRunnerBundle() {
-    if (pushback != null) {
-      pushback.finishBundle();
-    } else {
-      typedRunner.finishBundle();
-    }
   }
 
   @Override
   protected void processReady(WindowedValue<InputT> element) {
     typedRunner.processElement(element);
-  }
-
-  @Override
-  protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element) {
-    if (pushback == null) {
-      typedRunner.processElement(element);
-      return List.of();
-    }
-    return pushback.processElementInReadyWindows(element);
   }
 
   @Override

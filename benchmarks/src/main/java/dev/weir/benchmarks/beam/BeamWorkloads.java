@@ -1,0 +1,107 @@
+package dev.weir.benchmarks.beam;
+
+import dev.weir.benchmarks.RunResult;
+import dev.weir.benchmarks.Workloads;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * W1 and W2 as Beam pipelines, run unchanged on any runner the options name. Results leave the
+ * pipeline through a DoFn that adds them to a JVM-wide slot, so every in-JVM runner reports the
+ * same way.
+ */
+public final class BeamWorkloads {
+
+  private static final Map<String, AtomicLong> SLOTS = new ConcurrentHashMap<>();
+  private static final Map<String, AtomicLong> ROWS = new ConcurrentHashMap<>();
+
+  private BeamWorkloads() {}
+
+  /** Adds W1's count to a slot. */
+  static final class AddCount extends DoFn<Long, Void> {
+    private final String slot;
+
+    AddCount(String slot) {
+      this.slot = slot;
+    }
+
+    @ProcessElement
+    public void process(@Element Long count) {
+      SLOTS.get(slot).addAndGet(count);
+    }
+  }
+
+  /** Folds W2's (key, sum) rows into a slot's checksum. */
+  static final class FoldSums extends DoFn<KV<Long, Long>, Void> {
+    private final String slot;
+
+    FoldSums(String slot) {
+      this.slot = slot;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Long, Long> row) {
+      SLOTS.get(slot).accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, row.getKey(), row.getValue()));
+      ROWS.get(slot).incrementAndGet();
+    }
+  }
+
+  private static String newSlot() {
+    String slot = java.util.UUID.randomUUID().toString();
+    SLOTS.put(slot, new AtomicLong());
+    ROWS.put(slot, new AtomicLong());
+    return slot;
+  }
+
+  public static RunResult grep(String system, PipelineOptions options, long lines) {
+    String slot = newSlot();
+    Pipeline p = Pipeline.create(options);
+    p.apply("Lines", GenerateSequence.from(0).to(lines))
+        .apply("Line", MapElements.into(TypeDescriptors.strings()).via(Workloads::line))
+        .apply("Grep", Filter.by((String line) -> line.contains(Workloads.NEEDLE)))
+        .apply("Count", Count.globally())
+        .apply("Collect", ParDo.of(new AddCount(slot)));
+    long elapsed = run(p);
+    return new RunResult(system, "W1 grep", lines, SLOTS.remove(slot).get(), elapsed);
+  }
+
+  public static RunResult keyedSum(String system, PipelineOptions options, long records) {
+    String slot = newSlot();
+    Pipeline p = Pipeline.create(options);
+    p.apply("Numbers", GenerateSequence.from(0).to(records))
+        .apply("Pair", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+            .via((Long i) -> KV.of(Workloads.key(i), i)))
+        .apply("SumPerKey", Sum.longsPerKey())
+        .apply("Collect", ParDo.of(new FoldSums(slot)));
+    long elapsed = run(p);
+    long rows = ROWS.remove(slot).get();
+    long expected = Math.min(records, Workloads.DISTINCT_KEYS);
+    if (records >= 1_000_000 && rows != expected) {
+      throw new IllegalStateException("W2 on " + system + " emitted " + rows + " sums, expected " + expected);
+    }
+    return new RunResult(system, "W2 keyed sum", records, SLOTS.remove(slot).get(), elapsed);
+  }
+
+  private static long run(Pipeline p) {
+    long start = System.nanoTime();
+    PipelineResult.State state = p.run().waitUntilFinish();
+    long elapsed = System.nanoTime() - start;
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("pipeline ended " + state);
+    }
+    return elapsed;
+  }
+}

@@ -1,0 +1,99 @@
+package dev.weir.translation.combine;
+
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.translation.TranslationContext;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.operators.GroupByKeyOperator;
+import dev.weir.translation.wire.CoderSerializer;
+import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.util.AppliedCombineFn;
+import org.apache.beam.sdk.util.construction.PTransformReplacements;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.WindowingStrategy;
+
+/**
+ * Combine.perKey with combiner lifting: a partial combine chained before the HASH edge, so only
+ * accumulators cross it, and the final combine (a ReduceFnRunner over combining state) after it.
+ * Lifted only where it cannot change results: a plain CombineFn without side inputs, windows that
+ * do not merge, and the default trigger. Anything else runs Beam's own expansion (GroupByKey then
+ * combine).
+ */
+public final class CombinePerKeyTranslator {
+
+  /** Accumulators one partial combiner holds before it emits them early. */
+  private static final int MAX_PARTIAL_ENTRIES = 200_000;
+
+  private CombinePerKeyTranslator() {}
+
+  /** Whether {@link #translate} applies; otherwise the composite is expanded. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static boolean canLift(AppliedPTransform<?, ?, ?> transform) {
+    if (!(transform.getTransform() instanceof Combine.PerKey<?, ?, ?> perKey)) {
+      return false;
+    }
+    if (!(perKey.getFn() instanceof CombineFn) || !perKey.getSideInputs().isEmpty()) {
+      return false;
+    }
+    PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
+    if (!windowing.getWindowFn().isNonMerging() || !(windowing.getTrigger() instanceof DefaultTrigger)) {
+      return false;
+    }
+    if (!(input.getCoder() instanceof KvCoder)) {
+      return false;
+    }
+    try {
+      accumulatorCoder(perKey, (KvCoder) input.getCoder(), input);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Coder<Object> accumulatorCoder(Combine.PerKey<?, ?, ?> perKey, KvCoder kvCoder, PCollection<?> input) throws Exception {
+    CombineFn fn = (CombineFn) perKey.getFn();
+    return fn.getAccumulatorCoder(input.getPipeline().getCoderRegistry(), kvCoder.getValueCoder());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+    Combine.PerKey<Object, Object, Object> perKey = (Combine.PerKey<Object, Object, Object>) transform.getTransform();
+    PCollection<KV<Object, Object>> input = (PCollection) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<KV<Object, Object>> output = (PCollection) transform.getOutputs().values().iterator().next();
+    KvCoder<Object, Object> kvCoder = (KvCoder<Object, Object>) input.getCoder();
+    Coder<Object> keyCoder = kvCoder.getKeyCoder();
+    CombineFn<Object, Object, Object> fn = (CombineFn<Object, Object, Object>) perKey.getFn();
+    Coder<Object> accumulatorCoder = accumulatorCoder(perKey, kvCoder, input);
+    WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
+    String name = transform.getFullName();
+
+    byte[] serializedFn = org.apache.beam.sdk.util.SerializableUtils.serializeToByteArray(fn);
+    JobVertex partial = context.addOperator(name + "/PartialCombine", () -> new PartialCombineOperator<>(
+        (CombineFn<Object, Object, Object>) org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(serializedFn, name),
+        keyCoder, windowing.getTimestampCombiner(), MAX_PARTIAL_ENTRIES));
+    context.connect(input, partial, 0);
+
+    SystemReduceFn reduceFn = SystemReduceFn.combining(keyCoder,
+        AppliedCombineFn.withAccumulatorCoder(new MergeAccumulatorsFn<>(fn, accumulatorCoder), accumulatorCoder));
+    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    Coder outputCoder = output.getCoder();
+    JobMetrics metrics = context.metrics();
+    JobVertex last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
+        new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics));
+    Coder windowCoder = windowing.getWindowFn().windowCoder();
+    CoderSerializer wire = new CoderSerializer<>(WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
+    context.connectByKey(partial, 0, keyCoder, wire, last);
+    context.setProducer(output, last, 0);
+  }
+}
