@@ -95,6 +95,9 @@ public final class PipelineTranslator {
         }
       }
     });
+    if (context.usesTestStream()) {
+      graph.useManualProcessingTime(System.currentTimeMillis());
+    }
     return new Translation(graph, metrics);
   }
 }

@@ -41,12 +41,22 @@ public final class TranslationContext {
   private final Map<PCollection<?>, PCollection<?>> workItemInputs = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private AppliedPTransform<?, ?, ?> current;
+  private boolean usesTestStream;
 
   TranslationContext(JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
     this.graph = graph;
     this.settings = settings;
     this.options = options;
     this.metrics = metrics;
+  }
+
+  /** A TestStream drives the job's processing time: the job runs on a manual clock. */
+  public void markUsesTestStream() {
+    usesTestStream = true;
+  }
+
+  boolean usesTestStream() {
+    return usesTestStream;
   }
 
   public TranslationSettings settings() {
@@ -81,7 +91,12 @@ public final class TranslationContext {
   }
 
   public JobVertex addSource(String name, Source<?> source) {
-    return graph.addSource(uniqueName(name), source, settings.parallelism()).maxParallelism(settings.maxParallelism());
+    return addSource(name, source, settings.parallelism());
+  }
+
+  /** A source with its own parallelism (a TestStream replays from exactly one subtask). */
+  public JobVertex addSource(String name, Source<?> source, int parallelism) {
+    return graph.addSource(uniqueName(name), source, parallelism).maxParallelism(settings.maxParallelism());
   }
 
   public <IN, OUT> JobVertex addOperator(String name, OperatorFactory<IN, OUT> factory) {
@@ -137,10 +152,14 @@ public final class TranslationContext {
     return new CoderSerializer<>(WindowedValues.getFullCoder(pc.getCoder(), windowCoder));
   }
 
-  /** Connects {@code input} to the consumer's input {@code index}, FORWARD (chained when possible). */
+  /**
+   * Connects {@code input} to the consumer's input {@code index}: FORWARD (chained when possible)
+   * between equal parallelism, otherwise REBALANCE.
+   */
   public JobEdge connect(PCollection<?> input, JobVertex consumer, int index) {
     Producer p = producer(input);
-    return graph.connect(p.vertex(), consumer).fromOutput(p.output()).toInput(index).serializer(wireSerializer(input));
+    JobEdge edge = graph.connect(p.vertex(), consumer).fromOutput(p.output()).toInput(index).serializer(wireSerializer(input));
+    return p.vertex().parallelism() == consumer.parallelism() ? edge : edge.rebalance();
   }
 
   /** Connects a keyed input by the encoded key: every element of a key reaches the same subtask. */

@@ -26,6 +26,8 @@ final class JobExecution implements JobClient, TaskListener {
   private JobStatus status = JobStatus.RUNNING;
   private Throwable failure;
   private int running;
+  private int finishedInput;
+  private volatile boolean allFinished;
 
   JobExecution(String jobName, Runnable onEnd) {
     this.jobName = jobName;
@@ -68,6 +70,42 @@ final class JobExecution implements JobClient, TaskListener {
   /** The tasks of the job; for tests and diagnostics. */
   synchronized List<Task> tasks() {
     return new ArrayList<>(tasks);
+  }
+
+  @Override
+  public void taskFinished(Task task) {
+    List<Task> toWake = List.of();
+    synchronized (this) {
+      if (++finishedInput == tasks.size()) {
+        allFinished = true;
+        toWake = new ArrayList<>(tasks);
+      }
+    }
+    for (Task t : toWake) {
+      t.waker().signal();
+    }
+  }
+
+  /** Other tasks count as idle after 3 ms without work: time for a flushed buffer to wake its reader. */
+  private static final long QUIESCENCE_NANOS = 3_000_000L;
+
+  @Override
+  public boolean othersQuiescent(Task self) {
+    List<Task> all;
+    synchronized (this) {
+      all = new ArrayList<>(tasks);
+    }
+    for (Task t : all) {
+      if (t != self && !t.isIdleFor(QUIESCENCE_NANOS)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public boolean allTasksFinished() {
+    return allFinished;
   }
 
   @Override

@@ -51,6 +51,8 @@ final class TaskDeployer {
   /** The tasks, not yet started. */
   List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
+    dev.weir.engine.time.ManualClock clock = graph.manualProcessingTimeStart() == null
+        ? null : new dev.weir.engine.time.ManualClock(graph.manualProcessingTimeStart());
     for (JobVertex head : topologicalOrder) {
       if (!isChainHead(head)) {
         continue;
@@ -58,7 +60,7 @@ final class TaskDeployer {
       List<JobVertex> chain = chainOf(head);
       String chainName = String.join(" -> ", chain.stream().map(JobVertex::name).toList());
       for (int i = 0; i < head.parallelism(); i++) {
-        Task task = new Task(chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener);
+        Task task = new Task(chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener, clock);
         for (JobVertex v : chain) {
           taskOf.computeIfAbsent(v.id(), k -> new Task[v.parallelism()])[i] = task;
           OperatorHost host = createHost(v, i, task);

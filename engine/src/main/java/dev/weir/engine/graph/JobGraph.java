@@ -14,6 +14,7 @@ public final class JobGraph {
   private final String name;
   private final List<JobVertex> vertices = new ArrayList<>();
   private final List<JobEdge> edges = new ArrayList<>();
+  private Long manualProcessingTimeStart;
 
   public JobGraph(String name) {
     this.name = name;
@@ -21,6 +22,21 @@ public final class JobGraph {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * Runs the job on a manual processing-time clock starting at {@code startMillis}, which a source
+   * moves with {@link dev.weir.engine.source.SourceContext#setProcessingTime}; tests replaying a
+   * script use it. The default is the wall clock.
+   */
+  public JobGraph useManualProcessingTime(long startMillis) {
+    this.manualProcessingTimeStart = startMillis;
+    return this;
+  }
+
+  /** The start of the manual clock, or {@code null} for the wall clock. */
+  public Long manualProcessingTimeStart() {
+    return manualProcessingTimeStart;
   }
 
   public JobVertex addSource(String name, Source<?> source, int parallelism) {

@@ -34,6 +34,16 @@ public interface Operator<IN, OUT> {
   void processWatermark(long watermark) throws Exception;
 
   /**
+   * Event time this operator is not ready to move past yet (for example the earliest element it
+   * holds back while its side inputs are not ready): timers fire and {@link #processWatermark} is
+   * called only up to it. After the hold moves, the operator calls {@link
+   * OperatorContext#advanceEventTime()}. {@link Long#MAX_VALUE} means no hold.
+   */
+  default long inputWatermarkHold() {
+    return Long.MAX_VALUE;
+  }
+
+  /**
    * The watermark of an input whose edges are {@link dev.weir.engine.graph.JobEdge#excludeFromWatermark()
    * excluded from the operator's event time} advanced (the minimum over that input's channels).
    */

@@ -25,6 +25,13 @@ public interface OperatorContext<OUT> {
    */
   void emitWatermark(long watermark);
 
+  /**
+   * Moves the operator's event time up to its input watermark as far as {@link
+   * Operator#inputWatermarkHold()} now allows, firing timers and calling {@link
+   * Operator#processWatermark} as a new watermark would.
+   */
+  void advanceEventTime() throws Exception;
+
   /** The operator's input watermark: the last one passed to {@link Operator#processWatermark}. */
   long currentInputWatermark();
 

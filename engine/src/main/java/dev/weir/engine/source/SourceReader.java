@@ -19,6 +19,11 @@ public interface SourceReader<T> extends AutoCloseable {
 
   default void open() throws Exception {}
 
+  /** Opens the reader with access to its job; the default ignores the context. */
+  default void open(SourceContext context) throws Exception {
+    open();
+  }
+
   /** Emits some records (a few, or a small batch) and, when it knows one, a watermark. */
   Status emitNext(SourceOutput<T> output) throws Exception;
 

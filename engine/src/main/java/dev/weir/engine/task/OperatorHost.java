@@ -32,6 +32,8 @@ public final class OperatorHost implements OperatorContext<Object> {
   private Output<Object>[] outputs;
   private WatermarkTarget[] watermarkTargetArray;
   private long inputWatermark = Watermarks.MIN;
+  /** The latest watermark of the input, which the operator's hold may keep event time behind. */
+  private long arrivedWatermark = Watermarks.MIN;
   private long outputWatermark = Watermarks.MIN;
 
   @SuppressWarnings("unchecked")
@@ -87,6 +89,15 @@ public final class OperatorHost implements OperatorContext<Object> {
   }
 
   public void processWatermark(long watermark) throws Exception {
+    if (watermark > arrivedWatermark) {
+      arrivedWatermark = watermark;
+    }
+    advanceEventTime();
+  }
+
+  @Override
+  public void advanceEventTime() throws Exception {
+    long watermark = Math.min(arrivedWatermark, operator.inputWatermarkHold());
     if (watermark <= inputWatermark) {
       return;
     }

@@ -31,9 +31,9 @@ final class SourceDriver implements SourceOutput<Object> {
     return reader;
   }
 
-  void open() throws Exception {
+  void open(dev.weir.engine.source.SourceContext context) throws Exception {
     output = host.output();
-    reader.open();
+    reader.open(context);
   }
 
   @Override

@@ -32,7 +32,10 @@ public final class Task implements Runnable {
   private final TaskListener listener;
   private final TaskWaker waker = new TaskWaker();
   private final Mailbox mailbox = new Mailbox(waker);
-  private final ScheduledActions scheduler = ScheduledActions.wallClock();
+  private final ScheduledActions scheduler;
+  private final dev.weir.engine.time.ManualClock manualClock;
+  /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
+  private volatile long idleSince;
   private final FlushDeadline flushDeadline = new FlushDeadline();
   private final List<OperatorHost> hosts = new ArrayList<>();
   private final List<RecordWriter<Object>> writers = new ArrayList<>();
@@ -47,10 +50,62 @@ public final class Task implements Runnable {
   private volatile boolean finishedNormally;
 
   public Task(String name, int subtaskIndex, TaskListener listener) {
+    this(name, subtaskIndex, listener, null);
+  }
+
+  /** A task that reads processing time from {@code manualClock} when it is not null. */
+  public Task(String name, int subtaskIndex, TaskListener listener, dev.weir.engine.time.ManualClock manualClock) {
     this.name = name;
     this.subtaskIndex = subtaskIndex;
     this.listener = listener;
+    this.manualClock = manualClock;
+    this.scheduler = manualClock == null ? ScheduledActions.wallClock() : ScheduledActions.jobClock(manualClock);
+    if (manualClock != null) {
+      manualClock.addListener(waker::signal);
+    }
   }
+
+  /**
+   * Whether the task has been idle (nothing to read, nothing being flushed) for at least {@code
+   * nanos}. A task that ended counts as idle.
+   */
+  public boolean isIdleFor(long nanos) {
+    if (!thread.isAlive() || finishedNormally) {
+      return true;
+    }
+    long since = idleSince;
+    // A signal means a buffer, a mail or a timer is waiting even if the thread has not woken yet.
+    return since != 0 && !waker.isSignalled() && System.nanoTime() - since >= nanos;
+  }
+
+  private void sleepIdle(long nanos) {
+    if (flushDeadline.get() == FlushDeadline.NONE && mailbox.isEmpty()) {
+      idleSince = System.nanoTime();
+    }
+    waker.await(nanos);
+    idleSince = 0;
+  }
+
+  private final dev.weir.engine.source.SourceContext sourceContext = new dev.weir.engine.source.SourceContext() {
+    @Override
+    public boolean isJobQuiescent() {
+      // This task's own output must have left too.
+      return flushDeadline.get() == FlushDeadline.NONE && listener.othersQuiescent(Task.this);
+    }
+
+    @Override
+    public long currentProcessingTime() {
+      return scheduler.currentTimeMillis();
+    }
+
+    @Override
+    public void setProcessingTime(long millis) {
+      if (manualClock == null) {
+        throw new IllegalStateException("the job runs on the wall clock; only a job graph with useManualProcessingTime can set processing time");
+      }
+      manualClock.advanceTo(millis);
+    }
+  };
 
   public String name() {
     return name;
@@ -157,7 +212,7 @@ public final class Task implements Runnable {
         hosts.get(i).open();
       }
       if (source != null) {
-        source.open();
+        source.open(sourceContext);
         runSourceLoop();
       } else {
         runInputLoop();
@@ -169,6 +224,7 @@ public final class Task implements Runnable {
         w.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
       }
       finishedNormally = true;
+      awaitJobFinished();
     } catch (Throwable t) {
       failure = t;
     }
@@ -212,6 +268,21 @@ public final class Task implements Runnable {
     mailbox.clear();
     scheduler.clear();
     return failure;
+  }
+
+  /** Keeps the operators open until the whole job finished (or was cancelled), running mails meanwhile. */
+  private void awaitJobFinished() throws Exception {
+    listener.taskFinished(this);
+    while (!listener.allTasksFinished() && !cancelled) {
+      waker.clear();
+      if (!mailbox.isEmpty()) {
+        mailbox.runAll();
+      }
+      if (listener.allTasksFinished() || cancelled) {
+        break;
+      }
+      waker.await(MAX_IDLE_WAIT_NANOS);
+    }
   }
 
   private void checkCancelled() {
@@ -285,7 +356,7 @@ public final class Task implements Runnable {
         break;
       }
       if (status == SourceReader.Status.NOTHING_AVAILABLE) {
-        waker.await(idleWaitNanos(SOURCE_POLL_NANOS));
+        sleepIdle(idleWaitNanos(SOURCE_POLL_NANOS));
       }
     }
     source.emitWatermark(Watermarks.MAX);
@@ -305,7 +376,7 @@ public final class Task implements Runnable {
       }
       Object next = gate.pollNext();
       if (next == null) {
-        waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+        sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
         continue;
       }
       int channel = gate.lastChannel();

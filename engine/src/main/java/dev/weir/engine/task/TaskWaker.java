@@ -21,6 +21,11 @@ public final class TaskWaker {
     }
   }
 
+  /** Whether a signal arrived since the last {@link #clear}: work is waiting for the task. */
+  public boolean isSignalled() {
+    return signalled;
+  }
+
   /** Forget earlier signals; call before checking for work, then {@link #await} if there is none. */
   public void clear() {
     signalled = false;

@@ -14,24 +14,34 @@ public final class ScheduledActions implements ProcessingTimeScheduler {
       ? Long.compare(a.time, b.time)
       : Long.compare(a.sequence, b.sequence));
   private final boolean manual;
+  private final ManualClock jobClock;
   private long manualTime;
   private long sequence;
 
-  private ScheduledActions(boolean manual, long start) {
+  private ScheduledActions(boolean manual, long start, ManualClock jobClock) {
     this.manual = manual;
     this.manualTime = start;
+    this.jobClock = jobClock;
   }
 
   public static ScheduledActions wallClock() {
-    return new ScheduledActions(false, 0);
+    return new ScheduledActions(false, 0, null);
   }
 
   public static ScheduledActions manualClock(long startMillis) {
-    return new ScheduledActions(true, startMillis);
+    return new ScheduledActions(true, startMillis, null);
+  }
+
+  /** Follows a job-wide manual clock. */
+  public static ScheduledActions jobClock(ManualClock clock) {
+    return new ScheduledActions(false, 0, clock);
   }
 
   @Override
   public long currentTimeMillis() {
+    if (jobClock != null) {
+      return jobClock.currentTimeMillis();
+    }
     return manual ? manualTime : System.currentTimeMillis();
   }
 

@@ -22,11 +22,20 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
   private final List<? extends BoundedSource<T>> splits;
   private final SerializablePipelineOptions options;
+  private final SourceMetrics metrics;
 
-  public BoundedSourceAdapter(BoundedSource<T> source, int parallelism, PipelineOptions options) throws Exception {
+  public BoundedSourceAdapter(BoundedSource<T> source, int parallelism, PipelineOptions options, String stepName,
+      dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
     this.options = new SerializablePipelineOptions(options);
-    long size = Math.max(1, source.getEstimatedSizeBytes(options));
-    List<? extends BoundedSource<T>> split = source.split(Math.max(1, size / parallelism), options);
+    this.metrics = new SourceMetrics(stepName, jobMetrics);
+    // Splitting is the source's work too: what it counts meanwhile belongs to its step.
+    org.apache.beam.runners.core.metrics.MetricsContainerImpl splitMetrics = new org.apache.beam.runners.core.metrics.MetricsContainerImpl(stepName);
+    List<? extends BoundedSource<T>> split;
+    try (java.io.Closeable ignored = org.apache.beam.sdk.metrics.MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
+      long size = Math.max(1, source.getEstimatedSizeBytes(options));
+      split = source.split(Math.max(1, size / parallelism), options);
+    }
+    jobMetrics.merge(stepName, splitMetrics);
     this.splits = split.isEmpty() ? List.of(source) : split;
   }
 
@@ -41,19 +50,27 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
       mine.add(splits.get(i));
     }
-    return new Reader<>(mine, options.get());
+    return new Reader<>(mine, options.get(), metrics);
   }
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
     private final List<BoundedSource<T>> splits;
     private final PipelineOptions options;
     private int next;
+    private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
+    private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
 
-    Reader(List<BoundedSource<T>> splits, PipelineOptions options) {
+    Reader(List<BoundedSource<T>> splits, PipelineOptions options, SourceMetrics metrics) {
       this.splits = splits;
       this.options = options;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void open() {
+      container = metrics.open();
     }
 
     @Override
@@ -81,9 +98,14 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
     @Override
     public void close() throws Exception {
-      if (current != null) {
-        current.close();
-        current = null;
+      try {
+        if (current != null) {
+          current.close();
+          current = null;
+        }
+      } finally {
+        metrics.close(container);
+        container = null;
       }
     }
   }

@@ -10,9 +10,11 @@ import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /**
- * Replays a TestStream from the first subtask: elements with their timestamps, and watermark
- * advances, in the order the test wrote them. A record after a watermark stays after it, so data
- * the test makes late arrives late.
+ * Replays a TestStream (from one subtask): elements with their timestamps, watermark advances and
+ * processing-time advances, in the order the test wrote them. Before each event after the first
+ * it waits until the rest of the job is quiescent, so every event's effects (late data dropped,
+ * timers fired, panes emitted) are complete before the next event, as the test describes. The
+ * job runs on a manual processing-time clock that only this source moves.
  */
 public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
 
@@ -33,9 +35,18 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
     return new SourceReader<>() {
       private int next = subtaskIndex == 0 ? 0 : events.size();
+      private dev.weir.engine.source.SourceContext context;
+
+      @Override
+      public void open(dev.weir.engine.source.SourceContext context) {
+        this.context = context;
+      }
 
       @Override
       public Status emitNext(SourceOutput<WindowedValue<T>> output) {
+        if (next > 0 && !context.isJobQuiescent()) {
+          return Status.NOTHING_AVAILABLE;
+        }
         if (next == events.size()) {
           return Status.END_OF_INPUT;
         }
@@ -46,9 +57,11 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
           }
         } else if (event instanceof TestStream.WatermarkEvent<T> watermark) {
           output.emitWatermark(watermark.getWatermark().getMillis());
+        } else if (event instanceof TestStream.ProcessingTimeEvent<T> time) {
+          context.setProcessingTime(context.currentProcessingTime() + time.getProcessingTimeAdvance().getMillis());
         }
-        // Processing-time advances need a job-wide test clock, which the engine does not have yet.
-        return Status.MORE_AVAILABLE;
+        // Let the event take effect (the watermark leaves with the batch) before the next one.
+        return Status.NOTHING_AVAILABLE;
       }
 
       @Override

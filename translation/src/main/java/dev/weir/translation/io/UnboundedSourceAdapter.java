@@ -24,12 +24,14 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
   private final List<? extends UnboundedSource<T, ?>> splits;
   private final SerializablePipelineOptions options;
+  private final SourceMetrics metrics;
   private final long maxRecordsPerSplit;
   private final long maxReadTimeMillis;
   private final boolean dedup;
 
-  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options) throws Exception {
-    this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE);
+  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options, String stepName,
+      dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
+    this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE, stepName, jobMetrics);
   }
 
   /**
@@ -38,8 +40,9 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * most {@code maxReadTimeMillis} from when it starts, all splits at once.
    */
   public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options, long maxNumRecords,
-      long maxReadTimeMillis) throws Exception {
+      long maxReadTimeMillis, String stepName, dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
     this.options = new SerializablePipelineOptions(options);
+    this.metrics = new SourceMetrics(stepName, jobMetrics);
     List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options);
     this.splits = split.isEmpty() ? List.of(source) : split;
     this.maxRecordsPerSplit = maxNumRecords == Long.MAX_VALUE ? Long.MAX_VALUE : (maxNumRecords + splits.size() - 1) / splits.size();
@@ -58,7 +61,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
       mine.add(splits.get(i));
     }
-    return new Reader<>(mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup);
+    return new Reader<>(mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
   }
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
@@ -75,7 +78,12 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private long startMillis;
     private int next;
 
-    Reader(List<UnboundedSource<T, ?>> splits, PipelineOptions options, long maxRecords, long maxReadTimeMillis, boolean dedup) {
+    private final SourceMetrics metrics;
+    private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
+
+    Reader(List<UnboundedSource<T, ?>> splits, PipelineOptions options, long maxRecords, long maxReadTimeMillis, boolean dedup,
+        SourceMetrics metrics) {
+      this.metrics = metrics;
       this.splits = splits;
       this.options = options;
       this.maxRecords = maxRecords;
@@ -85,6 +93,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     public void open() throws Exception {
+      container = metrics.open();
       for (UnboundedSource<T, ?> split : splits) {
         readers.add(split.createReader(options, null));
       }
@@ -157,8 +166,13 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     public void close() throws Exception {
-      for (UnboundedSource.UnboundedReader<T> reader : readers) {
-        reader.close();
+      try {
+        for (UnboundedSource.UnboundedReader<T> reader : readers) {
+          reader.close();
+        }
+      } finally {
+        metrics.close(container);
+        container = null;
       }
     }
   }

@@ -9,7 +9,9 @@ import org.apache.beam.sdk.metrics.MetricResults;
  * contention on the record path) and merges it here when it closes. A job that finished
  * committed all its work, so attempted and committed agree.
  */
-public final class JobMetrics {
+public final class JobMetrics implements java.io.Serializable {
+
+  private static final long serialVersionUID = 1L;
 
   private final MetricsContainerStepMap merged = new MetricsContainerStepMap();
 

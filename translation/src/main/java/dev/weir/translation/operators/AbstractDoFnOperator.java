@@ -273,6 +273,16 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     }
   }
 
+  /** Event time stays before the earliest element waiting for side inputs: it must not turn late meanwhile. */
+  @Override
+  public long inputWatermarkHold() {
+    long hold = Long.MAX_VALUE;
+    for (Pushed<InputT> p : pushedBack) {
+      hold = Math.min(hold, p.value().getTimestamp().getMillis());
+    }
+    return hold;
+  }
+
   private void retryPushedBack() throws Exception {
     if (pushedBack.isEmpty()) {
       return;
@@ -290,6 +300,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         }
         commitState();
       }
+    }
+    if (pushedBack.size() < waiting.size()) {
+      context.advanceEventTime();
     }
   }
 

@@ -56,9 +56,11 @@ public final class GroupByKeyOperator<K, V, OutputT> extends AbstractDoFnOperato
     DoFn<KeyedWorkItem<K, V>, KV<K, OutputT>> fn = GroupAlsoByWindowViaWindowSetNewDoFn.create(
         (WindowingStrategy) windowingStrategy, key -> stateInternals, key -> timerInternals, NullSideInputReader.empty(),
         reduceFn, outputManager, mainOutputTag);
-    typedRunner = DoFnRunners.simpleRunner(options.get(), fn, NullSideInputReader.empty(), outputManager, mainOutputTag,
-        Collections.emptyList(), stepContext, null, outputCoders, windowingStrategy, DoFnSchemaInformation.create(),
-        Collections.emptyMap());
+    DoFnRunner<KeyedWorkItem<K, V>, KV<K, OutputT>> simple = DoFnRunners.simpleRunner(options.get(), fn,
+        NullSideInputReader.empty(), outputManager, mainOutputTag, Collections.emptyList(), stepContext, null, outputCoders,
+        windowingStrategy, DoFnSchemaInformation.create(), Collections.emptyMap());
+    // ReduceFnRunner itself does not drop data that arrives after its window expired.
+    typedRunner = DoFnRunners.lateDataDroppingRunner(simple, timerInternals, windowingStrategy);
     return typedRunner;
   }
 

@@ -35,13 +35,13 @@ final class SourceTranslators {
     int parallelism = context.settings().parallelism();
     dev.weir.engine.source.Source<?> source;
     if (t instanceof SplittableParDo.PrimitiveBoundedRead<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options());
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
     } else if (t instanceof SplittableParDo.PrimitiveUnboundedRead<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options());
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
     } else if (t instanceof Read.Bounded<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options());
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
     } else if (t instanceof Read.Unbounded<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options());
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
     } else {
       throw new dev.weir.translation.UnsupportedTransformException("read transform '" + transform.getFullName()
           + "' of type " + t.getClass().getName() + " is not supported");
@@ -53,7 +53,9 @@ final class SourceTranslators {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void testStream(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
     TestStream<?> stream = (TestStream<?>) transform.getTransform();
-    JobVertex v = context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()));
+    // One replaying subtask: a second one, not yet ended, would hold the watermark back and make late data look on time.
+    JobVertex v = context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()), 1);
+    context.markUsesTestStream();
     context.setProducer(onlyOutput(transform), v, 0);
   }
 }
