@@ -105,6 +105,25 @@ class WeirRunnerSmokeTest {
         .hasMessageContaining("noSuchOption");
   }
 
+  /** A primitive no runner knows: it has no URN and no translation. */
+  static final class MysteryPrimitive extends org.apache.beam.sdk.transforms.PTransform<PCollection<Integer>, PCollection<Integer>> {
+    @Override
+    public PCollection<Integer> expand(PCollection<Integer> input) {
+      return PCollection.createPrimitiveOutputInternal(input.getPipeline(), input.getWindowingStrategy(), input.isBounded(),
+          input.getCoder());
+    }
+  }
+
+  @Test
+  void anUnsupportedPrimitiveIsRefusedNamingTheTransform() {
+    Pipeline p = pipeline();
+    p.apply(Create.of(1, 2)).apply("Mystery step", new MysteryPrimitive());
+    assertThatThrownBy(p::run)
+        .isInstanceOf(dev.weir.translation.UnsupportedTransformException.class)
+        .hasMessageContaining("'Mystery step'")
+        .hasMessageContaining(MysteryPrimitive.class.getName());
+  }
+
   @Test
   void testWeirRunnerResolvesByName() {
     PipelineOptions options = PipelineOptionsFactory.fromArgs("--runner=TestWeirRunner").create();
