@@ -5,9 +5,6 @@ import dev.weir.translation.TranslationContext;
 import dev.weir.translation.UnsupportedTransformException;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.ParDoOperator;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
@@ -50,33 +47,13 @@ final class ParDoTranslator {
     String name = transform.getFullName();
 
     TupleTag<Object> mainTag = parDo.getMainOutputTag();
-    Map<TupleTag<?>, Integer> outputIndexes = new HashMap<>();
-    Map<TupleTag<?>, Coder<?>> outputCoders = new HashMap<>();
-    List<TupleTag<?>> additional = new ArrayList<>();
-    Map<TupleTag<?>, PCollection<?>> outputs = new LinkedHashMap<>((Map) transform.getOutputs());
-    outputIndexes.put(mainTag, 0);
-    int next = 1;
-    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
-      outputCoders.put(o.getKey(), o.getValue().getCoder());
-      if (!o.getKey().equals(mainTag)) {
-        outputIndexes.put(o.getKey(), next++);
-        additional.add(o.getKey());
-      }
-    }
-    // Tags the DoFn declared but the pipeline did not consume still need to be known to the runner.
-    for (TupleTag<?> tag : parDo.getAdditionalOutputTags().getAll()) {
-      if (!outputIndexes.containsKey(tag)) {
-        outputIndexes.put(tag, next++);
-        additional.add(tag);
-      }
-    }
-
     Map<String, PCollectionView<?>> sideInputMapping = parDo.getSideInputs();
-    Map<Integer, PCollectionView<?>> sideInputsByInput = new HashMap<>();
-    int inputIndex = 1;
-    for (PCollectionView<?> view : sideInputMapping.values()) {
-      sideInputsByInput.put(inputIndex++, view);
-    }
+    DoFnOutputs numbering = DoFnOutputs.of(transform, mainTag, parDo.getAdditionalOutputTags().getAll(), sideInputMapping.values());
+    Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
+    Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
+    List<TupleTag<?>> additional = numbering.additional();
+    Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
+    Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
 
     boolean stateful = DoFnSignatures.isStateful(doFn) || signature.processElement().requiresTimeSortedInput();
     Coder<?> keyCoder = null;

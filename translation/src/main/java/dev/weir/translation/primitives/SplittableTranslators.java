@@ -4,9 +4,6 @@ import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.TranslationContext;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.SplittableProcessOperator;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems;
@@ -48,31 +45,13 @@ final class SplittableTranslators {
     String name = transform.getFullName();
 
     TupleTag<Object> mainTag = process.getMainOutputTag();
-    Map<TupleTag<?>, Integer> outputIndexes = new HashMap<>();
-    Map<TupleTag<?>, Coder<?>> outputCoders = new HashMap<>();
-    List<TupleTag<?>> additional = new ArrayList<>();
-    Map<TupleTag<?>, PCollection<?>> outputs = new LinkedHashMap<>((Map) transform.getOutputs());
-    outputIndexes.put(mainTag, 0);
-    int next = 1;
-    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
-      outputCoders.put(o.getKey(), o.getValue().getCoder());
-      if (!o.getKey().equals(mainTag)) {
-        outputIndexes.put(o.getKey(), next++);
-        additional.add(o.getKey());
-      }
-    }
-    for (TupleTag<?> tag : process.getAdditionalOutputTags().getAll()) {
-      if (!outputIndexes.containsKey(tag)) {
-        outputIndexes.put(tag, next++);
-        additional.add(tag);
-      }
-    }
     Map<String, PCollectionView<?>> sideInputMapping = process.getSideInputMapping();
-    Map<Integer, PCollectionView<?>> sideInputsByInput = new HashMap<>();
-    int inputIndex = 1;
-    for (PCollectionView<?> view : process.getSideInputs()) {
-      sideInputsByInput.put(inputIndex++, view);
-    }
+    DoFnOutputs numbering = DoFnOutputs.of(transform, mainTag, process.getAdditionalOutputTags().getAll(), process.getSideInputs());
+    Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
+    Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
+    List<TupleTag<?>> additional = numbering.additional();
+    Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
+    Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
     byte[] serializedFn = SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
     SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
     WindowingStrategy<?, ?> windowing = keyed.getWindowingStrategy();
