@@ -4,9 +4,9 @@ import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.MapState;
 import dev.weir.state.StateSpec;
 import dev.weir.translation.wire.EncodedKey;
+import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.core.InMemoryStateInternals;
@@ -37,10 +37,10 @@ public final class WeirStateInternals implements StateInternals {
   private final MapState<String, String, Object> cells;
   private final WatermarkHolds holds;
   private final List<Touched> touched = new ArrayList<>();
-  private ByteBuffer decodedFor;
+  private KeyBytes decodedFor;
   private Object decodedKey;
 
-  private record Touched(ByteBuffer key, String namespace, String id, InMemoryStateInternals.InMemoryState<?> cell) {}
+  private record Touched(KeyBytes key, String namespace, String id, InMemoryStateInternals.InMemoryState<?> cell) {}
 
   public WeirStateInternals(KeyedStateBackend<Object> backend, Coder<?> keyCoder, WatermarkHolds holds) {
     this.backend = backend;
@@ -51,7 +51,7 @@ public final class WeirStateInternals implements StateInternals {
 
   @Override
   public Object getKey() {
-    ByteBuffer current = (ByteBuffer) backend.currentKey();
+    KeyBytes current = (KeyBytes) backend.currentKey();
     if (current != decodedFor) {
       try {
         decodedKey = EncodedKey.decode(keyCoder, current);
@@ -73,7 +73,7 @@ public final class WeirStateInternals implements StateInternals {
       cell = address.bind(new InMemoryStateInternals.InMemoryStateBinder(c));
       cells.put(ns, id, cell);
     }
-    touched.add(new Touched((ByteBuffer) backend.currentKey(), ns, id, (InMemoryStateInternals.InMemoryState<?>) cell));
+    touched.add(new Touched((KeyBytes) backend.currentKey(), ns, id, (InMemoryStateInternals.InMemoryState<?>) cell));
     return (T) cell;
   }
 
@@ -101,5 +101,5 @@ public final class WeirStateInternals implements StateInternals {
     touched.clear();
   }
 
-  private record HoldId(ByteBuffer key, String namespace, String id) {}
+  private record HoldId(KeyBytes key, String namespace, String id) {}
 }
