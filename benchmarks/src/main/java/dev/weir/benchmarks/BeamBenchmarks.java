@@ -4,7 +4,6 @@ import dev.weir.benchmarks.beam.BeamWorkloads;
 import dev.weir.benchmarks.beam.LatencyWorkload;
 import dev.weir.benchmarks.flink.FlinkWorkloads;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -100,9 +99,9 @@ public final class BeamBenchmarks implements Callable<Integer> {
       System.gc();
       d.add(direct.run());
     }
-    RunResult wm = median(w);
-    RunResult dm = median(d);
-    RunResult fm = median(f);
+    RunResult wm = RunResult.median(w);
+    RunResult dm = RunResult.median(d);
+    RunResult fm = RunResult.median(f);
     long checksum = fm.checksum();
     boolean agree = w.stream().allMatch(x -> x.checksum() == checksum) && d.stream().allMatch(x -> x.checksum() == checksum)
         && f.stream().allMatch(x -> x.checksum() == checksum);
@@ -112,11 +111,5 @@ public final class BeamBenchmarks implements Callable<Integer> {
         wm.recordsPerSecond() / dm.recordsPerSecond(), wm.recordsPerSecond() / fm.recordsPerSecond(),
         agree ? "match" : "MISMATCH", checksum);
     return agree;
-  }
-
-  private static RunResult median(List<RunResult> runs) {
-    List<RunResult> sorted = new ArrayList<>(runs);
-    sorted.sort(Comparator.comparingDouble(RunResult::recordsPerSecond));
-    return sorted.get(sorted.size() / 2);
   }
 }

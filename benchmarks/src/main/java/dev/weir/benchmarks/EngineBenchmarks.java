@@ -4,7 +4,6 @@ import dev.weir.benchmarks.flink.FlinkWorkloads;
 import dev.weir.benchmarks.weir.WeirWorkloads;
 import dev.weir.engine.cluster.LocalCluster;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -76,8 +75,8 @@ public final class EngineBenchmarks implements Callable<Integer> {
       System.gc();
       flinkRuns.add(flink.run());
     }
-    RunResult w = median(weirRuns);
-    RunResult f = median(flinkRuns);
+    RunResult w = RunResult.median(weirRuns);
+    RunResult f = RunResult.median(flinkRuns);
     boolean checksumsAgree = weirRuns.stream().allMatch(x -> x.checksum() == f.checksum())
         && flinkRuns.stream().allMatch(x -> x.checksum() == f.checksum())
         && (expectedChecksum == null || expectedChecksum == f.checksum());
@@ -86,12 +85,6 @@ public final class EngineBenchmarks implements Callable<Integer> {
         w.checksum(), f.checksum(), checksumsAgree ? "(match)" : "(MISMATCH)");
     System.out.printf("%-13s rounds weir %s | flink %s%n", "", rates(weirRuns), rates(flinkRuns));
     return checksumsAgree;
-  }
-
-  private static RunResult median(List<RunResult> runs) {
-    List<RunResult> sorted = new ArrayList<>(runs);
-    sorted.sort(Comparator.comparingDouble(RunResult::recordsPerSecond));
-    return sorted.get(sorted.size() / 2);
   }
 
   private static String rates(List<RunResult> runs) {

@@ -6,4 +6,11 @@ public record RunResult(String system, String workload, long records, long check
   public double recordsPerSecond() {
     return records / (elapsedNanos / 1e9);
   }
+
+  /** The run with the median throughput of several rounds. */
+  public static RunResult median(java.util.List<RunResult> runs) {
+    java.util.List<RunResult> sorted = new java.util.ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(RunResult::recordsPerSecond));
+    return sorted.get(sorted.size() / 2);
+  }
 }
