@@ -14,6 +14,9 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
 
   int maxParallelism();
 
+  /** Writes keys in snapshots (also the keys of timers). */
+  dev.weir.state.serialization.TypeSerializer<K> keySerializer();
+
   /** Sets the key that state accesses are scoped to. */
   void setCurrentKey(K key);
 
@@ -29,6 +32,22 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
    * bytes that {@link #restore} of a backend with any overlapping range reads back.
    */
   byte[] snapshot(KeyGroupRange keyGroups) throws IOException;
+
+  /**
+   * Takes a consistent view of the given key groups now, cheaply (the task thread carries on
+   * changing state right after), to be written to bytes later, possibly on another thread. The
+   * default writes the bytes right away.
+   */
+  default StateSnapshot snapshotAsync(KeyGroupRange keyGroups) throws IOException {
+    byte[] bytes = snapshot(keyGroups);
+    return () -> bytes;
+  }
+
+  /** State captured by {@link #snapshotAsync}; {@link #write()} runs once, on any thread. */
+  @FunctionalInterface
+  interface StateSnapshot {
+    byte[] write() throws IOException;
+  }
 
   /**
    * Restores from snapshots of any number of backends (for instance all subtasks before a change

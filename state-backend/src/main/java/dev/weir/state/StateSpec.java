@@ -39,6 +39,11 @@ public final class StateSpec<N, S> {
     return new StateSpec<>(name, Kind.MAP, namespaces, keys, Objects.requireNonNull(values, "value serializer"));
   }
 
+  /** The same spec with serializers another thread may use (for writing snapshots off the task thread). */
+  public StateSpec<N, S> duplicate() {
+    return new StateSpec<>(name, kind, namespaceSerializer.duplicate(), first.duplicate(), second == null ? null : second.duplicate());
+  }
+
   public String name() {
     return name;
   }

@@ -1,10 +1,21 @@
 package dev.weir.engine.cluster;
 
-/** Settings of the exchange and the task runtime. Immutable; change with the {@code with...} methods. */
-public record EngineConfig(int bufferSize, long bufferTimeoutMillis, int buffersPerOutputChannel, int creditsPerInputChannel) {
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.FaultInjector;
 
-  /** 32 KiB buffers, 5 ms buffer timeout, 4 buffers per output channel, 4 credits per input channel. */
-  public static final EngineConfig DEFAULT = new EngineConfig(32 * 1024, 5, 4, 4);
+/**
+ * Settings of the exchange, the task runtime, checkpoints and failure handling. Immutable; change
+ * with the {@code with...} methods.
+ *
+ * @param checkpoints when and where checkpoints are taken; {@code null}: none (and no savepoints)
+ * @param restartStrategy what a task failure does to the job
+ * @param faults failure-injection hooks for tests
+ */
+public record EngineConfig(int bufferSize, long bufferTimeoutMillis, int buffersPerOutputChannel, int creditsPerInputChannel,
+    CheckpointConfig checkpoints, RestartStrategy restartStrategy, FaultInjector faults) {
+
+  /** 32 KiB buffers, 5 ms buffer timeout, 4 buffers per output channel, 4 credits per input channel; no checkpoints, no restarts. */
+  public static final EngineConfig DEFAULT = new EngineConfig(32 * 1024, 5, 4, 4, null, RestartStrategy.none(), FaultInjector.NONE);
 
   public EngineConfig {
     if (bufferSize < 64) {
@@ -16,22 +27,40 @@ public record EngineConfig(int bufferSize, long bufferTimeoutMillis, int buffers
     if (creditsPerInputChannel < 1) {
       throw new IllegalArgumentException("creditsPerInputChannel must be at least 1, got " + creditsPerInputChannel);
     }
+    if (restartStrategy == null) {
+      throw new IllegalArgumentException("restartStrategy must not be null; use RestartStrategy.none()");
+    }
+    if (faults == null) {
+      throw new IllegalArgumentException("faults must not be null; use FaultInjector.NONE");
+    }
   }
 
   /** Milliseconds before a partially filled buffer is sent; 0 sends every record at once, negative only full buffers. */
   public EngineConfig withBufferTimeoutMillis(long millis) {
-    return new EngineConfig(bufferSize, millis, buffersPerOutputChannel, creditsPerInputChannel);
+    return new EngineConfig(bufferSize, millis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, faults);
   }
 
   public EngineConfig withBufferSize(int bytes) {
-    return new EngineConfig(bytes, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel);
+    return new EngineConfig(bytes, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, faults);
   }
 
   public EngineConfig withBuffersPerOutputChannel(int n) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, n, creditsPerInputChannel);
+    return new EngineConfig(bufferSize, bufferTimeoutMillis, n, creditsPerInputChannel, checkpoints, restartStrategy, faults);
   }
 
   public EngineConfig withCreditsPerInputChannel(int n) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, n);
+    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, n, checkpoints, restartStrategy, faults);
+  }
+
+  public EngineConfig withCheckpoints(CheckpointConfig c) {
+    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, c, restartStrategy, faults);
+  }
+
+  public EngineConfig withRestartStrategy(RestartStrategy r) {
+    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, r, faults);
+  }
+
+  public EngineConfig withFaults(FaultInjector f) {
+    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, f);
   }
 }

@@ -23,4 +23,23 @@ public interface JobClient {
 
   /** Stops the job; returns at once, {@link #waitForCompletion} waits for the threads. */
   void cancel();
+
+  /**
+   * Takes a savepoint: a checkpoint kept until the user deletes it, from which the job can be
+   * resumed, also at another parallelism. Completes with it, or exceptionally when the job takes
+   * no checkpoints (no checkpoint directory) or the savepoint failed.
+   */
+  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> triggerSavepoint();
+
+  /** Takes a savepoint and then stops the job (which ends FINISHED); completes with the savepoint. */
+  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> stopWithSavepoint();
+
+  /** Takes a checkpoint now (or right after the one in flight). */
+  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> triggerCheckpoint();
+
+  /** Figures about checkpoints so far, or {@code null} when the job takes none. */
+  dev.weir.engine.checkpoint.CheckpointStats checkpointStats();
+
+  /** How often the job's tasks were restarted after failures. */
+  int restarts();
 }

@@ -1,5 +1,9 @@
 package dev.weir.engine.cluster;
 
+import dev.weir.engine.checkpoint.CheckpointCoordinator;
+import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
 import java.time.Duration;
@@ -7,38 +11,96 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A running job in this JVM: its tasks and threads, its status, and the rule that the first task
- * failure fails the whole job (every other task is cancelled, the original exception is the
- * cause).
+ * A running job in this JVM: its tasks and threads, its status, its checkpoints, and what a task
+ * failure does: with restarts left, every task is stopped and the job is deployed again from the
+ * latest completed checkpoint; otherwise the first failure fails the whole job (every other task
+ * is cancelled, the original exception is the cause).
  */
 final class JobExecution implements JobClient, TaskListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobExecution.class);
+  /** Attempts at the checkpoint that closes a finished job before giving up on it. */
+  private static final int FINAL_CHECKPOINT_ATTEMPTS = 3;
+
+  /** Creates the tasks of one deployment of the job. */
+  interface Deployer {
+    List<Task> deploy(CompletedCheckpoint restore, TaskCheckpointContext checkpoints) throws Exception;
+  }
 
   private final String jobName;
   private final long startNanos = System.nanoTime();
   private final CompletableFuture<JobResult> completion = new CompletableFuture<>();
-  private final List<Task> tasks = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
   private final Runnable onEnd;
+  private final Deployer deployer;
+  private final RestartStrategy restartStrategy;
+  private final CheckpointCoordinator coordinator;
+  private final ExecutorService snapshotWriters;
+  private final TaskCheckpointContext checkpointContext;
+  /** Where the job started from (a savepoint), used by a restart before the first checkpoint completed. */
+  private final CompletedCheckpoint initialRestore;
+  private final List<Thread> threads = new ArrayList<>();
+  private List<Task> tasks = new ArrayList<>();
   private JobStatus status = JobStatus.RUNNING;
   private Throwable failure;
   private int running;
   private int finishedInput;
+  private int restarts;
+  private int finalCheckpointAttempts;
+  private boolean stopped;
   private volatile boolean allFinished;
 
-  JobExecution(String jobName, Runnable onEnd) {
+  JobExecution(String jobName, Runnable onEnd, Deployer deployer, EngineConfig config, CheckpointCoordinator coordinator,
+      CompletedCheckpoint initialRestore) {
     this.jobName = jobName;
     this.onEnd = onEnd;
+    this.deployer = deployer;
+    this.restartStrategy = config.restartStrategy();
+    this.coordinator = coordinator;
+    this.initialRestore = initialRestore;
+    if (coordinator != null) {
+      snapshotWriters = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
+        t.setDaemon(true);
+        return t;
+      });
+      checkpointContext = new TaskCheckpointContext(coordinator.storage(), snapshotWriters, coordinator, config.faults());
+      coordinator.restoredFrom(initialRestore);
+    } else {
+      snapshotWriters = null;
+      checkpointContext = null;
+    }
   }
 
-  /** Starts a thread per task. */
+  TaskCheckpointContext checkpointContext() {
+    return checkpointContext;
+  }
+
+  /** Starts a thread per task of the first deployment. */
   void start(List<Task> deployed) {
+    startTasks(deployed);
+    if (coordinator != null) {
+      coordinator.start();
+    }
+  }
+
+  private void startTasks(List<Task> deployed) {
     synchronized (this) {
-      tasks.addAll(deployed);
+      tasks = new ArrayList<>(deployed);
       running = deployed.size();
+      finishedInput = 0;
+      allFinished = false;
+    }
+    if (coordinator != null) {
+      coordinator.setParticipants(deployed);
+      coordinator.resume();
     }
     if (deployed.isEmpty()) {
       end();
@@ -50,6 +112,7 @@ final class JobExecution implements JobClient, TaskListener {
       created.add(t.prepareThread("weir[" + jobName + "] " + t.name()));
     }
     synchronized (this) {
+      threads.clear();
       threads.addAll(created);
     }
     for (Thread t : created) {
@@ -67,19 +130,61 @@ final class JobExecution implements JobClient, TaskListener {
     return status;
   }
 
-  /** The tasks of the job; for tests and diagnostics. */
+  /** The tasks of the current deployment; for tests and diagnostics. */
   synchronized List<Task> tasks() {
     return new ArrayList<>(tasks);
   }
 
   @Override
   public void taskFinished(Task task) {
-    List<Task> toWake = List.of();
+    boolean last;
     synchronized (this) {
-      if (++finishedInput == tasks.size()) {
-        allFinished = true;
-        toWake = new ArrayList<>(tasks);
+      if (!tasks.contains(task)) {
+        return;
       }
+      last = ++finishedInput == tasks.size();
+    }
+    if (last) {
+      if (coordinator != null && coordinator.config().periodic()) {
+        takeFinalCheckpoint();
+      } else {
+        releaseFinishedTasks();
+      }
+    }
+  }
+
+  /**
+   * Every task finished its input: one more checkpoint lets operators commit what the last one did
+   * not cover (sinks, bundle finalizers) before the job closes.
+   */
+  private void takeFinalCheckpoint() {
+    List<Task> current;
+    synchronized (this) {
+      current = tasks;
+    }
+    coordinator.trigger(false).whenComplete((checkpoint, error) -> {
+      synchronized (this) {
+        if (tasks != current || status != JobStatus.RUNNING) {
+          return;
+        }
+      }
+      if (error == null) {
+        releaseFinishedTasks();
+      } else if (++finalCheckpointAttempts < FINAL_CHECKPOINT_ATTEMPTS) {
+        takeFinalCheckpoint();
+      } else {
+        Task first = current.get(0);
+        first.failExternally(new IllegalStateException("the final checkpoint of job '" + jobName + "' failed "
+            + FINAL_CHECKPOINT_ATTEMPTS + " times: " + error.getMessage()));
+      }
+    });
+  }
+
+  private void releaseFinishedTasks() {
+    List<Task> toWake;
+    synchronized (this) {
+      allFinished = true;
+      toWake = new ArrayList<>(tasks);
     }
     for (Task t : toWake) {
       t.waker().signal();
@@ -111,30 +216,101 @@ final class JobExecution implements JobClient, TaskListener {
   @Override
   public void taskEnded(Task task, Throwable taskFailure) {
     boolean last;
+    boolean restart = false;
     List<Task> toCancel = List.of();
     synchronized (this) {
-      if (taskFailure != null && failure == null && status != JobStatus.CANCELLING) {
-        failure = taskFailure;
-        status = JobStatus.FAILING;
+      if (!tasks.contains(task)) {
+        return;
+      }
+      if (taskFailure != null && status == JobStatus.RUNNING) {
+        if (restarts < restartStrategy.maxRestarts()) {
+          status = JobStatus.RESTARTING;
+          LOG.warn("job '{}': task {} failed ({}); restarting the job from its latest checkpoint (restart {} of at most {})",
+              jobName, task.name(), taskFailure.toString(), restarts + 1, restartStrategy.maxRestarts());
+        } else {
+          failure = taskFailure;
+          status = JobStatus.FAILING;
+        }
         toCancel = new ArrayList<>(tasks);
       }
       last = --running == 0;
+      restart = last && status == JobStatus.RESTARTING;
+    }
+    if (!toCancel.isEmpty() && coordinator != null) {
+      coordinator.suspend("task " + task.name() + " failed");
     }
     for (Task t : toCancel) {
       if (t != task) {
         t.cancel();
       }
     }
-    if (last) {
+    if (restart) {
+      CompletableFuture.delayedExecutor(restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS).execute(this::restart);
+    } else if (last) {
       end();
     }
+  }
+
+  /** Deploys the job again from the latest usable checkpoint, once every task of the failed deployment has ended. */
+  private void restart() {
+    synchronized (this) {
+      if (status == JobStatus.RESTARTING) {
+        restarts++;
+      }
+    }
+    if (status() != JobStatus.RESTARTING) {
+      end(); // cancelled while waiting for the restart
+      return;
+    }
+    List<Task> deployed;
+    CompletedCheckpoint restore = initialRestore;
+    try {
+      if (coordinator != null) {
+        CompletedCheckpoint latest = coordinator.storage().latest();
+        if (latest != null) {
+          restore = latest;
+        }
+        coordinator.restoredFrom(restore);
+      }
+      deployed = deployer.deploy(restore, checkpointContext);
+    } catch (Throwable e) {
+      failRestart(e);
+      return;
+    }
+    LOG.info("job '{}': restarted from {}", jobName, restore == null ? "the beginning (no checkpoint yet)" : restore);
+    synchronized (this) {
+      if (status != JobStatus.RESTARTING) {
+        end();
+        return;
+      }
+      status = JobStatus.RUNNING;
+    }
+    startTasks(deployed);
+  }
+
+  private void failRestart(Throwable e) {
+    synchronized (this) {
+      failure = e;
+      status = JobStatus.FAILING;
+    }
+    LOG.error("job '{}' cannot restart: {}", jobName, e.getMessage());
+    end();
   }
 
   private void end() {
     JobResult result;
     synchronized (this) {
-      status = failure != null ? JobStatus.FAILED : status == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FINISHED;
+      if (status.isTerminal()) {
+        return;
+      }
+      status = failure != null ? JobStatus.FAILED
+          : stopped ? JobStatus.FINISHED
+          : status == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FINISHED;
       result = new JobResult(jobName, status, Duration.ofNanos(System.nanoTime() - startNanos), failure);
+    }
+    if (coordinator != null) {
+      coordinator.close();
+      snapshotWriters.shutdown();
     }
     onEnd.run();
     completion.complete(result);
@@ -143,16 +319,60 @@ final class JobExecution implements JobClient, TaskListener {
   @Override
   public void cancel() {
     List<Task> toCancel;
+    boolean waitingToRestart;
     synchronized (this) {
-      if (status != JobStatus.RUNNING) {
+      if (status != JobStatus.RUNNING && status != JobStatus.RESTARTING) {
         return;
       }
+      waitingToRestart = status == JobStatus.RESTARTING && running == 0;
       status = JobStatus.CANCELLING;
       toCancel = new ArrayList<>(tasks);
+    }
+    if (coordinator != null) {
+      coordinator.suspend("the job is cancelled");
     }
     for (Task t : toCancel) {
       t.cancel();
     }
+    if (waitingToRestart) {
+      end();
+    }
+  }
+
+  private CompletableFuture<CompletedCheckpoint> noCheckpoints() {
+    return CompletableFuture.failedFuture(new IllegalStateException("job '" + jobName
+        + "' takes no checkpoints: give it a checkpoint directory (EngineConfig.withCheckpoints, or --checkpointDir)"));
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> triggerSavepoint() {
+    return coordinator == null ? noCheckpoints() : coordinator.trigger(true);
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> triggerCheckpoint() {
+    return coordinator == null ? noCheckpoints() : coordinator.trigger(false);
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> stopWithSavepoint() {
+    return triggerSavepoint().thenApply(savepoint -> {
+      synchronized (this) {
+        stopped = true;
+      }
+      cancel();
+      return savepoint;
+    });
+  }
+
+  @Override
+  public CheckpointStats checkpointStats() {
+    return coordinator == null ? null : coordinator.stats();
+  }
+
+  @Override
+  public synchronized int restarts() {
+    return restarts;
   }
 
   private static long saturatedNanos(Duration d) {

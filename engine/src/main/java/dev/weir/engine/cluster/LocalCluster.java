@@ -1,12 +1,20 @@
 package dev.weir.engine.cluster;
 
+import dev.weir.engine.checkpoint.CheckpointCoordinator;
+import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.task.Task;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs jobs in this JVM (embedded mode): every subtask is a thread, every channel a local
@@ -42,22 +50,63 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Like {@link #submit(JobGraph)} with settings for this job only. */
   public JobClient submit(JobGraph graph, EngineConfig jobConfig) throws JobExecutionException {
+    return submit(graph, jobConfig, null);
+  }
+
+  /**
+   * Like {@link #submit(JobGraph, EngineConfig)}, resuming from {@code restoreFrom}: a savepoint
+   * or checkpoint folder, or a job's checkpoint folder (its newest usable checkpoint is taken).
+   * The graph may have another parallelism than the job that wrote it; state is found by vertex
+   * name.
+   */
+  public JobClient submit(JobGraph graph, EngineConfig jobConfig, Path restoreFrom) throws JobExecutionException {
     if (closed) {
       throw new IllegalStateException("the local cluster is closed");
     }
     List<JobVertex> order = JobGraphValidator.validate(graph);
+    if (jobConfig.checkpoints() != null || restoreFrom != null) {
+      TaskDeployer.requireUniqueNames(graph);
+    }
+    CompletedCheckpoint restore = null;
+    if (restoreFrom != null) {
+      try {
+        restore = CheckpointStorage.loadPath(restoreFrom);
+      } catch (IOException e) {
+        throw new JobExecutionException("job '" + graph.name() + "' cannot resume: " + e.getMessage(), e);
+      }
+    }
+    CheckpointCoordinator coordinator = null;
+    if (jobConfig.checkpoints() != null) {
+      Path folder = jobConfig.checkpoints().directory().resolve(runFolderName(graph.name()));
+      coordinator = new CheckpointCoordinator(graph.name(), jobConfig.checkpoints(), new CheckpointStorage(folder));
+    }
     JobExecution[] self = new JobExecution[1];
-    JobExecution execution = new JobExecution(graph.name(), () -> running.remove(self[0]));
+    JobExecution.Deployer deployer = (from, checkpoints) -> new TaskDeployer(graph, jobConfig, self[0], from, checkpoints).deploy(order);
+    JobExecution execution = new JobExecution(graph.name(), () -> running.remove(self[0]), deployer, jobConfig, coordinator, restore);
     self[0] = execution;
     List<Task> tasks;
     try {
-      tasks = new TaskDeployer(graph, jobConfig, execution).deploy(order);
+      tasks = deployer.deploy(restore, execution.checkpointContext());
     } catch (Exception e) {
+      if (coordinator != null) {
+        coordinator.close();
+      }
       throw new JobExecutionException("job '" + graph.name() + "' could not be deployed: " + e.getMessage(), e);
     }
     running.add(execution);
     execution.start(tasks);
     return execution;
+  }
+
+  private static final AtomicLong RUNS = new AtomicLong();
+
+  /** A folder per run of a job: its name, the start time and a counter, so runs never share checkpoints. */
+  private static String runFolderName(String jobName) {
+    String safe = jobName.replaceAll("[^A-Za-z0-9._-]+", "_");
+    if (safe.length() > 60) {
+      safe = safe.substring(0, 60);
+    }
+    return safe + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + "-" + RUNS.incrementAndGet();
   }
 
   /** Number of jobs that have not ended. */

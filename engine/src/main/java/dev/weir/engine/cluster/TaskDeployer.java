@@ -1,5 +1,9 @@
 package dev.weir.engine.cluster;
 
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.SourcePositions;
+import dev.weir.engine.checkpoint.SubtaskState;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.exchange.ChannelSelector;
 import dev.weir.engine.exchange.InputChannel;
 import dev.weir.engine.exchange.InputGate;
@@ -9,7 +13,9 @@ import dev.weir.engine.exchange.RecordWriter;
 import dev.weir.engine.exchange.ResultPartition;
 import dev.weir.engine.graph.JobEdge;
 import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.InvalidJobGraphException;
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.Partitioning;
 import dev.weir.engine.operator.Operator;
@@ -42,10 +48,35 @@ final class TaskDeployer {
   /** vertex id → subtask → its host. */
   private final Map<Integer, OperatorHost[]> hostOf = new HashMap<>();
 
+  private final CompletedCheckpoint restore;
+  private final TaskCheckpointContext checkpoints;
+
   TaskDeployer(JobGraph graph, EngineConfig config, TaskListener listener) {
+    this(graph, config, listener, null, null);
+  }
+
+  /**
+   * @param restore the checkpoint to restore the tasks from, or {@code null} for a fresh start
+   * @param checkpoints how tasks take part in checkpoints, or {@code null} when the job takes none
+   */
+  TaskDeployer(JobGraph graph, EngineConfig config, TaskListener listener, CompletedCheckpoint restore, TaskCheckpointContext checkpoints) {
     this.graph = graph;
     this.config = config;
     this.listener = listener;
+    this.restore = restore;
+    this.checkpoints = checkpoints;
+  }
+
+  /** Checkpointed state finds its operator by vertex name, so names must be unique. */
+  static void requireUniqueNames(JobGraph graph) {
+    Map<String, JobVertex> seen = new HashMap<>();
+    for (JobVertex v : graph.vertices()) {
+      JobVertex other = seen.putIfAbsent(v.name(), v);
+      if (other != null) {
+        throw new InvalidJobGraphException("vertices " + other + " and " + v + " share the name '" + v.name()
+            + "'; a job that takes checkpoints needs unique vertex names, since restored state finds its operator by name");
+      }
+    }
   }
 
   /** The tasks, not yet started. */
@@ -61,11 +92,20 @@ final class TaskDeployer {
       String chainName = String.join(" -> ", chain.stream().map(JobVertex::name).toList());
       for (int i = 0; i < head.parallelism(); i++) {
         Task task = new Task(chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener, clock);
+        if (checkpoints != null) {
+          task.enableCheckpoints(checkpoints, String.format("task-%04d.state", tasks.size()));
+        }
         for (JobVertex v : chain) {
           taskOf.computeIfAbsent(v.id(), k -> new Task[v.parallelism()])[i] = task;
           OperatorHost host = createHost(v, i, task);
+          if (restore != null) {
+            host.restore(restore.statesOf(v.name()));
+          }
           hostOf.computeIfAbsent(v.id(), k -> new OperatorHost[v.parallelism()])[i] = host;
           task.addHost(host);
+        }
+        if (restore != null && finishedOnRestore(head, i)) {
+          task.setFinishedOnRestore();
         }
         tasks.add(task);
       }
@@ -90,13 +130,42 @@ final class TaskDeployer {
       for (int j = 0; j < v.parallelism(); j++) {
         Task task = taskOf.get(v.id())[j];
         if (v.isSource()) {
-          task.setSource(v.source().createReader(j, v.parallelism()));
+          task.setSource(createReader(v, j));
         } else {
           connectConsumer(v, j, task, partitions);
         }
       }
     }
     return tasks;
+  }
+
+  /** Whether the checkpoint shows subtask {@code subtask} of {@code head}'s chain as done with its input. */
+  private boolean finishedOnRestore(JobVertex head, int subtask) {
+    List<SubtaskState> states = restore.statesOf(head.name());
+    if (states.isEmpty()) {
+      return false;
+    }
+    if (states.size() == head.parallelism()) {
+      return states.get(subtask).finished();
+    }
+    return states.stream().allMatch(SubtaskState::finished);
+  }
+
+  private SourceReader<?> createReader(JobVertex v, int subtask) throws Exception {
+    List<SubtaskState> states = restore == null ? List.of() : restore.statesOf(v.name());
+    if (states.isEmpty()) {
+      return v.source().createReader(subtask, v.parallelism());
+    }
+    List<Object> positions = new ArrayList<>();
+    for (SubtaskState s : OperatorHost.assignedTo(states, subtask, v.parallelism())) {
+      if (s.sourcePosition() != null) {
+        positions.add(SourcePositions.deserialize(s.sourcePosition(), v.source().getClass().getClassLoader()));
+      } else if (!s.finished()) {
+        throw new IllegalStateException("source '" + v.name() + "' stored no position in " + restore
+            + " (its reader's position() returned null), so it cannot continue from there");
+      }
+    }
+    return v.source().restoreReader(subtask, v.parallelism(), positions);
   }
 
   private static boolean isChainHead(JobVertex v) {

@@ -4,7 +4,8 @@ package dev.weir.engine.exchange;
  * A control event that travels in line with the records of a channel: it reaches the consumer
  * after every record sent before it and before every record sent after it.
  */
-public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeEvent.WatermarkStatus, ExchangeEvent.EndOfInput {
+public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeEvent.WatermarkStatus, ExchangeEvent.EndOfInput,
+    ExchangeEvent.CheckpointBarrier, ExchangeEvent.CancelCheckpoint {
 
   /** Event time on this channel has reached {@code timestamp}. */
   record Watermark(long timestamp) implements ExchangeEvent {}
@@ -26,4 +27,13 @@ public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeE
       return "EndOfInput";
     }
   }
+
+  /**
+   * Checkpoint {@code checkpointId} passed the producer: everything before it is in the
+   * checkpoint's state, everything after it is not.
+   */
+  record CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint) implements ExchangeEvent {}
+
+  /** The producer gave up checkpoint {@code checkpointId}; a consumer aligning it stops waiting. */
+  record CancelCheckpoint(long checkpointId) implements ExchangeEvent {}
 }

@@ -8,6 +8,9 @@ public final class InputGate {
 
   private final InputChannel[] channels;
   private final boolean[] ended;
+  /** Channels held back while a checkpoint barrier is being aligned. */
+  private final boolean[] blocked;
+  private int blockedCount;
   private int endedCount;
   private int next;
   private int lastChannel = -1;
@@ -15,6 +18,7 @@ public final class InputGate {
   public InputGate(InputChannel[] channels, Runnable dataListener) {
     this.channels = channels;
     this.ended = new boolean[channels.length];
+    this.blocked = new boolean[channels.length];
     for (InputChannel c : channels) {
       c.setDataListener(dataListener);
     }
@@ -32,7 +36,7 @@ public final class InputGate {
       if (c >= n) {
         c -= n;
       }
-      if (ended[c]) {
+      if (ended[c] || (blockedCount != 0 && blocked[c])) {
         continue;
       }
       Object o = channels[c].poll();
@@ -59,6 +63,30 @@ public final class InputGate {
     if (!ended[channel]) {
       ended[channel] = true;
       endedCount++;
+    }
+  }
+
+  public boolean isEnded(int channel) {
+    return ended[channel];
+  }
+
+  /** Holds the channel back: {@link #pollNext()} skips it until {@link #unblockAll()}. */
+  public void block(int channel) {
+    if (!blocked[channel]) {
+      blocked[channel] = true;
+      blockedCount++;
+    }
+  }
+
+  public boolean isBlocked(int channel) {
+    return blocked[channel];
+  }
+
+  /** Releases every held channel; data that queued up meanwhile is read next. */
+  public void unblockAll() {
+    if (blockedCount != 0) {
+      java.util.Arrays.fill(blocked, false);
+      blockedCount = 0;
     }
   }
 

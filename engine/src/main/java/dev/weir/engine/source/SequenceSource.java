@@ -1,5 +1,9 @@
 package dev.weir.engine.source;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The numbers {@code [0, count)} as {@code Long}s, split into contiguous ranges over the
  * subtasks. Bounded; its position is the next number, so a restored reader continues exactly.
@@ -25,12 +29,20 @@ public final class SequenceSource implements Source<Long> {
 
   @Override
   public SourceReader<Long> createReader(int subtaskIndex, int parallelism) {
-    return new Reader(start(subtaskIndex, parallelism), start(subtaskIndex + 1, parallelism));
+    return new Reader(List.of(new long[] {start(subtaskIndex, parallelism), start(subtaskIndex + 1, parallelism)}));
   }
 
+  /** A position is the reader's remaining ranges ({@code long[]{next, end}} pairs). */
   @Override
-  public SourceReader<Long> restoreReader(int subtaskIndex, int parallelism, Object position) {
-    return new Reader((Long) position, start(subtaskIndex + 1, parallelism));
+  public SourceReader<Long> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+    List<long[]> ranges = new ArrayList<>();
+    for (Object p : positions) {
+      long[] remaining = (long[]) p;
+      for (int i = 0; i + 1 < remaining.length; i += 2) {
+        ranges.add(new long[] {remaining[i], remaining[i + 1]});
+      }
+    }
+    return new Reader(ranges);
   }
 
   private long start(int subtask, int parallelism) {
@@ -38,27 +50,42 @@ public final class SequenceSource implements Source<Long> {
   }
 
   private static final class Reader implements SourceReader<Long> {
-    private long next;
-    private final long end;
+    private final ArrayDeque<long[]> ranges = new ArrayDeque<>();
 
-    Reader(long next, long end) {
-      this.next = next;
-      this.end = end;
+    Reader(List<long[]> ranges) {
+      for (long[] r : ranges) {
+        if (r[0] < r[1]) {
+          this.ranges.add(r.clone());
+        }
+      }
     }
 
     @Override
     public Status emitNext(SourceOutput<Long> output) {
-      long stop = Math.min(end, next + BATCH);
-      for (long i = next; i < stop; i++) {
+      long[] range = ranges.peek();
+      if (range == null) {
+        return Status.END_OF_INPUT;
+      }
+      long stop = Math.min(range[1], range[0] + BATCH);
+      for (long i = range[0]; i < stop; i++) {
         output.emit(i);
       }
-      next = stop;
-      return next < end ? Status.MORE_AVAILABLE : Status.END_OF_INPUT;
+      range[0] = stop;
+      if (stop == range[1]) {
+        ranges.poll();
+      }
+      return ranges.isEmpty() ? Status.END_OF_INPUT : Status.MORE_AVAILABLE;
     }
 
     @Override
     public Object position() {
-      return next;
+      long[] remaining = new long[ranges.size() * 2];
+      int i = 0;
+      for (long[] r : ranges) {
+        remaining[i++] = r[0];
+        remaining[i++] = r[1];
+      }
+      return remaining;
     }
   }
 }

@@ -15,10 +15,14 @@ public interface Source<T> extends Serializable {
   SourceReader<T> createReader(int subtaskIndex, int parallelism) throws Exception;
 
   /**
-   * A reader that continues from {@code position}, a value some reader of this source returned
-   * from {@link SourceReader#position()}. Used when a job is restored from a checkpoint.
+   * A reader that continues from {@code positions}: values readers of this source returned from
+   * {@link SourceReader#position()}. Used when a job is restored from a checkpoint: with the same
+   * parallelism a subtask gets the one position its predecessor stored; after a change of
+   * parallelism the stored positions are dealt round robin over the new subtasks, so a reader may
+   * get several (it reads all of their splits) or none.
    */
-  default SourceReader<T> restoreReader(int subtaskIndex, int parallelism, Object position) throws Exception {
-    throw new UnsupportedOperationException(getClass().getName() + " cannot be restored from a position");
+  default SourceReader<T> restoreReader(int subtaskIndex, int parallelism, java.util.List<Object> positions) throws Exception {
+    throw new UnsupportedOperationException("source " + getClass().getName()
+        + " cannot be restored from a checkpoint: it does not implement Source.restoreReader");
   }
 }

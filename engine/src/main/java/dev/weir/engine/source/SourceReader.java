@@ -36,6 +36,12 @@ public interface SourceReader<T> extends AutoCloseable {
     return null;
   }
 
+  /**
+   * The checkpoint whose snapshot last took {@link #position()} is complete: the reader may now
+   * acknowledge what it read up to there (commit offsets, finalize a checkpoint mark).
+   */
+  default void notifyCheckpointComplete(long checkpointId) throws Exception {}
+
   @Override
   default void close() throws Exception {}
 }

@@ -1,5 +1,6 @@
 package dev.weir.engine.task;
 
+import dev.weir.engine.checkpoint.SubtaskState;
 import dev.weir.engine.operator.Operator;
 import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Output;
@@ -136,6 +137,53 @@ public final class OperatorHost implements OperatorContext<Object> {
 
   public KeyedTimerService timers() {
     return timers;
+  }
+
+  /** The keyed state backend, or {@code null} for an operator that is not keyed. */
+  public KeyedStateBackend<Object> keyedStateOrNull() {
+    return keyedState;
+  }
+
+  /**
+   * Restores this subtask from the states the operator's subtasks stored in a checkpoint (at any
+   * parallelism): keyed state and timers of the key groups this subtask owns, and the operator
+   * state of the subtasks dealt to this one (its own at equal parallelism, round robin
+   * otherwise). Call before {@link #open()}.
+   */
+  public void restore(List<SubtaskState> states) throws Exception {
+    List<byte[]> keyed = new ArrayList<>();
+    List<byte[]> timerSnapshots = new ArrayList<>();
+    for (SubtaskState s : states) {
+      if (s.keyedState() != null) {
+        keyed.add(s.keyedState());
+      }
+      if (s.timers() != null) {
+        timerSnapshots.add(s.timers());
+      }
+    }
+    if (keyedState != null) {
+      keyedState.restore(keyed);
+      timers.restore(timerSnapshots);
+    } else if (!keyed.isEmpty()) {
+      throw new IllegalStateException(this + " was restored with keyed state, but it is not keyed now; "
+          + "a vertex must keep its HASH input to keep its keyed state");
+    }
+    for (SubtaskState s : assignedTo(states, subtaskIndex, parallelism)) {
+      if (s.operatorState() != null) {
+        operator.restoreOperatorState(s.operatorState());
+      }
+    }
+  }
+
+  /** The stored subtask states that subtask {@code subtask} of {@code parallelism} takes over. */
+  public static List<SubtaskState> assignedTo(List<SubtaskState> states, int subtask, int parallelism) {
+    List<SubtaskState> mine = new ArrayList<>();
+    for (SubtaskState s : states) {
+      if (s.subtaskIndex() % parallelism == subtask) {
+        mine.add(s);
+      }
+    }
+    return mine;
   }
 
   // ---- OperatorContext ----

@@ -1,5 +1,7 @@
 package dev.weir.engine.task;
 
+import dev.weir.engine.checkpoint.CheckpointParticipant;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.exchange.BufferPool;
 import dev.weir.engine.exchange.ExchangeEvent;
 import dev.weir.engine.exchange.FlushDeadline;
@@ -21,7 +23,7 @@ import java.util.function.BooleanSupplier;
  * mails, due processing-time actions and buffer-timeout flushes. Everything that touches operator
  * state happens in this thread, so nothing here locks per record.
  */
-public final class Task implements Runnable {
+public final class Task implements Runnable, CheckpointParticipant {
 
   private static final long MAX_IDLE_WAIT_NANOS = 50_000_000L;
   private static final long SOURCE_POLL_NANOS = 1_000_000L;
@@ -48,6 +50,10 @@ public final class Task implements Runnable {
   private volatile boolean cancelled;
   private volatile Thread thread;
   private volatile boolean finishedNormally;
+  private TaskCheckpointing checkpointing;
+  private String stateFileName;
+  /** Restored from a checkpoint taken after this task had finished: it does not process input again. */
+  private boolean finishedOnRestore;
 
   public Task(String name, int subtaskIndex, TaskListener listener) {
     this(name, subtaskIndex, listener, null);
@@ -160,6 +166,79 @@ public final class Task implements Runnable {
   public void setInput(InputGate gate, InputChannelBinding[] bindings) {
     this.gate = gate;
     this.bindings = bindings;
+    if (checkpointing != null) {
+      checkpointing.setGate(gate);
+    }
+  }
+
+  /**
+   * Lets the task take part in checkpoints; {@code stateFileName} names its state file in a
+   * checkpoint folder. Call before {@link #setInput}.
+   */
+  public void enableCheckpoints(TaskCheckpointContext context, String stateFileName) {
+    this.checkpointing = new TaskCheckpointing(this, context);
+    this.stateFileName = stateFileName;
+  }
+
+  /** Marks the task as restored from a checkpoint taken after it had finished its input. */
+  public void setFinishedOnRestore() {
+    this.finishedOnRestore = true;
+  }
+
+  String stateFileName() {
+    return stateFileName;
+  }
+
+  boolean isSourceTask() {
+    return source != null;
+  }
+
+  SourceReader<Object> sourceReader() {
+    return source.reader();
+  }
+
+  void flushSourceWatermark() throws Exception {
+    source.flushWatermark();
+  }
+
+  List<RecordWriter<Object>> writers() {
+    return writers;
+  }
+
+  // ---- checkpoints: the coordinator's calls become mails ----
+
+  @Override
+  public void triggerCheckpoint(ExchangeEvent.CheckpointBarrier barrier) {
+    if (checkpointing != null) {
+      mailbox.put(() -> checkpointing.onTrigger(barrier));
+    }
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) {
+    if (checkpointing != null) {
+      mailbox.put(() -> checkpointing.onComplete(checkpointId));
+    }
+  }
+
+  @Override
+  public void abortCheckpoint(long checkpointId, String reason) {
+    if (checkpointing != null) {
+      mailbox.put(() -> checkpointing.onAbort(checkpointId, reason));
+    }
+  }
+
+  /** Fails the task from another thread, as if its own code had thrown {@code failure}. */
+  public void failExternally(Throwable failure) {
+    mailbox.put(() -> {
+      if (failure instanceof Exception e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      throw new IllegalStateException(failure);
+    });
   }
 
   /** Makes this a source task; the head host stands for the source vertex. */
@@ -211,19 +290,29 @@ public final class Task implements Runnable {
         opened++; // close() is owed also to an operator whose open() failed half-way
         hosts.get(i).open();
       }
-      if (source != null) {
-        source.open(sourceContext);
-        runSourceLoop();
+      if (finishedOnRestore) {
+        // Its input was consumed and its operators finished before the checkpoint: only pass the end on.
+        for (RecordWriter<Object> w : writerArray) {
+          w.emitWatermark(Watermarks.MAX);
+        }
       } else {
-        runInputLoop();
-      }
-      for (OperatorHost host : hosts) {
-        host.finish();
+        if (source != null) {
+          source.open(sourceContext);
+          runSourceLoop();
+        } else {
+          runInputLoop();
+        }
+        for (OperatorHost host : hosts) {
+          host.finish();
+        }
       }
       for (RecordWriter<Object> w : writerArray) {
         w.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
       }
       finishedNormally = true;
+      if (checkpointing != null) {
+        checkpointing.onInputFinished();
+      }
       awaitJobFinished();
     } catch (Throwable t) {
       failure = t;
@@ -396,10 +485,24 @@ public final class Task implements Runnable {
         }
         gate.markEnded(channel);
         valve.onEnd(channel);
+        if (checkpointing != null) {
+          checkpointing.aligner().onChannelEnded(channel);
+        }
+      } else if (next instanceof ExchangeEvent.CheckpointBarrier barrier) {
+        requireCheckpointing(barrier).aligner().onBarrier(channel, barrier);
+      } else if (next instanceof ExchangeEvent.CancelCheckpoint cancel) {
+        requireCheckpointing(cancel).aligner().onCancel(cancel.checkpointId());
       } else {
         throw new IllegalStateException("unexpected event " + next + " on channel " + channel);
       }
     }
+  }
+
+  private TaskCheckpointing requireCheckpointing(ExchangeEvent event) {
+    if (checkpointing == null) {
+      throw new IllegalStateException(event + " reached task " + name + ", which takes no part in checkpoints");
+    }
+    return checkpointing;
   }
 
   private void processBuffer(OperatorHost head, int channel, NetworkBuffer buffer, InputWatermarks watermarks) throws Exception {

@@ -4,6 +4,15 @@ import dev.weir.engine.operator.TimeDomain;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.operator.TimerService;
 import dev.weir.state.KeyedStateBackend;
+import dev.weir.engine.serialization.KryoSerializer;
+import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyedStateBackend.StateSnapshot;
+import dev.weir.state.serialization.DataInputView;
+import dev.weir.state.serialization.DataOutputView;
+import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
+import java.util.Collection;
+import java.util.List;
 
 /**
  * Event- and processing-time timers of one keyed operator, per key and namespace. A timer is
@@ -122,6 +131,65 @@ public final class KeyedTimerService implements TimerService {
       }
     } finally {
       firingProcessingTimers = false;
+    }
+    scheduleWakeUp();
+  }
+
+  /**
+   * Captures the live timers (a copy of the references, in the task thread) and returns what
+   * writes them to bytes later, on any thread: per timer its domain, timestamp, key group, key and
+   * namespace. Namespaces are written with Kryo.
+   */
+  public StateSnapshot snapshot() {
+    List<Timer> all = eventTimers.toList();
+    all.addAll(processingTimers.toList());
+    TypeSerializer<Object> keySerializer = keys.keySerializer().duplicate();
+    return () -> {
+      DataOutputView out = new DataOutputView(256 + all.size() * 32);
+      KryoSerializer<Object> namespaces = new KryoSerializer<>(Object.class);
+      out.writeInt(TIMERS_MAGIC);
+      out.writeInt(all.size());
+      for (Timer t : all) {
+        out.writeByte(t.domain().ordinal());
+        out.writeLong(t.timestamp());
+        out.writeInt(t.keyGroup());
+        keySerializer.serialize(t.key(), out);
+        namespaces.serialize(t.namespace(), out);
+      }
+      return out.toByteArray();
+    };
+  }
+
+  private static final int TIMERS_MAGIC = 0x54494D52; // "TIMR"
+
+  /**
+   * Registers the timers of snapshots (of any subtasks of the operator) whose key groups this
+   * subtask owns. Call before the operator runs.
+   */
+  public void restore(Collection<byte[]> snapshots) throws IOException {
+    KeyGroupRange range = keys.keyGroupRange();
+    KryoSerializer<Object> namespaces = new KryoSerializer<>(Object.class);
+    for (byte[] bytes : snapshots) {
+      DataInputView in = new DataInputView(bytes);
+      if (in.readInt() != TIMERS_MAGIC) {
+        throw new IOException("not a Weir timer snapshot (bad magic number)");
+      }
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        TimeDomain domain = TimeDomain.values()[in.readByte()];
+        long timestamp = in.readLong();
+        int keyGroup = in.readInt();
+        Object key = keys.keySerializer().deserialize(in);
+        Object namespace = namespaces.deserialize(in);
+        if (range.contains(keyGroup)) {
+          Timer t = new Timer(timestamp, key, namespace, domain, keyGroup);
+          if (domain == TimeDomain.EVENT_TIME) {
+            eventTimers.add(t);
+          } else {
+            processingTimers.add(t);
+          }
+        }
+      }
     }
     scheduleWakeUp();
   }

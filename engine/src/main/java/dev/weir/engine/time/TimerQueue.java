@@ -58,6 +58,11 @@ final class TimerQueue {
     return ordered.isEmpty() ? Long.MAX_VALUE : ordered.firstKey().timestamp;
   }
 
+  /** The timers in firing order (a copy). */
+  java.util.List<Timer> toList() {
+    return new java.util.ArrayList<>(ordered.values());
+  }
+
   int size() {
     return slots.size();
   }

@@ -55,6 +55,11 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @Override
+  public TypeSerializer<K> keySerializer() {
+    return keySerializer;
+  }
+
+  @Override
   public int maxParallelism() {
     return maxParallelism;
   }
@@ -115,63 +120,94 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @Override
-  @SuppressWarnings({"unchecked", "rawtypes"})
   public byte[] snapshot(KeyGroupRange keyGroups) throws IOException {
+    return snapshotAsync(keyGroups).write();
+  }
+
+  /**
+   * Captures the key groups' maps by reference and marks them shared; a later write copies a
+   * shared key group first (see {@link StateTable}), so the capture stays as it was and can be
+   * written on another thread while the task goes on.
+   */
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public StateSnapshot snapshotAsync(KeyGroupRange keyGroups) {
     if (keyGroups.size() > 0 && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
       throw new IllegalArgumentException(keyGroups + " is not within this backend's " + range);
     }
-    DataOutputView out = new DataOutputView(4096);
-    DataOutputView block = new DataOutputView(4096);
-    out.writeInt(MAGIC);
-    out.writeInt(VERSION);
-    out.writeInt(maxParallelism);
-    out.writeInt(tables.size() + restored.size());
-    // Restored states the operator has not declared yet are written back as they came.
+    List<CapturedRestored> pendingStates = new ArrayList<>();
     for (Map.Entry<String, RestoredState> pending : restored.entrySet()) {
-      out.writeUTF(pending.getKey());
-      out.writeByte(pending.getValue().kind.ordinal());
       List<Block> inRange = new ArrayList<>();
       for (Block b : pending.getValue().blocks) {
         if (keyGroups.contains(b.keyGroup)) {
           inRange.add(b);
         }
       }
-      out.writeInt(inRange.size());
-      for (Block b : inRange) {
+      pendingStates.add(new CapturedRestored(pending.getKey(), pending.getValue().kind, inRange));
+    }
+    List<CapturedTable> captured = new ArrayList<>();
+    for (Map.Entry<String, StateTable<K, ?, ?>> named : tables.entrySet()) {
+      StateTable table = named.getValue();
+      List<Integer> groups = new ArrayList<>();
+      List<Map<Object, HashMap<K, Object>>> maps = new ArrayList<>();
+      for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {
+        Map<Object, HashMap<K, Object>> byNamespace = table.capture(kg);
+        if (byNamespace != null && !byNamespace.isEmpty()) {
+          groups.add(kg);
+          maps.add(byNamespace);
+        }
+      }
+      captured.add(new CapturedTable(named.getKey(), table.spec.duplicate(), groups, maps));
+    }
+    TypeSerializer<K> keys = keySerializer.duplicate();
+    return () -> writeSnapshot(keys, pendingStates, captured);
+  }
+
+  private record CapturedRestored(String name, StateSpec.Kind kind, List<Block> blocks) {}
+
+  private record CapturedTable(String name, StateSpec<?, ?> spec, List<Integer> keyGroups, List<? extends Map<Object, ? extends HashMap<?, Object>>> maps) {}
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private byte[] writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable> captured) throws IOException {
+    DataOutputView out = new DataOutputView(4096);
+    DataOutputView block = new DataOutputView(4096);
+    out.writeInt(MAGIC);
+    out.writeInt(VERSION);
+    out.writeInt(maxParallelism);
+    out.writeInt(pendingStates.size() + captured.size());
+    // Restored states the operator has not declared yet are written back as they came.
+    for (CapturedRestored pending : pendingStates) {
+      out.writeUTF(pending.name());
+      out.writeByte(pending.kind().ordinal());
+      out.writeInt(pending.blocks().size());
+      for (Block b : pending.blocks()) {
         out.writeInt(b.keyGroup);
         out.writeInt(b.length);
         out.write(b.bytes, b.offset, b.length);
       }
     }
-    for (Map.Entry<String, StateTable<K, ?, ?>> named : tables.entrySet()) {
-      StateTable table = named.getValue();
-      StateSpec<?, ?> spec = table.spec;
+    for (CapturedTable table : captured) {
+      StateSpec<?, ?> spec = table.spec();
       TypeSerializer namespaceSerializer = spec.namespaceSerializer();
-      out.writeUTF(named.getKey());
+      out.writeUTF(table.name());
       out.writeByte(spec.kind().ordinal());
-      List<Integer> nonEmpty = new ArrayList<>();
-      for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {
-        if (table.keyGroup(kg) != null && !table.keyGroup(kg).isEmpty()) {
-          nonEmpty.add(kg);
-        }
-      }
-      out.writeInt(nonEmpty.size());
-      for (int kg : nonEmpty) {
-        Map<Object, HashMap<K, Object>> byNamespace = table.keyGroup(kg);
+      out.writeInt(table.keyGroups().size());
+      for (int i = 0; i < table.keyGroups().size(); i++) {
+        Map<Object, ? extends HashMap<?, Object>> byNamespace = table.maps().get(i);
         block.clear();
         int entries = 0;
-        for (HashMap<K, Object> byKey : byNamespace.values()) {
+        for (HashMap<?, Object> byKey : byNamespace.values()) {
           entries += byKey.size();
         }
         block.writeInt(entries);
-        for (Map.Entry<Object, HashMap<K, Object>> ns : byNamespace.entrySet()) {
-          for (Map.Entry<K, Object> entry : ns.getValue().entrySet()) {
-            keySerializer.serialize(entry.getKey(), block);
+        for (Map.Entry<Object, ? extends HashMap<?, Object>> ns : byNamespace.entrySet()) {
+          for (Map.Entry<?, Object> entry : ns.getValue().entrySet()) {
+            keys.serialize((K) entry.getKey(), block);
             namespaceSerializer.serialize(ns.getKey(), block);
             StateEntryCodec.write(spec, entry.getValue(), block);
           }
         }
-        out.writeInt(kg);
+        out.writeInt(table.keyGroups().get(i));
         out.writeInt(block.length());
         out.write(block.array(), 0, block.length());
       }

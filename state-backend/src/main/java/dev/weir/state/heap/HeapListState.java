@@ -18,7 +18,7 @@ final class HeapListState<K, N, E> implements ListState<N, E> {
   private ArrayList<E> list(N namespace, boolean create) {
     int keyGroup = backend.currentKeyGroup();
     K key = backend.currentKey();
-    ArrayList<E> list = table.get(keyGroup, key, namespace);
+    ArrayList<E> list = create ? table.getForUpdate(keyGroup, key, namespace) : table.get(keyGroup, key, namespace);
     if (list == null && create) {
       list = new ArrayList<>(4);
       table.put(keyGroup, key, namespace, list);

@@ -19,6 +19,10 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
     return table.get(backend.currentKeyGroup(), backend.currentKey(), namespace);
   }
 
+  private HashMap<UK, UV> mapForUpdate(N namespace) {
+    return table.getForUpdate(backend.currentKeyGroup(), backend.currentKey(), namespace);
+  }
+
   @Override
   public UV get(N namespace, UK key) {
     HashMap<UK, UV> map = map(namespace);
@@ -27,7 +31,7 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public void put(N namespace, UK key, UV value) {
-    HashMap<UK, UV> map = map(namespace);
+    HashMap<UK, UV> map = mapForUpdate(namespace);
     if (map == null) {
       map = new HashMap<>();
       table.put(backend.currentKeyGroup(), backend.currentKey(), namespace, map);
@@ -37,7 +41,7 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public void remove(N namespace, UK key) {
-    HashMap<UK, UV> map = map(namespace);
+    HashMap<UK, UV> map = mapForUpdate(namespace);
     if (map != null) {
       map.remove(key);
       if (map.isEmpty()) {

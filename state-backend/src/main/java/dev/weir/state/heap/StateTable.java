@@ -2,6 +2,7 @@ package dev.weir.state.heap;
 
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.StateSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,12 +18,62 @@ final class StateTable<K, N, S> {
   final StateSpec<N, ?> spec;
   private final KeyGroupRange range;
   private final HashMap<N, HashMap<K, S>>[] groups;
+  /**
+   * Key groups whose maps a snapshot still reads: the first write copies them (copy-on-write per
+   * key group), so taking a snapshot costs a pass over the key groups, not over the entries.
+   */
+  private final boolean[] shared;
 
   @SuppressWarnings("unchecked")
   StateTable(StateSpec<N, ?> spec, KeyGroupRange range) {
     this.spec = spec;
     this.range = range;
     this.groups = new HashMap[Math.max(0, range.size())];
+    this.shared = new boolean[groups.length];
+  }
+
+  /** The state object to modify in place (a list or map), copied first if a snapshot shares it. */
+  S getForUpdate(int keyGroup, K key, N namespace) {
+    ensureOwned(keyGroup - range.start());
+    return get(keyGroup, key, namespace);
+  }
+
+  /** The namespace → key → state map of a key group, frozen for a snapshot until its next write. */
+  Map<N, HashMap<K, S>> capture(int keyGroup) {
+    int index = keyGroup - range.start();
+    HashMap<N, HashMap<K, S>> byNamespace = groups[index];
+    if (byNamespace != null) {
+      shared[index] = true;
+    }
+    return byNamespace;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void ensureOwned(int index) {
+    if (!shared[index]) {
+      return;
+    }
+    shared[index] = false;
+    HashMap<N, HashMap<K, S>> old = groups[index];
+    if (old == null) {
+      return;
+    }
+    HashMap<N, HashMap<K, S>> copy = new HashMap<>(Math.max(16, old.size() * 2));
+    for (Map.Entry<N, HashMap<K, S>> ns : old.entrySet()) {
+      HashMap<K, S> byKey = new HashMap<>(Math.max(16, (int) (ns.getValue().size() / 0.75f) + 1));
+      for (Map.Entry<K, S> e : ns.getValue().entrySet()) {
+        S value = e.getValue();
+        // Lists and maps are changed in place later, so the snapshot needs its own; values are replaced whole.
+        if (value instanceof ArrayList<?> list) {
+          value = (S) new ArrayList<>(list);
+        } else if (value instanceof HashMap<?, ?> map) {
+          value = (S) new HashMap<>(map);
+        }
+        byKey.put(e.getKey(), value);
+      }
+      copy.put(ns.getKey(), byKey);
+    }
+    groups[index] = copy;
   }
 
   S get(int keyGroup, K key, N namespace) {
@@ -36,6 +87,7 @@ final class StateTable<K, N, S> {
 
   void put(int keyGroup, K key, N namespace, S state) {
     int index = keyGroup - range.start();
+    ensureOwned(index);
     HashMap<N, HashMap<K, S>> byNamespace = groups[index];
     if (byNamespace == null) {
       byNamespace = new HashMap<>();
@@ -50,7 +102,9 @@ final class StateTable<K, N, S> {
   }
 
   void remove(int keyGroup, K key, N namespace) {
-    HashMap<N, HashMap<K, S>> byNamespace = groups[keyGroup - range.start()];
+    int index = keyGroup - range.start();
+    ensureOwned(index);
+    HashMap<N, HashMap<K, S>> byNamespace = groups[index];
     if (byNamespace == null) {
       return;
     }

@@ -1,0 +1,53 @@
+package dev.weir.engine.checkpoint;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * When and where a job takes checkpoints.
+ *
+ * @param interval time between the start of periodic checkpoints; zero or negative turns periodic
+ *     checkpoints off (savepoints can still be taken when a directory is set)
+ * @param timeout a checkpoint not complete after this long is aborted
+ * @param minPause least time between the end of one checkpoint and the start of the next
+ * @param retained how many completed checkpoints stay on disk (older ones are deleted)
+ * @param directory where checkpoints are written, one folder per job run
+ */
+public record CheckpointConfig(Duration interval, Duration timeout, Duration minPause, int retained, Path directory) {
+
+  public CheckpointConfig {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("checkpoint timeout must be positive, got " + timeout);
+    }
+    if (minPause.isNegative()) {
+      throw new IllegalArgumentException("minimum pause between checkpoints must not be negative, got " + minPause);
+    }
+    if (retained < 1) {
+      throw new IllegalArgumentException("at least one completed checkpoint must be retained, got " + retained);
+    }
+    if (directory == null) {
+      throw new IllegalArgumentException("a checkpoint directory is required");
+    }
+  }
+
+  /** Periodic checkpoints every {@code interval} into {@code directory}: 10 min timeout, no pause, 2 retained. */
+  public static CheckpointConfig every(Duration interval, Path directory) {
+    return new CheckpointConfig(interval, Duration.ofMinutes(10), Duration.ZERO, 2, directory);
+  }
+
+  public boolean periodic() {
+    return !interval.isZero() && !interval.isNegative();
+  }
+
+  public CheckpointConfig withTimeout(Duration t) {
+    return new CheckpointConfig(interval, t, minPause, retained, directory);
+  }
+
+  public CheckpointConfig withMinPause(Duration p) {
+    return new CheckpointConfig(interval, timeout, p, retained, directory);
+  }
+
+  public CheckpointConfig withRetained(int n) {
+    return new CheckpointConfig(interval, timeout, minPause, n, directory);
+  }
+}

@@ -1,0 +1,294 @@
+package dev.weir.engine.checkpoint;
+
+import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Triggers checkpoints of one job, collects the tasks' acknowledgements, completes checkpoints
+ * (metadata written last) and tells the tasks. At most one checkpoint is in flight; a savepoint
+ * asked for meanwhile starts right after it. A checkpoint that a task declines or that times out
+ * fails on its own: the job goes on. Runs on one timer thread of its own; tasks call in from
+ * theirs.
+ */
+public final class CheckpointCoordinator implements CheckpointResponder, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointCoordinator.class);
+
+  private final String jobName;
+  private final CheckpointConfig config;
+  private final CheckpointStorage storage;
+  private final ScheduledExecutorService timer;
+  private final ArrayDeque<Request> queued = new ArrayDeque<>();
+  private List<CheckpointParticipant> participants = List.of();
+  private Pending pending;
+  private long nextId = 1;
+  private long lastEndNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+  private long lastTriggerNanos = lastEndNanos;
+  private CompletedCheckpoint latest;
+  private int completedCount;
+  private int failedCount;
+  private long lastDurationMillis;
+  private long lastSizeBytes;
+  private long maxSyncNanos;
+  private String lastFailure;
+  private boolean closed;
+  private ScheduledFuture<?> periodic;
+
+  private record Request(boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {}
+
+  private final class Pending {
+    final long id;
+    final boolean savepoint;
+    final long startNanos = System.nanoTime();
+    final Map<CheckpointParticipant, TaskStateHandle> acks = new IdentityHashMap<>();
+    final CompletableFuture<CompletedCheckpoint> result;
+    ScheduledFuture<?> timeout;
+
+    Pending(long id, boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {
+      this.id = id;
+      this.savepoint = savepoint;
+      this.result = result;
+    }
+  }
+
+  public CheckpointCoordinator(String jobName, CheckpointConfig config, CheckpointStorage storage) {
+    this.jobName = jobName;
+    this.config = config;
+    this.storage = storage;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "weir[" + jobName + "] checkpoint coordinator");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public CheckpointStorage storage() {
+    return storage;
+  }
+
+  public CheckpointConfig config() {
+    return config;
+  }
+
+  /** Starts periodic checkpoints, if the configuration asks for them. */
+  public synchronized void start() {
+    if (config.periodic() && periodic == null && !closed) {
+      long tick = Math.max(1, Math.min(config.interval().toMillis(), 100));
+      periodic = timer.scheduleWithFixedDelay(this::periodicTick, tick, tick, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Continues numbering after a restored checkpoint, so ids stay unique within the job's folder. */
+  public synchronized void restoredFrom(CompletedCheckpoint checkpoint) {
+    if (checkpoint != null) {
+      nextId = Math.max(nextId, checkpoint.id() + 1);
+      if (!checkpoint.savepoint() && (latest == null || checkpoint.id() > latest.id())) {
+        latest = checkpoint;
+      }
+    }
+  }
+
+  /**
+   * The tasks of a new deployment of the job (its first, or after a restart): a checkpoint in
+   * flight for the previous tasks is aborted.
+   */
+  public synchronized void setParticipants(List<? extends CheckpointParticipant> tasks) {
+    if (pending != null) {
+      abortPending("the job is restarting", false);
+    }
+    participants = List.copyOf(tasks);
+  }
+
+  /** Stops sending triggers (the job is restarting or ending); a checkpoint in flight is aborted. */
+  public synchronized void suspend(String reason) {
+    participants = List.of();
+    if (pending != null) {
+      abortPending(reason, false);
+    }
+  }
+
+  private synchronized void periodicTick() {
+    if (closed || pending != null || participants.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - lastEndNanos < config.minPause().toNanos() || now - lastTriggerNanos < config.interval().toNanos()) {
+      return;
+    }
+    startCheckpoint(false, new CompletableFuture<>());
+  }
+
+  /**
+   * Takes a checkpoint (or savepoint) now, or right after the one in flight.
+   *
+   * @return completes with the checkpoint once it is complete, exceptionally if it fails
+   */
+  public synchronized CompletableFuture<CompletedCheckpoint> trigger(boolean savepoint) {
+    CompletableFuture<CompletedCheckpoint> result = new CompletableFuture<>();
+    if (closed) {
+      result.completeExceptionally(new IllegalStateException("job '" + jobName + "' has ended; no checkpoint can be taken"));
+    } else if (pending != null || participants.isEmpty()) {
+      queued.add(new Request(savepoint, result));
+    } else {
+      startCheckpoint(savepoint, result);
+    }
+    return result;
+  }
+
+  private void startCheckpoint(boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {
+    long id = nextId++;
+    Pending p = new Pending(id, savepoint, result);
+    pending = p;
+    lastTriggerNanos = p.startNanos;
+    p.timeout = timer.schedule(() -> onTimeout(p), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    CheckpointBarrier barrier = new CheckpointBarrier(id, System.currentTimeMillis(), savepoint);
+    LOG.debug("job '{}': triggering {} {}", jobName, savepoint ? "savepoint" : "checkpoint", id);
+    for (CheckpointParticipant t : participants) {
+      t.triggerCheckpoint(barrier);
+    }
+  }
+
+  private synchronized void onTimeout(Pending p) {
+    if (pending == p) {
+      abortPending("it did not complete within " + config.timeout().toMillis() + " ms", true);
+    }
+  }
+
+  @Override
+  public synchronized void acknowledge(long checkpointId, CheckpointParticipant task, TaskStateHandle handle, long syncNanos, long asyncNanos) {
+    Pending p = pending;
+    if (p == null || p.id != checkpointId || !participants.contains(task)) {
+      return; // late: the checkpoint was aborted, or the task belongs to a previous deployment
+    }
+    p.acks.put(task, handle);
+    maxSyncNanos = Math.max(maxSyncNanos, syncNanos);
+    if (p.acks.size() == participants.size()) {
+      timer.execute(() -> completePending(p));
+    }
+  }
+
+  private void completePending(Pending p) {
+    List<TaskStateHandle> handles;
+    List<CheckpointParticipant> tasks;
+    synchronized (this) {
+      if (pending != p) {
+        return;
+      }
+      handles = new ArrayList<>(p.acks.values());
+      tasks = participants;
+    }
+    CompletedCheckpoint completed;
+    try {
+      completed = storage.complete(p.id, p.savepoint, handles);
+    } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        if (pending == p) {
+          abortPending("its metadata could not be written: " + e, true);
+        }
+      }
+      return;
+    }
+    synchronized (this) {
+      if (pending != p) {
+        return; // aborted meanwhile (the job is restarting); the folder goes with it
+      }
+      pending = null;
+      p.timeout.cancel(false);
+      lastEndNanos = System.nanoTime();
+      lastDurationMillis = TimeUnit.NANOSECONDS.toMillis(lastEndNanos - p.startNanos);
+      lastSizeBytes = completed.sizeBytes();
+      completedCount++;
+      if (!p.savepoint) {
+        latest = completed;
+      }
+      LOG.debug("job '{}': {} complete in {} ms, {} bytes", jobName, completed, lastDurationMillis, lastSizeBytes);
+    }
+    for (CheckpointParticipant t : tasks) {
+      t.notifyCheckpointComplete(p.id);
+    }
+    if (!p.savepoint) {
+      storage.retain(config.retained());
+    }
+    p.result.complete(completed);
+    startQueued();
+  }
+
+  @Override
+  public synchronized void decline(long checkpointId, CheckpointParticipant task, Throwable cause) {
+    if (pending != null && pending.id == checkpointId && participants.contains(task)) {
+      abortPending("task " + task.name() + " declined it: " + cause, true);
+    }
+  }
+
+  private void abortPending(String reason, boolean startNext) {
+    Pending p = pending;
+    pending = null;
+    p.timeout.cancel(false);
+    failedCount++;
+    lastEndNanos = System.nanoTime();
+    lastFailure = (p.savepoint ? "savepoint " : "checkpoint ") + p.id + " failed because " + reason;
+    LOG.warn("job '{}': {}", jobName, lastFailure);
+    for (CheckpointParticipant t : participants) {
+      t.abortCheckpoint(p.id, reason);
+    }
+    long id = p.id;
+    boolean savepoint = p.savepoint;
+    timer.execute(() -> storage.discard(id, savepoint));
+    p.result.completeExceptionally(new CheckpointException(lastFailure));
+    if (startNext) {
+      timer.execute(this::startQueued);
+    }
+  }
+
+  private synchronized void startQueued() {
+    if (pending == null && !closed && !participants.isEmpty() && !queued.isEmpty()) {
+      Request r = queued.poll();
+      startCheckpoint(r.savepoint(), r.result());
+    }
+  }
+
+  /** Starts queued requests once participants are set again after a restart. */
+  public void resume() {
+    timer.execute(this::startQueued);
+  }
+
+  /** The newest completed checkpoint (not savepoint) of this job, or {@code null}. */
+  public synchronized CompletedCheckpoint latestCompleted() {
+    return latest;
+  }
+
+  public synchronized CheckpointStats stats() {
+    return new CheckpointStats(completedCount, failedCount, latest == null ? -1 : latest.id(), lastDurationMillis, lastSizeBytes,
+        TimeUnit.NANOSECONDS.toMillis(maxSyncNanos), lastFailure);
+  }
+
+  @Override
+  public void close() {
+    List<Request> dropped;
+    synchronized (this) {
+      closed = true;
+      if (pending != null) {
+        abortPending("the job ended", false);
+      }
+      dropped = new ArrayList<>(queued);
+      queued.clear();
+    }
+    for (Request r : dropped) {
+      r.result().completeExceptionally(new CheckpointException("job '" + jobName + "' ended before the "
+          + (r.savepoint() ? "savepoint" : "checkpoint") + " could start"));
+    }
+    timer.shutdown();
+  }
+}

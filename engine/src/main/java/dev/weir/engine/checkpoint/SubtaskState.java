@@ -1,0 +1,32 @@
+package dev.weir.engine.checkpoint;
+
+import dev.weir.state.KeyGroupRange;
+
+/**
+ * What one subtask of one vertex put into a checkpoint. Every part may be {@code null} (nothing to
+ * store). A subtask that had finished its input when the checkpoint was taken is marked
+ * {@code finished}: restored, it does not process input again.
+ *
+ * @param vertex the vertex's name, stable across runs of the job: how restored state finds its operator
+ * @param keyGroups the key groups of {@code keyedState} and {@code timers}; empty for a non-keyed vertex
+ */
+public record SubtaskState(
+    String vertex,
+    int subtaskIndex,
+    int parallelism,
+    KeyGroupRange keyGroups,
+    byte[] operatorState,
+    byte[] keyedState,
+    byte[] timers,
+    byte[] sourcePosition,
+    boolean finished) {
+
+  /** Bytes of all parts together. */
+  public long size() {
+    return length(operatorState) + length(keyedState) + length(timers) + length(sourcePosition);
+  }
+
+  private static long length(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+}

@@ -1,0 +1,192 @@
+package dev.weir.engine.task;
+
+import dev.weir.engine.checkpoint.BarrierAligner;
+import dev.weir.engine.checkpoint.SourcePositions;
+import dev.weir.engine.checkpoint.SubtaskState;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
+import dev.weir.engine.checkpoint.TaskStateHandle;
+import dev.weir.engine.exchange.ExchangeEvent;
+import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
+import dev.weir.engine.exchange.InputGate;
+import dev.weir.engine.exchange.RecordWriter;
+import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.KeyedStateBackend.StateSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A task's part in checkpoints, in the task's thread: reacts to triggers (sources), aligns
+ * barriers (tasks with inputs), takes the synchronous part of the snapshot (operator state,
+ * a copy-on-write view of keyed state, the timers, the source position), forwards the barrier,
+ * and hands the writing of the state to the job's writer threads, which acknowledge it.
+ */
+final class TaskCheckpointing implements BarrierAligner.Actions {
+
+  private static final KeyGroupRange NO_KEY_GROUPS = new KeyGroupRange(0, -1);
+
+  private final Task task;
+  private final TaskCheckpointContext context;
+  private BarrierAligner aligner;
+  private InputGate gate;
+  /** Newest checkpoint this task snapshotted (or gave up). */
+  private long lastHandledId = -1;
+  /** A trigger that reached a task with inputs before its barrier: taken at the end of input if the barrier never comes. */
+  private CheckpointBarrier pendingTrigger;
+
+  TaskCheckpointing(Task task, TaskCheckpointContext context) {
+    this.task = task;
+    this.context = context;
+  }
+
+  /** Called once the task's input gate is known. */
+  void setGate(InputGate gate) {
+    this.gate = gate;
+    this.aligner = new BarrierAligner(gate.channelCount(), this);
+  }
+
+  BarrierAligner aligner() {
+    return aligner;
+  }
+
+  // ---- triggers and notifications (mails, task thread) ----
+
+  void onTrigger(CheckpointBarrier barrier) throws Exception {
+    if (barrier.checkpointId() <= lastHandledId) {
+      return;
+    }
+    if (task.finishedNormally()) {
+      snapshot(barrier, true);
+    } else if (task.isSourceTask()) {
+      snapshot(barrier, false);
+    } else if (pendingTrigger == null || pendingTrigger.checkpointId() < barrier.checkpointId()) {
+      pendingTrigger = barrier;
+    }
+  }
+
+  /** The task's input ended and its operators finished: take a trigger whose barrier will not come any more. */
+  void onInputFinished() throws Exception {
+    CheckpointBarrier p = pendingTrigger;
+    pendingTrigger = null;
+    if (p != null && p.checkpointId() > lastHandledId) {
+      snapshot(p, true);
+    }
+  }
+
+  void onAbort(long checkpointId, String reason) throws Exception {
+    if (pendingTrigger != null && pendingTrigger.checkpointId() == checkpointId) {
+      pendingTrigger = null;
+    }
+    if (aligner != null) {
+      aligner.abortIfCollecting(checkpointId, reason);
+    }
+    lastHandledId = Math.max(lastHandledId, checkpointId);
+  }
+
+  void onComplete(long checkpointId) throws Exception {
+    for (OperatorHost host : task.hosts()) {
+      host.operator().notifyCheckpointComplete(checkpointId);
+    }
+    if (task.isSourceTask()) {
+      task.sourceReader().notifyCheckpointComplete(checkpointId);
+    }
+  }
+
+  // ---- alignment (task thread) ----
+
+  @Override
+  public void block(int channel) {
+    gate.block(channel);
+  }
+
+  @Override
+  public void unblockAll() {
+    gate.unblockAll();
+  }
+
+  @Override
+  public boolean isEnded(int channel) {
+    return gate.isEnded(channel);
+  }
+
+  @Override
+  public void alignmentStarted(long checkpointId) throws Exception {
+    context.faults().alignmentStarted(task.name(), checkpointId);
+  }
+
+  @Override
+  public void alignmentComplete(CheckpointBarrier barrier) throws Exception {
+    if (barrier.checkpointId() > lastHandledId) {
+      snapshot(barrier, false);
+    }
+  }
+
+  @Override
+  public void aborted(long checkpointId, String reason) throws Exception {
+    lastHandledId = Math.max(lastHandledId, checkpointId);
+    for (RecordWriter<Object> w : task.writers()) {
+      w.broadcastEvent(new ExchangeEvent.CancelCheckpoint(checkpointId));
+    }
+    context.responder().decline(checkpointId, task, new IllegalStateException("alignment aborted: " + reason));
+  }
+
+  // ---- the snapshot ----
+
+  /** One operator's captured state, written later. */
+  private record Captured(String vertex, int subtask, int parallelism, KeyGroupRange keyGroups, byte[] operatorState,
+      StateSnapshot keyed, StateSnapshot timers, byte[] sourcePosition) {}
+
+  private void snapshot(CheckpointBarrier barrier, boolean finished) throws Exception {
+    long id = barrier.checkpointId();
+    lastHandledId = id;
+    if (pendingTrigger != null && pendingTrigger.checkpointId() <= id) {
+      pendingTrigger = null;
+    }
+    long start = System.nanoTime();
+    if (task.isSourceTask() && !finished) {
+      task.flushSourceWatermark();
+    }
+    List<Captured> captured = new ArrayList<>();
+    List<OperatorHost> hosts = task.hosts();
+    for (int i = 0; i < hosts.size(); i++) {
+      OperatorHost host = hosts.get(i);
+      // Head first: what an operator emits while snapshotting (a finished bundle) reaches the next one before its snapshot.
+      byte[] operatorState = host.operator().snapshotOperatorState(id);
+      KeyedStateBackend<Object> keyed = host.keyedStateOrNull();
+      StateSnapshot keyedSnapshot = keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
+      StateSnapshot timers = host.timers() == null ? null : host.timers().snapshot();
+      byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().position()) : null;
+      captured.add(new Captured(host.operatorName(), host.subtaskIndex(), host.parallelism(),
+          keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(), operatorState, keyedSnapshot, timers, position));
+    }
+    if (!finished) {
+      for (RecordWriter<Object> w : task.writers()) {
+        w.broadcastEvent(barrier);
+      }
+    }
+    long syncNanos = System.nanoTime() - start;
+    context.writers().execute(() -> write(barrier, finished, captured, syncNanos));
+  }
+
+  private void write(CheckpointBarrier barrier, boolean finished, List<Captured> captured, long syncNanos) {
+    long id = barrier.checkpointId();
+    long start = System.nanoTime();
+    try {
+      context.faults().asyncSnapshot(task.name(), id);
+    } catch (Throwable injected) {
+      task.failExternally(injected);
+      return;
+    }
+    try {
+      List<SubtaskState> states = new ArrayList<>(captured.size());
+      for (Captured c : captured) {
+        states.add(new SubtaskState(c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), c.operatorState(),
+            c.keyed() == null ? null : c.keyed().write(), c.timers() == null ? null : c.timers().write(), c.sourcePosition(), finished));
+      }
+      TaskStateHandle handle = context.storage().writeTaskState(id, barrier.savepoint(), task.stateFileName(), states);
+      context.responder().acknowledge(id, task, handle, syncNanos, System.nanoTime() - start);
+    } catch (Throwable e) {
+      context.responder().decline(id, task, e);
+    }
+  }
+}

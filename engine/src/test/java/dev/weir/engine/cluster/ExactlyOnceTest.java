@@ -1,0 +1,279 @@
+package dev.weir.engine.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.engine.TestSupport;
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.FaultInjector;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.source.Source;
+import dev.weir.engine.source.SourceOutput;
+import dev.weir.engine.source.SourceReader;
+import dev.weir.engine.task.Task;
+import dev.weir.state.StateSpec;
+import dev.weir.state.ValueState;
+import dev.weir.state.serialization.Serializers;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once under failures, on the engine alone: a paced source, a keyed counter (per-key
+ * sequence numbers in keyed state) and a sink that commits its output only when a checkpoint
+ * completes. Tasks are killed at random times, while aligning barriers and while writing
+ * snapshots; afterwards every input number is in the committed output exactly once, and every
+ * key's sequence numbers are exactly 1..n.
+ */
+class ExactlyOnceTest {
+
+  private static final int KEYS = 50;
+  /** Committed output: transaction id (sink subtask, checkpoint) → records {value, key, sequence}. */
+  static final Map<String, List<long[]>> COMMITTED = new ConcurrentHashMap<>();
+
+  @TempDir
+  Path checkpoints;
+
+  @Test
+  void outputIsExactlyOnceDespiteTwentyFailures() throws Exception {
+    COMMITTED.clear();
+    long count = 150_000;
+    AtomicInteger alignmentFailures = new AtomicInteger();
+    AtomicInteger asyncFailures = new AtomicInteger();
+    AtomicInteger alignments = new AtomicInteger();
+    AtomicInteger asyncWrites = new AtomicInteger();
+    FaultInjector faults = new FaultInjector() {
+      @Override
+      public void alignmentStarted(String task, long checkpointId) {
+        if (alignmentFailures.get() < 5 && alignments.incrementAndGet() % 13 == 0) {
+          alignmentFailures.incrementAndGet();
+          throw new InjectedFailure("during alignment of checkpoint " + checkpointId + " in " + task);
+        }
+      }
+
+      @Override
+      public void asyncSnapshot(String task, long checkpointId) {
+        if (asyncFailures.get() < 5 && asyncWrites.incrementAndGet() % 17 == 0) {
+          asyncFailures.incrementAndGet();
+          throw new InjectedFailure("while writing the snapshot of checkpoint " + checkpointId + " in " + task);
+        }
+      }
+    };
+    EngineConfig config = EngineConfig.DEFAULT
+        .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(30), checkpoints))
+        .withRestartStrategy(RestartStrategy.fixedDelay(100, Duration.ofMillis(10)))
+        .withFaults(faults);
+
+    JobGraph g = new JobGraph("exactly-once");
+    JobVertex src = g.addSource("numbers", new PacedSequence(count, 25), 2);
+    JobVertex counter = g.addOperator("count per key", KeyedSequencer::new, 3);
+    JobVertex sink = g.addOperator("committing sink", CommittingSink::new, 2);
+    g.connect(src, counter).hash((Long v) -> v % KEYS).kryo(Long.class);
+    g.connect(counter, sink).rebalance().kryo(long[].class);
+
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobExecution job = (JobExecution) cluster.submit(g);
+      Random random = new Random(42);
+      int killed = 0;
+      while (!job.status().isTerminal() && killed < 12) {
+        Thread.sleep(150 + random.nextInt(200));
+        List<Task> tasks = job.tasks();
+        if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
+          tasks.get(random.nextInt(tasks.size())).failExternally(new InjectedFailure("killed at a random time"));
+          killed++;
+        }
+      }
+      JobResult result = job.waitForCompletion(Duration.ofMinutes(3));
+      assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
+      int injected = killed + alignmentFailures.get() + asyncFailures.get();
+      assertThat(alignmentFailures.get()).as("failures during alignment").isPositive();
+      assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
+      assertThat(injected).as("failures injected").isGreaterThanOrEqualTo(20);
+      assertThat(job.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
+      assertThat(job.checkpointStats().completed()).isPositive();
+    }
+    TestSupport.assertNoThreadsLeft("exactly-once");
+
+    long[] seen = new long[(int) count];
+    Map<Long, List<Long>> sequencesByKey = new HashMap<>();
+    for (List<long[]> transaction : COMMITTED.values()) {
+      for (long[] r : transaction) {
+        seen[(int) r[0]]++;
+        sequencesByKey.computeIfAbsent(r[1], k -> new ArrayList<>()).add(r[2]);
+      }
+    }
+    for (int v = 0; v < count; v++) {
+      assertThat(seen[v]).as("times number %d was committed", v).isEqualTo(1);
+    }
+    for (Map.Entry<Long, List<Long>> e : sequencesByKey.entrySet()) {
+      List<Long> sequences = e.getValue();
+      sequences.sort(null);
+      long expected = count / KEYS + (e.getKey() < count % KEYS ? 1 : 0);
+      assertThat(sequences).as("sequence numbers of key %d", e.getKey()).hasSize((int) expected);
+      for (int i = 0; i < sequences.size(); i++) {
+        assertThat(sequences.get(i)).isEqualTo(i + 1L);
+      }
+    }
+  }
+
+  static final class InjectedFailure extends RuntimeException {
+    InjectedFailure(String message) {
+      super(message);
+    }
+  }
+
+  /** Numbers [0, count) split over the subtasks, at most {@code perMilli} per millisecond per subtask. */
+  static final class PacedSequence implements Source<Long> {
+    private static final long serialVersionUID = 1L;
+    private final long count;
+    private final long perMilli;
+
+    PacedSequence(long count, long perMilli) {
+      this.count = count;
+      this.perMilli = perMilli;
+    }
+
+    @Override
+    public boolean isBounded() {
+      return true;
+    }
+
+    @Override
+    public SourceReader<Long> createReader(int subtask, int parallelism) {
+      return new Reader(count * subtask / parallelism, count * (subtask + 1) / parallelism);
+    }
+
+    @Override
+    public SourceReader<Long> restoreReader(int subtask, int parallelism, List<Object> positions) {
+      long[] p = (long[]) positions.get(0);
+      return new Reader(p[0], p[1]);
+    }
+
+    private final class Reader implements SourceReader<Long> {
+      private long next;
+      private final long end;
+      private final long firstAtStart;
+      private final long startNanos = System.nanoTime();
+
+      Reader(long next, long end) {
+        this.next = next;
+        this.end = end;
+        this.firstAtStart = next;
+      }
+
+      @Override
+      public Status emitNext(SourceOutput<Long> output) {
+        if (next >= end) {
+          return Status.END_OF_INPUT;
+        }
+        long allowed = (System.nanoTime() - startNanos) / 1_000_000 * perMilli + perMilli;
+        if (next - firstAtStart >= allowed) {
+          return Status.NOTHING_AVAILABLE;
+        }
+        output.emit(next++);
+        return next < end ? Status.MORE_AVAILABLE : Status.END_OF_INPUT;
+      }
+
+      @Override
+      public Object position() {
+        return new long[] {next, end};
+      }
+    }
+  }
+
+  /** Numbers each record per key in keyed state: emits {value, key, sequence}. */
+  static final class KeyedSequencer extends AbstractOperator<Long, long[]> {
+    private static final StateSpec<Void, ValueState<Void, Long>> SEQUENCE = StateSpec.value("sequence", Serializers.VOID, Serializers.LONG);
+
+    @Override
+    public void processElement(Long value) {
+      ValueState<Void, Long> sequence = context.state(SEQUENCE);
+      Long last = sequence.value(null);
+      long next = last == null ? 1 : last + 1;
+      sequence.update(null, next);
+      output.emit(new long[] {value, value % KEYS, next});
+    }
+  }
+
+  /**
+   * Two-phase commit: records since the last checkpoint are pending under the next checkpoint's
+   * id (part of the snapshot) and committed, idempotently, when that checkpoint completes.
+   */
+  static final class CommittingSink extends AbstractOperator<long[], Void> {
+    private List<long[]> current = new ArrayList<>();
+    private TreeMap<Long, List<long[]>> pending = new TreeMap<>();
+
+    @Override
+    public void open(dev.weir.engine.operator.OperatorContext<Void> context) throws Exception {
+      super.open(context);
+      // Transactions restored from a checkpoint belong to a completed checkpoint: commit them.
+      commitUpTo(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void processElement(long[] record) {
+      current.add(record);
+    }
+
+    @Override
+    public byte[] snapshotOperatorState(long checkpointId) throws IOException {
+      pending.put(checkpointId, current);
+      current = new ArrayList<>();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(pending.size());
+      for (Map.Entry<Long, List<long[]>> e : pending.entrySet()) {
+        out.writeLong(e.getKey());
+        out.writeInt(e.getValue().size());
+        for (long[] r : e.getValue()) {
+          out.writeLong(r[0]);
+          out.writeLong(r[1]);
+          out.writeLong(r[2]);
+        }
+      }
+      return bytes.toByteArray();
+    }
+
+    @Override
+    public void restoreOperatorState(byte[] state) throws IOException {
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
+      int transactions = in.readInt();
+      for (int t = 0; t < transactions; t++) {
+        long id = in.readLong();
+        int n = in.readInt();
+        List<long[]> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          records.add(new long[] {in.readLong(), in.readLong(), in.readLong()});
+        }
+        pending.put(id, records);
+      }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+      commitUpTo(checkpointId);
+    }
+
+    private void commitUpTo(long checkpointId) {
+      while (!pending.isEmpty() && pending.firstKey() <= checkpointId) {
+        Map.Entry<Long, List<long[]>> t = pending.pollFirstEntry();
+        COMMITTED.putIfAbsent(context.subtaskIndex() + "@" + t.getKey(), t.getValue());
+      }
+    }
+  }
+}
