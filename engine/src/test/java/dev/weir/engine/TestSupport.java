@@ -126,4 +126,78 @@ public final class TestSupport {
       };
     }
   }
+
+  /**
+   * Numbers [0, count) split over the subtasks, at most {@code perMilli} per millisecond per
+   * subtask; bounded, restorable at any parallelism (a position is the remaining ranges as pairs).
+   */
+  public static final class PacedSequence implements Source<Long> {
+    private static final long serialVersionUID = 1L;
+    private final long count;
+    private final long perMilli;
+
+    public PacedSequence(long count, long perMilli) {
+      this.count = count;
+      this.perMilli = perMilli;
+    }
+
+    @Override
+    public boolean isBounded() {
+      return true;
+    }
+
+    @Override
+    public SourceReader<Long> createReader(int subtask, int parallelism) {
+      return new Reader(List.of(new long[] {count * subtask / parallelism, count * (subtask + 1) / parallelism}));
+    }
+
+    @Override
+    public SourceReader<Long> restoreReader(int subtask, int parallelism, List<Object> positions) {
+      List<long[]> ranges = new ArrayList<>();
+      for (Object p : positions) {
+        long[] pairs = (long[]) p;
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+          ranges.add(new long[] {pairs[i], pairs[i + 1]});
+        }
+      }
+      return new Reader(ranges);
+    }
+
+    private final class Reader implements SourceReader<Long> {
+      private final List<long[]> ranges;
+      private long emitted;
+      private final long startNanos = System.nanoTime();
+
+      Reader(List<long[]> ranges) {
+        this.ranges = new ArrayList<>(ranges);
+      }
+
+      @Override
+      public Status emitNext(SourceOutput<Long> output) {
+        while (!ranges.isEmpty() && ranges.get(0)[0] >= ranges.get(0)[1]) {
+          ranges.remove(0);
+        }
+        if (ranges.isEmpty()) {
+          return Status.END_OF_INPUT;
+        }
+        long allowed = (System.nanoTime() - startNanos) / 1_000_000 * perMilli + perMilli;
+        if (emitted >= allowed) {
+          return Status.NOTHING_AVAILABLE;
+        }
+        output.emit(ranges.get(0)[0]++);
+        emitted++;
+        return Status.MORE_AVAILABLE;
+      }
+
+      @Override
+      public Object position() {
+        long[] pairs = new long[ranges.size() * 2];
+        for (int i = 0; i < ranges.size(); i++) {
+          pairs[2 * i] = ranges.get(i)[0];
+          pairs[2 * i + 1] = ranges.get(i)[1];
+        }
+        return pairs;
+      }
+    }
+  }
 }

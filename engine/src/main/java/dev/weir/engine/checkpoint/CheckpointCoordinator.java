@@ -94,8 +94,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   public synchronized void restoredFrom(CompletedCheckpoint checkpoint) {
     if (checkpoint != null) {
       nextId = Math.max(nextId, checkpoint.id() + 1);
-      if (!checkpoint.savepoint() && (latest == null || checkpoint.id() > latest.id())) {
-        latest = checkpoint;
+      if (!checkpoint.savepoint()) {
+        latest = checkpoint; // after a fall-back, the newer but unusable one no longer counts
       }
     }
   }

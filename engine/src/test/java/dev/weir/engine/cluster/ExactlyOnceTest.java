@@ -8,9 +8,6 @@ import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
-import dev.weir.engine.source.Source;
-import dev.weir.engine.source.SourceOutput;
-import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.task.Task;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
@@ -52,7 +49,7 @@ class ExactlyOnceTest {
   @Test
   void outputIsExactlyOnceDespiteTwentyFailures() throws Exception {
     COMMITTED.clear();
-    long count = 150_000;
+    long count = 300_000;
     AtomicInteger alignmentFailures = new AtomicInteger();
     AtomicInteger asyncFailures = new AtomicInteger();
     AtomicInteger alignments = new AtomicInteger();
@@ -80,7 +77,7 @@ class ExactlyOnceTest {
         .withFaults(faults);
 
     JobGraph g = new JobGraph("exactly-once");
-    JobVertex src = g.addSource("numbers", new PacedSequence(count, 25), 2);
+    JobVertex src = g.addSource("numbers", new TestSupport.PacedSequence(count, 25), 2);
     JobVertex counter = g.addOperator("count per key", KeyedSequencer::new, 3);
     JobVertex sink = g.addOperator("committing sink", CommittingSink::new, 2);
     g.connect(src, counter).hash((Long v) -> v % KEYS).kryo(Long.class);
@@ -90,8 +87,8 @@ class ExactlyOnceTest {
       JobExecution job = (JobExecution) cluster.submit(g);
       Random random = new Random(42);
       int killed = 0;
-      while (!job.status().isTerminal() && killed < 12) {
-        Thread.sleep(150 + random.nextInt(200));
+      while (!job.status().isTerminal() && job.restarts() < 24) {
+        Thread.sleep(100 + random.nextInt(150));
         List<Task> tasks = job.tasks();
         if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
           tasks.get(random.nextInt(tasks.size())).failExternally(new InjectedFailure("killed at a random time"));
@@ -101,6 +98,7 @@ class ExactlyOnceTest {
       JobResult result = job.waitForCompletion(Duration.ofMinutes(3));
       assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
       int injected = killed + alignmentFailures.get() + asyncFailures.get();
+      assertThat(killed).as("tasks killed at random times").isPositive();
       assertThat(alignmentFailures.get()).as("failures during alignment").isPositive();
       assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
       assertThat(injected).as("failures injected").isGreaterThanOrEqualTo(20);
@@ -134,65 +132,6 @@ class ExactlyOnceTest {
   static final class InjectedFailure extends RuntimeException {
     InjectedFailure(String message) {
       super(message);
-    }
-  }
-
-  /** Numbers [0, count) split over the subtasks, at most {@code perMilli} per millisecond per subtask. */
-  static final class PacedSequence implements Source<Long> {
-    private static final long serialVersionUID = 1L;
-    private final long count;
-    private final long perMilli;
-
-    PacedSequence(long count, long perMilli) {
-      this.count = count;
-      this.perMilli = perMilli;
-    }
-
-    @Override
-    public boolean isBounded() {
-      return true;
-    }
-
-    @Override
-    public SourceReader<Long> createReader(int subtask, int parallelism) {
-      return new Reader(count * subtask / parallelism, count * (subtask + 1) / parallelism);
-    }
-
-    @Override
-    public SourceReader<Long> restoreReader(int subtask, int parallelism, List<Object> positions) {
-      long[] p = (long[]) positions.get(0);
-      return new Reader(p[0], p[1]);
-    }
-
-    private final class Reader implements SourceReader<Long> {
-      private long next;
-      private final long end;
-      private final long firstAtStart;
-      private final long startNanos = System.nanoTime();
-
-      Reader(long next, long end) {
-        this.next = next;
-        this.end = end;
-        this.firstAtStart = next;
-      }
-
-      @Override
-      public Status emitNext(SourceOutput<Long> output) {
-        if (next >= end) {
-          return Status.END_OF_INPUT;
-        }
-        long allowed = (System.nanoTime() - startNanos) / 1_000_000 * perMilli + perMilli;
-        if (next - firstAtStart >= allowed) {
-          return Status.NOTHING_AVAILABLE;
-        }
-        output.emit(next++);
-        return next < end ? Status.MORE_AVAILABLE : Status.END_OF_INPUT;
-      }
-
-      @Override
-      public Object position() {
-        return new long[] {next, end};
-      }
     }
   }
 

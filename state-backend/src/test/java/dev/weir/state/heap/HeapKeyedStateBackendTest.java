@@ -193,4 +193,53 @@ class HeapKeyedStateBackendTest {
     third.setCurrentKey(1L);
     assertThat(third.state(SUM).value("n")).isEqualTo(42L);
   }
+
+  @Test
+  void anAsyncSnapshotKeepsTheStateOfItsMomentWhileTheTaskGoesOnChangingIt() throws Exception {
+    HeapKeyedStateBackend<Long> b = all();
+    ValueState<String, Long> sum = b.state(SUM);
+    ListState<String, String> seen = b.state(SEEN);
+    MapState<Void, String, Integer> tags = b.state(TAGS);
+    for (long k = 0; k < 50; k++) {
+      b.setCurrentKey(k);
+      sum.update("w", k);
+      seen.add("w", "a" + k);
+      tags.put(null, "t", (int) k);
+    }
+    var snapshot = b.snapshotAsync(b.keyGroupRange());
+    // Changes after the capture: in place (list add, map put), replaced, removed, new keys.
+    for (long k = 0; k < 50; k++) {
+      b.setCurrentKey(k);
+      sum.update("w", k + 1000);
+      seen.add("w", "b" + k);
+      tags.put(null, "t", -1);
+      tags.put(null, "u", 1);
+      if (k % 2 == 0) {
+        sum.clear("w");
+      }
+    }
+    b.setCurrentKey(77L);
+    sum.update("w", 77L);
+    byte[] bytes = snapshot.write();
+
+    HeapKeyedStateBackend<Long> restored = all();
+    restored.restore(List.of(bytes));
+    ValueState<String, Long> rSum = restored.state(SUM);
+    ListState<String, String> rSeen = restored.state(SEEN);
+    MapState<Void, String, Integer> rTags = restored.state(TAGS);
+    for (long k = 0; k < 50; k++) {
+      restored.setCurrentKey(k);
+      assertThat(rSum.value("w")).isEqualTo(k);
+      assertThat(rSeen.get("w")).containsExactly("a" + k);
+      assertThat(rTags.get(null, "t")).isEqualTo((int) k);
+      assertThat(rTags.contains(null, "u")).isFalse();
+    }
+    restored.setCurrentKey(77L);
+    assertThat(rSum.value("w")).isNull();
+    // And the live backend kept every change.
+    b.setCurrentKey(1L);
+    assertThat(sum.value("w")).isEqualTo(1001L);
+    assertThat(seen.get("w")).containsExactly("a1", "b1");
+    assertThat(tags.get(null, "t")).isEqualTo(-1);
+  }
 }

@@ -1,0 +1,116 @@
+package dev.weir.engine.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weir.state.KeyGroupRange;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointStorageTest {
+
+  @TempDir
+  Path dir;
+
+  private static SubtaskState state(String vertex, int subtask, byte marker) {
+    return new SubtaskState(vertex, subtask, 2, new KeyGroupRange(subtask * 64, subtask * 64 + 63),
+        new byte[] {marker}, new byte[] {marker, marker}, null, new byte[] {1, 2, 3}, false);
+  }
+
+  private CompletedCheckpoint write(CheckpointStorage storage, long id, byte marker) throws IOException {
+    TaskStateHandle a = storage.writeTaskState(id, false, "task-0000.state", List.of(state("map", 0, marker), state("sum", 0, marker)));
+    TaskStateHandle b = storage.writeTaskState(id, false, "task-0001.state", List.of(state("map", 1, marker)));
+    return storage.complete(id, false, List.of(a, b));
+  }
+
+  @Test
+  void aCompletedCheckpointLoadsBackWithEveryPart() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 7);
+    CompletedCheckpoint loaded = storage.latest();
+    assertThat(loaded.id()).isEqualTo(1);
+    assertThat(loaded.statesOf("map")).hasSize(2);
+    SubtaskState s = loaded.statesOf("map").get(1);
+    assertThat(s.subtaskIndex()).isEqualTo(1);
+    assertThat(s.keyGroups()).isEqualTo(new KeyGroupRange(64, 127));
+    assertThat(s.operatorState()).containsExactly(7);
+    assertThat(s.keyedState()).containsExactly(7, 7);
+    assertThat(s.timers()).isNull();
+    assertThat(s.sourcePosition()).containsExactly(1, 2, 3);
+    assertThat(loaded.statesOf("sum")).hasSize(1);
+    assertThat(loaded.statesOf("unknown")).isEmpty();
+  }
+
+  @Test
+  void aFolderWithoutMetadataIsNotACheckpoint() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 1);
+    storage.writeTaskState(2, false, "task-0000.state", List.of(state("map", 0, (byte) 2)));
+    assertThat(storage.latest().id()).isEqualTo(1);
+  }
+
+  @Test
+  void aCorruptFileFallsBackToThePreviousCheckpoint() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 1);
+    write(storage, 2, (byte) 2);
+    Path file = storage.folderOf(2, false).resolve("task-0001.state");
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(0);
+      f.write(99);
+    }
+    CompletedCheckpoint loaded = storage.latest();
+    assertThat(loaded.id()).isEqualTo(1);
+    assertThat(loaded.statesOf("map").get(0).operatorState()).containsExactly(1);
+    assertThatThrownBy(() -> CheckpointStorage.load(storage.folderOf(2, false)))
+        .hasMessageContaining(file.toString()).hasMessageContaining("corrupt");
+  }
+
+  @Test
+  void aMissingFileFallsBackAndWithNoUsableCheckpointTheErrorNamesTheDirectory() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 1);
+    write(storage, 2, (byte) 2);
+    Files.delete(storage.folderOf(2, false).resolve("task-0000.state"));
+    assertThat(storage.latest().id()).isEqualTo(1);
+    Files.write(storage.folderOf(1, false).resolve("task-0000.state"), new byte[] {1});
+    assertThatThrownBy(storage::latest).isInstanceOf(IOException.class)
+        .hasMessageContaining("no usable checkpoint in " + dir).hasMessageContaining("task-0000.state");
+  }
+
+  @Test
+  void anEmptyStorageHasNoLatestCheckpoint() throws IOException {
+    assertThat(new CheckpointStorage(dir.resolve("never-written")).latest()).isNull();
+  }
+
+  @Test
+  void retainKeepsTheNewestCompletedCheckpointsAndDropsOlderFolders() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    for (long id = 1; id <= 4; id++) {
+      write(storage, id, (byte) id);
+    }
+    storage.writeTaskState(5, false, "task-0000.state", List.of(state("map", 0, (byte) 5)));
+    storage.retain(2);
+    assertThat(Files.exists(storage.folderOf(1, false))).isFalse();
+    assertThat(Files.exists(storage.folderOf(2, false))).isFalse();
+    assertThat(Files.exists(storage.folderOf(3, false))).isTrue();
+    assertThat(Files.exists(storage.folderOf(4, false))).isTrue();
+    assertThat(Files.exists(storage.folderOf(5, false))).as("in progress, newer than the retained ones").isTrue();
+  }
+
+  @Test
+  void loadPathAcceptsACheckpointFolderOrAJobFolder() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 1);
+    write(storage, 2, (byte) 2);
+    assertThat(CheckpointStorage.loadPath(storage.folderOf(1, false)).id()).isEqualTo(1);
+    assertThat(CheckpointStorage.loadPath(dir).id()).isEqualTo(2);
+    assertThatThrownBy(() -> CheckpointStorage.loadPath(dir.resolve("nothing-here")))
+        .hasMessageContaining("no checkpoint or savepoint at " + dir.resolve("nothing-here"));
+  }
+}

@@ -1,0 +1,194 @@
+package dev.weir.engine.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weir.engine.TestSupport;
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.operator.Timer;
+import dev.weir.engine.time.Watermarks;
+import dev.weir.state.StateSpec;
+import dev.weir.state.ValueState;
+import dev.weir.state.serialization.Serializers;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Savepoints and rescaling, restore fallbacks, and checkpoint failures that must not fail the job. */
+class CheckpointRecoveryTest {
+
+  private static final int KEYS = 20;
+  /** Final per-key totals by run name. */
+  static final Map<String, Map<Long, Long>> TOTALS = new ConcurrentHashMap<>();
+
+  @TempDir
+  Path dir;
+
+  /**
+   * Sums values per key in keyed state; an event-time timer at the end of time (checkpointed with
+   * the state) emits each key's total once the input is done.
+   */
+  static final class KeyedTotal extends AbstractOperator<Long, long[]> {
+    private static final StateSpec<Void, ValueState<Void, Long>> SUM = StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
+
+    @Override
+    public void processElement(Long value) {
+      ValueState<Void, Long> sum = context.state(SUM);
+      Long old = sum.value(null);
+      if (old == null) {
+        context.timerService().registerEventTimeTimer("end", Watermarks.MAX - 1);
+      }
+      sum.update(null, (old == null ? 0 : old) + value);
+    }
+
+    @Override
+    public void onTimer(Timer timer) {
+      output.emit(new long[] {(Long) timer.key(), context.state(SUM).value(null)});
+    }
+  }
+
+  static final class TotalsSink extends AbstractOperator<long[], Void> {
+    private final String run;
+
+    TotalsSink(String run) {
+      this.run = run;
+    }
+
+    @Override
+    public void processElement(long[] total) {
+      Long previous = TOTALS.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).put(total[0], total[1]);
+      if (previous != null) {
+        throw new IllegalStateException("key " + total[0] + " reported twice in run " + run);
+      }
+    }
+  }
+
+  private static JobGraph totalsJob(String run, long count, long perMilli, int parallelism) {
+    JobGraph g = new JobGraph("totals-" + run);
+    JobVertex src = g.addSource("numbers", new TestSupport.PacedSequence(count, perMilli), parallelism);
+    JobVertex total = g.addOperator("total per key", KeyedTotal::new, parallelism);
+    JobVertex sink = g.addOperator("sink", () -> new TotalsSink(run), 1);
+    g.connect(src, total).hash((Long v) -> v % KEYS).kryo(Long.class);
+    g.connect(total, sink).rebalance().kryo(long[].class);
+    return g;
+  }
+
+  private static Map<Long, Long> expectedTotals(long count) {
+    Map<Long, Long> expected = new HashMap<>();
+    for (long v = 0; v < count; v++) {
+      expected.merge(v % KEYS, v, Long::sum);
+    }
+    return expected;
+  }
+
+  @Test
+  void stopWithSavepointAtParallelismTwoResumesAtOneAndAtFourWithExactTotals() throws Exception {
+    long count = 60_000;
+    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    CompletedCheckpoint savepoint;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(totalsJob("first", count, 10, 2));
+      Thread.sleep(500);
+      savepoint = job.stopWithSavepoint().get(30, TimeUnit.SECONDS);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.FINISHED);
+    }
+    assertThat(savepoint.savepoint()).isTrue();
+    assertThat(Files.exists(savepoint.folder().resolve("_metadata"))).isTrue();
+    assertThat(TOTALS.get("first")).as("the stopped job emitted no totals").isNull();
+
+    for (int parallelism : new int[] {1, 4}) {
+      String run = "resumed-at-" + parallelism;
+      try (LocalCluster cluster = new LocalCluster(config)) {
+        JobClient job = cluster.submit(totalsJob(run, count, 1_000, parallelism), config, savepoint.folder());
+        assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+      }
+      assertThat(TOTALS.get(run)).as("totals after resuming at parallelism %d", parallelism).isEqualTo(expectedTotals(count));
+    }
+  }
+
+  @Test
+  void aCorruptLatestCheckpointFallsBackToThePreviousOneAndWithNoneUsableTheJobFailsNamingTheDirectory() throws Exception {
+    EngineConfig config = EngineConfig.DEFAULT
+        .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir))
+        .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobExecution job = (JobExecution) cluster.submit(totalsJob("corrupt", 1_000_000, 5, 2));
+      CompletedCheckpoint first = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      CompletedCheckpoint second = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      corruptAFileOf(second.folder());
+      job.tasks().get(0).failExternally(new IllegalStateException("injected"));
+      awaitRestarts(job, 1);
+      CheckpointStats stats = job.checkpointStats();
+      assertThat(stats.lastCompletedId()).as("restored from the checkpoint before the corrupt one").isEqualTo(first.id());
+
+      corruptAFileOf(first.folder());
+      job.tasks().get(0).failExternally(new IllegalStateException("injected again"));
+      assertThatThrownBy(() -> job.waitForCompletion(Duration.ofSeconds(30)))
+          .hasMessageContaining("no usable checkpoint in " + second.folder().getParent());
+    }
+    TestSupport.assertNoThreadsLeft("totals-corrupt");
+  }
+
+  @Test
+  void anUnwritableCheckpointDirectoryFailsCheckpointsNotTheJob() throws Exception {
+    Path notADirectory = dir.resolve("in-the-way");
+    Files.writeString(notADirectory, "a file where the checkpoint directory should be");
+    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ofMillis(20), notADirectory));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(totalsJob("unwritable", 1_000_000, 5, 2));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (job.checkpointStats().failed() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      CheckpointStats stats = job.checkpointStats();
+      assertThat(stats.failed()).isGreaterThanOrEqualTo(3);
+      assertThat(stats.completed()).isZero();
+      assertThat(stats.lastFailure()).contains(notADirectory.toString());
+      assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+
+      // Once the directory can be written, checkpoints complete again.
+      Files.delete(notADirectory);
+      while (job.checkpointStats().completed() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(job.checkpointStats().completed()).isGreaterThanOrEqualTo(2);
+      assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+      job.cancel();
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.CANCELED);
+    }
+  }
+
+  private static void awaitRestarts(JobExecution job, int restarts) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while ((job.restarts() < restarts || job.status() != JobStatus.RUNNING) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(job.restarts()).isEqualTo(restarts);
+  }
+
+  private static void corruptAFileOf(Path folder) throws Exception {
+    try (Stream<Path> files = Files.list(folder)) {
+      Path file = files.filter(f -> f.getFileName().toString().endsWith(".state")).filter(f -> f.toFile().length() > 0).findFirst().orElseThrow();
+      try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+        f.seek(0);
+        int b = f.read();
+        f.seek(0);
+        f.write(b ^ 0xff);
+      }
+    }
+  }
+}
