@@ -45,6 +45,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private String lastFailure;
   private boolean closed;
   private ScheduledFuture<?> periodic;
+  private volatile Thread timerThread;
 
   private record Request(boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {}
 
@@ -70,6 +71,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "weir[" + jobName + "] checkpoint coordinator");
       t.setDaemon(true);
+      timerThread = t;
       return t;
     });
   }
@@ -290,5 +292,13 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
           + (r.savepoint() ? "savepoint" : "checkpoint") + " could start"));
     }
     timer.shutdown();
+    if (Thread.currentThread() == timerThread) {
+      return; // closing from a completion callback: the thread ends once it returns
+    }
+    try {
+      timer.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -309,8 +309,16 @@ final class JobExecution implements JobClient, TaskListener {
       result = new JobResult(jobName, status, Duration.ofNanos(System.nanoTime() - startNanos), failure);
     }
     if (coordinator != null) {
-      coordinator.close();
+      // Writers first: a snapshot still being written must not recreate a folder the coordinator discards.
       snapshotWriters.shutdown();
+      try {
+        if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
+          LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      coordinator.close();
     }
     onEnd.run();
     completion.complete(result);
