@@ -41,6 +41,71 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setMaxBundleTimeMillis(long millis);
 
+  @Description("Milliseconds between the starts of two checkpoints; exactly-once state and recovery from failures. "
+      + "-1 (the default) takes no periodic checkpoints.")
+  @Default.Long(-1)
+  long getCheckpointingInterval();
+
+  void setCheckpointingInterval(long millis);
+
+  @Description("Directory for checkpoints and savepoints (one folder per job run inside it). "
+      + "Defaults to weir-checkpoints in the system's temporary directory.")
+  @Default.InstanceFactory(CheckpointDirFactory.class)
+  String getCheckpointDir();
+
+  void setCheckpointDir(String dir);
+
+  @Description("Milliseconds after which a checkpoint that has not completed is aborted.")
+  @Default.Long(600_000)
+  long getCheckpointTimeoutMillis();
+
+  void setCheckpointTimeoutMillis(long millis);
+
+  @Description("Least milliseconds between the end of one checkpoint and the start of the next.")
+  @Default.Long(0)
+  long getMinPauseBetweenCheckpoints();
+
+  void setMinPauseBetweenCheckpoints(long millis);
+
+  @Description("Completed checkpoints kept on disk; older ones are deleted (savepoints never are).")
+  @Default.Integer(2)
+  int getNumRetainedCheckpoints();
+
+  void setNumRetainedCheckpoints(int n);
+
+  @Description("How often a failed job is restarted from its latest checkpoint before it fails for good. "
+      + "-1 (the default): 3 when checkpointing is on, 0 when it is off.")
+  @Default.Integer(-1)
+  int getRestartAttempts();
+
+  void setRestartAttempts(int attempts);
+
+  @Description("Milliseconds to wait before restarting a failed job.")
+  @Default.Long(1000)
+  long getRestartDelayMillis();
+
+  void setRestartDelayMillis(long millis);
+
+  @Description("Where keyed state lives: heap (fastest, bounded by the heap) or rocksdb (on local disk, larger than memory).")
+  @Default.String("heap")
+  String getStateBackend();
+
+  void setStateBackend(String backend);
+
+  @Description("A savepoint or checkpoint folder (or a job's checkpoint folder, for its newest checkpoint) to resume the "
+      + "pipeline from; transforms find their state by name, the parallelism may differ.")
+  String getSavepointPath();
+
+  void setSavepointPath(String path);
+
+  /** {@code weir-checkpoints} in the temporary directory. */
+  class CheckpointDirFactory implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints").toString();
+    }
+  }
+
   /** The number of CPU cores of this machine. */
   class CoresFactory implements DefaultValueFactory<Integer> {
     @Override

@@ -30,7 +30,7 @@ public final class WeirPipelineResult implements PipelineResult {
 
   private static State toState(JobStatus status) {
     return switch (status) {
-      case RUNNING, FAILING, CANCELLING -> State.RUNNING;
+      case RUNNING, RESTARTING, FAILING, CANCELLING -> State.RUNNING;
       case FINISHED -> State.DONE;
       case FAILED -> State.FAILED;
       case CANCELED -> State.CANCELLED;

@@ -1,6 +1,8 @@
 package dev.weir.runner;
 
+import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
@@ -37,6 +39,16 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     check(weir.getMaxBundleTimeMillis() >= 1, "--maxBundleTimeMillis must be at least 1, got " + weir.getMaxBundleTimeMillis());
     check(weir.getBufferTimeoutMillis() >= -1, "--bufferTimeoutMillis must be -1 (only full buffers), 0 or more, got "
         + weir.getBufferTimeoutMillis());
+    check(weir.getCheckpointingInterval() == -1 || weir.getCheckpointingInterval() >= 1,
+        "--checkpointingInterval must be -1 (no checkpoints) or at least 1 ms, got " + weir.getCheckpointingInterval());
+    check(weir.getCheckpointTimeoutMillis() >= 1, "--checkpointTimeoutMillis must be at least 1, got " + weir.getCheckpointTimeoutMillis());
+    check(weir.getMinPauseBetweenCheckpoints() >= 0, "--minPauseBetweenCheckpoints must not be negative, got " + weir.getMinPauseBetweenCheckpoints());
+    check(weir.getNumRetainedCheckpoints() >= 1, "--numRetainedCheckpoints must be at least 1, got " + weir.getNumRetainedCheckpoints());
+    check(weir.getRestartAttempts() >= -1, "--restartAttempts must be -1 (default), 0 or more, got " + weir.getRestartAttempts());
+    check(weir.getRestartDelayMillis() >= 0, "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
+    check(weir.getStateBackend() != null && java.util.Set.of("heap", "rocksdb").contains(weir.getStateBackend().toLowerCase(java.util.Locale.ROOT)),
+        "--stateBackend must be heap or rocksdb, got " + weir.getStateBackend());
+    check(weir.getCheckpointDir() != null && !weir.getCheckpointDir().isBlank(), "--checkpointDir must name a directory");
     return new WeirRunner(weir);
   }
 
@@ -50,16 +62,31 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
   public WeirPipelineResult run(Pipeline pipeline) {
     MetricsEnvironment.setMetricsSupported(true);
     PipelineTranslator.applyOverrides(pipeline);
+    boolean checkpointing = options.getCheckpointingInterval() > 0;
     TranslationSettings settings = new TranslationSettings(options.getParallelism(), options.getMaxParallelism(),
-        options.getMaxBundleSize(), options.getMaxBundleTimeMillis());
+        options.getMaxBundleSize(), options.getMaxBundleTimeMillis(), checkpointing);
     PipelineTranslator.Translation translation = PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
-    EngineConfig config = EMBEDDED.config().withBufferTimeoutMillis(options.getBufferTimeoutMillis());
+    EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
-      JobClient job = EMBEDDED.submit(translation.jobGraph(), config);
+      java.nio.file.Path restoreFrom = options.getSavepointPath() == null ? null : java.nio.file.Path.of(options.getSavepointPath());
+      JobClient job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
       return new WeirPipelineResult(job, translation.metrics());
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));
     }
+  }
+
+  /** The engine settings the options ask for. */
+  static EngineConfig engineConfig(WeirPipelineOptions options, EngineConfig base) {
+    EngineConfig config = base.withBufferTimeoutMillis(options.getBufferTimeoutMillis());
+    boolean checkpointing = options.getCheckpointingInterval() > 0;
+    // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic checkpoints only with an interval.
+    java.time.Duration interval = java.time.Duration.ofMillis(Math.max(0, options.getCheckpointingInterval()));
+    config = config.withCheckpoints(new CheckpointConfig(interval, java.time.Duration.ofMillis(options.getCheckpointTimeoutMillis()),
+        java.time.Duration.ofMillis(options.getMinPauseBetweenCheckpoints()), options.getNumRetainedCheckpoints(),
+        java.nio.file.Path.of(options.getCheckpointDir())));
+    int attempts = options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
+    return config.withRestartStrategy(RestartStrategy.fixedDelay(attempts, java.time.Duration.ofMillis(options.getRestartDelayMillis())));
   }
 
   @Override

@@ -27,6 +27,19 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   /** The state a spec declares, created on first use. */
   <N, S> S state(StateSpec<N, S> spec);
 
+  /** Receives the (key, namespace) pairs holding a state; the key is current during the call. */
+  @FunctionalInterface
+  interface EntryVisitor<K, N> {
+    void visit(K key, N namespace) throws Exception;
+  }
+
+  /**
+   * Visits every key and namespace that holds {@code spec}'s state, with that key made current
+   * (for example to rebuild in-memory indexes after a restore). The state must not be changed
+   * during the visit.
+   */
+  <N> void forEachEntry(StateSpec<N, ?> spec, EntryVisitor<K, N> visitor) throws Exception;
+
   /**
    * Writes every state of the given key groups (which must lie in {@link #keyGroupRange()}) to
    * bytes that {@link #restore} of a backend with any overlapping range reads back.

@@ -2,9 +2,15 @@ package dev.weir.translation;
 
 /**
  * What translation needs to know beyond the pipeline: the parallelism and max parallelism of
- * every vertex and the bundle limits of DoFns.
+ * every vertex, the bundle limits of DoFns, and whether checkpoints are taken (bundle finalizers
+ * then wait for the checkpoint that covers their bundle).
  */
-public record TranslationSettings(int parallelism, int maxParallelism, int maxBundleSize, long maxBundleMillis) {
+public record TranslationSettings(int parallelism, int maxParallelism, int maxBundleSize, long maxBundleMillis, boolean checkpointing) {
+
+  /** Settings for a job that takes no periodic checkpoints. */
+  public TranslationSettings(int parallelism, int maxParallelism, int maxBundleSize, long maxBundleMillis) {
+    this(parallelism, maxParallelism, maxBundleSize, maxBundleMillis, false);
+  }
 
   public TranslationSettings {
     if (parallelism < 1) {

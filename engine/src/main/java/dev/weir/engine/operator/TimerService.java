@@ -28,4 +28,10 @@ public interface TimerService {
 
   /** Milliseconds since the epoch, as the task's clock reads it. */
   long currentProcessingTime();
+
+  /**
+   * How timer namespaces are written in snapshots; by default Kryo. Set it in {@code open()}:
+   * restored timers are read with it once {@code open()} returned.
+   */
+  void setNamespaceSerializer(dev.weir.state.serialization.TypeSerializer<?> serializer);
 }

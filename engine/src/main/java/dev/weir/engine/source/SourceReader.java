@@ -37,6 +37,15 @@ public interface SourceReader<T> extends AutoCloseable {
   }
 
   /**
+   * The position a snapshot for checkpoint {@code checkpointId} stores; by default {@link
+   * #position()}. Readers that must acknowledge what a checkpoint covered (see {@link
+   * #notifyCheckpointComplete}) remember here what belongs to which checkpoint.
+   */
+  default Object snapshotPosition(long checkpointId) throws Exception {
+    return position();
+  }
+
+  /**
    * The checkpoint whose snapshot last took {@link #position()} is complete: the reader may now
    * acknowledge what it read up to there (commit offsets, finalize a checkpoint mark).
    */

@@ -78,6 +78,9 @@ public final class OperatorHost implements OperatorContext<Object> {
     }
     watermarkTargetArray = watermarkTargets.toArray(new WatermarkTarget[0]);
     operator.open(this);
+    if (timers != null) {
+      timers.completeRestore();
+    }
   }
 
   public void processElement(int input, Object record) throws Exception {

@@ -155,7 +155,7 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       KeyedStateBackend<Object> keyed = host.keyedStateOrNull();
       StateSnapshot keyedSnapshot = keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
       StateSnapshot timers = host.timers() == null ? null : host.timers().snapshot();
-      byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().position()) : null;
+      byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().snapshotPosition(id)) : null;
       captured.add(new Captured(host.operatorName(), host.subtaskIndex(), host.parallelism(),
           keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(), operatorState, keyedSnapshot, timers, position));
     }

@@ -39,6 +39,9 @@ public final class KeyedTimerService implements TimerService {
   /** Identifies the current wake-up; superseded ones do nothing when they run. */
   private long wakeUpGeneration;
   private boolean firingProcessingTimers;
+  private TypeSerializer<Object> namespaceSerializer = new KryoSerializer<>(Object.class);
+  /** Restored timer snapshots, read once the operator had the chance to set the namespace serializer. */
+  private List<byte[]> pendingRestore = List.of();
 
   public KeyedTimerService(KeyedStateBackend<Object> keys, ProcessingTimeScheduler scheduler, Handler handler) {
     this.keys = keys;
@@ -48,6 +51,12 @@ public final class KeyedTimerService implements TimerService {
 
   private Timer timer(Object namespace, long timestamp, TimeDomain domain) {
     return new Timer(timestamp, keys.currentKey(), namespace, domain, keys.currentKeyGroup());
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void setNamespaceSerializer(TypeSerializer<?> serializer) {
+    this.namespaceSerializer = (TypeSerializer<Object>) serializer;
   }
 
   @Override
@@ -140,13 +149,14 @@ public final class KeyedTimerService implements TimerService {
    * writes them to bytes later, on any thread: per timer its domain, timestamp, key group, key and
    * namespace. Namespaces are written with Kryo.
    */
-  public StateSnapshot snapshot() {
+  public StateSnapshot snapshot() throws IOException {
+    completeRestore();
     List<Timer> all = eventTimers.toList();
     all.addAll(processingTimers.toList());
     TypeSerializer<Object> keySerializer = keys.keySerializer().duplicate();
+    TypeSerializer<Object> namespaces = namespaceSerializer.duplicate();
     return () -> {
       DataOutputView out = new DataOutputView(256 + all.size() * 32);
-      KryoSerializer<Object> namespaces = new KryoSerializer<>(Object.class);
       out.writeInt(TIMERS_MAGIC);
       out.writeInt(all.size());
       for (Timer t : all) {
@@ -166,9 +176,19 @@ public final class KeyedTimerService implements TimerService {
    * Registers the timers of snapshots (of any subtasks of the operator) whose key groups this
    * subtask owns. Call before the operator runs.
    */
-  public void restore(Collection<byte[]> snapshots) throws IOException {
+  public void restore(Collection<byte[]> snapshots) {
+    pendingRestore = List.copyOf(snapshots);
+  }
+
+  /** Reads restored timers (with the namespace serializer the operator set); called once the operator is open. */
+  public void completeRestore() throws IOException {
+    if (pendingRestore.isEmpty()) {
+      return;
+    }
+    List<byte[]> snapshots = pendingRestore;
+    pendingRestore = List.of();
     KeyGroupRange range = keys.keyGroupRange();
-    KryoSerializer<Object> namespaces = new KryoSerializer<>(Object.class);
+    TypeSerializer<Object> namespaces = namespaceSerializer;
     for (byte[] bytes : snapshots) {
       DataInputView in = new DataInputView(bytes);
       if (in.readInt() != TIMERS_MAGIC) {

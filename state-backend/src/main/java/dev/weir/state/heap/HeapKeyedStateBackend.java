@@ -114,6 +114,26 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     return (S) state;
   }
 
+  @Override
+  @SuppressWarnings("unchecked")
+  public <N> void forEachEntry(StateSpec<N, ?> spec, EntryVisitor<K, N> visitor) throws Exception {
+    state(spec);
+    StateTable<K, N, ?> table = (StateTable<K, N, ?>) tables.get(spec.name());
+    for (int kg = range.start(); kg <= range.end(); kg++) {
+      Map<N, ? extends HashMap<K, ?>> byNamespace = table.keyGroup(kg);
+      if (byNamespace == null) {
+        continue;
+      }
+      for (Map.Entry<N, ? extends HashMap<K, ?>> ns : byNamespace.entrySet()) {
+        for (K key : ns.getValue().keySet()) {
+          currentKey = key;
+          currentKeyGroup = kg;
+          visitor.visit(key, ns.getKey());
+        }
+      }
+    }
+  }
+
   /** Number of (key, namespace) entries across all states; for tests and metrics. */
   public int entryCount() {
     return tables.values().stream().mapToInt(StateTable::entryCount).sum();

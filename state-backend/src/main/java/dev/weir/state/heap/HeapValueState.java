@@ -18,6 +18,11 @@ final class HeapValueState<K, N, V> implements ValueState<N, V> {
   }
 
   @Override
+  public V valueForUpdate(N namespace) {
+    return table.getForUpdate(backend.currentKeyGroup(), backend.currentKey(), namespace);
+  }
+
+  @Override
   public void update(N namespace, V value) {
     if (value == null) {
       clear(namespace);

@@ -38,6 +38,15 @@ final class StateTable<K, N, S> {
     return get(keyGroup, key, namespace);
   }
 
+  @SuppressWarnings("unchecked")
+  private S copyValue(S value) {
+    try {
+      return ((dev.weir.state.serialization.TypeSerializer<S>) spec.firstSerializer()).copy(value);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot copy a value of " + spec + " for a snapshot", e);
+    }
+  }
+
   /** The namespace → key → state map of a key group, frozen for a snapshot until its next write. */
   Map<N, HashMap<K, S>> capture(int keyGroup) {
     int index = keyGroup - range.start();
@@ -63,11 +72,14 @@ final class StateTable<K, N, S> {
       HashMap<K, S> byKey = new HashMap<>(Math.max(16, (int) (ns.getValue().size() / 0.75f) + 1));
       for (Map.Entry<K, S> e : ns.getValue().entrySet()) {
         S value = e.getValue();
-        // Lists and maps are changed in place later, so the snapshot needs its own; values are replaced whole.
-        if (value instanceof ArrayList<?> list) {
-          value = (S) new ArrayList<>(list);
-        } else if (value instanceof HashMap<?, ?> map) {
-          value = (S) new HashMap<>(map);
+        // Lists and maps are changed in place later, so the snapshot needs its own (their elements are
+        // never changed in place); a value may be (an accumulator), so it is copied by its serializer.
+        if (spec.kind() == StateSpec.Kind.LIST) {
+          value = (S) new ArrayList<>((ArrayList<?>) value);
+        } else if (spec.kind() == StateSpec.Kind.MAP) {
+          value = (S) new HashMap<>((HashMap<?, ?>) value);
+        } else {
+          value = copyValue(value);
         }
         byKey.put(e.getKey(), value);
       }

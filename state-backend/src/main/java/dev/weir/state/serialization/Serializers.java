@@ -53,4 +53,16 @@ public final class Serializers {
       return null;
     }
   };
+
+  public static final TypeSerializer<Boolean> BOOLEAN = new TypeSerializer<>() {
+    @Override
+    public void serialize(Boolean value, DataOutputView target) {
+      target.writeBoolean(value);
+    }
+
+    @Override
+    public Boolean deserialize(DataInputView source) throws IOException {
+      return source.readBoolean();
+    }
+  };
 }

@@ -15,6 +15,15 @@ public interface TypeSerializer<T> {
   T deserialize(DataInputView source) throws IOException;
 
   /**
+   * A copy of {@code value} that later in-place changes of the original do not affect. The heap
+   * backend uses it to keep a value a snapshot still reads unchanged. Serializers of immutable
+   * types return the value itself (the default).
+   */
+  default T copy(T value) throws IOException {
+    return value;
+  }
+
+  /**
    * A serializer that can be used from another thread. Stateless serializers return {@code this}.
    */
   default TypeSerializer<T> duplicate() {

@@ -46,26 +46,55 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
   @Override
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
-    List<BoundedSource<T>> mine = new ArrayList<>();
+    List<long[]> mine = new ArrayList<>();
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
-      mine.add(splits.get(i));
+      mine.add(new long[] {i, 0});
     }
-    return new Reader<>(mine, options.get(), metrics);
+    return new Reader<>(splits, mine, options.get(), metrics);
+  }
+
+  /**
+   * A position is the reader's remaining splits, each as {split index, records of it already
+   * read}; a restored reader skips those records (bounded readers cannot seek in general).
+   */
+  @Override
+  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+    List<long[]> remaining = new ArrayList<>();
+    for (Object p : positions) {
+      long[] pairs = (long[]) p;
+      for (int i = 0; i + 1 < pairs.length; i += 2) {
+        remaining.add(new long[] {pairs[i], pairs[i + 1]});
+      }
+    }
+    return new Reader<>(splits, remaining, options.get(), metrics);
   }
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
-    private final List<BoundedSource<T>> splits;
+    private final List<? extends BoundedSource<T>> splits;
+    /** {split index, records read} of the splits still to read, the one being read first. */
+    private final java.util.ArrayDeque<long[]> remaining;
     private final PipelineOptions options;
-    private int next;
     private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
     private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
 
-    Reader(List<BoundedSource<T>> splits, PipelineOptions options, SourceMetrics metrics) {
+    Reader(List<? extends BoundedSource<T>> splits, List<long[]> remaining, PipelineOptions options, SourceMetrics metrics) {
       this.splits = splits;
+      this.remaining = new java.util.ArrayDeque<>(remaining);
       this.options = options;
       this.metrics = metrics;
+    }
+
+    @Override
+    public Object position() {
+      long[] pairs = new long[remaining.size() * 2];
+      int i = 0;
+      for (long[] r : remaining) {
+        pairs[i++] = r[0];
+        pairs[i++] = r[1];
+      }
+      return pairs;
     }
 
     @Override
@@ -76,21 +105,28 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     @Override
     public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
       for (int emitted = 0; emitted < BATCH; ) {
+        long[] split = remaining.peek();
+        if (split == null) {
+          return Status.END_OF_INPUT;
+        }
         if (current == null) {
-          if (next == splits.size()) {
-            return Status.END_OF_INPUT;
-          }
-          current = splits.get(next++).createReader(options);
+          current = splits.get((int) split[0]).createReader(options);
           available = current.start();
+          // Records a restored position says were read already.
+          for (long skipped = 0; available && skipped < split[1]; skipped++) {
+            available = current.advance();
+          }
         } else {
           available = current.advance();
         }
         if (available) {
           output.emit(WindowedValues.timestampedValueInGlobalWindow(current.getCurrent(), current.getCurrentTimestamp()));
+          split[1]++;
           emitted++;
         } else {
           current.close();
           current = null;
+          remaining.poll();
         }
       }
       return Status.MORE_AVAILABLE;

@@ -18,8 +18,18 @@ public final class ImpulseSource implements Source<WindowedValue<byte[]>> {
 
   @Override
   public SourceReader<WindowedValue<byte[]>> createReader(int subtaskIndex, int parallelism) {
+    return reader(subtaskIndex != 0);
+  }
+
+  /** The position is whether the impulse was emitted; restored, it is emitted if some subtask had not yet. */
+  @Override
+  public SourceReader<WindowedValue<byte[]>> restoreReader(int subtaskIndex, int parallelism, java.util.List<Object> positions) {
+    return reader(!positions.contains(Boolean.FALSE));
+  }
+
+  private static SourceReader<WindowedValue<byte[]>> reader(boolean emitted) {
     return new SourceReader<>() {
-      private boolean done = subtaskIndex != 0;
+      private boolean done = emitted;
 
       @Override
       public Status emitNext(SourceOutput<WindowedValue<byte[]>> output) {

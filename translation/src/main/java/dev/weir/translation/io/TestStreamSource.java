@@ -33,8 +33,22 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
 
   @Override
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
+    return reader(subtaskIndex == 0 ? 0 : events.size());
+  }
+
+  /** The position is the index of the next event; restored, the replay continues from the earliest one stored. */
+  @Override
+  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+    int next = events.size();
+    for (Object p : positions) {
+      next = Math.min(next, (Integer) p);
+    }
+    return reader(next);
+  }
+
+  private SourceReader<WindowedValue<T>> reader(int start) {
     return new SourceReader<>() {
-      private int next = subtaskIndex == 0 ? 0 : events.size();
+      private int next = start;
       private dev.weir.engine.source.SourceContext context;
 
       @Override

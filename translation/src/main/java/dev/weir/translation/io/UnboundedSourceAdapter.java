@@ -57,15 +57,36 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
   @Override
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
-    List<UnboundedSource<T, ?>> mine = new ArrayList<>();
+    List<SplitPosition> mine = new ArrayList<>();
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
-      mine.add(splits.get(i));
+      mine.add(new SplitPosition(i, null, 0, false));
     }
-    return new Reader<>(mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
+    return new Reader<>(splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
   }
 
+  /** Restored readers resume each split from its checkpoint mark; splits are dealt as stored. */
+  @Override
+  @SuppressWarnings("unchecked")
+  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+    List<SplitPosition> mine = new ArrayList<>();
+    for (Object p : positions) {
+      mine.addAll((List<SplitPosition>) p);
+    }
+    return new Reader<>(splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
+  }
+
+  /**
+   * Where one split stands in a checkpoint: its checkpoint mark (encoded with the source's mark
+   * coder; {@code null} before the split was started), records read, and whether its bounded read
+   * is done.
+   */
+  record SplitPosition(int split, byte[] mark, long read, boolean done) implements java.io.Serializable {}
+
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
-    private final List<UnboundedSource<T, ?>> splits;
+    private final List<? extends UnboundedSource<T, ?>> allSplits;
+    private final List<SplitPosition> initial;
+    /** Checkpoint marks taken for checkpoints not yet complete, finalized once they are. */
+    private final java.util.TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized = new java.util.TreeMap<>();
     private final PipelineOptions options;
     private final List<UnboundedSource.UnboundedReader<T>> readers = new ArrayList<>();
     private final long maxRecords;
@@ -81,10 +102,11 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private final SourceMetrics metrics;
     private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
 
-    Reader(List<UnboundedSource<T, ?>> splits, PipelineOptions options, long maxRecords, long maxReadTimeMillis, boolean dedup,
-        SourceMetrics metrics) {
+    Reader(List<? extends UnboundedSource<T, ?>> allSplits, List<SplitPosition> initial, PipelineOptions options, long maxRecords,
+        long maxReadTimeMillis, boolean dedup, SourceMetrics metrics) {
       this.metrics = metrics;
-      this.splits = splits;
+      this.allSplits = allSplits;
+      this.initial = initial;
       this.options = options;
       this.maxRecords = maxRecords;
       this.maxReadTimeMillis = maxReadTimeMillis;
@@ -92,15 +114,54 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     }
 
     @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public void open() throws Exception {
       container = metrics.open();
-      for (UnboundedSource<T, ?> split : splits) {
-        readers.add(split.createReader(options, null));
+      started = new boolean[initial.size()];
+      done = new boolean[initial.size()];
+      read = new long[initial.size()];
+      for (int i = 0; i < initial.size(); i++) {
+        SplitPosition p = initial.get(i);
+        UnboundedSource source = allSplits.get(p.split());
+        UnboundedSource.CheckpointMark mark = p.mark() == null ? null
+            : (UnboundedSource.CheckpointMark) org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(source.getCheckpointMarkCoder(), p.mark());
+        readers.add(source.createReader(options, mark));
+        read[i] = p.read();
+        done[i] = p.done();
+        if (p.done()) {
+          doneCount++;
+        }
       }
-      started = new boolean[readers.size()];
-      done = new boolean[readers.size()];
-      read = new long[readers.size()];
       startMillis = System.currentTimeMillis();
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object snapshotPosition(long checkpointId) throws Exception {
+      ArrayList<SplitPosition> positions = new ArrayList<>();
+      List<UnboundedSource.CheckpointMark> marks = new ArrayList<>();
+      for (int i = 0; i < readers.size(); i++) {
+        byte[] encoded = initial.get(i).mark();
+        if (started[i]) {
+          UnboundedSource.CheckpointMark mark = readers.get(i).getCheckpointMark();
+          marks.add(mark);
+          encoded = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray((org.apache.beam.sdk.coders.Coder) allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(), mark);
+        }
+        positions.add(new SplitPosition(initial.get(i).split(), encoded, read[i], done[i]));
+      }
+      unfinalized.put(checkpointId, marks);
+      return positions;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+      java.util.SortedMap<Long, List<UnboundedSource.CheckpointMark>> covered = unfinalized.headMap(checkpointId, true);
+      for (List<UnboundedSource.CheckpointMark> marks : covered.values()) {
+        for (UnboundedSource.CheckpointMark mark : marks) {
+          mark.finalizeCheckpoint();
+        }
+      }
+      covered.clear();
     }
 
     private boolean bounded() {

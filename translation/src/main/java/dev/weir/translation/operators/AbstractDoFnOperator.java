@@ -72,6 +72,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient List<Pushed<InputT>> pushedBack;
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
+  private boolean checkpointing;
 
   /** An element waiting for side inputs, with the key that was current when it arrived. */
   protected record Pushed<T>(Object key, WindowedValue<T> value) {}
@@ -92,6 +93,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.metrics = metrics;
     this.maxBundleSize = maxBundleSize;
     this.maxBundleMillis = maxBundleMillis;
+  }
+
+  /** Bundle finalizers wait for the checkpoint after their bundle (set when the job takes checkpoints). */
+  public AbstractDoFnOperator<InputT, OutputT> withCheckpointing(boolean checkpointing) {
+    this.checkpointing = checkpointing;
+    return this;
   }
 
   /** Creates the runner; state and timer internals and side inputs are ready when this is called. */
@@ -155,7 +162,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.context = context;
     this.metricsContainer = new MetricsContainerImpl(stepName);
     this.pushedBack = new ArrayList<>();
-    this.bundleFinalizer = new BundleFinalization();
+    this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
     int outputCount = 1 + additionalOutputTags.size();
     this.outputs = new Output[outputIndexes.values().stream().mapToInt(i -> i).max().orElse(0) + 1];
@@ -167,7 +174,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     timerHolds = new WatermarkHolds();
     if (context.isKeyed()) {
       stateInternals = new WeirStateInternals(context.keyedStateBackend(), keyCoder, stateHolds);
-      timerInternals = new WeirTimerInternals(context.keyedStateBackend(), context.timerService(), timerHolds);
+      timerInternals = new WeirTimerInternals(context.keyedStateBackend(), context.timerService(), timerHolds,
+          windowingStrategy.getWindowFn().windowCoder());
+      // After a restore the holds live only in keyed state; index them again.
+      stateInternals.rebuildHolds();
+      timerInternals.rebuildHolds();
     }
     sideInputs = sideInputViews.isEmpty() ? null : new SideInputs(sideInputViews);
     StepContext stepContext = new StepContext() {
@@ -228,7 +239,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
         bundleStarted = false;
         finishRunnerBundle();
-        bundleFinalizer.bundleCommitted();
+        bundleFinalizer.bundleFinished();
       }
     }
   }
@@ -241,7 +252,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       for (WindowedValue<InputT> w : waiting) {
         pushedBack.add(new Pushed<>(context.isKeyed() ? context.currentKey() : null, w));
       }
-      commitState();
     }
     if (++bundleElements >= maxBundleSize) {
       finishBundle();
@@ -298,7 +308,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         for (WindowedValue<InputT> w : processOrPushBack(p.value())) {
           pushedBack.add(new Pushed<>(p.key(), w));
         }
-        commitState();
       }
     }
     if (pushedBack.size() < waiting.size()) {
@@ -315,13 +324,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       startBundleIfNeeded();
       fireTimer(data);
-      commitState();
-    }
-  }
-
-  private void commitState() {
-    if (stateInternals != null) {
-      stateInternals.commit();
     }
   }
 
@@ -354,6 +356,24 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       throw new IllegalStateException("step '" + stepName + "': " + pushedBack.size() + " elements still wait for side inputs at the end of the input");
     }
     finishBundle();
+  }
+
+  /**
+   * A barrier reached this operator: the open bundle is finished first, so everything it emits
+   * precedes the barrier and nothing emitted during the snapshot needs buffering.
+   */
+  @Override
+  public byte[] snapshotOperatorState(long checkpointId) throws Exception {
+    finishBundle();
+    bundleFinalizer.snapshot(checkpointId);
+    return null;
+  }
+
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      bundleFinalizer.checkpointComplete(checkpointId);
+    }
   }
 
   @Override

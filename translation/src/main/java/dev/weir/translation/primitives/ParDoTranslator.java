@@ -76,6 +76,7 @@ final class ParDoTranslator {
     JobMetrics metrics = context.metrics();
     int maxBundleSize = context.settings().maxBundleSize();
     long maxBundleMillis = context.settings().maxBundleMillis();
+    boolean checkpointing = context.settings().checkpointing();
     Coder<?> finalKeyCoder = keyCoder;
     DoFnSchemaInformation finalSchema = schema;
     byte[] serializedFn = SerializableUtils.serializeToByteArray(doFn);
@@ -83,7 +84,7 @@ final class ParDoTranslator {
     JobVertex vertex = context.addOperator(name, () -> new ParDoOperator<>(name, options,
         (DoFn<Object, Object>) SerializableUtils.deserializeFromByteArray(serializedFn, "DoFn of " + name), inputCoder,
         mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping, finalSchema,
-        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis));
+        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing));
     if (stateful) {
       context.connectByKey((PCollection<KV<Object, Object>>) (PCollection) input, vertex, 0);
     } else {

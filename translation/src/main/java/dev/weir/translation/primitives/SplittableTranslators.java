@@ -58,10 +58,11 @@ final class SplittableTranslators {
     JobMetrics metrics = context.metrics();
     int maxBundleSize = context.settings().maxBundleSize();
     long maxBundleMillis = context.settings().maxBundleMillis();
+    boolean checkpointing = context.settings().checkpointing();
     JobVertex vertex = context.addOperator(name, () -> new SplittableProcessOperator<>(name, options,
         (SplittableParDoViaKeyedWorkItems.ProcessFn) SerializableUtils.deserializeFromByteArray(serializedFn, name),
         mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping,
-        ByteArrayCoder.of(), metrics, maxBundleSize, maxBundleMillis));
+        ByteArrayCoder.of(), metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing));
     context.connectByKey(keyed, vertex, 0);
     for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
       context.connectSideInput(side.getValue(), vertex, side.getKey());

@@ -3,50 +3,75 @@ package dev.weir.translation.state;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.MapState;
 import dev.weir.state.StateSpec;
+import dev.weir.state.serialization.Serializers;
+import dev.weir.state.serialization.TypeSerializer;
+import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import org.apache.beam.runners.core.InMemoryStateInternals;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StateNamespace;
 import org.apache.beam.runners.core.StateTag;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.CombiningState;
+import org.apache.beam.sdk.state.MultimapState;
+import org.apache.beam.sdk.state.OrderedListState;
+import org.apache.beam.sdk.state.SetState;
 import org.apache.beam.sdk.state.State;
 import org.apache.beam.sdk.state.StateContext;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.state.WatermarkHoldState;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.transforms.CombineWithContext.CombineFnWithContext;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.util.CombineFnUtil;
 
 /**
- * Beam state on the engine's keyed state: every Beam state cell (a tag in a namespace, for the
- * current key) lives in one engine map state, keyed by the engine's current key (the encoded Beam
- * key), with the namespace as the engine namespace and the tag id as the map key. The cells are
- * runners-core's in-memory state implementations, so every Beam state kind behaves exactly as Beam
- * specifies. Cells are created on first access; after each element or timer {@link #commit()}
- * drops the cells that ended up cleared and records watermark holds.
+ * Beam state on the engine's keyed state, for the current key (the encoded Beam key): each Beam
+ * state tag is an engine state of its own, named after the tag, whose namespace is the Beam
+ * namespace's string key and whose serializers are the tag's coders, so snapshots and a
+ * serializing backend (RocksDB) store it with Beam's encoding. Value and combining state are
+ * engine values; bags engine lists; sets, maps, multimaps and ordered lists engine maps;
+ * watermark holds one engine map (namespace → tag → hold) shared by all tags, from which the
+ * operator's hold index is rebuilt after a restore.
  */
 public final class WeirStateInternals implements StateInternals {
 
-  private static final StateSpec<String, MapState<String, String, Object>> CELLS =
-      StateSpec.map("beam-state", dev.weir.state.serialization.Serializers.STRING,
-          dev.weir.state.serialization.Serializers.STRING, new dev.weir.engine.serialization.KryoSerializer<>(Object.class));
+  private static final String PREFIX = "beam/";
+  private static final StateSpec<String, MapState<String, String, Long>> HOLDS =
+      StateSpec.map("beam-holds", Serializers.STRING, Serializers.STRING, Serializers.LONG);
 
   private final KeyedStateBackend<Object> backend;
   private final Coder<?> keyCoder;
-  private final MapState<String, String, Object> cells;
   private final WatermarkHolds holds;
-  private final List<Touched> touched = new ArrayList<>();
+  private final MapState<String, String, Long> holdCells;
+  /** Engine state per tag id, created on the tag's first use. */
+  private final Map<String, Object> engineStates = new HashMap<>();
   private KeyBytes decodedFor;
   private Object decodedKey;
-
-  private record Touched(KeyBytes key, String namespace, String id, InMemoryStateInternals.InMemoryState<?> cell) {}
 
   public WeirStateInternals(KeyedStateBackend<Object> backend, Coder<?> keyCoder, WatermarkHolds holds) {
     this.backend = backend;
     this.keyCoder = keyCoder;
-    this.cells = backend.state(CELLS);
     this.holds = holds;
+    this.holdCells = backend.state(HOLDS);
+  }
+
+  /** Puts every key's watermark holds into the operator's hold index (after a restore). */
+  public void rebuildHolds() throws Exception {
+    backend.forEachEntry(HOLDS, (key, namespace) -> {
+      for (Map.Entry<String, Long> hold : holdCells.entries(namespace)) {
+        holds.set(new BeamWatermarkHoldState.HoldId(key, namespace, hold.getKey()), hold.getValue());
+      }
+    });
   }
 
   @Override
@@ -64,42 +89,97 @@ public final class WeirStateInternals implements StateInternals {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public <T extends State> T state(StateNamespace namespace, StateTag<T> address, StateContext<?> c) {
-    String ns = namespace.stringKey();
-    String id = address.getId();
-    Object cell = cells.get(ns, id);
-    if (cell == null) {
-      cell = address.bind(new InMemoryStateInternals.InMemoryStateBinder(c));
-      cells.put(ns, id, cell);
-    }
-    touched.add(new Touched((KeyBytes) backend.currentKey(), ns, id, (InMemoryStateInternals.InMemoryState<?>) cell));
-    return (T) cell;
+    return address.bind(new Binder(namespace.stringKey(), c));
   }
 
-  /**
-   * Ends an element or timer: cells that are cleared are removed (so expired windows leave no
-   * state behind), and watermark holds are recorded for the operator's output watermark. Must run
-   * while the same key is current.
-   */
-  public void commit() {
-    if (touched.isEmpty()) {
-      return;
+  @SuppressWarnings("unchecked")
+  private <S> S engineState(String id, Supplier<StateSpec<String, S>> spec) {
+    Object state = engineStates.get(id);
+    if (state == null) {
+      state = backend.state(spec.get());
+      engineStates.put(id, state);
     }
-    for (Touched t : touched) {
-      if (backend.currentKey() != t.key) {
-        backend.setCurrentKey(t.key);
-      }
-      if (t.cell.isCleared()) {
-        cells.remove(t.namespace, t.id);
-      }
-      if (t.cell instanceof WatermarkHoldState hold) {
-        org.joda.time.Instant h = t.cell.isCleared() ? null : hold.read();
-        holds.set(new HoldId(t.key, t.namespace, t.id), h == null ? null : h.getMillis());
-      }
-    }
-    touched.clear();
+    return (S) state;
   }
 
-  private record HoldId(KeyBytes key, String namespace, String id) {}
+  private static <T> TypeSerializer<T> serializer(Coder<T> coder) {
+    return new CoderSerializer<>(coder);
+  }
+
+  /** Binds a tag to its engine state in one namespace. */
+  private final class Binder implements StateTag.StateBinder {
+    private final String namespace;
+    private final StateContext<?> context;
+
+    Binder(String namespace, StateContext<?> context) {
+      this.namespace = namespace;
+      this.context = context;
+    }
+
+    @Override
+    public <T> ValueState<T> bindValue(StateTag<ValueState<T>> tag, Coder<T> coder) {
+      String id = tag.getId();
+      dev.weir.state.ValueState<String, T> s = engineState(id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(coder)));
+      return new BeamValueState<>(s, namespace);
+    }
+
+    @Override
+    public <T> BagState<T> bindBag(StateTag<BagState<T>> tag, Coder<T> elemCoder) {
+      String id = tag.getId();
+      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING, serializer(elemCoder)));
+      return new BeamBagState<>(s, namespace);
+    }
+
+    @Override
+    public <T> SetState<T> bindSet(StateTag<SetState<T>> tag, Coder<T> elemCoder) {
+      String id = tag.getId();
+      MapState<String, T, Boolean> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING, serializer(elemCoder), Serializers.BOOLEAN));
+      return new BeamSetState<>(s, namespace);
+    }
+
+    @Override
+    public <K, V> org.apache.beam.sdk.state.MapState<K, V> bindMap(StateTag<org.apache.beam.sdk.state.MapState<K, V>> tag,
+        Coder<K> mapKeyCoder, Coder<V> mapValueCoder) {
+      String id = tag.getId();
+      MapState<String, K, V> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING, serializer(mapKeyCoder), serializer(mapValueCoder)));
+      return new BeamMapState<>(s, namespace);
+    }
+
+    @Override
+    public <K, V> MultimapState<K, V> bindMultimap(StateTag<MultimapState<K, V>> tag, Coder<K> keyCoder, Coder<V> valueCoder) {
+      String id = tag.getId();
+      MapState<String, StructuralKey<K>, List<V>> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING,
+          new StructuralKey.Serializer<>(keyCoder), serializer(ListCoder.of(valueCoder))));
+      return new BeamMultimapState<>(s, keyCoder, namespace);
+    }
+
+    @Override
+    public <T> OrderedListState<T> bindOrderedList(StateTag<OrderedListState<T>> tag, Coder<T> elemCoder) {
+      String id = tag.getId();
+      MapState<String, Long, List<T>> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING,
+          serializer(VarLongCoder.of()), serializer(ListCoder.of(elemCoder))));
+      return new BeamOrderedListState<>(s, namespace);
+    }
+
+    @Override
+    public <InputT, AccumT, OutputT> CombiningState<InputT, AccumT, OutputT> bindCombiningValue(
+        StateTag<CombiningState<InputT, AccumT, OutputT>> tag, Coder<AccumT> accumCoder, CombineFn<InputT, AccumT, OutputT> combineFn) {
+      String id = tag.getId();
+      dev.weir.state.ValueState<String, AccumT> s = engineState(id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(accumCoder)));
+      return new BeamCombiningState<>(s, combineFn, namespace);
+    }
+
+    @Override
+    public <InputT, AccumT, OutputT> CombiningState<InputT, AccumT, OutputT> bindCombiningValueWithContext(
+        StateTag<CombiningState<InputT, AccumT, OutputT>> tag, Coder<AccumT> accumCoder,
+        CombineFnWithContext<InputT, AccumT, OutputT> combineFn) {
+      return bindCombiningValue(tag, accumCoder, CombineFnUtil.bindContext(combineFn, context));
+    }
+
+    @Override
+    public WatermarkHoldState bindWatermark(StateTag<WatermarkHoldState> tag, TimestampCombiner timestampCombiner) {
+      return new BeamWatermarkHoldState(holdCells, holds, backend.currentKey(), namespace, tag.getId(), timestampCombiner);
+    }
+  }
 }

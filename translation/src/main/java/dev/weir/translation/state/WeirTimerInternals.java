@@ -20,19 +20,34 @@ import org.joda.time.Instant;
  */
 public final class WeirTimerInternals implements TimerInternals {
 
-  private static final StateSpec<Void, MapState<Void, String, TimerData>> PENDING =
-      StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, new dev.weir.engine.serialization.KryoSerializer<>(TimerData.class));
-
+  private final StateSpec<Void, MapState<Void, String, TimerData>> pendingSpec;
   private final TimerService timers;
   private final MapState<Void, String, TimerData> pending;
   private final WatermarkHolds timerHolds;
   private final KeyedStateBackend<Object> backend;
 
-  public WeirTimerInternals(KeyedStateBackend<Object> backend, TimerService timers, WatermarkHolds timerHolds) {
+  /** Timers of windows of {@code windowCoder}; engine timers carry the TimerData as namespace. */
+  public WeirTimerInternals(KeyedStateBackend<Object> backend, TimerService timers, WatermarkHolds timerHolds,
+      org.apache.beam.sdk.coders.Coder<? extends BoundedWindow> windowCoder) {
     this.backend = backend;
     this.timers = timers;
-    this.pending = backend.state(PENDING);
+    TimerDataSerializer serializer = new TimerDataSerializer(windowCoder);
+    this.pendingSpec = StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, serializer);
+    this.pending = backend.state(pendingSpec);
     this.timerHolds = timerHolds;
+    timers.setNamespaceSerializer(serializer);
+  }
+
+  /** Puts the output holds of every key's pending timers into the operator's hold index (after a restore). */
+  public void rebuildHolds() throws Exception {
+    backend.forEachEntry(pendingSpec, (key, none) -> {
+      for (java.util.Map.Entry<String, TimerData> e : pending.entries(null)) {
+        TimerData timer = e.getValue();
+        if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
+          timerHolds.set(new HoldId(key, e.getKey()), outputHold(timer));
+        }
+      }
+    });
   }
 
   private static String identity(StateNamespace namespace, String timerId, String timerFamilyId) {

@@ -32,6 +32,22 @@ public final class CoderSerializer<T> implements TypeSerializer<T>, Serializable
     return coder.decode(source);
   }
 
+  /** Values of these coders are immutable: a copy is the value itself. */
+  private static final java.util.Set<Class<?>> IMMUTABLE = java.util.Set.of(
+      org.apache.beam.sdk.coders.VarLongCoder.class, org.apache.beam.sdk.coders.BigEndianLongCoder.class,
+      org.apache.beam.sdk.coders.VarIntCoder.class, org.apache.beam.sdk.coders.BigEndianIntegerCoder.class,
+      org.apache.beam.sdk.coders.StringUtf8Coder.class, org.apache.beam.sdk.coders.BooleanCoder.class,
+      org.apache.beam.sdk.coders.DoubleCoder.class, org.apache.beam.sdk.coders.InstantCoder.class,
+      org.apache.beam.sdk.coders.ByteCoder.class, org.apache.beam.sdk.coders.VoidCoder.class);
+
+  @Override
+  public T copy(T value) throws IOException {
+    if (value == null || IMMUTABLE.contains(coder.getClass())) {
+      return value;
+    }
+    return org.apache.beam.sdk.util.CoderUtils.clone(coder, value);
+  }
+
   @Override
   public String toString() {
     return "CoderSerializer(" + coder + ")";

@@ -1,0 +1,54 @@
+package dev.weir.translation.state;
+
+import dev.weir.state.ListState;
+import java.util.ArrayList;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.ReadableState;
+
+/** Beam's BagState on an engine list state. A read sees the bag as it was when read. */
+final class BeamBagState<T> implements BagState<T> {
+
+  private final ListState<String, T> state;
+  private final String namespace;
+
+  BeamBagState(ListState<String, T> state, String namespace) {
+    this.state = state;
+    this.namespace = namespace;
+  }
+
+  @Override
+  public void add(T value) {
+    state.add(namespace, value);
+  }
+
+  @Override
+  public Iterable<T> read() {
+    return new ArrayList<>(state.get(namespace));
+  }
+
+  @Override
+  public ReadableState<Boolean> isEmpty() {
+    return Readables.of(() -> state.isEmpty(namespace));
+  }
+
+  @Override
+  public BagState<T> readLater() {
+    return this;
+  }
+
+  @Override
+  public void clear() {
+    state.clear(namespace);
+  }
+
+  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BeamBagState<?> other && (Object) other.state == state && other.namespace.equals(namespace);
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(state) * 31 + namespace.hashCode();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.weir.translation.state;
+
+import dev.weir.state.ValueState;
+import java.util.Arrays;
+import org.apache.beam.sdk.state.CombiningState;
+import org.apache.beam.sdk.state.ReadableState;
+import org.apache.beam.sdk.transforms.Combine.CombineFn;
+
+/**
+ * Beam's CombiningState on an engine value state holding the accumulator. Combine functions may
+ * change an accumulator in place, so it is taken with {@code valueForUpdate} before adding.
+ */
+final class BeamCombiningState<InputT, AccumT, OutputT> implements CombiningState<InputT, AccumT, OutputT> {
+
+  private final ValueState<String, AccumT> state;
+  private final CombineFn<InputT, AccumT, OutputT> fn;
+  private final String namespace;
+
+  BeamCombiningState(ValueState<String, AccumT> state, CombineFn<InputT, AccumT, OutputT> fn, String namespace) {
+    this.state = state;
+    this.fn = fn;
+    this.namespace = namespace;
+  }
+
+  @Override
+  public void add(InputT value) {
+    AccumT accum = state.valueForUpdate(namespace);
+    if (accum == null) {
+      accum = fn.createAccumulator();
+    }
+    state.update(namespace, fn.addInput(accum, value));
+  }
+
+  @Override
+  public AccumT getAccum() {
+    AccumT accum = state.value(namespace);
+    return accum == null ? fn.createAccumulator() : accum;
+  }
+
+  @Override
+  public void addAccum(AccumT accum) {
+    AccumT existing = state.valueForUpdate(namespace);
+    state.update(namespace, existing == null ? accum : fn.mergeAccumulators(Arrays.asList(existing, accum)));
+  }
+
+  @Override
+  public AccumT mergeAccumulators(Iterable<AccumT> accumulators) {
+    return fn.mergeAccumulators(accumulators);
+  }
+
+  @Override
+  public OutputT read() {
+    return fn.extractOutput(getAccum());
+  }
+
+  @Override
+  public ReadableState<Boolean> isEmpty() {
+    return Readables.of(() -> state.value(namespace) == null);
+  }
+
+  @Override
+  public CombiningState<InputT, AccumT, OutputT> readLater() {
+    return this;
+  }
+
+  @Override
+  public void clear() {
+    state.clear(namespace);
+  }
+
+  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof BeamCombiningState<?, ?, ?> other && (Object) other.state == state && other.namespace.equals(namespace);
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(state) * 31 + namespace.hashCode();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.weir.translation.state;
+
+import dev.weir.state.serialization.DataInputView;
+import dev.weir.state.serialization.DataOutputView;
+import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.runners.core.TimerInternals.TimerData;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.CausedByDrain;
+import org.joda.time.Instant;
+
+/**
+ * Beam timers in snapshots (as engine timer namespaces and in the pending-timer state): every
+ * field of TimerData, the namespace by its string key, read back with the window coder.
+ */
+final class TimerDataSerializer implements TypeSerializer<TimerData> {
+
+  private final Coder<? extends BoundedWindow> windowCoder;
+
+  TimerDataSerializer(Coder<? extends BoundedWindow> windowCoder) {
+    this.windowCoder = windowCoder;
+  }
+
+  @Override
+  public void serialize(TimerData timer, DataOutputView out) {
+    out.writeUTF(timer.getTimerId());
+    out.writeUTF(timer.getTimerFamilyId());
+    out.writeUTF(timer.getNamespace().stringKey());
+    out.writeLong(timer.getTimestamp().getMillis());
+    Instant output = timer.getOutputTimestamp();
+    out.writeBoolean(output != null);
+    if (output != null) {
+      out.writeLong(output.getMillis());
+    }
+    out.writeUTF(timer.getDomain().name());
+    out.writeBoolean(timer.getDeleted());
+    out.writeUTF(timer.causedByDrain().name());
+  }
+
+  @Override
+  public TimerData deserialize(DataInputView in) throws IOException {
+    String id = in.readUTF();
+    String family = in.readUTF();
+    String namespace = in.readUTF();
+    Instant timestamp = new Instant(in.readLong());
+    Instant output = in.readBoolean() ? new Instant(in.readLong()) : null;
+    TimeDomain domain = TimeDomain.valueOf(in.readUTF());
+    boolean deleted = in.readBoolean();
+    CausedByDrain drain = CausedByDrain.valueOf(in.readUTF());
+    TimerData timer = TimerData.of(id, family, StateNamespaces.fromString(namespace, windowCoder), timestamp, output, domain, drain);
+    return deleted ? timer.deleted() : timer;
+  }
+}
