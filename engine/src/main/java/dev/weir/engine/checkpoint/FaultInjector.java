@@ -9,6 +9,12 @@ public interface FaultInjector {
 
   FaultInjector NONE = new FaultInjector() {};
 
+  /**
+   * A task of the job (of its current deployment) started running; {@code fail} fails it from any
+   * thread, as a crash of its code would.
+   */
+  default void taskRunning(String task, java.util.function.Consumer<Throwable> fail) {}
+
   /** In the task's thread, when the first barrier of checkpoint {@code checkpointId} arrived. */
   default void alignmentStarted(String task, long checkpointId) throws Exception {}
 

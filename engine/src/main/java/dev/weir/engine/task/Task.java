@@ -284,6 +284,9 @@ public final class Task implements Runnable, CheckpointParticipant {
     Throwable failure = null;
     int opened = 0;
     writerArray = writers.toArray(new RecordWriter[0]);
+    if (checkpointing != null) {
+      checkpointing.announceRunning();
+    }
     try {
       // Open downstream operators first, so a head that emits while opening finds them ready.
       for (int i = hosts.size() - 1; i >= 0; i--) {

@@ -39,6 +39,10 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     this.context = context;
   }
 
+  void announceRunning() {
+    context.faults().taskRunning(task.name(), task::failExternally);
+  }
+
   /** Called once the task's input gate is known. */
   void setGate(InputGate gate) {
     this.gate = gate;
