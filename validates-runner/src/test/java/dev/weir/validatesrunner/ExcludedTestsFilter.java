@@ -14,7 +14,7 @@ import org.junit.platform.launcher.PostDiscoveryFilter;
 
 /**
  * Leaves out the ValidatesRunner tests that EXCLUDED.md lists for the current mode (system
- * property {@code vr.mode}: batch or streaming). EXCLUDED.md is the one place where an exclusion
+ * property {@code vr.mode}: batch, streaming or checkpointing). EXCLUDED.md is the one place where an exclusion
  * and its reason are written down; a table row {@code | Class#method | modes | reason |} excludes
  * that test in the modes named.
  */

@@ -23,6 +23,9 @@ public interface TimerService {
    */
   void fireAllProcessingTimeTimers() throws Exception;
 
+  /** Fires the earliest processing-time timer now, whatever its time; false when there is none. */
+  boolean fireNextProcessingTimeTimer() throws Exception;
+
   /** The operator's input watermark ({@link Long#MIN_VALUE} before the first). */
   long currentWatermark();
 

@@ -289,6 +289,18 @@ public final class OperatorHost implements OperatorContext<Object> {
     return scheduler.currentTimeMillis();
   }
 
+  private ThrowingRunnable taskYield = () -> {};
+
+  /** What {@link #yieldToTask()} runs: the task's pending work. */
+  public void setTaskYield(ThrowingRunnable yield) {
+    this.taskYield = yield;
+  }
+
+  @Override
+  public void yieldToTask() throws Exception {
+    taskYield.run();
+  }
+
   @Override
   public String toString() {
     return "operator '" + name + "' (" + (subtaskIndex + 1) + "/" + parallelism + ")";

@@ -54,6 +54,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private String stateFileName;
   /** Restored from a checkpoint taken after this task had finished: it does not process input again. */
   private boolean finishedOnRestore;
+  private boolean sourceEnded;
 
   public Task(String name, int subtaskIndex, TaskListener listener) {
     this(name, subtaskIndex, listener, null);
@@ -145,6 +146,12 @@ public final class Task implements Runnable, CheckpointParticipant {
   /** Adds the next operator of the chain; the first one added is the head. */
   public void addHost(OperatorHost host) {
     hosts.add(host);
+    host.setTaskYield(this::runPendingWork);
+  }
+
+  /** Whether the task has read all of its input (every channel ended; a source: its reader ended). */
+  boolean inputEnded() {
+    return gate != null ? gate.isFinished() : sourceEnded;
   }
 
   public List<OperatorHost> hosts() {
@@ -305,6 +312,9 @@ public final class Task implements Runnable, CheckpointParticipant {
         } else {
           runInputLoop();
         }
+        if (checkpointing != null) {
+          checkpointing.onInputEnded();
+        }
         for (OperatorHost host : hosts) {
           host.finish();
         }
@@ -313,9 +323,6 @@ public final class Task implements Runnable, CheckpointParticipant {
         w.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
       }
       finishedNormally = true;
-      if (checkpointing != null) {
-        checkpointing.onInputFinished();
-      }
       awaitJobFinished();
     } catch (Throwable t) {
       failure = t;
@@ -451,6 +458,7 @@ public final class Task implements Runnable, CheckpointParticipant {
         sleepIdle(idleWaitNanos(SOURCE_POLL_NANOS));
       }
     }
+    sourceEnded = true;
     source.emitWatermark(Watermarks.MAX);
     source.flushWatermark();
   }

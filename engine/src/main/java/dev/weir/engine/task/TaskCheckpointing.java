@@ -61,6 +61,9 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     }
     if (task.finishedNormally()) {
       snapshot(barrier, true);
+    } else if (task.inputEnded()) {
+      // Still finishing (an operator drains work in finish() and yields): no barrier will come on the input.
+      snapshot(barrier, false);
     } else if (task.isSourceTask()) {
       snapshot(barrier, false);
     } else if (pendingTrigger == null || pendingTrigger.checkpointId() < barrier.checkpointId()) {
@@ -68,12 +71,15 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     }
   }
 
-  /** The task's input ended and its operators finished: take a trigger whose barrier will not come any more. */
-  void onInputFinished() throws Exception {
+  /**
+   * The task read all its input (its operators are about to finish): a trigger whose barrier will
+   * not come any more is taken now.
+   */
+  void onInputEnded() throws Exception {
     CheckpointBarrier p = pendingTrigger;
     pendingTrigger = null;
     if (p != null && p.checkpointId() > lastHandledId) {
-      snapshot(p, true);
+      snapshot(p, false);
     }
   }
 
@@ -147,7 +153,7 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       pendingTrigger = null;
     }
     long start = System.nanoTime();
-    if (task.isSourceTask() && !finished) {
+    if (task.isSourceTask() && !finished && !task.inputEnded()) {
       task.flushSourceWatermark();
     }
     List<Captured> captured = new ArrayList<>();

@@ -125,6 +125,18 @@ public final class KeyedTimerService implements TimerService {
     }
   }
 
+  @Override
+  public boolean fireNextProcessingTimeTimer() throws Exception {
+    completeRestore();
+    Timer t = processingTimers.pollUpTo(Long.MAX_VALUE);
+    if (t == null) {
+      return false;
+    }
+    keys.setCurrentKey(t.key());
+    handler.onTimer(t);
+    return true;
+  }
+
   private void onProcessingTime(long generation) throws Exception {
     if (generation != wakeUpGeneration) {
       return; // an earlier timer was registered meanwhile; its wake-up took over

@@ -102,8 +102,11 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
 
   @Override
   public void finish() throws Exception {
-    // Restrictions that checkpointed wait for a processing-time timer: resume them all now.
-    context.timerService().fireAllProcessingTimeTimers();
+    // Restrictions that checkpointed wait for a processing-time timer: resume them now, one at a time,
+    // letting the task take checkpoints (and run bundle finalizers) between them.
+    while (context.timerService().fireNextProcessingTimeTimer()) {
+      context.yieldToTask();
+    }
     super.finish();
   }
 }
