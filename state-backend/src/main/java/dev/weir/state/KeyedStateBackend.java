@@ -53,13 +53,23 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
    */
   default StateSnapshot snapshotAsync(KeyGroupRange keyGroups) throws IOException {
     byte[] bytes = snapshot(keyGroups);
-    return () -> bytes;
+    return out -> out.write(bytes);
   }
 
-  /** State captured by {@link #snapshotAsync}; {@link #write()} runs once, on any thread. */
+  /**
+   * State captured by {@link #snapshotAsync}: written once, on any thread, as a stream (it may be
+   * larger than the heap).
+   */
   @FunctionalInterface
   interface StateSnapshot {
-    byte[] write() throws IOException;
+    void writeTo(java.io.OutputStream out) throws IOException;
+
+    /** The whole snapshot in memory; for small states and tests. */
+    default byte[] write() throws IOException {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      writeTo(bytes);
+      return bytes.toByteArray();
+    }
   }
 
   /**

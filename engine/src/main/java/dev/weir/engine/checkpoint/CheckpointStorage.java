@@ -53,8 +53,31 @@ public final class CheckpointStorage {
     return directory.resolve((savepoint ? "savepoint-" : "chk-") + checkpointId);
   }
 
-  /** Writes a task's subtask states to {@code fileName} in the checkpoint's folder. */
+  /**
+   * A subtask's state still to be written: its four parts (operator state, keyed state, timers,
+   * source position) stream into the file; a {@code null} part is absent.
+   */
+  public record PendingSubtaskState(String vertex, int subtaskIndex, int parallelism, KeyGroupRange keyGroups, boolean finished,
+      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts) {}
+
+  /** Writes a task's subtask states (already in memory) to {@code fileName} in the checkpoint's folder. */
   public TaskStateHandle writeTaskState(long checkpointId, boolean savepoint, String fileName, List<SubtaskState> states) throws IOException {
+    List<PendingSubtaskState> pending = new ArrayList<>();
+    for (SubtaskState s : states) {
+      byte[][] bytes = {s.operatorState(), s.keyedState(), s.timers(), s.sourcePosition()};
+      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts = new dev.weir.state.KeyedStateBackend.StateSnapshot[4];
+      for (int i = 0; i < 4; i++) {
+        byte[] b = bytes[i];
+        parts[i] = b == null ? null : out -> out.write(b);
+      }
+      pending.add(new PendingSubtaskState(s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups(), s.finished(), parts));
+    }
+    return writeTaskStateStreaming(checkpointId, savepoint, fileName, pending);
+  }
+
+  /** Writes a task's subtask states to {@code fileName} in the checkpoint's folder, streaming each part. */
+  public TaskStateHandle writeTaskStateStreaming(long checkpointId, boolean savepoint, String fileName, List<PendingSubtaskState> states)
+      throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
     Files.createDirectories(folder);
     Path file = folder.resolve(fileName);
@@ -62,26 +85,29 @@ public final class CheckpointStorage {
     List<TaskStateHandle.Entry> entries = new ArrayList<>();
     long position = 0;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
-      for (SubtaskState s : states) {
-        byte[][] parts = {s.operatorState(), s.keyedState(), s.timers(), s.sourcePosition()};
-        long[] offsets = new long[parts.length];
-        int[] lengths = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-          if (parts[i] == null) {
+        OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
+      CountingCrcStream out = new CountingCrcStream(raw, crc);
+      for (PendingSubtaskState s : states) {
+        long[] offsets = new long[4];
+        int[] lengths = new int[4];
+        for (int i = 0; i < 4; i++) {
+          if (s.parts()[i] == null) {
             offsets[i] = -1;
             continue;
           }
-          offsets[i] = position;
-          lengths[i] = parts[i].length;
-          out.write(parts[i]);
-          crc.update(parts[i]);
-          position += parts[i].length;
+          offsets[i] = out.count;
+          s.parts()[i].writeTo(out);
+          long length = out.count - offsets[i];
+          if (length > Integer.MAX_VALUE) {
+            throw new IOException("a state part of " + s.vertex() + " is larger than 2 GiB; split it over more key groups (raise the parallelism)");
+          }
+          lengths[i] = (int) length;
         }
         entries.add(new TaskStateHandle.Entry(s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups().start(), s.keyGroups().end(),
             s.finished(), offsets, lengths));
       }
       out.flush();
+      position = out.count;
       channel.force(true);
     }
     return new TaskStateHandle(fileName, position, crc.getValue(), entries);
@@ -296,6 +322,31 @@ public final class CheckpointStorage {
       throw new IOException("checkpoint file " + file + " is corrupt: checksum mismatch");
     }
     return data;
+  }
+
+  /** Counts and checksums what passes through. */
+  private static final class CountingCrcStream extends java.io.FilterOutputStream {
+    long count;
+    private final CRC32 crc;
+
+    CountingCrcStream(OutputStream out, CRC32 crc) {
+      super(out);
+      this.crc = crc;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      crc.update(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      crc.update(b, off, len);
+      count += len;
+    }
   }
 
   private static void deleteRecursively(Path folder) {

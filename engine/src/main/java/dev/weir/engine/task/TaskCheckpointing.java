@@ -2,7 +2,7 @@ package dev.weir.engine.task;
 
 import dev.weir.engine.checkpoint.BarrierAligner;
 import dev.weir.engine.checkpoint.SourcePositions;
-import dev.weir.engine.checkpoint.SubtaskState;
+import dev.weir.engine.checkpoint.CheckpointStorage;
 import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.exchange.ExchangeEvent;
@@ -188,12 +188,15 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       return;
     }
     try {
-      List<SubtaskState> states = new ArrayList<>(captured.size());
+      List<CheckpointStorage.PendingSubtaskState> states = new ArrayList<>(captured.size());
       for (Captured c : captured) {
-        states.add(new SubtaskState(c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), c.operatorState(),
-            c.keyed() == null ? null : c.keyed().write(), c.timers() == null ? null : c.timers().write(), c.sourcePosition(), finished));
+        byte[] operatorState = c.operatorState();
+        byte[] position = c.sourcePosition();
+        StateSnapshot[] parts = {operatorState == null ? null : out -> out.write(operatorState), c.keyed(), c.timers(),
+            position == null ? null : out -> out.write(position)};
+        states.add(new CheckpointStorage.PendingSubtaskState(c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), finished, parts));
       }
-      TaskStateHandle handle = context.storage().writeTaskState(id, barrier.savepoint(), task.stateFileName(), states);
+      TaskStateHandle handle = context.storage().writeTaskStateStreaming(id, barrier.savepoint(), task.stateFileName(), states);
       context.responder().acknowledge(id, task, handle, syncNanos, System.nanoTime() - start);
     } catch (Throwable e) {
       context.responder().decline(id, task, e);

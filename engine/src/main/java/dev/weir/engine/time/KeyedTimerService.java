@@ -167,7 +167,7 @@ public final class KeyedTimerService implements TimerService {
     all.addAll(processingTimers.toList());
     TypeSerializer<Object> keySerializer = keys.keySerializer().duplicate();
     TypeSerializer<Object> namespaces = namespaceSerializer.duplicate();
-    return () -> {
+    return stream -> {
       DataOutputView out = new DataOutputView(256 + all.size() * 32);
       out.writeInt(TIMERS_MAGIC);
       out.writeInt(all.size());
@@ -178,7 +178,7 @@ public final class KeyedTimerService implements TimerService {
         keySerializer.serialize(t.key(), out);
         namespaces.serialize(t.namespace(), out);
       }
-      return out.toByteArray();
+      stream.write(out.array(), 0, out.length());
     };
   }
 

@@ -180,7 +180,14 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       captured.add(new CapturedTable(named.getKey(), table.spec.duplicate(), groups, maps));
     }
     TypeSerializer<K> keys = keySerializer.duplicate();
-    return () -> writeSnapshot(keys, pendingStates, captured);
+    return out -> writeSnapshot(keys, pendingStates, captured, new java.io.DataOutputStream(new java.io.BufferedOutputStream(out, 64 * 1024)));
+  }
+
+  /** Names as {@link DataOutputView#writeUTF} writes them, so {@link DataInputView#readUTF} reads them back. */
+  private static void writeName(java.io.DataOutputStream out, String name) throws IOException {
+    DataOutputView v = new DataOutputView(name.length() + 8);
+    v.writeUTF(name);
+    out.write(v.array(), 0, v.length());
   }
 
   private record CapturedRestored(String name, StateSpec.Kind kind, List<Block> blocks) {}
@@ -188,8 +195,8 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private record CapturedTable(String name, StateSpec<?, ?> spec, List<Integer> keyGroups, List<? extends Map<Object, ? extends HashMap<?, Object>>> maps) {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private byte[] writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable> captured) throws IOException {
-    DataOutputView out = new DataOutputView(4096);
+  private void writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable> captured,
+      java.io.DataOutputStream out) throws IOException {
     DataOutputView block = new DataOutputView(4096);
     out.writeInt(MAGIC);
     out.writeInt(VERSION);
@@ -197,7 +204,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     out.writeInt(pendingStates.size() + captured.size());
     // Restored states the operator has not declared yet are written back as they came.
     for (CapturedRestored pending : pendingStates) {
-      out.writeUTF(pending.name());
+      writeName(out, pending.name());
       out.writeByte(pending.kind().ordinal());
       out.writeInt(pending.blocks().size());
       for (Block b : pending.blocks()) {
@@ -209,7 +216,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     for (CapturedTable table : captured) {
       StateSpec<?, ?> spec = table.spec();
       TypeSerializer namespaceSerializer = spec.namespaceSerializer();
-      out.writeUTF(table.name());
+      writeName(out, table.name());
       out.writeByte(spec.kind().ordinal());
       out.writeInt(table.keyGroups().size());
       for (int i = 0; i < table.keyGroups().size(); i++) {
@@ -232,7 +239,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
         out.write(block.array(), 0, block.length());
       }
     }
-    return out.toByteArray();
+    out.flush();
   }
 
   @Override
