@@ -92,6 +92,21 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setStateBackend(String backend);
 
+  @Description("Local directory for RocksDB state (with --stateBackend=rocksdb); one database per keyed subtask, "
+      + "deleted when the job ends. Defaults to weir-rocksdb in the system's temporary directory.")
+  @Default.InstanceFactory(RocksDbDirFactory.class)
+  String getRocksDbDir();
+
+  void setRocksDbDir(String dir);
+
+  /** {@code weir-rocksdb} in the temporary directory. */
+  class RocksDbDirFactory implements DefaultValueFactory<String> {
+    @Override
+    public String create(PipelineOptions options) {
+      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-rocksdb").toString();
+    }
+  }
+
   @Description("A savepoint or checkpoint folder (or a job's checkpoint folder, for its newest checkpoint) to resume the "
       + "pipeline from; transforms find their state by name, the parallelism may differ.")
   String getSavepointPath();

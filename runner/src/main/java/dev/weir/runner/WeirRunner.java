@@ -85,6 +85,9 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     config = config.withCheckpoints(new CheckpointConfig(interval, java.time.Duration.ofMillis(options.getCheckpointTimeoutMillis()),
         java.time.Duration.ofMillis(options.getMinPauseBetweenCheckpoints()), options.getNumRetainedCheckpoints(),
         java.nio.file.Path.of(options.getCheckpointDir())));
+    if (options.getStateBackend().equalsIgnoreCase("rocksdb")) {
+      config = config.withStateBackend(new dev.weir.state.rocksdb.RocksDbStateBackendFactory(java.nio.file.Path.of(options.getRocksDbDir())));
+    }
     int attempts = options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
     return config.withRestartStrategy(RestartStrategy.fixedDelay(attempts, java.time.Duration.ofMillis(options.getRestartDelayMillis())));
   }

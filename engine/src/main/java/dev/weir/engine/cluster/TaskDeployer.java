@@ -25,7 +25,7 @@ import dev.weir.engine.task.OperatorHost;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
 import dev.weir.state.KeyGroups;
-import dev.weir.state.heap.HeapKeyedStateBackend;
+import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.serialization.TypeSerializer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -190,15 +190,15 @@ final class TaskDeployer {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private OperatorHost createHost(JobVertex v, int subtask, Task task) {
+  private OperatorHost createHost(JobVertex v, int subtask, Task task) throws java.io.IOException {
     Operator<?, ?> operator = v.isSource() ? newSourcePassThrough() : v.operatorFactory().create();
     if (operator == null) {
       throw new IllegalStateException("the operator factory of " + v + " returned null");
     }
-    HeapKeyedStateBackend<?> backend = null;
+    KeyedStateBackend<?> backend = null;
     if (v.isKeyed()) {
       TypeSerializer keySerializer = v.keySerializer() != null ? v.keySerializer() : new KryoSerializer<>(Object.class);
-      backend = new HeapKeyedStateBackend<>(keySerializer.duplicate(),
+      backend = config.stateBackend().create(v.name(), subtask, keySerializer.duplicate(),
           KeyGroups.rangeFor(subtask, v.maxParallelism(), v.parallelism()), v.maxParallelism());
     }
     return new OperatorHost(v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);

@@ -101,7 +101,7 @@ class ChaosExactlyOnceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"heap"})
+  @ValueSource(strings = {"heap", "rocksdb"})
   void stateMachinesSeeEveryEventExactlyOnceDespiteTwentyFailures(String backend) throws Exception {
     long total = 160_000;
     String run = "chaos-" + backend;
@@ -154,6 +154,9 @@ class ChaosExactlyOnceTest {
         .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(40), checkpoints))
         .withRestartStrategy(RestartStrategy.fixedDelay(200, Duration.ofMillis(10)))
         .withFaults(chaos);
+    if (backend.equals("rocksdb")) {
+      config = config.withStateBackend(new dev.weir.state.rocksdb.RocksDbStateBackendFactory(checkpoints.resolve("rocksdb")));
+    }
 
     int killed = 0;
     try (LocalCluster cluster = new LocalCluster(config)) {
