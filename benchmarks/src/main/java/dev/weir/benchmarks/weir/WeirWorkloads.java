@@ -82,6 +82,12 @@ public final class WeirWorkloads {
   }
 
   public static RunResult keyedSum(LocalCluster cluster, long records, int parallelism) throws Exception {
+    return keyedSum(cluster, records, parallelism, client -> {});
+  }
+
+  /** W2, handing the job's client to {@code submitted} (to read its checkpoint figures). */
+  public static RunResult keyedSum(LocalCluster cluster, long records, int parallelism,
+      java.util.function.Consumer<dev.weir.engine.cluster.JobClient> submitted) throws Exception {
     AtomicLong checksum = new AtomicLong();
     AtomicLong results = new AtomicLong();
     JobGraph g = new JobGraph("W2-keyed-sum");
@@ -96,7 +102,12 @@ public final class WeirWorkloads {
     g.connect(pairs, sums).hash(KeyedLong::key).serializer(KeyedLong.SERIALIZER);
     g.connect(sums, sink).rebalance().serializer(KeyedLong.SERIALIZER);
     long start = System.nanoTime();
-    run(cluster, g);
+    dev.weir.engine.cluster.JobClient client = cluster.submit(g);
+    submitted.accept(client);
+    JobResult result = client.waitForCompletion(Duration.ofMinutes(30));
+    if (result.status() != dev.weir.engine.cluster.JobStatus.FINISHED) {
+      throw new IllegalStateException("W2 ended " + result);
+    }
     long elapsed = System.nanoTime() - start;
     long expectedKeys = Math.min(records, Workloads.DISTINCT_KEYS);
     if (records >= 1_000_000 && results.get() != expectedKeys) {

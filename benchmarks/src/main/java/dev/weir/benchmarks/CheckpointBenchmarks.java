@@ -1,0 +1,155 @@
+package dev.weir.benchmarks;
+
+import dev.weir.benchmarks.weir.WeirWorkloads;
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.FaultInjector;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.LocalCluster;
+import dev.weir.engine.cluster.RestartStrategy;
+import dev.weir.state.KeyedStateBackendFactory;
+import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * What exactly-once costs: W2 keyed sum on Weir's engine without checkpoints and with a
+ * checkpoint every second, on the heap and on RocksDB, rounds alternating in one JVM. Prints
+ * records/s, the ratio with/without checkpoints per backend, heap vs RocksDB, checkpoint count,
+ * duration, size and longest synchronous part, and the time to recover from a failure injected
+ * in the middle of a run.
+ */
+@Command(name = "checkpoint-benchmarks", mixinStandardHelpOptions = true,
+    description = "W2 keyed sum with checkpoints every second vs none, heap vs RocksDB, and recovery time.")
+public final class CheckpointBenchmarks implements Callable<Integer> {
+
+  @Option(names = "--records", description = "Input records per job (default: ${DEFAULT-VALUE}).")
+  long records = 40_000_000;
+
+  @Option(names = "--parallelism", description = "Parallelism of every job (default: ${DEFAULT-VALUE}).")
+  int parallelism = 2;
+
+  @Option(names = "--rounds", description = "Measured rounds per configuration, after one warm-up (default: ${DEFAULT-VALUE}).")
+  int rounds = 3;
+
+  @Option(names = "--rocksdbRecords", description = "Input records per RocksDB job (default: a quarter of --records).")
+  long rocksdbRecords = -1;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new CheckpointBenchmarks()).execute(args));
+  }
+
+  private record Setup(String name, KeyedStateBackendFactory backend, boolean checkpoints) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Path work = Files.createTempDirectory("weir-checkpoint-bench");
+    long rocksRecords = rocksdbRecords > 0 ? rocksdbRecords : records / 4;
+    System.out.printf("Checkpoint benchmarks: W2 keyed sum, %,d records (RocksDB %,d), parallelism %d, %d rounds (+1 warm-up), %d cores, "
+        + "max heap %d MiB%n", records, rocksRecords, parallelism, rounds, Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20);
+    KeyedStateBackendFactory rocks = new RocksDbStateBackendFactory(work.resolve("rocksdb"));
+    List<Setup> setups = List.of(
+        new Setup("heap, no checkpoints", KeyedStateBackendFactory.HEAP, false),
+        new Setup("heap, checkpoint every 1 s", KeyedStateBackendFactory.HEAP, true),
+        new Setup("rocksdb, no checkpoints", rocks, false),
+        new Setup("rocksdb, checkpoint every 1 s", rocks, true));
+    Map<String, List<Double>> rates = new ConcurrentHashMap<>();
+    Map<String, CheckpointStats> lastStats = new ConcurrentHashMap<>();
+    for (int round = -1; round < rounds; round++) {
+      for (Setup s : setups) {
+        long n = s.backend() == rocks ? rocksRecords : records;
+        EngineConfig config = EngineConfig.DEFAULT.withStateBackend(s.backend());
+        if (s.checkpoints()) {
+          config = config.withCheckpoints(CheckpointConfig.every(Duration.ofSeconds(1), work.resolve("checkpoints")).withRetained(1));
+        }
+        System.gc();
+        AtomicStats stats = new AtomicStats();
+        RunResult r;
+        try (LocalCluster cluster = new LocalCluster(config)) {
+          r = WeirWorkloads.keyedSum(cluster, n, parallelism, client -> stats.client = client);
+        }
+        if (round >= 0) {
+          rates.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(r.recordsPerSecond());
+          if (stats.client != null && stats.client.checkpointStats() != null) {
+            lastStats.put(s.name(), stats.client.checkpointStats());
+          }
+        }
+      }
+    }
+    for (Setup s : setups) {
+      CheckpointStats cs = lastStats.get(s.name());
+      System.out.printf("%-30s %,12.0f rec/s   rounds %s%s%n", s.name(), median(rates.get(s.name())), rates.get(s.name()),
+          cs == null ? "" : String.format("   checkpoints %d, last %d ms, %,d bytes, longest sync part %d ms", cs.completed(),
+              cs.lastDurationMillis(), cs.lastSizeBytes(), cs.maxSyncMillis()));
+    }
+    System.out.printf("ratio with/without checkpoints: heap %.3f, rocksdb %.3f%n",
+        median(rates.get("heap, checkpoint every 1 s")) / median(rates.get("heap, no checkpoints")),
+        median(rates.get("rocksdb, checkpoint every 1 s")) / median(rates.get("rocksdb, no checkpoints")));
+    System.out.printf("ratio rocksdb/heap (no checkpoints): %.3f%n",
+        median(rates.get("rocksdb, no checkpoints")) / median(rates.get("heap, no checkpoints")));
+    recovery(work);
+    return 0;
+  }
+
+  private static final class AtomicStats {
+    volatile dev.weir.engine.cluster.JobClient client;
+  }
+
+  /** Kills a task in the middle of a checkpointed run; prints how long until every task runs again. */
+  private void recovery(Path work) throws Exception {
+    Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
+    AtomicLong restartedAt = new AtomicLong();
+    AtomicLong killedAt = new AtomicLong();
+    FaultInjector faults = new FaultInjector() {
+      @Override
+      public void taskRunning(String task, Consumer<Throwable> fail) {
+        running.put(task, fail);
+        if (killedAt.get() != 0) {
+          restartedAt.set(System.nanoTime());
+        }
+      }
+    };
+    EngineConfig config = EngineConfig.DEFAULT
+        .withCheckpoints(CheckpointConfig.every(Duration.ofSeconds(1), work.resolve("recovery")).withRetained(1))
+        .withRestartStrategy(RestartStrategy.fixedDelay(3, Duration.ZERO))
+        .withFaults(faults);
+    AtomicStats stats = new AtomicStats();
+    Thread killer = new Thread(() -> {
+      try {
+        Thread.sleep(2500);
+        killedAt.set(System.nanoTime());
+        running.values().iterator().next().accept(new IllegalStateException("benchmark: injected failure"));
+      } catch (InterruptedException ignored) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    RunResult r;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      killer.start();
+      r = WeirWorkloads.keyedSum(cluster, records, parallelism, client -> stats.client = client);
+      killer.join();
+    }
+    CheckpointStats cs = stats.client.checkpointStats();
+    System.out.printf("recovery: failure injected 2.5 s into a heap run with checkpoints every 1 s; tasks running again after %.1f ms "
+        + "(restarts %d); run %,.0f rec/s overall, %d checkpoints%n", (restartedAt.get() - killedAt.get()) / 1e6,
+        stats.client.restarts(), r.recordsPerSecond(), cs.completed());
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+}
