@@ -43,7 +43,7 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
   @Option(names = "--rounds", description = "Measured rounds per configuration, after one warm-up (default: ${DEFAULT-VALUE}).")
   int rounds = 3;
 
-  @Option(names = "--rocksdbRecords", description = "Input records per RocksDB job (default: a quarter of --records).")
+  @Option(names = "--rocksdbRecords", description = "Input records per RocksDB job (default: a tenth of --records).")
   long rocksdbRecords = -1;
 
   public static void main(String[] args) {
@@ -55,7 +55,7 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path work = Files.createTempDirectory("weir-checkpoint-bench");
-    long rocksRecords = rocksdbRecords > 0 ? rocksdbRecords : records / 4;
+    long rocksRecords = rocksdbRecords > 0 ? rocksdbRecords : records / 10;
     System.out.printf("Checkpoint benchmarks: W2 keyed sum, %,d records (RocksDB %,d), parallelism %d, %d rounds (+1 warm-up), %d cores, "
         + "max heap %d MiB%n", records, rocksRecords, parallelism, rounds, Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
