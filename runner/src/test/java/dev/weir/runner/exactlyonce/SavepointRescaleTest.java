@@ -1,0 +1,87 @@
+package dev.weir.runner.exactlyonce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.cluster.JobStatus;
+import dev.weir.engine.cluster.LocalCluster;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.runner.WeirPipelineOptions;
+import dev.weir.translation.PipelineTranslator;
+import dev.weir.translation.TranslationSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stop-with-savepoint of a streaming Beam pipeline (windows, GroupByKey, stateful ParDo) at
+ * parallelism 2, resumed from the savepoint at parallelism 1 and at 4: each transform finds its
+ * state by name, key groups and source splits are redistributed, and the per-key totals are exact.
+ */
+class SavepointRescaleTest {
+
+  private static final int KEYS = 20;
+  private static final long TOTAL = 40_000;
+
+  @TempDir
+  Path dir;
+
+  private static JobGraph pipeline(String run, int parallelism, long perMilli) {
+    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    options.setRunner(dev.weir.runner.WeirRunner.class);
+    options.setStreaming(true);
+    options.setParallelism(parallelism);
+    Pipeline p = Pipeline.create(options);
+    p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
+        .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
+        .apply("Group", GroupByKey.create())
+        .apply("Global", Window.into(new GlobalWindows()))
+        .apply("StateMachine", ParDo.of(new ChaosExactlyOnceTest.StateMachine()))
+        .apply("Sink", ParDo.of(new ChaosExactlyOnceTest.FinalCounts(run)));
+    PipelineTranslator.applyOverrides(p);
+    return PipelineTranslator.translate(p, "savepoint", new TranslationSettings(parallelism, 128, 1000, 1000, false), options).jobGraph();
+  }
+
+  @Test
+  void stopWithSavepointAtTwoResumesAtOneAndAtFourWithExactTotals() throws Exception {
+    ChaosExactlyOnceTest.ALERTS.clear();
+    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    CompletedCheckpoint savepoint;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(pipeline("first", 2, 2));
+      Thread.sleep(1500);
+      savepoint = job.stopWithSavepoint().get(60, TimeUnit.SECONDS);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+    }
+    assertThat(ChaosExactlyOnceTest.FINALS.get("first")).as("the stopped job reported no totals").isNull();
+
+    for (int parallelism : new int[] {1, 4}) {
+      String run = "resumed-at-" + parallelism;
+      ChaosExactlyOnceTest.FINALS.remove(run);
+      try (LocalCluster cluster = new LocalCluster(config)) {
+        JobClient job = cluster.submit(pipeline(run, parallelism, 1_000), config, savepoint.folder());
+        assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+      }
+      Map<Integer, Long> finals = ChaosExactlyOnceTest.FINALS.get(run);
+      assertThat(finals).as("totals after resuming at parallelism %d", parallelism).isNotNull().hasSize(KEYS);
+      for (int k = 0; k < KEYS; k++) {
+        assertThat(finals.get(k)).as("total of key %d at parallelism %d", k, parallelism).isEqualTo(TOTAL / KEYS);
+      }
+    }
+    assertThat(ChaosExactlyOnceTest.ALERTS).as("lost or repeated events").isEmpty();
+  }
+}
