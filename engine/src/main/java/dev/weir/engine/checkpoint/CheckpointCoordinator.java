@@ -47,11 +47,12 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private ScheduledFuture<?> periodic;
   private volatile Thread timerThread;
 
-  private record Request(boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {}
+  private record Request(boolean savepoint, boolean stop, CompletableFuture<CompletedCheckpoint> result) {}
 
   private final class Pending {
     final long id;
     final boolean savepoint;
+    boolean stop;
     final long startNanos = System.nanoTime();
     final Map<CheckpointParticipant, TaskStateHandle> acks = new IdentityHashMap<>();
     final CompletableFuture<CompletedCheckpoint> result;
@@ -137,25 +138,34 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
    *
    * @return completes with the checkpoint once it is complete, exceptionally if it fails
    */
-  public synchronized CompletableFuture<CompletedCheckpoint> trigger(boolean savepoint) {
+  public CompletableFuture<CompletedCheckpoint> trigger(boolean savepoint) {
+    return trigger(savepoint, false);
+  }
+
+  /** Like {@link #trigger(boolean)}; with {@code stopSources} the sources emit nothing after the barrier. */
+  public synchronized CompletableFuture<CompletedCheckpoint> trigger(boolean savepoint, boolean stopSources) {
     CompletableFuture<CompletedCheckpoint> result = new CompletableFuture<>();
     if (closed) {
       result.completeExceptionally(new IllegalStateException("job '" + jobName + "' has ended; no checkpoint can be taken"));
     } else if (pending != null || participants.isEmpty()) {
-      queued.add(new Request(savepoint, result));
+      queued.add(new Request(savepoint, stopSources, result));
     } else {
-      startCheckpoint(savepoint, result);
+      startCheckpoint(savepoint, stopSources, result);
     }
     return result;
   }
 
   private void startCheckpoint(boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {
+    startCheckpoint(savepoint, false, result);
+  }
+
+  private void startCheckpoint(boolean savepoint, boolean stopSources, CompletableFuture<CompletedCheckpoint> result) {
     long id = nextId++;
     Pending p = new Pending(id, savepoint, result);
     pending = p;
     lastTriggerNanos = p.startNanos;
     p.timeout = timer.schedule(() -> onTimeout(p), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    CheckpointBarrier barrier = new CheckpointBarrier(id, System.currentTimeMillis(), savepoint);
+    CheckpointBarrier barrier = new CheckpointBarrier(id, System.currentTimeMillis(), savepoint, stopSources);
     LOG.debug("job '{}': triggering {} {}", jobName, savepoint ? "savepoint" : "checkpoint", id);
     for (CheckpointParticipant t : participants) {
       t.triggerCheckpoint(barrier);
@@ -257,7 +267,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private synchronized void startQueued() {
     if (pending == null && !closed && !participants.isEmpty() && !queued.isEmpty()) {
       Request r = queued.poll();
-      startCheckpoint(r.savepoint(), r.result());
+      startCheckpoint(r.savepoint(), r.stop(), r.result());
     }
   }
 

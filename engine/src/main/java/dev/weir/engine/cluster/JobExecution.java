@@ -364,13 +364,31 @@ final class JobExecution implements JobClient, TaskListener {
 
   @Override
   public CompletableFuture<CompletedCheckpoint> stopWithSavepoint() {
-    return triggerSavepoint().thenApply(savepoint -> {
+    // Sources stop at the savepoint's barrier: nothing after it is processed, so a resumed job repeats nothing.
+    CompletableFuture<CompletedCheckpoint> savepointDone = coordinator == null ? noCheckpoints() : coordinator.trigger(true, true);
+    savepointDone.whenComplete((s, error) -> {
+      if (error != null) {
+        resumeSources();
+      }
+    });
+    return savepointDone.thenApply(savepoint -> {
       synchronized (this) {
         stopped = true;
       }
       cancel();
       return savepoint;
     });
+  }
+
+  /** A stop-with-savepoint failed: the sources it halted read on. */
+  private void resumeSources() {
+    List<Task> current;
+    synchronized (this) {
+      current = new ArrayList<>(tasks);
+    }
+    for (Task t : current) {
+      t.resumeSource();
+    }
   }
 
   @Override

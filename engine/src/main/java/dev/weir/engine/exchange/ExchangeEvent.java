@@ -30,9 +30,15 @@ public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeE
 
   /**
    * Checkpoint {@code checkpointId} passed the producer: everything before it is in the
-   * checkpoint's state, everything after it is not.
+   * checkpoint's state, everything after it is not. With {@code stopSources} (stop-with-savepoint)
+   * sources emit nothing after it, so nothing is processed that a job resumed from it processes again.
    */
-  record CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint) implements ExchangeEvent {}
+  record CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint, boolean stopSources) implements ExchangeEvent {
+
+    public CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint) {
+      this(checkpointId, timestamp, savepoint, false);
+    }
+  }
 
   /** The producer gave up checkpoint {@code checkpointId}; a consumer aligning it stops waiting. */
   record CancelCheckpoint(long checkpointId) implements ExchangeEvent {}

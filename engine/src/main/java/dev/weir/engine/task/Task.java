@@ -55,6 +55,8 @@ public final class Task implements Runnable, CheckpointParticipant {
   /** Restored from a checkpoint taken after this task had finished: it does not process input again. */
   private boolean finishedOnRestore;
   private boolean sourceEnded;
+  /** Set at a stop-with-savepoint barrier: the source emits nothing more (until the stop fails). */
+  private volatile boolean sourceHalted;
 
   public Task(String name, int subtaskIndex, TaskListener listener) {
     this(name, subtaskIndex, listener, null);
@@ -233,6 +235,17 @@ public final class Task implements Runnable, CheckpointParticipant {
     if (checkpointing != null) {
       mailbox.put(() -> checkpointing.onAbort(checkpointId, reason));
     }
+  }
+
+  /** The source emits nothing after a stop-with-savepoint barrier. */
+  void haltSource() {
+    sourceHalted = true;
+  }
+
+  /** A stop-with-savepoint failed: the source reads on. */
+  public void resumeSource() {
+    sourceHalted = false;
+    waker.signal();
   }
 
   /** Fails the task from another thread, as if its own code had thrown {@code failure}. */
@@ -444,6 +457,10 @@ public final class Task implements Runnable, CheckpointParticipant {
       runPendingWork();
       if (!outputsAvailable()) {
         waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+        continue;
+      }
+      if (sourceHalted) {
+        sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
         continue;
       }
       SourceReader.Status status = SourceReader.Status.MORE_AVAILABLE;

@@ -174,6 +174,9 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
         w.broadcastEvent(barrier);
       }
     }
+    if (barrier.stopSources() && task.isSourceTask()) {
+      task.haltSource();
+    }
     long syncNanos = System.nanoTime() - start;
     context.writers().execute(() -> write(barrier, finished, captured, syncNanos));
   }

@@ -212,6 +212,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         }
       }
     };
+    applyRestoredOperatorState();
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       setUp();
       runner = createRunner(stepContext, sideInputs == null ? org.apache.beam.runners.core.NullSideInputReader.empty() : sideInputs, outputManager);
@@ -366,6 +367,84 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   public byte[] snapshotOperatorState(long checkpointId) throws Exception {
     finishBundle();
     bundleFinalizer.snapshot(checkpointId);
+    if (sideInputs == null && pushedBack.isEmpty()) {
+      return null;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeBoolean(sideInputs != null);
+    if (sideInputs != null) {
+      sideInputs.snapshot(out);
+    }
+    out.writeInt(pushedBack.size());
+    if (!pushedBack.isEmpty()) {
+      Coder<WindowedValue<InputT>> coder = inputValueCoder();
+      if (coder == null) {
+        throw new IllegalStateException("step '" + stepName + "' cannot snapshot the elements waiting for its side inputs: no input coder");
+      }
+      for (Pushed<InputT> p : pushedBack) {
+        out.writeBoolean(p.key() != null);
+        if (p.key() != null) {
+          byte[] key = ((dev.weir.translation.wire.KeyBytes) p.key()).bytes();
+          out.writeInt(key.length);
+          out.write(key);
+        }
+        byte[] value = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, p.value());
+        out.writeInt(value.length);
+        out.write(value);
+      }
+    }
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  /** Restored side-input panes and waiting elements, applied in {@link #open}. */
+  private transient java.util.List<byte[]> restoredOperatorState;
+
+  @Override
+  public void restoreOperatorState(byte[] state) {
+    if (restoredOperatorState == null) {
+      restoredOperatorState = new ArrayList<>();
+    }
+    restoredOperatorState.add(state);
+  }
+
+  private void applyRestoredOperatorState() throws Exception {
+    if (restoredOperatorState == null) {
+      return;
+    }
+    for (byte[] state : restoredOperatorState) {
+      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+      if (in.readBoolean()) {
+        if (sideInputs == null) {
+          throw new IllegalStateException("step '" + stepName + "' was restored with side inputs it no longer has");
+        }
+        sideInputs.restore(in);
+      }
+      int waiting = in.readInt();
+      Coder<WindowedValue<InputT>> coder = waiting == 0 ? null : inputValueCoder();
+      for (int i = 0; i < waiting; i++) {
+        Object key = null;
+        if (in.readBoolean()) {
+          byte[] k = new byte[in.readInt()];
+          in.readFully(k);
+          key = new dev.weir.translation.wire.KeyBytes(k);
+          dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
+          if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(key, keyed.maxParallelism()))) {
+            throw new IllegalStateException("step '" + stepName + "' was restored at another parallelism with elements waiting for "
+                + "side inputs; restore it at the parallelism it had, or take the savepoint once its side inputs are ready");
+          }
+        }
+        byte[] v = new byte[in.readInt()];
+        in.readFully(v);
+        pushedBack.add(new Pushed<>(key, org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, v)));
+      }
+    }
+    restoredOperatorState = null;
+  }
+
+  /** The coder of a main-input WindowedValue, to snapshot elements waiting for side inputs; null if unknown. */
+  protected Coder<WindowedValue<InputT>> inputValueCoder() {
     return null;
   }
 

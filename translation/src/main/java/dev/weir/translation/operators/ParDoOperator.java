@@ -24,6 +24,7 @@ import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /** A Beam ParDo: stateless, or stateful (keyed: state, timers, OnWindowExpiration, time-sorted input). */
@@ -95,5 +96,10 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
     TimeDomain domain = timer.getDomain();
     typedRunner.onTimer(timer.getTimerId(), timer.getTimerFamilyId(), stateInternals.getKey(), window,
         timer.getTimestamp(), timer.getOutputTimestamp(), domain, timer.causedByDrain());
+  }
+
+  @Override
+  protected Coder<WindowedValue<InputT>> inputValueCoder() {
+    return WindowedValues.getFullCoder(inputCoder, windowingStrategy.getWindowFn().windowCoder());
   }
 }
