@@ -338,7 +338,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   /** Where the (key group, key, namespace) prefix of a RocksDB key ends. */
-  private static int prefixEnd(byte[] k) {
+  static int prefixEnd(byte[] k) {
     int[] pos = {2};
     int keyLength = RocksDbKeys.readLength(k, pos);
     pos[0] += keyLength;
@@ -367,7 +367,19 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
         if (closing) {
           throw new IOException("the state backend was closed before its snapshot was written");
         }
-        writeSnapshot(new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)), keyGroups, read, captured, pending);
+        List<RocksDbSnapshotWriter.PendingState> raw = new ArrayList<>();
+        for (Map.Entry<String, Restored> p : pending.entrySet()) {
+          List<byte[]> blocks = new ArrayList<>();
+          List<int[]> where = new ArrayList<>();
+          for (Block b : p.getValue().blocks) {
+            if (keyGroups.contains(b.keyGroup)) {
+              where.add(new int[] {b.keyGroup, b.offset, b.length});
+              blocks.add(b.bytes);
+            }
+          }
+          raw.add(new RocksDbSnapshotWriter.PendingState(p.getKey(), p.getValue().kind, blocks, where));
+        }
+        new RocksDbSnapshotWriter(db, maxParallelism).write(new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)), keyGroups, read, captured, raw);
       } finally {
         db.releaseSnapshot(snapshot);
         if (snapshotsInFlight.decrementAndGet() == 0 && closing) {
@@ -375,121 +387,6 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
         }
       }
     };
-  }
-
-  private void writeSnapshot(DataOutputStream out, KeyGroupRange keyGroups, ReadOptions read, List<Column<?>> captured,
-      Map<String, Restored> pending) throws IOException {
-    out.writeInt(SnapshotFormat.MAGIC);
-    out.writeInt(SnapshotFormat.VERSION);
-    out.writeInt(maxParallelism);
-    out.writeInt(captured.size() + pending.size());
-    for (Map.Entry<String, Restored> p : pending.entrySet()) {
-      writeName(out, p.getKey());
-      out.writeByte(p.getValue().kind.ordinal());
-      List<int[]> inRange = new ArrayList<>();
-      for (int i = 0; i < p.getValue().blocks.size(); i++) {
-        if (keyGroups.contains(p.getValue().blocks.get(i).keyGroup)) {
-          inRange.add(new int[] {i});
-        }
-      }
-      out.writeInt(inRange.size());
-      for (int[] i : inRange) {
-        Block b = p.getValue().blocks.get(i[0]);
-        out.writeInt(b.keyGroup);
-        out.writeInt(b.length);
-        out.write(b.bytes, b.offset, b.length);
-      }
-    }
-    DataOutputView block = new DataOutputView(64 * 1024);
-    DataOutputView mapEntry = new DataOutputView(1024);
-    for (Column<?> column : captured) {
-      writeName(out, column.name);
-      StateSpec.Kind kind = column.spec.kind();
-      out.writeByte(kind.ordinal());
-      try (RocksIterator it = db.newIterator(column.handle, read)) {
-        List<Integer> nonEmpty = new ArrayList<>();
-        for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {
-          it.seek(new byte[] {(byte) (kg >>> 8), (byte) kg});
-          if (it.isValid() && RocksDbKeys.keyGroupOf(it.key()) == kg) {
-            nonEmpty.add(kg);
-          }
-        }
-        out.writeInt(nonEmpty.size());
-        for (int kg : nonEmpty) {
-          block.clear();
-          block.writeInt(0); // entry count, patched below
-          int entries = 0;
-          byte[] openPrefix = null;
-          int mapCount = 0;
-          for (it.seek(new byte[] {(byte) (kg >>> 8), (byte) kg}); it.isValid() && RocksDbKeys.keyGroupOf(it.key()) == kg; it.next()) {
-            byte[] k = it.key();
-            int end = prefixEnd(k);
-            if (kind == StateSpec.Kind.MAP) {
-              if (openPrefix == null || openPrefix.length != end || !Arrays.equals(openPrefix, 0, end, k, 0, end)) {
-                if (openPrefix != null) {
-                  closeMapEntry(block, mapEntry, mapCount);
-                }
-                openPrefix = Arrays.copyOf(k, end);
-                writeKeyAndNamespace(block, k);
-                entries++;
-                mapEntry.clear();
-                mapCount = 0;
-              }
-              mapEntry.write(k, end, k.length - end);
-              byte[] v = it.value();
-              mapEntry.write(v, 0, v.length);
-              mapCount++;
-            } else {
-              writeKeyAndNamespace(block, k);
-              entries++;
-              byte[] v = it.value();
-              if (kind == StateSpec.Kind.VALUE) {
-                block.write(v, 0, v.length);
-              } else {
-                List<int[]> elements = RocksDbListState.ranges(v);
-                block.writeInt(elements.size());
-                for (int[] r : elements) {
-                  block.write(v, r[0], r[1]);
-                }
-              }
-            }
-          }
-          if (openPrefix != null) {
-            closeMapEntry(block, mapEntry, mapCount);
-          }
-          byte[] bytes = block.array();
-          bytes[0] = (byte) (entries >>> 24);
-          bytes[1] = (byte) (entries >>> 16);
-          bytes[2] = (byte) (entries >>> 8);
-          bytes[3] = (byte) entries;
-          out.writeInt(kg);
-          out.writeInt(block.length());
-          out.write(bytes, 0, block.length());
-        }
-      }
-    }
-    out.flush();
-  }
-
-  private static void closeMapEntry(DataOutputView block, DataOutputView mapEntry, int count) {
-    block.writeInt(count);
-    block.write(mapEntry.array(), 0, mapEntry.length());
-  }
-
-  /** Copies the key's and the namespace's bytes (as their serializers wrote them) from a RocksDB key. */
-  private static void writeKeyAndNamespace(DataOutputView block, byte[] k) {
-    int[] pos = {2};
-    int keyLength = RocksDbKeys.readLength(k, pos);
-    block.write(k, pos[0], keyLength);
-    pos[0] += keyLength;
-    int nsLength = RocksDbKeys.readLength(k, pos);
-    block.write(k, pos[0], nsLength);
-  }
-
-  private static void writeName(DataOutputStream out, String name) throws IOException {
-    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(bytes.length);
-    out.write(bytes);
   }
 
   // ---- restore ----
