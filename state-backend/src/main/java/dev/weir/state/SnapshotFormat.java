@@ -13,4 +13,45 @@ public final class SnapshotFormat {
   public static final int VERSION = 1;
 
   private SnapshotFormat() {}
+
+  /** Receives the key-group blocks of a snapshot: a block's bytes are {@code bytes[offset, offset + length)}. */
+  @FunctionalInterface
+  public interface BlockVisitor {
+    void block(String state, StateSpec.Kind kind, int keyGroup, byte[] bytes, int offset, int length) throws java.io.IOException;
+  }
+
+  /**
+   * Reads a snapshot's header (checking magic, version and max parallelism) and hands every block
+   * of the key groups in {@code range} to {@code visitor}; blocks of other key groups are skipped.
+   */
+  public static void readBlocks(byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor) throws java.io.IOException {
+    dev.weir.state.serialization.DataInputView in = new dev.weir.state.serialization.DataInputView(snapshot);
+    if (in.readInt() != MAGIC) {
+      throw new java.io.IOException("not a Weir keyed state snapshot (bad magic number)");
+    }
+    int version = in.readInt();
+    if (version != VERSION) {
+      throw new java.io.IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
+    }
+    int snapshotMaxParallelism = in.readInt();
+    if (snapshotMaxParallelism != maxParallelism) {
+      throw new java.io.IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
+          + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
+    }
+    int stateCount = in.readInt();
+    for (int s = 0; s < stateCount; s++) {
+      String name = in.readUTF();
+      StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+      int blocks = in.readInt();
+      for (int b = 0; b < blocks; b++) {
+        int kg = in.readInt();
+        int length = in.readInt();
+        int start = in.position();
+        if (range.contains(kg)) {
+          visitor.block(name, kind, kg, snapshot, start, length);
+        }
+        in.skipTo(start + length);
+      }
+    }
+  }
 }

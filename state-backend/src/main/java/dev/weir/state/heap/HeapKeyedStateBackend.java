@@ -3,6 +3,7 @@ package dev.weir.state.heap;
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyGroups;
 import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.SnapshotFormat;
 import dev.weir.state.StateSpec;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
@@ -26,8 +27,6 @@ import java.util.Map;
  */
 public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
-  private static final int MAGIC = 0x57454952; // "WEIR"
-  private static final int VERSION = 1;
 
   private final TypeSerializer<K> keySerializer;
   private final KeyGroupRange range;
@@ -198,8 +197,8 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private void writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable> captured,
       java.io.DataOutputStream out) throws IOException {
     DataOutputView block = new DataOutputView(4096);
-    out.writeInt(MAGIC);
-    out.writeInt(VERSION);
+    out.writeInt(SnapshotFormat.MAGIC);
+    out.writeInt(SnapshotFormat.VERSION);
     out.writeInt(maxParallelism);
     out.writeInt(pendingStates.size() + captured.size());
     // Restored states the operator has not declared yet are written back as they came.
@@ -248,38 +247,13 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       throw new IllegalStateException("restore must happen before any state is used");
     }
     for (byte[] snapshot : snapshots) {
-      DataInputView in = new DataInputView(snapshot);
-      if (in.readInt() != MAGIC) {
-        throw new IOException("not a Weir keyed state snapshot (bad magic number)");
-      }
-      int version = in.readInt();
-      if (version != VERSION) {
-        throw new IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
-      }
-      int snapshotMaxParallelism = in.readInt();
-      if (snapshotMaxParallelism != maxParallelism) {
-        throw new IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
-            + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
-      }
-      int stateCount = in.readInt();
-      for (int s = 0; s < stateCount; s++) {
-        String name = in.readUTF();
-        StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+      SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
         RestoredState pending = restored.computeIfAbsent(name, n -> new RestoredState(kind));
         if (pending.kind != kind) {
           throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
         }
-        int blocks = in.readInt();
-        for (int b = 0; b < blocks; b++) {
-          int kg = in.readInt();
-          int length = in.readInt();
-          int start = in.position();
-          if (range.contains(kg)) {
-            pending.blocks.add(new Block(kg, snapshot, start, length));
-          }
-          in.skipTo(start + length);
-        }
-      }
+        pending.blocks.add(new Block(kg, bytes, offset, length));
+      });
     }
   }
 

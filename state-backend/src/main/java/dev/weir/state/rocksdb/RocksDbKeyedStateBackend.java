@@ -476,38 +476,13 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       throw new IllegalStateException("restore must happen before any state is used");
     }
     for (byte[] snapshot : snapshots) {
-      DataInputView in = new DataInputView(snapshot);
-      if (in.readInt() != SnapshotFormat.MAGIC) {
-        throw new IOException("not a Weir keyed state snapshot (bad magic number)");
-      }
-      int version = in.readInt();
-      if (version != SnapshotFormat.VERSION) {
-        throw new IOException("keyed state snapshot version " + version + " is not supported (expected " + SnapshotFormat.VERSION + ")");
-      }
-      int snapshotMaxParallelism = in.readInt();
-      if (snapshotMaxParallelism != maxParallelism) {
-        throw new IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
-            + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
-      }
-      int stateCount = in.readInt();
-      for (int s = 0; s < stateCount; s++) {
-        String name = in.readUTF();
-        StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+      SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
         Restored pending = restored.computeIfAbsent(name, n -> new Restored(kind));
         if (pending.kind != kind) {
           throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
         }
-        int blocks = in.readInt();
-        for (int b = 0; b < blocks; b++) {
-          int kg = in.readInt();
-          int length = in.readInt();
-          int start = in.position();
-          if (range.contains(kg)) {
-            pending.blocks.add(new Block(kg, snapshot, start, length));
-          }
-          in.skipTo(start + length);
-        }
-      }
+        pending.blocks.add(new Block(kg, bytes, offset, length));
+      });
     }
   }
 

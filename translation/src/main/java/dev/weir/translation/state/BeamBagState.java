@@ -6,12 +6,13 @@ import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.ReadableState;
 
 /** Beam's BagState on an engine list state. A read sees the bag as it was when read. */
-final class BeamBagState<T> implements BagState<T> {
+final class BeamBagState<T> extends EngineBackedState implements BagState<T> {
 
   private final ListState<String, T> state;
   private final String namespace;
 
   BeamBagState(ListState<String, T> state, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.namespace = namespace;
   }
@@ -39,16 +40,5 @@ final class BeamBagState<T> implements BagState<T> {
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamBagState<?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }

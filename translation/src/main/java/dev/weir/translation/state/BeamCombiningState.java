@@ -10,13 +10,14 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * Beam's CombiningState on an engine value state holding the accumulator. Combine functions may
  * change an accumulator in place, so it is taken with {@code valueForUpdate} before adding.
  */
-final class BeamCombiningState<InputT, AccumT, OutputT> implements CombiningState<InputT, AccumT, OutputT> {
+final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedState implements CombiningState<InputT, AccumT, OutputT> {
 
   private final ValueState<String, AccumT> state;
   private final CombineFn<InputT, AccumT, OutputT> fn;
   private final String namespace;
 
   BeamCombiningState(ValueState<String, AccumT> state, CombineFn<InputT, AccumT, OutputT> fn, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.fn = fn;
     this.namespace = namespace;
@@ -66,16 +67,5 @@ final class BeamCombiningState<InputT, AccumT, OutputT> implements CombiningStat
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamCombiningState<?, ?, ?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }

@@ -9,12 +9,13 @@ import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.ReadableState;
 
 /** Beam's MapState on an engine map state. Iterables read are copies taken when read. */
-final class BeamMapState<K, V> implements MapState<K, V> {
+final class BeamMapState<K, V> extends EngineBackedState implements MapState<K, V> {
 
   private final dev.weir.state.MapState<String, K, V> state;
   private final String namespace;
 
   BeamMapState(dev.weir.state.MapState<String, K, V> state, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.namespace = namespace;
   }
@@ -92,16 +93,5 @@ final class BeamMapState<K, V> implements MapState<K, V> {
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamMapState<?, ?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }

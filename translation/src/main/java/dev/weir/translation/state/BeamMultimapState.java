@@ -13,13 +13,14 @@ import org.apache.beam.sdk.state.ReadableState;
  * Beam's MultimapState on an engine map state: structural key → the key's values. A key's list is
  * replaced, never changed in place, so a snapshot in progress keeps its own.
  */
-final class BeamMultimapState<K, V> implements MultimapState<K, V> {
+final class BeamMultimapState<K, V> extends EngineBackedState implements MultimapState<K, V> {
 
   private final MapState<String, StructuralKey<K>, List<V>> state;
   private final Coder<K> keyCoder;
   private final String namespace;
 
   BeamMultimapState(MapState<String, StructuralKey<K>, List<V>> state, Coder<K> keyCoder, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.keyCoder = keyCoder;
     this.namespace = namespace;
@@ -84,16 +85,5 @@ final class BeamMultimapState<K, V> implements MultimapState<K, V> {
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamMultimapState<?, ?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }

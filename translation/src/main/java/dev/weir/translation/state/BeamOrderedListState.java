@@ -14,12 +14,13 @@ import org.joda.time.Instant;
  * Beam's OrderedListState on an engine map state: timestamp (millis) → the values at it, in the
  * order added. Lists are replaced, never changed in place. Reads sort by timestamp.
  */
-final class BeamOrderedListState<T> implements OrderedListState<T> {
+final class BeamOrderedListState<T> extends EngineBackedState implements OrderedListState<T> {
 
   private final MapState<String, Long, List<T>> state;
   private final String namespace;
 
   BeamOrderedListState(MapState<String, Long, List<T>> state, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.namespace = namespace;
   }
@@ -85,16 +86,5 @@ final class BeamOrderedListState<T> implements OrderedListState<T> {
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamOrderedListState<?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }

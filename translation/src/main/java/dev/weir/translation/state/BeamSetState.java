@@ -8,12 +8,13 @@ import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.SetState;
 
 /** Beam's SetState on an engine map state (element → true). */
-final class BeamSetState<T> implements SetState<T> {
+final class BeamSetState<T> extends EngineBackedState implements SetState<T> {
 
   private final MapState<String, T, Boolean> state;
   private final String namespace;
 
   BeamSetState(MapState<String, T, Boolean> state, String namespace) {
+    super(state, namespace);
     this.state = state;
     this.namespace = namespace;
   }
@@ -64,16 +65,5 @@ final class BeamSetState<T> implements SetState<T> {
   @Override
   public void clear() {
     state.clear(namespace);
-  }
-
-  /** Two handles on the same state in the same namespace are equal (state merging relies on it). */
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof BeamSetState<?> other && (Object) other.state == state && other.namespace.equals(namespace);
-  }
-
-  @Override
-  public int hashCode() {
-    return System.identityHashCode(state) * 31 + namespace.hashCode();
   }
 }
