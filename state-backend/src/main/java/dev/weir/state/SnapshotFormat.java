@@ -54,4 +54,31 @@ public final class SnapshotFormat {
       }
     }
   }
+
+  /** One key-group block of a snapshot, in place in the snapshot's bytes. */
+  public record Block(int keyGroup, byte[] bytes, int offset, int length) {}
+
+  /** The blocks of one state restored but not declared by the operator yet (kept raw until then). */
+  public static final class RestoredState {
+    public final StateSpec.Kind kind;
+    public final java.util.List<Block> blocks = new java.util.ArrayList<>();
+
+    RestoredState(StateSpec.Kind kind) {
+      this.kind = kind;
+    }
+  }
+
+  /** Collects, per state name, the blocks of {@code range} from snapshots of any subtasks. */
+  public static void collect(java.util.Collection<byte[]> snapshots, int maxParallelism, KeyGroupRange range,
+      java.util.Map<String, RestoredState> into) throws java.io.IOException {
+    for (byte[] snapshot : snapshots) {
+      readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
+        RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
+        if (pending.kind != kind) {
+          throw new java.io.IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
+        }
+        pending.blocks.add(new Block(kg, bytes, offset, length));
+      });
+    }
+  }
 }

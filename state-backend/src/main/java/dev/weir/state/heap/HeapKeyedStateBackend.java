@@ -34,7 +34,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final Map<String, StateTable<K, ?, ?>> tables = new LinkedHashMap<>();
   private final Map<String, Object> states = new HashMap<>();
   /** Restored blocks of states not yet declared: name → (kind, key group → bytes). */
-  private final Map<String, RestoredState> restored = new HashMap<>();
+  private final Map<String, SnapshotFormat.RestoredState> restored = new HashMap<>();
 
   private K currentKey;
   private int currentKeyGroup;
@@ -99,9 +99,9 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       return (S) existing;
     }
     StateTable table = new StateTable<>(spec, range);
-    RestoredState pending = restored.remove(spec.name());
+    SnapshotFormat.RestoredState pending = restored.remove(spec.name());
     if (pending != null) {
-      pending.loadInto(table, spec);
+      loadRestored(pending, table, spec);
     }
     Object state = switch (spec.kind()) {
       case VALUE -> new HeapValueState<>(this, table);
@@ -155,10 +155,10 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       throw new IllegalArgumentException(keyGroups + " is not within this backend's " + range);
     }
     List<CapturedRestored> pendingStates = new ArrayList<>();
-    for (Map.Entry<String, RestoredState> pending : restored.entrySet()) {
-      List<Block> inRange = new ArrayList<>();
-      for (Block b : pending.getValue().blocks) {
-        if (keyGroups.contains(b.keyGroup)) {
+    for (Map.Entry<String, SnapshotFormat.RestoredState> pending : restored.entrySet()) {
+      List<SnapshotFormat.Block> inRange = new ArrayList<>();
+      for (SnapshotFormat.Block b : pending.getValue().blocks) {
+        if (keyGroups.contains(b.keyGroup())) {
           inRange.add(b);
         }
       }
@@ -189,7 +189,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     out.write(v.array(), 0, v.length());
   }
 
-  private record CapturedRestored(String name, StateSpec.Kind kind, List<Block> blocks) {}
+  private record CapturedRestored(String name, StateSpec.Kind kind, List<SnapshotFormat.Block> blocks) {}
 
   private record CapturedTable(String name, StateSpec<?, ?> spec, List<Integer> keyGroups, List<? extends Map<Object, ? extends HashMap<?, Object>>> maps) {}
 
@@ -206,10 +206,10 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       writeName(out, pending.name());
       out.writeByte(pending.kind().ordinal());
       out.writeInt(pending.blocks().size());
-      for (Block b : pending.blocks()) {
-        out.writeInt(b.keyGroup);
-        out.writeInt(b.length);
-        out.write(b.bytes, b.offset, b.length);
+      for (SnapshotFormat.Block b : pending.blocks()) {
+        out.writeInt(b.keyGroup());
+        out.writeInt(b.length());
+        out.write(b.bytes(), b.offset(), b.length());
       }
     }
     for (CapturedTable table : captured) {
@@ -246,15 +246,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
-    for (byte[] snapshot : snapshots) {
-      SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
-        RestoredState pending = restored.computeIfAbsent(name, n -> new RestoredState(kind));
-        if (pending.kind != kind) {
-          throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
-        }
-        pending.blocks.add(new Block(kg, bytes, offset, length));
-      });
-    }
+    SnapshotFormat.collect(snapshots, maxParallelism, range, restored);
   }
 
   @Override
@@ -264,36 +256,25 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     restored.clear();
   }
 
-  private record Block(int keyGroup, byte[] bytes, int offset, int length) {}
-
-  private final class RestoredState {
-    final StateSpec.Kind kind;
-    final List<Block> blocks = new ArrayList<>();
-
-    RestoredState(StateSpec.Kind kind) {
-      this.kind = kind;
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void loadRestored(SnapshotFormat.RestoredState pending, StateTable table, StateSpec<?, ?> spec) {
+    if (spec.kind() != pending.kind) {
+      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind + " state");
     }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    void loadInto(StateTable table, StateSpec<?, ?> spec) {
-      if (spec.kind() != kind) {
-        throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + kind + " state");
-      }
-      DataInputView in = new DataInputView();
-      try {
-        for (Block block : blocks) {
-          in.setBuffer(block.bytes, block.offset, block.length);
-          int entries = in.readInt();
-          for (int i = 0; i < entries; i++) {
-            K key = keySerializer.deserialize(in);
-            Object namespace = spec.namespaceSerializer().deserialize(in);
-            Object state = StateEntryCodec.read(spec, in);
-            table.put(block.keyGroup, key, namespace, state);
-          }
+    DataInputView in = new DataInputView();
+    try {
+      for (SnapshotFormat.Block block : pending.blocks) {
+        in.setBuffer(block.bytes(), block.offset(), block.length());
+        int entries = in.readInt();
+        for (int i = 0; i < entries; i++) {
+          K key = keySerializer.deserialize(in);
+          Object namespace = spec.namespaceSerializer().deserialize(in);
+          Object state = StateEntryCodec.read(spec, in);
+          table.put(block.keyGroup(), key, namespace, state);
         }
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot read restored " + spec + ": " + e.getMessage(), e);
       }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read restored " + spec + ": " + e.getMessage(), e);
     }
   }
 }

@@ -64,7 +64,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final ColumnFamilyHandle defaultColumn;
   private final Map<String, Column<?>> columns = new LinkedHashMap<>();
   private final Map<String, Object> states = new HashMap<>();
-  private final Map<String, Restored> restored = new HashMap<>();
+  private final Map<String, SnapshotFormat.RestoredState> restored = new HashMap<>();
   private final DataOutputView scratch = new DataOutputView(128);
   private final DataInputView reader = new DataInputView();
   private final AtomicInteger snapshotsInFlight = new AtomicInteger();
@@ -301,9 +301,9 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     };
     columns.put(spec.name(), column);
     states.put(spec.name(), state);
-    Restored pending = restored.remove(spec.name());
+    SnapshotFormat.RestoredState pending = restored.remove(spec.name());
     if (pending != null) {
-      pending.loadInto(column);
+      loadRestored(pending, column);
     }
     return (S) state;
   }
@@ -360,7 +360,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     }
     Snapshot snapshot = db.getSnapshot();
     List<Column<?>> captured = new ArrayList<>(columns.values());
-    Map<String, Restored> pending = new LinkedHashMap<>(restored);
+    Map<String, SnapshotFormat.RestoredState> pending = new LinkedHashMap<>(restored);
     snapshotsInFlight.incrementAndGet();
     return out -> {
       try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
@@ -368,13 +368,13 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
           throw new IOException("the state backend was closed before its snapshot was written");
         }
         List<RocksDbSnapshotWriter.PendingState> raw = new ArrayList<>();
-        for (Map.Entry<String, Restored> p : pending.entrySet()) {
+        for (Map.Entry<String, SnapshotFormat.RestoredState> p : pending.entrySet()) {
           List<byte[]> blocks = new ArrayList<>();
           List<int[]> where = new ArrayList<>();
-          for (Block b : p.getValue().blocks) {
-            if (keyGroups.contains(b.keyGroup)) {
-              where.add(new int[] {b.keyGroup, b.offset, b.length});
-              blocks.add(b.bytes);
+          for (SnapshotFormat.Block b : p.getValue().blocks) {
+            if (keyGroups.contains(b.keyGroup())) {
+              where.add(new int[] {b.keyGroup(), b.offset(), b.length()});
+              blocks.add(b.bytes());
             }
           }
           raw.add(new RocksDbSnapshotWriter.PendingState(p.getKey(), p.getValue().kind, blocks, where));
@@ -391,69 +391,58 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   // ---- restore ----
 
-  private record Block(int keyGroup, byte[] bytes, int offset, int length) {}
-
-  private final class Restored {
-    final StateSpec.Kind kind;
-    final List<Block> blocks = new ArrayList<>();
-
-    Restored(StateSpec.Kind kind) {
-      this.kind = kind;
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void loadRestored(SnapshotFormat.RestoredState pending, Column<?> column) {
+    StateSpec<?, ?> spec = column.spec;
+    if (spec.kind() != pending.kind) {
+      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind + " state");
     }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    void loadInto(Column<?> column) {
-      StateSpec<?, ?> spec = column.spec;
-      if (spec.kind() != kind) {
-        throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + kind + " state");
-      }
-      DataInputView in = new DataInputView();
-      DataOutputView key = new DataOutputView(64);
-      DataOutputView value = new DataOutputView(256);
-      try (WriteBatch batch = new WriteBatch()) {
-        for (Block block : blocks) {
-          in.setBuffer(block.bytes, block.offset, block.length);
-          int entries = in.readInt();
-          for (int i = 0; i < entries; i++) {
-            key.clear();
-            key.writeByte(block.keyGroup >>> 8);
-            key.writeByte(block.keyGroup);
-            appendLengthPrefixed(key, in, keySerializer);
-            appendLengthPrefixed(key, in, spec.namespaceSerializer());
-            byte[] prefix = key.toByteArray();
-            switch (kind) {
-              case VALUE -> batch.put(column.handle, prefix, slice(in, spec.firstSerializer()));
-              case LIST -> {
-                int n = in.readInt();
-                value.clear();
-                for (int e = 0; e < n; e++) {
-                  byte[] element = slice(in, spec.firstSerializer());
-                  if (e > 0) {
-                    value.writeByte(',');
-                  }
-                  value.writeInt(element.length);
-                  value.write(element, 0, element.length);
+    DataInputView in = new DataInputView();
+    DataOutputView key = new DataOutputView(64);
+    DataOutputView value = new DataOutputView(256);
+    try (WriteBatch batch = new WriteBatch()) {
+      for (SnapshotFormat.Block block : pending.blocks) {
+        in.setBuffer(block.bytes(), block.offset(), block.length());
+        int entries = in.readInt();
+        for (int i = 0; i < entries; i++) {
+          key.clear();
+          key.writeByte(block.keyGroup() >>> 8);
+          key.writeByte(block.keyGroup());
+          appendLengthPrefixed(key, in, keySerializer);
+          appendLengthPrefixed(key, in, spec.namespaceSerializer());
+          byte[] prefix = key.toByteArray();
+          switch (pending.kind) {
+            case VALUE -> batch.put(column.handle, prefix, slice(in, spec.firstSerializer()));
+            case LIST -> {
+              int n = in.readInt();
+              value.clear();
+              for (int e = 0; e < n; e++) {
+                byte[] element = slice(in, spec.firstSerializer());
+                if (e > 0) {
+                  value.writeByte(',');
                 }
-                if (n > 0) {
-                  batch.put(column.handle, prefix, value.toByteArray());
-                }
+                value.writeInt(element.length);
+                value.write(element, 0, element.length);
               }
-              case MAP -> {
-                int n = in.readInt();
-                for (int e = 0; e < n; e++) {
-                  byte[] userKey = slice(in, spec.firstSerializer());
-                  byte[] entryKey = Arrays.copyOf(prefix, prefix.length + userKey.length);
-                  System.arraycopy(userKey, 0, entryKey, prefix.length, userKey.length);
-                  batch.put(column.handle, entryKey, slice(in, spec.secondSerializer()));
-                }
+              if (n > 0) {
+                batch.put(column.handle, prefix, value.toByteArray());
+              }
+            }
+            case MAP -> {
+              int n = in.readInt();
+              for (int e = 0; e < n; e++) {
+                byte[] userKey = slice(in, spec.firstSerializer());
+                byte[] entryKey = Arrays.copyOf(prefix, prefix.length + userKey.length);
+                System.arraycopy(userKey, 0, entryKey, prefix.length, userKey.length);
+                batch.put(column.handle, entryKey, slice(in, spec.secondSerializer()));
               }
             }
           }
         }
-        db.write(writeOptions, batch);
-      } catch (IOException | RocksDBException e) {
-        throw new IllegalStateException("cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
       }
+      db.write(writeOptions, batch);
+    } catch (IOException | RocksDBException e) {
+      throw new IllegalStateException("cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
     }
   }
 
@@ -475,15 +464,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
-    for (byte[] snapshot : snapshots) {
-      SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
-        Restored pending = restored.computeIfAbsent(name, n -> new Restored(kind));
-        if (pending.kind != kind) {
-          throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
-        }
-        pending.blocks.add(new Block(kg, bytes, offset, length));
-      });
-    }
+    SnapshotFormat.collect(snapshots, maxParallelism, range, restored);
   }
 
   // ---- lifecycle ----
