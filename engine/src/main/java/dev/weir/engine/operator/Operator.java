@@ -54,6 +54,13 @@ public interface Operator<IN, OUT> {
     throw new UnsupportedOperationException(getClass().getName() + " registered a timer but does not implement onTimer");
   }
 
+  /**
+   * The task found no input waiting and is about to sleep: a natural end for a batch the operator
+   * keeps open (a Beam bundle), so what it holds leaves before the task goes quiet. Called often
+   * when input trickles in, so it must be cheap when there is nothing open.
+   */
+  default void onInputIdle() throws Exception {}
+
   /** All input has been processed (the final watermark came first); emit what is still held. */
   default void finish() throws Exception {}
 

@@ -17,7 +17,11 @@ final class InputWatermarks {
   private final WatermarkValve[] valveOfChannel;
   private final int[] indexInValve;
 
-  InputWatermarks(InputChannelBinding[] bindings, OperatorHost head, RecordWriter<Object>[] writers) {
+  /**
+   * {@code flushPending} runs before an advance of event time reaches the operators: their timers
+   * may run long (or sleep), and what was emitted before must not wait behind them.
+   */
+  InputWatermarks(InputChannelBinding[] bindings, OperatorHost head, RecordWriter<Object>[] writers, Runnable flushPending) {
     int channels = bindings.length;
     valveOfChannel = new WatermarkValve[channels];
     indexInValve = new int[channels];
@@ -33,6 +37,7 @@ final class InputWatermarks {
     WatermarkValve main = new WatermarkValve(mainCount, new WatermarkValve.Listener() {
       @Override
       public void onWatermark(long watermark) throws Exception {
+        flushPending.run();
         head.processWatermark(watermark);
       }
 

@@ -120,6 +120,10 @@ public final class OperatorHost implements OperatorContext<Object> {
     operator.finish();
   }
 
+  void onInputIdle() throws Exception {
+    operator.onInputIdle();
+  }
+
   public void close() throws Exception {
     try {
       operator.close();

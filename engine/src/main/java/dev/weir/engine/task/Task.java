@@ -38,6 +38,9 @@ public final class Task implements Runnable, CheckpointParticipant {
   private final dev.weir.engine.time.ManualClock manualClock;
   /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
   private volatile long idleSince;
+  /** Counts the times the task woke from an idle sleep; written by the task's thread only. */
+  private volatile long idleWakeups;
+  private volatile boolean ended;
   private final FlushDeadline flushDeadline = new FlushDeadline();
   private final List<OperatorHost> hosts = new ArrayList<>();
   private final List<RecordWriter<Object>> writers = new ArrayList<>();
@@ -75,24 +78,45 @@ public final class Task implements Runnable, CheckpointParticipant {
   }
 
   /**
-   * Whether the task has been idle (nothing to read, nothing being flushed) for at least {@code
-   * nanos}. A task that ended counts as idle.
+   * Whether the task is idle right now: asleep with nothing to do (no input or mail waiting, no
+   * output waiting for its buffer timeout). A task that ended counts as idle, one that has not
+   * started does not. Together with {@link #idleWakeups()} this lets another thread tell that
+   * the task stayed idle over an interval.
    */
-  public boolean isIdleFor(long nanos) {
-    if (!thread.isAlive() || finishedNormally) {
+  public boolean isIdle() {
+    if (ended || finishedNormally) {
       return true;
     }
-    long since = idleSince;
+    Thread t = thread;
+    if (t == null || t.getState() == Thread.State.NEW) {
+      return false;
+    }
     // A signal means a buffer, a mail or a timer is waiting even if the thread has not woken yet.
-    return since != 0 && !waker.isSignalled() && System.nanoTime() - since >= nanos;
+    return idleSince != 0 && !waker.isSignalled();
+  }
+
+  /** How often the task woke from an idle sleep: unchanged between two looks means it stayed asleep. */
+  public long idleWakeups() {
+    return idleWakeups;
   }
 
   private void sleepIdle(long nanos) {
-    if (flushDeadline.get() == FlushDeadline.NONE && mailbox.isEmpty()) {
+    // nanos <= 0: a timer is due, so the task is not idle even for the instant it takes to look.
+    if (nanos > 0 && flushDeadline.get() == FlushDeadline.NONE && mailbox.isEmpty()) {
       idleSince = System.nanoTime();
     }
     waker.await(nanos);
-    idleSince = 0;
+    if (idleSince != 0) {
+      idleSince = 0;
+      idleWakeups = idleWakeups + 1; // single writer
+    }
+  }
+
+  /** No input is waiting: operators may end what they batch (bundles) before the task sleeps. */
+  private void onInputIdle() throws Exception {
+    for (int i = 0; i < hosts.size(); i++) {
+      hosts.get(i).onInputIdle();
+    }
   }
 
   private final dev.weir.engine.source.SourceContext sourceContext = new dev.weir.engine.source.SourceContext() {
@@ -345,6 +369,7 @@ public final class Task implements Runnable, CheckpointParticipant {
       failure = null; // whatever a cancelled task threw while stopping is not the job's failure
     }
     Thread.interrupted(); // a late cancel's interrupt must not leak into the job's completion callbacks
+    ended = true;
     listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
   }
 
@@ -420,6 +445,16 @@ public final class Task implements Runnable, CheckpointParticipant {
     }
   }
 
+  /** Sends what waits for its buffer timeout now. */
+  private void flushPendingOutput() {
+    if (flushDeadline.get() != FlushDeadline.NONE) {
+      flushDeadline.reset();
+      for (RecordWriter<Object> w : writerArray) {
+        w.flushAll();
+      }
+    }
+  }
+
   private boolean outputsAvailable() {
     for (RecordWriter<Object> w : writerArray) {
       if (!w.isAvailable()) {
@@ -472,6 +507,7 @@ public final class Task implements Runnable, CheckpointParticipant {
         break;
       }
       if (status == SourceReader.Status.NOTHING_AVAILABLE) {
+        onInputIdle();
         sleepIdle(idleWaitNanos(SOURCE_POLL_NANOS));
       }
     }
@@ -482,7 +518,7 @@ public final class Task implements Runnable, CheckpointParticipant {
 
   private void runInputLoop() throws Exception {
     OperatorHost head = hosts.get(0);
-    InputWatermarks valve = new InputWatermarks(bindings, head, writerArray);
+    InputWatermarks valve = new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
     while (!gate.isFinished()) {
       waker.clear();
       checkCancelled();
@@ -493,6 +529,7 @@ public final class Task implements Runnable, CheckpointParticipant {
       }
       Object next = gate.pollNext();
       if (next == null) {
+        onInputIdle();
         sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
         continue;
       }

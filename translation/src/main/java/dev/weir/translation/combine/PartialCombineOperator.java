@@ -17,8 +17,8 @@ import org.joda.time.Instant;
  * The first half of a lifted Combine.perKey, before the shuffle: accumulates the values of each
  * key and window of this subtask and emits one accumulator per key and window instead of every
  * value. A window's accumulators leave just before the watermark passes the window's end (so they
- * reach the final combine in time), all of them at the end of the input, and all when it holds
- * more than {@code maxEntries} accumulators.
+ * reach the final combine in time), and all of them when the input pauses, before a checkpoint
+ * barrier, at the end of the input, and when it holds more than {@code maxEntries} accumulators.
  */
 public final class PartialCombineOperator<K, InputT, AccumT>
     extends AbstractOperator<WindowedValue<KV<K, InputT>>, WindowedValue<KV<K, AccumT>>> {
@@ -103,5 +103,18 @@ public final class PartialCombineOperator<K, InputT, AccumT>
   @Override
   public void finish() {
     flush();
+  }
+
+  /** Accumulators leave when the input pauses, so a result never waits on the next record. */
+  @Override
+  public void onInputIdle() {
+    flush();
+  }
+
+  /** Accumulators leave before the barrier: they are not part of any snapshot. */
+  @Override
+  public byte[] snapshotOperatorState(long checkpointId) {
+    flush();
+    return null;
   }
 }

@@ -36,8 +36,8 @@ import org.joda.time.Instant;
  * by watermark holds, timers' output timestamps and pushed-back elements.
  *
  * <p>A bundle starts with the first element or timer and finishes before a watermark is
- * forwarded, at the end of the input, after {@code maxBundleSize} elements or {@code
- * maxBundleMillis}, whichever comes first.
+ * forwarded, when the task runs out of input, at the end of the input, after {@code
+ * maxBundleSize} elements or {@code maxBundleMillis}, whichever comes first.
  *
  * @param <InputT> the main input's element type
  * @param <OutputT> the main output's element type
@@ -326,6 +326,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       startBundleIfNeeded();
       fireTimer(data);
     }
+  }
+
+  /** Nothing more is waiting: the bundle ends, as the DirectRunner's does when its input is used up. */
+  @Override
+  public void onInputIdle() throws Exception {
+    finishBundle();
   }
 
   @Override
