@@ -69,7 +69,12 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
       java.nio.file.Path restoreFrom = options.getSavepointPath() == null ? null : java.nio.file.Path.of(options.getSavepointPath());
+      MetricsPushing pushing = MetricsPushing.forOptions(options.as(org.apache.beam.sdk.metrics.MetricsOptions.class),
+          translation.metrics(), translation.jobGraph().name());
       JobClient job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
+      if (pushing != null) {
+        pushing.start(job.completion());
+      }
       return new WeirPipelineResult(job, translation.metrics());
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));

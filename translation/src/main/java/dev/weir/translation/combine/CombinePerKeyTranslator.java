@@ -5,6 +5,7 @@ import dev.weir.translation.TranslationContext;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
 import dev.weir.translation.wire.CoderSerializer;
+import java.util.Map;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
@@ -89,8 +90,9 @@ public final class CombinePerKeyTranslator {
     SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
+    Map<Integer, String> elementNames = Map.of(0, output.getName());
     JobVertex last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
-        new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics));
+        new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
     Coder windowCoder = windowing.getWindowFn().windowCoder();
     CoderSerializer wire = new CoderSerializer<>(WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
     context.connectByKey(partial, 0, keyCoder, wire, last);

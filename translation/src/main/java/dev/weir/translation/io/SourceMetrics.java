@@ -24,7 +24,7 @@ final class SourceMetrics implements Serializable {
 
   /** A container for one reader, made current for the calling thread. */
   MetricsContainerImpl open() {
-    MetricsContainerImpl container = new MetricsContainerImpl(stepName);
+    MetricsContainerImpl container = jobMetrics.open(stepName);
     MetricsEnvironment.setCurrentContainer(container);
     return container;
   }

@@ -6,26 +6,43 @@ import org.apache.beam.sdk.metrics.MetricResults;
 
 /**
  * The metrics of one job: every operator instance counts into a container of its own (no
- * contention on the record path) and merges it here when it closes. A job that finished
- * committed all its work, so attempted and committed agree.
+ * contention on the record path), readable while the job runs (Beam's cells are thread-safe), and
+ * merges it here when it closes. Attempted metrics are the closed and the running instances';
+ * committed ones are what closed instances reported, so for a finished job the two agree.
  */
 public final class JobMetrics implements java.io.Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  private final MetricsContainerStepMap merged = new MetricsContainerStepMap();
+  private record Live(String stepName, MetricsContainerImpl container) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+  }
 
-  /** Adds what one operator instance counted. */
+  private final MetricsContainerStepMap merged = new MetricsContainerStepMap();
+  private final java.util.Map<MetricsContainerImpl, Live> live = new java.util.IdentityHashMap<>();
+
+  /** A container for one running instance of {@code stepName}, counted in {@link #results()} until it merges. */
+  public synchronized MetricsContainerImpl open(String stepName) {
+    MetricsContainerImpl container = new MetricsContainerImpl(stepName);
+    live.put(container, new Live(stepName, container));
+    return container;
+  }
+
+  /** Adds what one operator instance counted (it stops being a running one). */
   public synchronized void merge(String stepName, MetricsContainerImpl container) {
+    live.remove(container);
     merged.update(stepName, container);
   }
 
-  /** Metrics so far: what closed operator instances reported, as attempted and committed. */
+  /** Metrics so far: attempted includes running instances, committed only closed ones. */
   public synchronized MetricResults results() {
-    MetricsContainerStepMap snapshot = new MetricsContainerStepMap();
-    snapshot.updateAll(merged);
+    MetricsContainerStepMap attempted = new MetricsContainerStepMap();
+    attempted.updateAll(merged);
+    for (Live l : live.values()) {
+      attempted.update(l.stepName(), l.container());
+    }
     MetricsContainerStepMap committed = new MetricsContainerStepMap();
     committed.updateAll(merged);
-    return MetricsContainerStepMap.asMetricResults(snapshot, committed);
+    return MetricsContainerStepMap.asMetricResults(attempted, committed);
   }
 }

@@ -4,6 +4,7 @@ import dev.weir.engine.operator.Operator;
 import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Output;
 import dev.weir.engine.operator.Timer;
+import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.state.WatermarkHolds;
 import dev.weir.translation.state.WeirStateInternals;
@@ -65,6 +66,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient WatermarkHolds stateHolds;
   private transient WatermarkHolds timerHolds;
   private transient MetricsContainerImpl metricsContainer;
+  private ElementCounts elementCounts = new ElementCounts(Map.of());
   private transient Output<Object>[] outputs;
   private transient boolean bundleStarted;
   private transient int bundleElements;
@@ -93,6 +95,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.metrics = metrics;
     this.maxBundleSize = maxBundleSize;
     this.maxBundleMillis = maxBundleMillis;
+  }
+
+  /** Counts the elements of the PCollections this step produces (Beam's element_count system metric). */
+  public AbstractDoFnOperator<InputT, OutputT> countingElements(Map<Integer, String> pcollectionByOutput) {
+    this.elementCounts = new ElementCounts(pcollectionByOutput);
+    return this;
   }
 
   /** Bundle finalizers wait for the checkpoint after their bundle (set when the job takes checkpoints). */
@@ -160,7 +168,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   @SuppressWarnings("unchecked")
   public void open(OperatorContext<Object> context) throws Exception {
     this.context = context;
-    this.metricsContainer = new MetricsContainerImpl(stepName);
+    this.metricsContainer = metrics.open(stepName);
+    elementCounts.open(metricsContainer);
     this.pushedBack = new ArrayList<>();
     this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
@@ -208,6 +217,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
         Integer index = outputIndexes.get(tag);
         if (index != null) {
+          elementCounts.count(index);
           outputs[index].emit(value);
         }
       }
@@ -241,6 +251,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         bundleStarted = false;
         finishRunnerBundle();
         bundleFinalizer.bundleFinished();
+        elementCounts.flush();
       }
     }
   }
@@ -467,6 +478,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       tearDown();
     } finally {
       if (metricsContainer != null) {
+        elementCounts.flush();
         metrics.merge(stepName, metricsContainer);
       }
     }

@@ -50,4 +50,11 @@ record DoFnOutputs(TupleTag<?> mainTag, Map<TupleTag<?>, Integer> indexes, Map<T
     }
     return new DoFnOutputs(mainTag, indexes, coders, additional, outputs, byInput);
   }
+
+  /** Output index to the name of the PCollection produced there (for element counts). */
+  Map<Integer, String> pcollectionNames() {
+    Map<Integer, String> names = new java.util.HashMap<>();
+    outputs().forEach((tag, pcollection) -> names.put(indexes().get(tag), pcollection.getName()));
+    return names;
+  }
 }

@@ -5,6 +5,7 @@ import dev.weir.translation.TranslationContext;
 import dev.weir.translation.UnsupportedTransformException;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
+import java.util.Map;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
@@ -36,8 +37,9 @@ final class GroupByKeyTranslator {
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
+    Map<Integer, String> elementNames = Map.of(0, output.getName());
     JobVertex vertex = context.addOperator(name, () -> new GroupByKeyOperator<>(name, options, reduceFn,
-        new TupleTag<KV<Object, Iterable<Object>>>("output"), outputCoder, windowing, keyCoder, metrics));
+        new TupleTag<KV<Object, Iterable<Object>>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
     context.connectByKey(input, vertex, 0);
     context.setProducer(output, vertex, 0);
   }

@@ -54,6 +54,7 @@ final class ParDoTranslator {
     List<TupleTag<?>> additional = numbering.additional();
     Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
     Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
+    Map<Integer, String> elementNames = numbering.pcollectionNames();
 
     boolean stateful = DoFnSignatures.isStateful(doFn) || signature.processElement().requiresTimeSortedInput();
     Coder<?> keyCoder = null;
@@ -84,7 +85,7 @@ final class ParDoTranslator {
     JobVertex vertex = context.addOperator(name, () -> new ParDoOperator<>(name, options,
         (DoFn<Object, Object>) SerializableUtils.deserializeFromByteArray(serializedFn, "DoFn of " + name), inputCoder,
         mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping, finalSchema,
-        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing));
+        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames));
     if (stateful) {
       context.connectByKey((PCollection<KV<Object, Object>>) (PCollection) input, vertex, 0);
     } else {

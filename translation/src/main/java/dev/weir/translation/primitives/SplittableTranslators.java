@@ -52,6 +52,7 @@ final class SplittableTranslators {
     List<TupleTag<?>> additional = numbering.additional();
     Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
     Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
+    Map<Integer, String> elementNames = numbering.pcollectionNames();
     byte[] serializedFn = SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
     SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
     WindowingStrategy<?, ?> windowing = keyed.getWindowingStrategy();
@@ -62,7 +63,7 @@ final class SplittableTranslators {
     JobVertex vertex = context.addOperator(name, () -> new SplittableProcessOperator<>(name, options,
         (SplittableParDoViaKeyedWorkItems.ProcessFn) SerializableUtils.deserializeFromByteArray(serializedFn, name),
         mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping,
-        ByteArrayCoder.of(), metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing));
+        ByteArrayCoder.of(), metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames));
     context.connectByKey(keyed, vertex, 0);
     for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
       context.connectSideInput(side.getValue(), vertex, side.getKey());
