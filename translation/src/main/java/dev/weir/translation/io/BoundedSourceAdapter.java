@@ -77,7 +77,7 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
-    private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
+    private dev.weir.translation.metrics.StepMetricsContainer container;
 
     Reader(List<? extends BoundedSource<T>> splits, List<long[]> remaining, PipelineOptions options, SourceMetrics metrics) {
       this.splits = splits;
@@ -104,6 +104,12 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
     @Override
     public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
+      Status status = emitBatch(output);
+      container.flush(); // what the reader counted becomes visible once per batch, not per record
+      return status;
+    }
+
+    private Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
       for (int emitted = 0; emitted < BATCH; ) {
         long[] split = remaining.peek();
         if (split == null) {

@@ -2,13 +2,14 @@ package dev.weir.translation.io;
 
 import dev.weir.translation.metrics.JobMetrics;
 import java.io.Serializable;
-import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
-import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.metrics.ThreadMetrics;
 
 /**
  * Metrics of a source step: what a Beam reader counts lands in its step's container. The
- * reader's thread gets the container as its current one when it opens (chained DoFns scope their
- * own containers and restore it), and the container is merged into the job's metrics at close.
+ * reader's step becomes the current step of its thread's {@link ThreadMetrics} when it opens
+ * (chained DoFns enter their own steps and restore it), and the container is merged into the
+ * job's metrics at close.
  */
 final class SourceMetrics implements Serializable {
 
@@ -23,13 +24,13 @@ final class SourceMetrics implements Serializable {
   }
 
   /** A container for one reader, made current for the calling thread. */
-  MetricsContainerImpl open() {
-    MetricsContainerImpl container = jobMetrics.open(stepName);
-    MetricsEnvironment.setCurrentContainer(container);
+  StepMetricsContainer open() {
+    StepMetricsContainer container = jobMetrics.open(stepName);
+    ThreadMetrics.install().enter(container);
     return container;
   }
 
-  void close(MetricsContainerImpl container) {
+  void close(StepMetricsContainer container) {
     if (container != null) {
       jobMetrics.merge(stepName, container);
     }

@@ -100,7 +100,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private int next;
 
     private final SourceMetrics metrics;
-    private org.apache.beam.runners.core.metrics.MetricsContainerImpl container;
+    private dev.weir.translation.metrics.StepMetricsContainer container;
 
     Reader(List<? extends UnboundedSource<T, ?>> allSplits, List<SplitPosition> initial, PipelineOptions options, long maxRecords,
         long maxReadTimeMillis, boolean dedup, SourceMetrics metrics) {
@@ -170,6 +170,12 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
+      Status status = emitBatch(output);
+      container.flush(); // what the reader counted becomes visible once per batch, not per record
+      return status;
+    }
+
+    private Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
       if (readers.isEmpty() || doneCount == readers.size()) {
         return Status.END_OF_INPUT;
       }

@@ -2,7 +2,6 @@ package dev.weir.translation.metrics;
 
 import java.io.Serializable;
 import java.util.Map;
-import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.runners.core.metrics.MonitoringInfoConstants;
 import org.apache.beam.runners.core.metrics.MonitoringInfoMetricName;
 import org.apache.beam.sdk.metrics.Counter;
@@ -27,7 +26,7 @@ public final class ElementCounts implements Serializable {
   }
 
   /** Binds the counters to the running instance's container. */
-  public void open(MetricsContainerImpl container) {
+  public void open(org.apache.beam.sdk.metrics.MetricsContainer container) {
     int size = pcollectionByOutput.keySet().stream().mapToInt(i -> i).max().orElse(-1) + 1;
     pending = new long[size];
     counters = new Counter[size];

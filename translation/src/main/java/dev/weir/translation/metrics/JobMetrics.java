@@ -22,10 +22,16 @@ public final class JobMetrics implements java.io.Serializable {
   private final java.util.Map<MetricsContainerImpl, Live> live = new java.util.IdentityHashMap<>();
 
   /** A container for one running instance of {@code stepName}, counted in {@link #results()} until it merges. */
-  public synchronized MetricsContainerImpl open(String stepName) {
+  public synchronized StepMetricsContainer open(String stepName) {
     MetricsContainerImpl container = new MetricsContainerImpl(stepName);
     live.put(container, new Live(stepName, container));
-    return container;
+    return new StepMetricsContainer(container);
+  }
+
+  /** Adds what one running instance counted (it stops being a running one). */
+  public void merge(String stepName, StepMetricsContainer container) {
+    container.flush();
+    merge(stepName, container.cells());
   }
 
   /** Adds what one operator instance counted (it stops being a running one). */

@@ -6,6 +6,9 @@ import dev.weir.engine.operator.Output;
 import dev.weir.engine.operator.Timer;
 import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.metrics.ThreadMetrics;
+import org.apache.beam.sdk.metrics.MetricsContainer;
 import dev.weir.translation.state.WatermarkHolds;
 import dev.weir.translation.state.WeirStateInternals;
 import dev.weir.translation.state.WeirTimerInternals;
@@ -19,7 +22,6 @@ import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
-import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -65,7 +67,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   protected transient SideInputs sideInputs;
   private transient WatermarkHolds stateHolds;
   private transient WatermarkHolds timerHolds;
-  private transient MetricsContainerImpl metricsContainer;
+  private transient StepMetricsContainer metricsContainer;
+  private transient ThreadMetrics threadMetrics;
+  private transient Integer mainOutputIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
   private transient Output<Object>[] outputs;
   private transient boolean bundleStarted;
@@ -168,7 +172,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   @SuppressWarnings("unchecked")
   public void open(OperatorContext<Object> context) throws Exception {
     this.context = context;
+    this.threadMetrics = ThreadMetrics.install();
     this.metricsContainer = metrics.open(stepName);
+    this.mainOutputIndex = outputIndexes.get(mainOutputTag);
     elementCounts.open(metricsContainer);
     this.pushedBack = new ArrayList<>();
     this.bundleFinalizer = new BundleFinalization(checkpointing);
@@ -215,7 +221,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     WindowedValueMultiReceiver outputManager = new WindowedValueMultiReceiver() {
       @Override
       public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
-        Integer index = outputIndexes.get(tag);
+        // The main output is the usual case: no hash lookup for it.
+        Integer index = tag == mainOutputTag ? mainOutputIndex : outputIndexes.get(tag);
         if (index != null) {
           elementCounts.count(index);
           outputs[index].emit(value);
@@ -252,18 +259,22 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         finishRunnerBundle();
         bundleFinalizer.bundleFinished();
         elementCounts.flush();
+        metricsContainer.flush();
       }
     }
   }
 
   @Override
   public void processElement(WindowedValue<InputT> element) throws Exception {
-    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+    MetricsContainer previous = threadMetrics.enter(metricsContainer);
+    try {
       startBundleIfNeeded();
       Iterable<WindowedValue<InputT>> waiting = processOrPushBack(element);
       for (WindowedValue<InputT> w : waiting) {
         pushedBack.add(new Pushed<>(context.isKeyed() ? context.currentKey() : null, w));
       }
+    } finally {
+      threadMetrics.exit(previous);
     }
     if (++bundleElements >= maxBundleSize) {
       finishBundle();
@@ -333,9 +344,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     if (!timerInternals.onFired(data)) {
       return;
     }
-    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+    MetricsContainer previous = threadMetrics.enter(metricsContainer);
+    try {
       startBundleIfNeeded();
       fireTimer(data);
+    } finally {
+      threadMetrics.exit(previous);
     }
   }
 
