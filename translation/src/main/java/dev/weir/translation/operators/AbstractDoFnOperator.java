@@ -69,6 +69,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient WatermarkHolds timerHolds;
   private transient StepMetricsContainer metricsContainer;
   private transient ThreadMetrics threadMetrics;
+  private boolean requiresStableInput;
+  /** Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on). */
+  private transient StableInputBuffer<InputT> stableInput;
+  /** Held elements restored from a completed checkpoint: processed once the operator is open. */
+  private transient List<StableInputBuffer.Held<InputT>> restoredStable;
   private transient Integer mainOutputIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
   private transient Output<Object>[] outputs;
@@ -104,6 +109,15 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   /** Counts the elements of the PCollections this step produces (Beam's element_count system metric). */
   public AbstractDoFnOperator<InputT, OutputT> countingElements(Map<Integer, String> pcollectionByOutput) {
     this.elementCounts = new ElementCounts(pcollectionByOutput);
+    return this;
+  }
+
+  /**
+   * The DoFn is annotated {@code @RequiresStableInput}: with checkpoints, its elements are held
+   * until a checkpoint containing them completes (see {@link StableInputBuffer}).
+   */
+  public AbstractDoFnOperator<InputT, OutputT> withStableInput(boolean requiresStableInput) {
+    this.requiresStableInput = requiresStableInput;
     return this;
   }
 
@@ -177,6 +191,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.mainOutputIndex = outputIndexes.get(mainOutputTag);
     elementCounts.open(metricsContainer);
     this.pushedBack = new ArrayList<>();
+    this.stableInput = requiresStableInput && checkpointing ? new StableInputBuffer<>() : null;
     this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
     int outputCount = 1 + additionalOutputTags.size();
@@ -234,6 +249,25 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       setUp();
       runner = createRunner(stepContext, sideInputs == null ? org.apache.beam.runners.core.NullSideInputReader.empty() : sideInputs, outputManager);
     }
+    if (restoredStable != null) {
+      List<StableInputBuffer.Held<InputT>> stable = restoredStable;
+      restoredStable = null;
+      processStable(stable);
+    }
+  }
+
+  /** Processes held elements that are now stable, each under the key it arrived with. */
+  private void processStable(List<StableInputBuffer.Held<InputT>> stable) throws Exception {
+    if (stable.isEmpty()) {
+      return;
+    }
+    for (StableInputBuffer.Held<InputT> h : stable) {
+      if (h.key() != null) {
+        context.keyedStateBackend().setCurrentKey(h.key());
+      }
+      processNow(h.value());
+    }
+    finishBundle();
   }
 
   private void startBundleIfNeeded() {
@@ -266,6 +300,14 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
 
   @Override
   public void processElement(WindowedValue<InputT> element) throws Exception {
+    if (stableInput != null) {
+      stableInput.add(context.isKeyed() ? context.currentKey() : null, element);
+      return;
+    }
+    processNow(element);
+  }
+
+  private void processNow(WindowedValue<InputT> element) throws Exception {
     MetricsContainer previous = threadMetrics.enter(metricsContainer);
     try {
       startBundleIfNeeded();
@@ -382,6 +424,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   @Override
   public void finish() throws Exception {
     // Every input has ended, side inputs included: what waited for them is processed now.
+    if (stableInput != null) {
+      processStable(stableInput.takeAll()); // no later checkpoint can make them any more stable
+    }
     finishBundle();
     retryPushedBack();
     if (!pushedBack.isEmpty()) {
@@ -398,7 +443,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   public byte[] snapshotOperatorState(long checkpointId) throws Exception {
     finishBundle();
     bundleFinalizer.snapshot(checkpointId);
-    if (sideInputs == null && pushedBack.isEmpty()) {
+    if (stableInput != null) {
+      stableInput.onBarrier(checkpointId);
+    }
+    boolean holdsStable = stableInput != null && !stableInput.isEmpty();
+    if (sideInputs == null && pushedBack.isEmpty() && !holdsStable) {
       return null;
     }
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -424,6 +473,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         out.writeInt(value.length);
         out.write(value);
       }
+    }
+    out.writeBoolean(holdsStable);
+    if (holdsStable) {
+      stableInput.write(out, requireInputCoder("elements held for @RequiresStableInput"));
     }
     out.flush();
     return bytes.toByteArray();
@@ -470,8 +523,32 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         in.readFully(v);
         pushedBack.add(new Pushed<>(key, org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, v)));
       }
+      if (in.available() > 0 && in.readBoolean()) {
+        List<StableInputBuffer.Held<InputT>> held = StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
+        for (StableInputBuffer.Held<InputT> h : held) {
+          if (h.key() != null) {
+            dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
+            if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(h.key(), keyed.maxParallelism()))) {
+              throw new IllegalStateException("step '" + stepName + "' (@RequiresStableInput) was restored at another parallelism with "
+                  + "elements held for stable input; restore it at the parallelism it had");
+            }
+          }
+        }
+        if (restoredStable == null) {
+          restoredStable = new ArrayList<>();
+        }
+        restoredStable.addAll(held);
+      }
     }
     restoredOperatorState = null;
+  }
+
+  private Coder<WindowedValue<InputT>> requireInputCoder(String what) {
+    Coder<WindowedValue<InputT>> coder = inputValueCoder();
+    if (coder == null) {
+      throw new IllegalStateException("step '" + stepName + "' cannot snapshot " + what + ": no input coder");
+    }
+    return coder;
   }
 
   /** The coder of a main-input WindowedValue, to snapshot elements waiting for side inputs; null if unknown. */
@@ -481,6 +558,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
 
   @Override
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    if (stableInput != null) {
+      processStable(stableInput.takeStable(checkpointId));
+    }
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       bundleFinalizer.checkpointComplete(checkpointId);
     }

@@ -78,6 +78,7 @@ final class ParDoTranslator {
     int maxBundleSize = context.settings().maxBundleSize();
     long maxBundleMillis = context.settings().maxBundleMillis();
     boolean checkpointing = context.settings().checkpointing();
+    boolean stableInput = signature.processElement().requiresStableInput();
     Coder<?> finalKeyCoder = keyCoder;
     DoFnSchemaInformation finalSchema = schema;
     byte[] serializedFn = SerializableUtils.serializeToByteArray(doFn);
@@ -85,7 +86,8 @@ final class ParDoTranslator {
     JobVertex vertex = context.addOperator(name, () -> new ParDoOperator<>(name, options,
         (DoFn<Object, Object>) SerializableUtils.deserializeFromByteArray(serializedFn, "DoFn of " + name), inputCoder,
         mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping, finalSchema,
-        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames));
+        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames)
+        .withStableInput(stableInput));
     if (stateful) {
       context.connectByKey((PCollection<KV<Object, Object>>) (PCollection) input, vertex, 0);
     } else {

@@ -1,0 +1,122 @@
+package dev.weir.runner.exactlyonce;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.cluster.JobResult;
+import dev.weir.engine.cluster.JobStatus;
+import dev.weir.engine.cluster.LocalCluster;
+import dev.weir.engine.cluster.RestartStrategy;
+import dev.weir.runner.WeirPipelineOptions;
+import dev.weir.translation.PipelineTranslator;
+import dev.weir.translation.TranslationSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.io.Read;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A DoFn annotated {@code @RequiresStableInput} after a step that is not deterministic (it tags
+ * each event with a random number): across failures and restarts it must never see the same event
+ * with two different tags, and it must see every event.
+ */
+class RequiresStableInputTest {
+
+  @TempDir
+  Path checkpoints;
+
+  /** Per run: event id to the tag the stable DoFn saw with it. */
+  static final Map<String, Map<Long, Long>> SEEN = new ConcurrentHashMap<>();
+  static final List<String> CONFLICTS = new CopyOnWriteArrayList<>();
+
+  /** Tags each event with a fresh random number: replayed after a restore, it tags differently. */
+  static final class RandomTag extends DoFn<KV<Integer, Long>, KV<Long, Long>> {
+    @ProcessElement
+    public void process(@Element KV<Integer, Long> event, OutputReceiver<KV<Long, Long>> out) {
+      // The event's global number: key + keys * sequence (see SequencedEventSource).
+      out.output(KV.of(event.getKey() + 8L * event.getValue(), ThreadLocalRandom.current().nextLong()));
+    }
+  }
+
+  /** Records what it sees, as a side effect outside the pipeline would. */
+  static final class StableRecorder extends DoFn<KV<Long, Long>, Void> {
+    private final String run;
+
+    StableRecorder(String run) {
+      this.run = run;
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void process(@Element KV<Long, Long> tagged) {
+      Long before = SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).putIfAbsent(tagged.getKey(), tagged.getValue());
+      if (before != null && !before.equals(tagged.getValue())) {
+        CONFLICTS.add("event " + tagged.getKey() + " seen with tag " + before + " and then " + tagged.getValue());
+      }
+    }
+  }
+
+  @Test
+  void aStableDoFnSeesEachEventWithOneValueAcrossRestarts() throws Exception {
+    long total = 40_000;
+    String run = "stable-input";
+    SEEN.remove(run);
+    CONFLICTS.clear();
+    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    options.setStreaming(true);
+    options.setParallelism(2);
+    options.setJobName(run);
+    options.setRunner(dev.weir.runner.WeirRunner.class);
+    Pipeline p = Pipeline.create(options);
+    p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, 2)))
+        .apply("Tag", ParDo.of(new RandomTag()))
+        .apply("Record", ParDo.of(new StableRecorder(run)));
+    PipelineTranslator.applyOverrides(p);
+    PipelineTranslator.Translation translation = PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), options);
+
+    Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
+    EngineConfig config = EngineConfig.DEFAULT
+        .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(50), checkpoints))
+        .withRestartStrategy(RestartStrategy.fixedDelay(50, Duration.ofMillis(10)))
+        .withFaults(new dev.weir.engine.checkpoint.FaultInjector() {
+          @Override
+          public void taskRunning(String task, Consumer<Throwable> fail) {
+            running.put(task, fail);
+          }
+        });
+    int killed = 0;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(translation.jobGraph());
+      Random random = new Random(11);
+      while (!job.status().isTerminal() && killed < 8) {
+        Thread.sleep(150 + random.nextInt(100));
+        List<Consumer<Throwable>> tasks = new ArrayList<>(running.values());
+        if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
+          tasks.get(random.nextInt(tasks.size())).accept(new IllegalStateException("test: killed at a random time"));
+          killed++;
+        }
+      }
+      JobResult result = job.waitForCompletion(Duration.ofMinutes(2));
+      assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.restarts()).as("restarts").isPositive();
+    }
+    assertThat(CONFLICTS).as("events the stable DoFn saw with two different values").isEmpty();
+    assertThat(SEEN.get(run)).as("events seen").hasSize((int) total);
+  }
+}

@@ -1,0 +1,114 @@
+package dev.weir.translation.operators;
+
+import dev.weir.translation.wire.KeyBytes;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/**
+ * Input of a DoFn annotated {@code @RequiresStableInput} while the job takes checkpoints: an
+ * element is held until a checkpoint that contains it completes, and only then processed. If the
+ * job fails before, the element is not processed at all; after a restore it comes from the
+ * checkpoint, byte for byte the same, even if the steps before it are not deterministic. So the
+ * DoFn sees every element it processes again (after a failure) with the same value, which is what
+ * lets it have side effects outside the pipeline safely.
+ *
+ * @param <T> the main input's element type
+ */
+final class StableInputBuffer<T> {
+
+  /** An element and the key it arrived under (null when the DoFn is not keyed). */
+  record Held<T>(KeyBytes key, WindowedValue<T> value) {}
+
+  private List<Held<T>> sinceLastBarrier = new ArrayList<>();
+  /** Elements per checkpoint whose barrier came after them, until that checkpoint completes. */
+  private final TreeMap<Long, List<Held<T>>> awaitingCompletion = new TreeMap<>();
+
+  void add(Object key, WindowedValue<T> value) {
+    sinceLastBarrier.add(new Held<>((KeyBytes) key, value));
+  }
+
+  boolean isEmpty() {
+    return sinceLastBarrier.isEmpty() && awaitingCompletion.isEmpty();
+  }
+
+  /** A barrier passed: what came before it waits for checkpoint {@code checkpointId}. */
+  void onBarrier(long checkpointId) {
+    if (!sinceLastBarrier.isEmpty()) {
+      awaitingCompletion.put(checkpointId, sinceLastBarrier);
+      sinceLastBarrier = new ArrayList<>();
+    }
+  }
+
+  /** Removes and returns, in arrival order, what checkpoint {@code checkpointId} (and earlier ones) made stable. */
+  List<Held<T>> takeStable(long checkpointId) {
+    List<Held<T>> stable = new ArrayList<>();
+    Iterator<Map.Entry<Long, List<Held<T>>>> it = awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
+    while (it.hasNext()) {
+      stable.addAll(it.next().getValue());
+      it.remove();
+    }
+    return stable;
+  }
+
+  /** Removes and returns everything held, in arrival order (at the end of the input). */
+  List<Held<T>> takeAll() {
+    List<Held<T>> all = takeStable(Long.MAX_VALUE);
+    all.addAll(sinceLastBarrier);
+    sinceLastBarrier = new ArrayList<>();
+    return all;
+  }
+
+  /**
+   * Writes what waits for completion: called while snapshotting checkpoint {@code n} after {@link
+   * #onBarrier(long) onBarrier(n)}, so all of it is in checkpoint {@code n}.
+   */
+  void write(DataOutputStream out, Coder<WindowedValue<T>> coder) throws IOException {
+    int count = 0;
+    for (List<Held<T>> held : awaitingCompletion.values()) {
+      count += held.size();
+    }
+    out.writeInt(count);
+    for (List<Held<T>> held : awaitingCompletion.values()) {
+      for (Held<T> h : held) {
+        out.writeBoolean(h.key() != null);
+        if (h.key() != null) {
+          out.writeInt(h.key().bytes().length);
+          out.write(h.key().bytes());
+        }
+        byte[] value = CoderUtils.encodeToByteArray(coder, h.value());
+        out.writeInt(value.length);
+        out.write(value);
+      }
+    }
+  }
+
+  /**
+   * Reads what {@link #write} wrote. The checkpoint it comes from is complete, so these elements
+   * are stable: they are returned for processing rather than held again.
+   */
+  static <T> List<Held<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
+    int count = in.readInt();
+    List<Held<T>> held = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      KeyBytes key = null;
+      if (in.readBoolean()) {
+        byte[] k = new byte[in.readInt()];
+        in.readFully(k);
+        key = new KeyBytes(k);
+      }
+      byte[] v = new byte[in.readInt()];
+      in.readFully(v);
+      held.add(new Held<>(key, CoderUtils.decodeFromByteArray(coder, v)));
+    }
+    return held;
+  }
+}
