@@ -113,6 +113,14 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setSavepointPath(String path);
 
+  @Description("Port of the job's control endpoint on the loopback address, through which the weir command line takes "
+      + "savepoints, stops the job with a savepoint, or cancels it: -1 = no endpoint, 0 = any free port (logged, and "
+      + "in WeirPipelineResult.controlAddress()).")
+  @Default.Integer(-1)
+  int getControlPort();
+
+  void setControlPort(int port);
+
   /** {@code weir-checkpoints} in the temporary directory. */
   class CheckpointDirFactory implements DefaultValueFactory<String> {
     @Override

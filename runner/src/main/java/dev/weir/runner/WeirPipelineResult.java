@@ -18,9 +18,20 @@ public final class WeirPipelineResult implements PipelineResult {
   private final JobClient job;
   private final JobMetrics metrics;
 
-  WeirPipelineResult(JobClient job, JobMetrics metrics) {
+  private final String controlAddress;
+
+  WeirPipelineResult(JobClient job, JobMetrics metrics, String controlAddress) {
     this.job = job;
     this.metrics = metrics;
+    this.controlAddress = controlAddress;
+  }
+
+  /**
+   * {@code host:port} of the job's control endpoint (for {@code weir savepoint|stop|cancel
+   * --address=...}), or {@code null} when the pipeline ran without {@code --controlPort}.
+   */
+  public String controlAddress() {
+    return controlAddress;
   }
 
   @Override

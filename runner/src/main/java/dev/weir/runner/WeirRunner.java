@@ -4,11 +4,14 @@ import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.control.ControlEndpoint;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
 import org.apache.beam.sdk.Pipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -21,6 +24,7 @@ import org.apache.beam.sdk.options.PipelineOptionsValidator;
  */
 public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
 
+  private static final Logger LOG = LoggerFactory.getLogger(WeirRunner.class);
   private static final LocalCluster EMBEDDED = new LocalCluster();
 
   private final WeirPipelineOptions options;
@@ -44,6 +48,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     check(weir.getCheckpointTimeoutMillis() >= 1, "--checkpointTimeoutMillis must be at least 1, got " + weir.getCheckpointTimeoutMillis());
     check(weir.getMinPauseBetweenCheckpoints() >= 0, "--minPauseBetweenCheckpoints must not be negative, got " + weir.getMinPauseBetweenCheckpoints());
     check(weir.getNumRetainedCheckpoints() >= 1, "--numRetainedCheckpoints must be at least 1, got " + weir.getNumRetainedCheckpoints());
+    check(weir.getControlPort() >= -1 && weir.getControlPort() <= 65535, "--controlPort must be -1 (none), 0 (any free port) "
+        + "or a port up to 65535, got " + weir.getControlPort());
     check(weir.getRestartAttempts() >= -1, "--restartAttempts must be -1 (default), 0 or more, got " + weir.getRestartAttempts());
     check(weir.getRestartDelayMillis() >= 0, "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
     check(weir.getStateBackend() != null && java.util.Set.of("heap", "rocksdb").contains(weir.getStateBackend().toLowerCase(java.util.Locale.ROOT)),
@@ -71,13 +77,39 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       java.nio.file.Path restoreFrom = options.getSavepointPath() == null ? null : java.nio.file.Path.of(options.getSavepointPath());
       MetricsPushing pushing = MetricsPushing.forOptions(options.as(org.apache.beam.sdk.metrics.MetricsOptions.class),
           translation.metrics(), translation.jobGraph().name());
-      JobClient job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
+      ControlEndpoint control = bindControlEndpoint(options.getControlPort(), translation.jobGraph().name());
+      JobClient job;
+      try {
+        job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
+      } catch (RuntimeException | JobExecutionException e) {
+        if (control != null) {
+          control.close();
+        }
+        throw e;
+      }
       if (pushing != null) {
         pushing.start(job.completion());
       }
-      return new WeirPipelineResult(job, translation.metrics());
+      String controlAddress = null;
+      if (control != null) {
+        control.serve(job);
+        controlAddress = control.address();
+        LOG.info("job '{}': control endpoint at http://{} (weir savepoint|stop|cancel --address={})", job.jobName(), controlAddress, controlAddress);
+      }
+      return new WeirPipelineResult(job, translation.metrics(), controlAddress);
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));
+    }
+  }
+
+  private static ControlEndpoint bindControlEndpoint(int port, String jobName) {
+    if (port == -1) {
+      return null;
+    }
+    try {
+      return ControlEndpoint.bind(port, jobName);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid Weir option --controlPort=" + port + ": " + e.getMessage(), e);
     }
   }
 
