@@ -22,6 +22,7 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.weir.benchmarks.beam.BeamWorkloads;
 
 /**
  * What exactly-once costs: W2 keyed sum on Weir's engine without checkpoints and with a
@@ -45,6 +46,9 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
 
   @Option(names = "--rocksdbRecords", description = "Input records per RocksDB job (default: a tenth of --records).")
   long rocksdbRecords = -1;
+
+  @Option(names = "--beamRecords", description = "Input records per Beam W2 job (--streaming on WeirRunner; default: ${DEFAULT-VALUE}).")
+  long beamRecords = 20_000_000;
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new CheckpointBenchmarks()).execute(args));
@@ -99,8 +103,33 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
         median(rates.get("rocksdb, checkpoint every 1 s")) / median(rates.get("rocksdb, no checkpoints")));
     System.out.printf("ratio rocksdb/heap (no checkpoints): %.3f%n",
         median(rates.get("rocksdb, no checkpoints")) / median(rates.get("heap, no checkpoints")));
+    beamStreaming(work);
     recovery(work);
     return 0;
+  }
+
+  /** The Beam W2 pipeline on WeirRunner with --streaming, with a checkpoint every second vs none. */
+  private void beamStreaming(Path work) {
+    String[] base = {"--runner=WeirRunner", "--parallelism=" + parallelism, "--streaming=true"};
+    String[] checkpointed = {"--runner=WeirRunner", "--parallelism=" + parallelism, "--streaming=true",
+        "--checkpointingInterval=1000", "--numRetainedCheckpoints=1", "--checkpointDir=" + work.resolve("beam-checkpoints")};
+    List<Double> without = new ArrayList<>();
+    List<Double> with = new ArrayList<>();
+    for (int round = -1; round < rounds; round++) {
+      System.gc();
+      RunResult a = BeamWorkloads.keyedSum("weir", org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(base).create(), beamRecords);
+      System.gc();
+      RunResult b = BeamWorkloads.keyedSum("weir", org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(checkpointed).create(), beamRecords);
+      if (a.checksum() != b.checksum()) {
+        throw new IllegalStateException("Beam W2 with checkpoints summed differently: " + a.checksum() + " vs " + b.checksum());
+      }
+      if (round >= 0) {
+        without.add(a.recordsPerSecond());
+        with.add(b.recordsPerSecond());
+      }
+    }
+    System.out.printf("Beam W2 --streaming on WeirRunner, %,d records: no checkpoints %,12.0f rec/s %s, checkpoint every 1 s %,12.0f rec/s %s, ratio %.3f%n",
+        beamRecords, median(without), without, median(with), with, median(with) / median(without));
   }
 
   private static final class AtomicStats {

@@ -79,10 +79,12 @@ public final class CombinePerKeyTranslator {
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
     String name = transform.getFullName();
 
+    Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow> windowCoder =
+        (Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow>) windowing.getWindowFn().windowCoder();
     byte[] serializedFn = org.apache.beam.sdk.util.SerializableUtils.serializeToByteArray(fn);
     JobVertex partial = context.addOperator(name + "/PartialCombine", () -> new PartialCombineOperator<>(
         (CombineFn<Object, Object, Object>) org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(serializedFn, name),
-        keyCoder, windowing.getTimestampCombiner(), MAX_PARTIAL_ENTRIES));
+        keyCoder, accumulatorCoder, windowCoder, windowing.getTimestampCombiner(), MAX_PARTIAL_ENTRIES));
     context.connect(input, partial, 0);
 
     SystemReduceFn reduceFn = SystemReduceFn.combining(keyCoder,
@@ -93,7 +95,6 @@ public final class CombinePerKeyTranslator {
     Map<Integer, String> elementNames = Map.of(0, output.getName());
     JobVertex last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
         new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
-    Coder windowCoder = windowing.getWindowFn().windowCoder();
     CoderSerializer wire = new CoderSerializer<>(WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
     context.connectByKey(partial, 0, keyCoder, wire, last);
     context.setProducer(output, last, 0);

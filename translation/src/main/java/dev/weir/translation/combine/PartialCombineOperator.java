@@ -4,6 +4,7 @@ import dev.weir.engine.operator.AbstractOperator;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -17,14 +18,18 @@ import org.joda.time.Instant;
  * The first half of a lifted Combine.perKey, before the shuffle: accumulates the values of each
  * key and window of this subtask and emits one accumulator per key and window instead of every
  * value. A window's accumulators leave just before the watermark passes the window's end (so they
- * reach the final combine in time), and all of them when the input pauses, before a checkpoint
- * barrier, at the end of the input, and when it holds more than {@code maxEntries} accumulators.
+ * reach the final combine in time), and all of them when the input pauses, at the end of the
+ * input, and when it holds more than {@code maxEntries} accumulators. A checkpoint stores them in
+ * the operator's state rather than sending them on: flushing at every barrier would push every
+ * key's accumulator through the final combine once per checkpoint.
  */
 public final class PartialCombineOperator<K, InputT, AccumT>
     extends AbstractOperator<WindowedValue<KV<K, InputT>>, WindowedValue<KV<K, AccumT>>> {
 
   private final CombineFn<InputT, AccumT, ?> combineFn;
   private final Coder<K> keyCoder;
+  private final Coder<AccumT> accumulatorCoder;
+  private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
   private final int maxEntries;
 
@@ -43,9 +48,12 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     }
   }
 
-  public PartialCombineOperator(CombineFn<InputT, AccumT, ?> combineFn, Coder<K> keyCoder, TimestampCombiner timestampCombiner, int maxEntries) {
+  public PartialCombineOperator(CombineFn<InputT, AccumT, ?> combineFn, Coder<K> keyCoder, Coder<AccumT> accumulatorCoder,
+      Coder<BoundedWindow> windowCoder, TimestampCombiner timestampCombiner, int maxEntries) {
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
+    this.accumulatorCoder = accumulatorCoder;
+    this.windowCoder = windowCoder;
     this.timestampCombiner = timestampCombiner;
     this.maxEntries = maxEntries;
   }
@@ -111,10 +119,61 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     flush();
   }
 
-  /** Accumulators leave before the barrier: they are not part of any snapshot. */
+  /** The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator] timestamp)*)*}. */
   @Override
-  public byte[] snapshotOperatorState(long checkpointId) {
-    flush();
-    return null;
+  public byte[] snapshotOperatorState(long checkpointId) throws java.io.IOException {
+    if (entries == 0) {
+      return null;
+    }
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeInt(accumulators.size());
+    for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> perWindow : accumulators.entrySet()) {
+      writeBytes(out, CoderUtils.encodeToByteArray(windowCoder, perWindow.getKey()));
+      out.writeInt(perWindow.getValue().size());
+      for (Entry<K, AccumT> e : perWindow.getValue().values()) {
+        writeBytes(out, CoderUtils.encodeToByteArray(keyCoder, e.key));
+        writeBytes(out, CoderUtils.encodeToByteArray(accumulatorCoder, e.accumulator));
+        out.writeLong(e.timestamp.getMillis());
+      }
+    }
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  /** Adds restored accumulators (after a rescale, several subtasks' may meet here: they merge). */
+  @Override
+  public void restoreOperatorState(byte[] state) throws java.io.IOException {
+    java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+    int windows = in.readInt();
+    for (int w = 0; w < windows; w++) {
+      BoundedWindow window = CoderUtils.decodeFromByteArray(windowCoder, readBytes(in));
+      Map<Object, Entry<K, AccumT>> perKey = accumulators.computeIfAbsent(window, x -> new HashMap<>());
+      int count = in.readInt();
+      for (int i = 0; i < count; i++) {
+        K key = CoderUtils.decodeFromByteArray(keyCoder, readBytes(in));
+        AccumT accumulator = CoderUtils.decodeFromByteArray(accumulatorCoder, readBytes(in));
+        Instant timestamp = new Instant(in.readLong());
+        Entry<K, AccumT> existing = perKey.get(keyCoder.structuralValue(key));
+        if (existing == null) {
+          perKey.put(keyCoder.structuralValue(key), new Entry<>(key, accumulator, timestamp));
+          entries++;
+        } else {
+          existing.accumulator = combineFn.mergeAccumulators(java.util.List.of(existing.accumulator, accumulator));
+          existing.timestamp = timestampCombiner.combine(existing.timestamp, timestamp);
+        }
+      }
+    }
+  }
+
+  private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws java.io.IOException {
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static byte[] readBytes(java.io.DataInputStream in) throws java.io.IOException {
+    byte[] b = new byte[in.readInt()];
+    in.readFully(b);
+    return b;
   }
 }

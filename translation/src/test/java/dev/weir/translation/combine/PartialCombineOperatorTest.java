@@ -1,0 +1,76 @@
+package dev.weir.translation.combine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weir.engine.testing.OperatorTestHarness;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.joda.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Accumulators a checkpoint stores instead of sending on, and their restore (also merged, as after a rescale). */
+class PartialCombineOperatorTest {
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static PartialCombineOperator<String, Long, long[]> operator() {
+    org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn fn = Sum.ofLongs();
+    org.apache.beam.sdk.coders.Coder accumulatorCoder = fn.getAccumulatorCoder(org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
+    return new PartialCombineOperator(fn, StringUtf8Coder.of(), accumulatorCoder, (org.apache.beam.sdk.coders.Coder) IntervalWindow.getCoder(),
+        TimestampCombiner.EARLIEST, 1_000);
+  }
+
+  private static WindowedValue<KV<String, Long>> value(String key, long v, BoundedWindow window) {
+    return WindowedValues.of(KV.of(key, v), new Instant(v), window, PaneInfo.NO_FIRING);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Long> sums(OperatorTestHarness<?, ?> harness) {
+    Map<String, Long> sums = new HashMap<>();
+    for (Object o : harness.output()) {
+      KV<String, long[]> kv = ((WindowedValue<KV<String, long[]>>) o).getValue();
+      sums.merge(kv.getKey() + "@" + ((WindowedValue<?>) o).getWindows().iterator().next(), kv.getValue()[0], Long::sum);
+    }
+    return sums;
+  }
+
+  @Test
+  void aSnapshotKeepsTheAccumulatorsAndTwoRestoredSnapshotsMerge() throws Exception {
+    IntervalWindow w1 = new IntervalWindow(new Instant(0), new Instant(1_000));
+    IntervalWindow w2 = new IntervalWindow(new Instant(1_000), new Instant(2_000));
+    byte[] first;
+    byte[] second;
+    PartialCombineOperator<String, Long, long[]> opA = operator();
+    PartialCombineOperator<String, Long, long[]> opB = operator();
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(opA).open();
+        OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b = OperatorTestHarness.of(opB).open()) {
+      a.processElement(value("x", 1, w1));
+      a.processElement(value("x", 2, w1));
+      a.processElement(value("y", 5, w2));
+      b.processElement(value("x", 10, w1));
+      b.processElement(value("z", 7, w2));
+      first = opA.snapshotOperatorState(1);
+      second = opB.snapshotOperatorState(1);
+      assertThat(a.output()).as("a checkpoint sends nothing on").isEmpty();
+      assertThat(b.output()).isEmpty();
+    }
+    PartialCombineOperator<String, Long, long[]> restored = operator();
+    restored.restoreOperatorState(first);
+    restored.restoreOperatorState(second);
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> c = OperatorTestHarness.of(restored).open()) {
+      c.processElement(value("y", 100, w2));
+      c.endInput();
+      assertThat(sums(c)).isEqualTo(Map.of("x@" + w1, 13L, "y@" + w2, 105L, "z@" + w2, 7L));
+      assertThat(c.output()).as("one accumulator per key and window").hasSize(3);
+    }
+  }
+}
