@@ -16,6 +16,7 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.util.AppliedCombineFn;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
@@ -24,7 +25,9 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * Combine.perKey with combiner lifting: a partial combine chained before the HASH edge, so only
- * accumulators cross it, and the final combine (a ReduceFnRunner over combining state) after it.
+ * accumulators cross it, and the final combine after it: {@link FinalCombineOperator} when no
+ * lateness is allowed (one on-time pane per key and window), otherwise a ReduceFnRunner over
+ * combining state.
  * Lifted only where it cannot change results: a plain CombineFn without side inputs, windows that
  * do not merge, and the default trigger. Anything else runs Beam's own expansion (GroupByKey then
  * combine).
@@ -93,8 +96,17 @@ public final class CombinePerKeyTranslator {
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
     Map<Integer, String> elementNames = Map.of(0, output.getName());
-    JobVertex last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
-        new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+    JobVertex last;
+    if (windowing.getAllowedLateness().getMillis() == 0) {
+      // One on-time pane per key and window, nothing late: no ReduceFnRunner needed.
+      TimestampCombiner timestamps = windowing.getTimestampCombiner();
+      last = context.addOperator(name + "/FinalCombine", () -> new FinalCombineOperator<>(
+          (CombineFn<Object, Object, Object>) org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(serializedFn, name),
+          keyCoder, accumulatorCoder, windowCoder, timestamps));
+    } else {
+      last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
+          new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+    }
     CoderSerializer wire = new CoderSerializer<>(WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
     context.connectByKey(partial, 0, keyCoder, wire, last);
     context.setProducer(output, last, 0);
