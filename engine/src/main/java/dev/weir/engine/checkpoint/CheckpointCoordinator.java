@@ -307,6 +307,11 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     }
     try {
       timer.awaitTermination(30, TimeUnit.SECONDS);
+      // The pool is terminated once its worker left its loop; the thread itself ends a moment later.
+      Thread t = timerThread;
+      if (t != null) {
+        t.join(5_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -43,6 +43,7 @@ final class JobExecution implements JobClient, TaskListener {
   private final RestartStrategy restartStrategy;
   private final CheckpointCoordinator coordinator;
   private final ExecutorService snapshotWriters;
+  private final List<Thread> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final TaskCheckpointContext checkpointContext;
   /** Where the job started from (a savepoint), used by a restart before the first checkpoint completed. */
   private final CompletedCheckpoint initialRestore;
@@ -69,6 +70,7 @@ final class JobExecution implements JobClient, TaskListener {
       snapshotWriters = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
         t.setDaemon(true);
+        writerThreads.add(t);
         return t;
       });
       checkpointContext = new TaskCheckpointContext(coordinator.storage(), snapshotWriters, coordinator, config.faults());
@@ -325,6 +327,10 @@ final class JobExecution implements JobClient, TaskListener {
       try {
         if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
           LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
+        }
+        // Terminated means the workers left their loop; their threads end a moment later.
+        for (Thread t : writerThreads) {
+          t.join(5_000);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
