@@ -75,9 +75,18 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   /**
    * Restores from snapshots of any number of backends (for instance all subtasks before a change
    * of parallelism), keeping only the key groups this backend owns. Call before the first state
-   * access.
+   * access. Snapshots are read as streams, one key-group block at a time.
    */
-  void restore(Collection<byte[]> snapshots) throws IOException;
+  void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException;
+
+  /** {@link #restoreFrom} for snapshots in memory. */
+  default void restore(Collection<byte[]> snapshots) throws IOException {
+    java.util.List<SnapshotFormat.Source> sources = new java.util.ArrayList<>();
+    for (byte[] b : snapshots) {
+      sources.add(SnapshotFormat.Source.of(b));
+    }
+    restoreFrom(sources);
+  }
 
   @Override
   void close();

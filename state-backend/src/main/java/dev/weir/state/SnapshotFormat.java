@@ -21,23 +21,88 @@ public final class SnapshotFormat {
   }
 
   /**
+   * Where a snapshot's bytes are: in memory, or a segment of a checkpoint file, read as a stream
+   * when restoring, so restoring never needs the whole snapshot in memory.
+   */
+  public interface Source {
+    /** The snapshot's bytes from the start. */
+    java.io.InputStream open() throws java.io.IOException;
+
+    /** All of it in memory; for small snapshots and tests. */
+    default byte[] readAll() throws java.io.IOException {
+      try (java.io.InputStream in = open()) {
+        return in.readAllBytes();
+      }
+    }
+
+    static Source of(byte[] bytes) {
+      return new InMemory(bytes);
+    }
+
+    /** {@code length} bytes of {@code file} from {@code offset}. */
+    static Source ofFile(java.nio.file.Path file, long offset, long length) {
+      return () -> {
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+        channel.position(offset);
+        java.io.InputStream whole = java.nio.channels.Channels.newInputStream(channel);
+        return new java.io.BufferedInputStream(new java.io.FilterInputStream(whole) {
+          private long left = length;
+
+          @Override
+          public int read() throws java.io.IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+              left--;
+            }
+            return b;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (left <= 0) {
+              return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+              left -= n;
+            }
+            return n;
+          }
+
+          @Override
+          public long skip(long n) throws java.io.IOException {
+            long skipped = super.skip(Math.min(n, left));
+            left -= skipped;
+            return skipped;
+          }
+        }, 64 * 1024);
+      };
+    }
+  }
+
+  /** A snapshot held in memory. */
+  public record InMemory(byte[] bytes) implements Source {
+    @Override
+    public java.io.InputStream open() {
+      return new java.io.ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public byte[] readAll() {
+      return bytes;
+    }
+  }
+
+  /**
    * Reads a snapshot's header (checking magic, version and max parallelism) and hands every block
    * of the key groups in {@code range} to {@code visitor}; blocks of other key groups are skipped.
    */
   public static void readBlocks(byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor) throws java.io.IOException {
     dev.weir.state.serialization.DataInputView in = new dev.weir.state.serialization.DataInputView(snapshot);
-    if (in.readInt() != MAGIC) {
-      throw new java.io.IOException("not a Weir keyed state snapshot (bad magic number)");
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new java.io.IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
-    }
-    int snapshotMaxParallelism = in.readInt();
-    if (snapshotMaxParallelism != maxParallelism) {
-      throw new java.io.IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
-          + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
-    }
+    checkHeader(in::readInt, maxParallelism);
     int stateCount = in.readInt();
     for (int s = 0; s < stateCount; s++) {
       String name = in.readUTF();
@@ -55,6 +120,60 @@ public final class SnapshotFormat {
     }
   }
 
+  /**
+   * Like {@link #readBlocks(byte[], int, KeyGroupRange, BlockVisitor)} from a stream: one block
+   * in memory at a time (blocks of other key groups are skipped, a seek for a file).
+   */
+  public static void readBlocks(Source source, int maxParallelism, KeyGroupRange range, BlockVisitor visitor) throws java.io.IOException {
+    if (source instanceof InMemory m) {
+      readBlocks(m.bytes(), maxParallelism, range, visitor);
+      return;
+    }
+    try (java.io.DataInputStream in = new java.io.DataInputStream(source.open())) {
+      checkHeader(in::readInt, maxParallelism);
+      int stateCount = in.readInt();
+      for (int s = 0; s < stateCount; s++) {
+        byte[] utf8 = new byte[in.readInt()]; // names as DataOutputView.writeUTF writes them
+        in.readFully(utf8);
+        String name = new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
+        StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+        int blocks = in.readInt();
+        for (int b = 0; b < blocks; b++) {
+          int kg = in.readInt();
+          int length = in.readInt();
+          if (range.contains(kg)) {
+            byte[] block = new byte[length];
+            in.readFully(block);
+            visitor.block(name, kind, kg, block, 0, length);
+          } else {
+            in.skipNBytes(length);
+          }
+        }
+      }
+    } catch (java.io.EOFException e) {
+      throw new java.io.IOException("keyed state snapshot is truncated", e);
+    }
+  }
+
+  private interface IntReader {
+    int readInt() throws java.io.IOException;
+  }
+
+  private static void checkHeader(IntReader in, int maxParallelism) throws java.io.IOException {
+    if (in.readInt() != MAGIC) {
+      throw new java.io.IOException("not a Weir keyed state snapshot (bad magic number)");
+    }
+    int version = in.readInt();
+    if (version != VERSION) {
+      throw new java.io.IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
+    }
+    int snapshotMaxParallelism = in.readInt();
+    if (snapshotMaxParallelism != maxParallelism) {
+      throw new java.io.IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
+          + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
+    }
+  }
+
   /** One key-group block of a snapshot, in place in the snapshot's bytes. */
   public record Block(int keyGroup, byte[] bytes, int offset, int length) {}
 
@@ -69,9 +188,9 @@ public final class SnapshotFormat {
   }
 
   /** Collects, per state name, the blocks of {@code range} from snapshots of any subtasks. */
-  public static void collect(java.util.Collection<byte[]> snapshots, int maxParallelism, KeyGroupRange range,
+  public static void collect(java.util.Collection<? extends Source> snapshots, int maxParallelism, KeyGroupRange range,
       java.util.Map<String, RestoredState> into) throws java.io.IOException {
-    for (byte[] snapshot : snapshots) {
+    for (Source snapshot : snapshots) {
       readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
         RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
         if (pending.kind != kind) {

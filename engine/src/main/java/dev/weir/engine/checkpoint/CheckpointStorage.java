@@ -64,11 +64,19 @@ public final class CheckpointStorage {
   public TaskStateHandle writeTaskState(long checkpointId, boolean savepoint, String fileName, List<SubtaskState> states) throws IOException {
     List<PendingSubtaskState> pending = new ArrayList<>();
     for (SubtaskState s : states) {
-      byte[][] bytes = {s.operatorState(), s.keyedState(), s.timers(), s.sourcePosition()};
+      byte[][] bytes = {s.operatorState(), null, s.timers(), s.sourcePosition()};
       dev.weir.state.KeyedStateBackend.StateSnapshot[] parts = new dev.weir.state.KeyedStateBackend.StateSnapshot[4];
       for (int i = 0; i < 4; i++) {
         byte[] b = bytes[i];
         parts[i] = b == null ? null : out -> out.write(b);
+      }
+      if (s.keyedState() != null) {
+        dev.weir.state.SnapshotFormat.Source keyed = s.keyedState();
+        parts[1] = out -> {
+          try (java.io.InputStream in = keyed.open()) {
+            in.transferTo(out);
+          }
+        };
       }
       pending.add(new PendingSubtaskState(s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups(), s.finished(), parts));
     }
@@ -275,7 +283,8 @@ public final class CheckpointStorage {
         String fileName = in.readUTF();
         long length = in.readLong();
         long crc = in.readLong();
-        byte[] data = readChecked(folder.resolve(fileName), length, crc);
+        Path file = folder.resolve(fileName);
+        verifyChecked(file, length, crc);
         size += length;
         int entries = in.readInt();
         for (int i = 0; i < entries; i++) {
@@ -286,15 +295,24 @@ public final class CheckpointStorage {
           int kgEnd = in.readInt();
           boolean finished = in.readBoolean();
           byte[][] parts = new byte[4][];
+          dev.weir.state.SnapshotFormat.Source keyed = null;
           for (int p = 0; p < 4; p++) {
             long offset = in.readLong();
             int partLength = in.readInt();
-            if (offset >= 0) {
-              parts[p] = java.util.Arrays.copyOfRange(data, (int) offset, (int) offset + partLength);
+            if (offset < 0) {
+              continue;
+            }
+            if (offset + partLength > length) {
+              throw new IOException("checkpoint metadata " + metadataFile + " is corrupt: a part of " + vertex + " lies beyond the end of " + file);
+            }
+            if (p == 1) {
+              keyed = dev.weir.state.SnapshotFormat.Source.ofFile(file, offset, partLength); // streamed when restored
+            } else {
+              parts[p] = readSegment(file, offset, partLength);
             }
           }
           states.computeIfAbsent(vertex, v -> new ArrayList<>()).add(new SubtaskState(vertex, subtask, parallelism,
-              new KeyGroupRange(kgStart, kgEnd), parts[0], parts[1], parts[2], parts[3], finished));
+              new KeyGroupRange(kgStart, kgEnd), parts[0], keyed, parts[2], parts[3], finished));
         }
       }
       for (List<SubtaskState> list : states.values()) {
@@ -306,22 +324,44 @@ public final class CheckpointStorage {
     }
   }
 
-  private static byte[] readChecked(Path file, long length, long crc) throws IOException {
-    byte[] data;
-    try {
-      data = Files.readAllBytes(file);
+  /** Checks a state file's length and checksum, reading it in chunks (it may be larger than the heap). */
+  private static void verifyChecked(Path file, long length, long crc) throws IOException {
+    long actualLength;
+    CRC32 actual = new CRC32();
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      byte[] chunk = new byte[256 * 1024];
+      long total = 0;
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        actual.update(chunk, 0, n);
+        total += n;
+      }
+      actualLength = total;
     } catch (NoSuchFileException e) {
       throw new IOException("checkpoint file " + file + " is missing", e);
     }
-    if (data.length != length) {
-      throw new IOException("checkpoint file " + file + " is corrupt: " + data.length + " bytes, expected " + length);
+    if (actualLength != length) {
+      throw new IOException("checkpoint file " + file + " is corrupt: " + actualLength + " bytes, expected " + length);
     }
-    CRC32 actual = new CRC32();
-    actual.update(data);
     if (actual.getValue() != crc) {
       throw new IOException("checkpoint file " + file + " is corrupt: checksum mismatch");
     }
-    return data;
+  }
+
+  private static byte[] readSegment(Path file, long offset, int length) throws IOException {
+    byte[] bytes = new byte[length];
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      long position = offset;
+      while (buffer.hasRemaining()) {
+        int n = channel.read(buffer, position);
+        if (n < 0) {
+          throw new IOException("checkpoint file " + file + " ends before its state part at " + offset);
+        }
+        position += n;
+      }
+    }
+    return bytes;
   }
 
   /** Counts and checksums what passes through. */

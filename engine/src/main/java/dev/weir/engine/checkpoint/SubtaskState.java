@@ -4,7 +4,8 @@ import dev.weir.state.KeyGroupRange;
 
 /**
  * What one subtask of one vertex put into a checkpoint. Every part may be {@code null} (nothing to
- * store). A subtask that had finished its input when the checkpoint was taken is marked
+ * store). Keyed state, which may be larger than the heap, stays in its checkpoint file and is
+ * streamed when restored; the other parts are small and held in memory. A subtask that had finished its input when the checkpoint was taken is marked
  * {@code finished}: restored, it does not process input again.
  *
  * @param vertex the vertex's name, stable across runs of the job: how restored state finds its operator
@@ -16,14 +17,14 @@ public record SubtaskState(
     int parallelism,
     KeyGroupRange keyGroups,
     byte[] operatorState,
-    byte[] keyedState,
+    dev.weir.state.SnapshotFormat.Source keyedState,
     byte[] timers,
     byte[] sourcePosition,
     boolean finished) {
 
-  /** Bytes of all parts together. */
+  /** Bytes of the parts held in memory (keyed state is read from its file when restored). */
   public long size() {
-    return length(operatorState) + length(keyedState) + length(timers) + length(sourcePosition);
+    return length(operatorState) + length(timers) + length(sourcePosition);
   }
 
   private static long length(byte[] b) {

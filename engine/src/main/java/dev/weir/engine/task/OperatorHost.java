@@ -158,7 +158,7 @@ public final class OperatorHost implements OperatorContext<Object> {
    * otherwise). Call before {@link #open()}.
    */
   public void restore(List<SubtaskState> states) throws Exception {
-    List<byte[]> keyed = new ArrayList<>();
+    List<dev.weir.state.SnapshotFormat.Source> keyed = new ArrayList<>();
     List<byte[]> timerSnapshots = new ArrayList<>();
     for (SubtaskState s : states) {
       if (s.keyedState() != null) {
@@ -169,7 +169,7 @@ public final class OperatorHost implements OperatorContext<Object> {
       }
     }
     if (keyedState != null) {
-      keyedState.restore(keyed);
+      keyedState.restoreFrom(keyed);
       timers.restore(timerSnapshots);
     } else if (!keyed.isEmpty()) {
       throw new IllegalStateException(this + " was restored with keyed state, but it is not keyed now; "

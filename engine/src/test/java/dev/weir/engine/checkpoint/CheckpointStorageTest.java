@@ -19,7 +19,7 @@ class CheckpointStorageTest {
 
   private static SubtaskState state(String vertex, int subtask, byte marker) {
     return new SubtaskState(vertex, subtask, 2, new KeyGroupRange(subtask * 64, subtask * 64 + 63),
-        new byte[] {marker}, new byte[] {marker, marker}, null, new byte[] {1, 2, 3}, false);
+        new byte[] {marker}, dev.weir.state.SnapshotFormat.Source.of(new byte[] {marker, marker}), null, new byte[] {1, 2, 3}, false);
   }
 
   private CompletedCheckpoint write(CheckpointStorage storage, long id, byte marker) throws IOException {
@@ -39,7 +39,7 @@ class CheckpointStorageTest {
     assertThat(s.subtaskIndex()).isEqualTo(1);
     assertThat(s.keyGroups()).isEqualTo(new KeyGroupRange(64, 127));
     assertThat(s.operatorState()).containsExactly(7);
-    assertThat(s.keyedState()).containsExactly(7, 7);
+    assertThat(s.keyedState().readAll()).as("keyed state, streamed from its file").containsExactly(7, 7);
     assertThat(s.timers()).isNull();
     assertThat(s.sourcePosition()).containsExactly(1, 2, 3);
     assertThat(loaded.statesOf("sum")).hasSize(1);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * State larger than the heap: about 2 GB of keyed state (2 million keys, 1 KiB each) on RocksDB,
  * in a JVM limited to 512 MiB (its own surefire execution, {@code large-state}); the job runs to
- * completion and its checkpoints, the last one holding all the state, complete.
+ * completion and its checkpoints, the last one holding all the state, complete; then a periodic
+ * checkpoint (more than the heap) is restored, streamed into RocksDB, and every payload checked.
  */
 @Tag("large-state")
 class LargeStateTest {
@@ -52,24 +53,47 @@ class LargeStateTest {
     }
   };
 
-  /** Keeps 1 KiB of hard-to-compress bytes per key. */
+  static final StateSpec<Void, ValueState<Void, byte[]>> PAYLOAD = StateSpec.value("payload", Serializers.VOID, BYTES);
+
+  /** Each key's 1 KiB of hard-to-compress bytes. */
+  static void payloadOf(long key, byte[] value) {
+    long x = key * 0x9E3779B97F4A7C15L + 1;
+    for (int i = 0; i < VALUE_BYTES; i += 8) {
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      for (int j = 0; j < 8; j++) {
+        value[i + j] = (byte) (x >>> (8 * j));
+      }
+    }
+  }
+
+  /** Keeps each key's payload. */
   static final class Hoard extends AbstractOperator<Long, Void> {
-    private static final StateSpec<Void, ValueState<Void, byte[]>> PAYLOAD = StateSpec.value("payload", Serializers.VOID, BYTES);
     private final byte[] value = new byte[VALUE_BYTES];
 
     @Override
     public void processElement(Long key) {
-      long x = key * 0x9E3779B97F4A7C15L + 1;
-      for (int i = 0; i < VALUE_BYTES; i += 8) {
-        x ^= x << 13;
-        x ^= x >>> 7;
-        x ^= x << 17;
-        for (int j = 0; j < 8; j++) {
-          value[i + j] = (byte) (x >>> (8 * j));
-        }
-      }
+      payloadOf(key, value);
       context.state(PAYLOAD).update(null, value);
       STORED.incrementAndGet();
+    }
+  }
+
+  static final AtomicLong FOUND = new AtomicLong();
+  static final AtomicLong WRONG = new AtomicLong();
+
+  /** Restored in place of the Hoard: checks every key's payload that the checkpoint holds. */
+  static final class CheckHoard extends AbstractOperator<Long, Void> {
+    private final byte[] expected = new byte[VALUE_BYTES];
+
+    @Override
+    public void processElement(Long key) {
+      byte[] stored = context.state(PAYLOAD).value(null);
+      if (stored != null) {
+        payloadOf(key, expected);
+        (java.util.Arrays.equals(stored, expected) ? FOUND : WRONG).incrementAndGet();
+      }
     }
   }
 
@@ -79,7 +103,7 @@ class LargeStateTest {
     long keys = 2_000_000;
     STORED.set(0);
     EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ofSeconds(5), dir.resolve("checkpoints")).withRetained(1))
+        .withCheckpoints(CheckpointConfig.every(Duration.ofSeconds(5), dir.resolve("checkpoints")).withRetained(2))
         .withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb")));
     JobGraph g = new JobGraph("large-state");
     JobVertex src = g.addSource("keys", new SequenceSource(keys), 2);
@@ -97,5 +121,35 @@ class LargeStateTest {
       // The final checkpoint holds every key's 1 KiB.
       assertThat(stats.lastSizeBytes()).isGreaterThan(keys * VALUE_BYTES);
     }
+
+    // Restore the periodic checkpoint before the final one (its tasks had not finished) into a job
+    // that checks every payload: the keyed state streams from the files into RocksDB.
+    Path runFolder;
+    try (var runs = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
+      runFolder = runs.findFirst().orElseThrow();
+    }
+    Path periodic;
+    try (var checkpoints = java.nio.file.Files.list(runFolder)) {
+      periodic = checkpoints.filter(f -> f.getFileName().toString().startsWith("chk-"))
+          .min(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().substring(4)))).orElseThrow();
+    }
+    long restoredBytes = dev.weir.engine.checkpoint.CheckpointStorage.loadPath(periodic).sizeBytes();
+    assertThat(restoredBytes).as("state to restore, more than the heap").isGreaterThan(Runtime.getRuntime().maxMemory());
+    FOUND.set(0);
+    WRONG.set(0);
+    JobGraph check = new JobGraph("large-state");
+    JobVertex all = check.addSource("all keys", new SequenceSource(keys), 2);
+    JobVertex checkHoard = check.addOperator("hoard", CheckHoard::new, 2);
+    check.connect(all, checkHoard).hash((Long k) -> k).kryo(Long.class);
+    EngineConfig restoreConfig = EngineConfig.DEFAULT.withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb-restored")));
+    try (LocalCluster cluster = new LocalCluster(restoreConfig)) {
+      long start = System.nanoTime();
+      JobResult result = cluster.submit(check, restoreConfig, periodic).waitForCompletion(Duration.ofMinutes(15));
+      assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
+      System.out.printf("large state: restored %.2f GB from %s and checked %d payloads in %d s%n", restoredBytes / 1e9,
+          periodic.getFileName(), FOUND.get(), (System.nanoTime() - start) / 1_000_000_000L);
+    }
+    assertThat(WRONG.get()).as("payloads restored wrong").isZero();
+    assertThat(FOUND.get() * VALUE_BYTES).as("payload bytes restored").isGreaterThan(Runtime.getRuntime().maxMemory());
   }
 }

@@ -242,7 +242,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @Override
-  public void restore(Collection<byte[]> snapshots) throws IOException {
+  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }

@@ -64,7 +64,17 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final ColumnFamilyHandle defaultColumn;
   private final Map<String, Column<?>> columns = new LinkedHashMap<>();
   private final Map<String, Object> states = new HashMap<>();
-  private final Map<String, SnapshotFormat.RestoredState> restored = new HashMap<>();
+  /**
+   * Restored blocks of states the operator has not declared yet, by state name. The blocks
+   * themselves wait in the default column family (written there as they stream in, so restoring
+   * needs no more memory than one block), until the state is declared or a snapshot copies them.
+   */
+  private final Map<String, RawRestored> restored = new HashMap<>();
+  private int rawBlocks;
+
+  private record RawBlock(int keyGroup, byte[] rawKey) {}
+
+  private record RawRestored(StateSpec.Kind kind, List<RawBlock> blocks) {}
   private final DataOutputView scratch = new DataOutputView(128);
   private final DataInputView reader = new DataInputView();
   private final AtomicInteger snapshotsInFlight = new AtomicInteger();
@@ -301,7 +311,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     };
     columns.put(spec.name(), column);
     states.put(spec.name(), state);
-    SnapshotFormat.RestoredState pending = restored.remove(spec.name());
+    RawRestored pending = restored.remove(spec.name());
     if (pending != null) {
       loadRestored(pending, column);
     }
@@ -360,7 +370,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     }
     Snapshot snapshot = db.getSnapshot();
     List<Column<?>> captured = new ArrayList<>(columns.values());
-    Map<String, SnapshotFormat.RestoredState> pending = new LinkedHashMap<>(restored);
+    Map<String, RawRestored> pending = new LinkedHashMap<>(restored);
     snapshotsInFlight.incrementAndGet();
     return out -> {
       try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
@@ -368,16 +378,22 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
           throw new IOException("the state backend was closed before its snapshot was written");
         }
         List<RocksDbSnapshotWriter.PendingState> raw = new ArrayList<>();
-        for (Map.Entry<String, SnapshotFormat.RestoredState> p : pending.entrySet()) {
+        for (Map.Entry<String, RawRestored> p : pending.entrySet()) {
           List<byte[]> blocks = new ArrayList<>();
           List<int[]> where = new ArrayList<>();
-          for (SnapshotFormat.Block b : p.getValue().blocks) {
+          for (RawBlock b : p.getValue().blocks()) {
             if (keyGroups.contains(b.keyGroup())) {
-              where.add(new int[] {b.keyGroup(), b.offset(), b.length()});
-              blocks.add(b.bytes());
+              byte[] bytes;
+              try {
+                bytes = db.get(defaultColumn, read, b.rawKey());
+              } catch (RocksDBException e) {
+                throw new IOException("cannot read restored state '" + p.getKey() + "' for a snapshot: " + e.getMessage(), e);
+              }
+              where.add(new int[] {b.keyGroup(), 0, bytes.length});
+              blocks.add(bytes);
             }
           }
-          raw.add(new RocksDbSnapshotWriter.PendingState(p.getKey(), p.getValue().kind, blocks, where));
+          raw.add(new RocksDbSnapshotWriter.PendingState(p.getKey(), p.getValue().kind(), blocks, where));
         }
         new RocksDbSnapshotWriter(db, maxParallelism).write(new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)), keyGroups, read, captured, raw);
       } finally {
@@ -392,17 +408,18 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   // ---- restore ----
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void loadRestored(SnapshotFormat.RestoredState pending, Column<?> column) {
+  private void loadRestored(RawRestored pending, Column<?> column) {
     StateSpec<?, ?> spec = column.spec;
-    if (spec.kind() != pending.kind) {
-      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind + " state");
+    if (spec.kind() != pending.kind()) {
+      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind() + " state");
     }
     DataInputView in = new DataInputView();
     DataOutputView key = new DataOutputView(64);
     DataOutputView value = new DataOutputView(256);
     try (WriteBatch batch = new WriteBatch()) {
-      for (SnapshotFormat.Block block : pending.blocks) {
-        in.setBuffer(block.bytes(), block.offset(), block.length());
+      for (RawBlock block : pending.blocks()) {
+        byte[] bytes = db.get(defaultColumn, block.rawKey());
+        in.setBuffer(bytes, 0, bytes.length);
         int entries = in.readInt();
         for (int i = 0; i < entries; i++) {
           key.clear();
@@ -411,7 +428,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
           appendLengthPrefixed(key, in, keySerializer);
           appendLengthPrefixed(key, in, spec.namespaceSerializer());
           byte[] prefix = key.toByteArray();
-          switch (pending.kind) {
+          switch (pending.kind()) {
             case VALUE -> batch.put(column.handle, prefix, slice(in, spec.firstSerializer()));
             case LIST -> {
               int n = in.readInt();
@@ -439,8 +456,11 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
             }
           }
         }
+        // One block per batch: memory stays at one key group's worth however large the state.
+        batch.delete(defaultColumn, block.rawKey());
+        db.write(writeOptions, batch);
+        batch.clear();
       }
-      db.write(writeOptions, batch);
     } catch (IOException | RocksDBException e) {
       throw new IllegalStateException("cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
     }
@@ -460,11 +480,26 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @Override
-  public void restore(Collection<byte[]> snapshots) throws IOException {
+  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
-    SnapshotFormat.collect(snapshots, maxParallelism, range, restored);
+    for (SnapshotFormat.Source snapshot : snapshots) {
+        SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
+          RawRestored raw = restored.computeIfAbsent(name, n -> new RawRestored(kind, new ArrayList<>()));
+          if (raw.kind() != kind) {
+            throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + raw.kind() + " in another");
+          }
+          byte[] rawKey = ("restored/" + (rawBlocks++)).getBytes(StandardCharsets.UTF_8);
+          byte[] block = offset == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, offset, offset + length);
+          try {
+            db.put(defaultColumn, writeOptions, rawKey, block);
+          } catch (RocksDBException e) {
+            throw new IOException("cannot store restored state '" + name + "' in RocksDB at " + directory + ": " + e.getMessage(), e);
+          }
+          raw.blocks().add(new RawBlock(kg, rawKey));
+        });
+    }
   }
 
   // ---- lifecycle ----
