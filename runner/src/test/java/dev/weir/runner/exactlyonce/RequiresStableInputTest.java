@@ -72,23 +72,55 @@ class RequiresStableInputTest {
     }
   }
 
-  @Test
-  void aStableDoFnSeesEachEventWithOneValueAcrossRestarts() throws Exception {
-    long total = 40_000;
-    String run = "stable-input";
-    SEEN.remove(run);
-    CONFLICTS.clear();
+  /** The same, as a stateful DoFn: keyed, so its held elements are keyed state. */
+  static final class KeyedStableRecorder extends DoFn<KV<Long, Long>, Void> {
+    private final String run;
+
+    @StateId("seen")
+    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>> seenSpec =
+        org.apache.beam.sdk.state.StateSpecs.value(org.apache.beam.sdk.coders.VarLongCoder.of());
+
+    KeyedStableRecorder(String run) {
+      this.run = run;
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void process(@Element KV<Long, Long> tagged, @StateId("seen") org.apache.beam.sdk.state.ValueState<Long> seen) {
+      Long before = SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).putIfAbsent(tagged.getKey(), tagged.getValue());
+      if (before != null && !before.equals(tagged.getValue())) {
+        CONFLICTS.add("event " + tagged.getKey() + " seen with tag " + before + " and then " + tagged.getValue());
+      }
+      seen.write(tagged.getValue());
+    }
+  }
+
+  private static PipelineTranslator.Translation pipeline(String run, boolean keyed, int parallelism, long total, long perMilli) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
     options.setStreaming(true);
-    options.setParallelism(2);
+    options.setParallelism(parallelism);
     options.setJobName(run);
     options.setRunner(dev.weir.runner.WeirRunner.class);
     Pipeline p = Pipeline.create(options);
-    p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, 2)))
-        .apply("Tag", ParDo.of(new RandomTag()))
-        .apply("Record", ParDo.of(new StableRecorder(run)));
+    org.apache.beam.sdk.values.PCollection<KV<Long, Long>> tagged = p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, perMilli)))
+        .apply("Tag", ParDo.of(new RandomTag()));
+    if (keyed) {
+      tagged.apply("Record", ParDo.of(new KeyedStableRecorder(run)));
+    } else {
+      tagged.apply("Record", ParDo.of(new StableRecorder(run)));
+    }
     PipelineTranslator.applyOverrides(p);
-    PipelineTranslator.Translation translation = PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), options);
+    return PipelineTranslator.translate(p, run, new TranslationSettings(parallelism, 128, 1000, 1000, true), options);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aStableDoFnSeesEachEventWithOneValueAcrossRestarts(boolean keyed) throws Exception {
+    long total = 40_000;
+    String run = keyed ? "stable-input-keyed" : "stable-input";
+    SEEN.remove(run);
+    CONFLICTS.clear();
+    PipelineTranslator.Translation translation = pipeline(run, keyed, 2, total, 2);
 
     Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
     EngineConfig config = EngineConfig.DEFAULT
@@ -117,6 +149,30 @@ class RequiresStableInputTest {
       assertThat(job.restarts()).as("restarts").isPositive();
     }
     assertThat(CONFLICTS).as("events the stable DoFn saw with two different values").isEmpty();
+    assertThat(SEEN.get(run)).as("events seen").hasSize((int) total);
+  }
+
+  @Test
+  void heldElementsOfAKeyedStableDoFnFollowTheirKeysWhenASavepointResumesAtAnotherParallelism() throws Exception {
+    long total = 40_000;
+    String run = "stable-rescaled";
+    SEEN.remove(run);
+    CONFLICTS.clear();
+    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ofMillis(100), checkpoints));
+    dev.weir.engine.checkpoint.CompletedCheckpoint savepoint;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(pipeline(run, true, 2, total, 2).jobGraph());
+      Thread.sleep(1200);
+      savepoint = job.stopWithSavepoint().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+    }
+    int seenBefore = SEEN.getOrDefault(run, Map.of()).size();
+    assertThat(seenBefore).as("events recorded before the savepoint").isPositive().isLessThan((int) total);
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(pipeline(run, true, 3, total, 1_000).jobGraph(), config, savepoint.folder());
+      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+    }
+    assertThat(CONFLICTS).as("events seen with two different values").isEmpty();
     assertThat(SEEN.get(run)).as("events seen").hasSize((int) total);
   }
 }

@@ -72,6 +72,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private boolean requiresStableInput;
   /** Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on). */
   private transient StableInputBuffer<InputT> stableInput;
+  /** Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they rescale. */
+  private transient KeyedStableInput<InputT> keyedStableInput;
   /** Held elements restored from a completed checkpoint: processed once the operator is open. */
   private transient List<StableInputBuffer.Held<InputT>> restoredStable;
   private transient Integer mainOutputIndex;
@@ -191,7 +193,14 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.mainOutputIndex = outputIndexes.get(mainOutputTag);
     elementCounts.open(metricsContainer);
     this.pushedBack = new ArrayList<>();
-    this.stableInput = requiresStableInput && checkpointing ? new StableInputBuffer<>() : null;
+    if (requiresStableInput && checkpointing) {
+      if (context.isKeyed()) {
+        this.keyedStableInput = new KeyedStableInput<>(context,
+            new dev.weir.translation.wire.CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
+      } else {
+        this.stableInput = new StableInputBuffer<>();
+      }
+    }
     this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
     int outputCount = 1 + additionalOutputTags.size();
@@ -254,9 +263,15 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       restoredStable = null;
       processStable(stable);
     }
+    if (keyedStableInput != null) {
+      processStable(keyedStableInput.takeRestored());
+    }
   }
 
-  /** Processes held elements that are now stable, each under the key it arrived with. */
+  /**
+   * Processes held elements that are now stable, each under the key it arrived with; event time
+   * held back for them moves on afterwards.
+   */
   private void processStable(List<StableInputBuffer.Held<InputT>> stable) throws Exception {
     if (stable.isEmpty()) {
       return;
@@ -268,6 +283,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       processNow(h.value());
     }
     finishBundle();
+    context.advanceEventTime();
+    emitOutputWatermark();
   }
 
   private void startBundleIfNeeded() {
@@ -300,8 +317,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
 
   @Override
   public void processElement(WindowedValue<InputT> element) throws Exception {
+    if (keyedStableInput != null) {
+      keyedStableInput.add(element);
+      return;
+    }
     if (stableInput != null) {
-      stableInput.add(context.isKeyed() ? context.currentKey() : null, element);
+      stableInput.add(null, element);
       return;
     }
     processNow(element);
@@ -354,6 +375,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     long hold = Long.MAX_VALUE;
     for (Pushed<InputT> p : pushedBack) {
       hold = Math.min(hold, p.value().getTimestamp().getMillis());
+    }
+    // Elements held for stable input are processed later: event time must not pass them meanwhile.
+    if (stableInput != null) {
+      hold = Math.min(hold, stableInput.earliestTimestamp());
+    }
+    if (keyedStableInput != null) {
+      hold = Math.min(hold, keyedStableInput.earliestTimestamp());
     }
     return hold;
   }
@@ -413,9 +441,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     long out = inputWatermark;
     out = Math.min(out, stateHolds.min());
     out = Math.min(out, timerHolds.min());
-    for (Pushed<InputT> p : pushedBack) {
-      out = Math.min(out, p.value().getTimestamp().getMillis());
-    }
+    out = Math.min(out, inputWatermarkHold());
     if (out > Long.MIN_VALUE) {
       context.emitWatermark(out);
     }
@@ -426,6 +452,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     // Every input has ended, side inputs included: what waited for them is processed now.
     if (stableInput != null) {
       processStable(stableInput.takeAll()); // no later checkpoint can make them any more stable
+    }
+    if (keyedStableInput != null) {
+      processStable(keyedStableInput.takeAll());
     }
     finishBundle();
     retryPushedBack();
@@ -445,6 +474,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     bundleFinalizer.snapshot(checkpointId);
     if (stableInput != null) {
       stableInput.onBarrier(checkpointId);
+    }
+    if (keyedStableInput != null) {
+      keyedStableInput.onBarrier(checkpointId);
     }
     boolean holdsStable = stableInput != null && !stableInput.isEmpty();
     if (sideInputs == null && pushedBack.isEmpty() && !holdsStable) {
@@ -560,6 +592,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
     if (stableInput != null) {
       processStable(stableInput.takeStable(checkpointId));
+    }
+    if (keyedStableInput != null) {
+      processStable(keyedStableInput.takeStable(checkpointId));
     }
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       bundleFinalizer.checkpointComplete(checkpointId);

@@ -31,9 +31,21 @@ final class StableInputBuffer<T> {
   private List<Held<T>> sinceLastBarrier = new ArrayList<>();
   /** Elements per checkpoint whose barrier came after them, until that checkpoint completes. */
   private final TreeMap<Long, List<Held<T>>> awaitingCompletion = new TreeMap<>();
+  private long earliestSinceLastBarrier = Long.MAX_VALUE;
+  private final TreeMap<Long, Long> earliestAwaiting = new TreeMap<>();
 
   void add(Object key, WindowedValue<T> value) {
     sinceLastBarrier.add(new Held<>((KeyBytes) key, value));
+    earliestSinceLastBarrier = Math.min(earliestSinceLastBarrier, value.getTimestamp().getMillis());
+  }
+
+  /** The earliest timestamp held, or {@link Long#MAX_VALUE}: output must not pass it meanwhile. */
+  long earliestTimestamp() {
+    long earliest = earliestSinceLastBarrier;
+    for (long t : earliestAwaiting.values()) {
+      earliest = Math.min(earliest, t);
+    }
+    return earliest;
   }
 
   boolean isEmpty() {
@@ -44,7 +56,9 @@ final class StableInputBuffer<T> {
   void onBarrier(long checkpointId) {
     if (!sinceLastBarrier.isEmpty()) {
       awaitingCompletion.put(checkpointId, sinceLastBarrier);
+      earliestAwaiting.put(checkpointId, earliestSinceLastBarrier);
       sinceLastBarrier = new ArrayList<>();
+      earliestSinceLastBarrier = Long.MAX_VALUE;
     }
   }
 
@@ -53,7 +67,9 @@ final class StableInputBuffer<T> {
     List<Held<T>> stable = new ArrayList<>();
     Iterator<Map.Entry<Long, List<Held<T>>>> it = awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
     while (it.hasNext()) {
-      stable.addAll(it.next().getValue());
+      Map.Entry<Long, List<Held<T>>> e = it.next();
+      stable.addAll(e.getValue());
+      earliestAwaiting.remove(e.getKey());
       it.remove();
     }
     return stable;
@@ -64,6 +80,7 @@ final class StableInputBuffer<T> {
     List<Held<T>> all = takeStable(Long.MAX_VALUE);
     all.addAll(sinceLastBarrier);
     sinceLastBarrier = new ArrayList<>();
+    earliestSinceLastBarrier = Long.MAX_VALUE;
     return all;
   }
 

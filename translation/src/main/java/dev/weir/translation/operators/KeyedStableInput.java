@@ -1,0 +1,127 @@
+package dev.weir.translation.operators;
+
+import dev.weir.engine.operator.OperatorContext;
+import dev.weir.state.ListState;
+import dev.weir.state.StateSpec;
+import dev.weir.state.serialization.Serializers;
+import dev.weir.state.serialization.TypeSerializer;
+import dev.weir.translation.wire.KeyBytes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.beam.sdk.values.WindowedValue;
+
+/**
+ * {@link StableInputBuffer} for a keyed (stateful) DoFn: held elements live in keyed state, one
+ * list per key and epoch (the stretch between two barriers), so a checkpoint holds them per key
+ * group and a job resumed at another parallelism finds each with its key. Which keys hold
+ * elements of which epoch is indexed in memory; restored elements are all stable (the checkpoint
+ * they come from completed) and are handed out once by {@link #takeRestored()}.
+ *
+ * @param <T> the main input's element type
+ */
+final class KeyedStableInput<T> {
+
+  private final OperatorContext<?> context;
+  private final StateSpec<Long, ListState<Long, WindowedValue<T>>> spec;
+  private long epoch;
+  /** Epoch to the checkpoint whose barrier ended it. */
+  private final TreeMap<Long, Long> endedBy = new TreeMap<>();
+  private final TreeMap<Long, Set<KeyBytes>> keysByEpoch = new TreeMap<>();
+  /** Epoch to the earliest timestamp held in it. */
+  private final TreeMap<Long, Long> earliestByEpoch = new TreeMap<>();
+
+  KeyedStableInput(OperatorContext<?> context, TypeSerializer<WindowedValue<T>> elements) {
+    this.context = context;
+    this.spec = StateSpec.list("beam-stable-input", Serializers.LONG, elements);
+  }
+
+  /** Holds {@code value} under the current key. */
+  void add(WindowedValue<T> value) {
+    KeyBytes key = (KeyBytes) context.currentKey();
+    context.state(spec).add(epoch, value);
+    keysByEpoch.computeIfAbsent(epoch, e -> new HashSet<>()).add(key);
+    earliestByEpoch.merge(epoch, value.getTimestamp().getMillis(), Math::min);
+  }
+
+  /**
+   * The earliest timestamp held, or {@link Long#MAX_VALUE}: event time must not pass it, or the
+   * held elements would be late (a stateful DoFn drops late elements) when they are processed.
+   */
+  long earliestTimestamp() {
+    long earliest = Long.MAX_VALUE;
+    for (long t : earliestByEpoch.values()) {
+      earliest = Math.min(earliest, t);
+    }
+    return earliest;
+  }
+
+  /** A barrier passed: what came before it becomes stable when checkpoint {@code checkpointId} completes. */
+  void onBarrier(long checkpointId) {
+    if (keysByEpoch.containsKey(epoch)) {
+      endedBy.put(epoch, checkpointId);
+      epoch++;
+    }
+  }
+
+  /** Removes and returns what checkpoint {@code checkpointId} (and earlier ones) made stable. */
+  List<StableInputBuffer.Held<T>> takeStable(long checkpointId) {
+    List<StableInputBuffer.Held<T>> stable = new ArrayList<>();
+    Iterator<Map.Entry<Long, Long>> it = endedBy.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Long> e = it.next();
+      if (e.getValue() <= checkpointId) {
+        take(e.getKey(), stable);
+        it.remove();
+      }
+    }
+    return stable;
+  }
+
+  /** Removes and returns everything held (at the end of the input). */
+  List<StableInputBuffer.Held<T>> takeAll() {
+    List<StableInputBuffer.Held<T>> all = new ArrayList<>();
+    for (Long e : new ArrayList<>(keysByEpoch.keySet())) {
+      take(e, all);
+    }
+    endedBy.clear();
+    return all;
+  }
+
+  private void take(long e, List<StableInputBuffer.Held<T>> into) {
+    Set<KeyBytes> keys = keysByEpoch.remove(e);
+    earliestByEpoch.remove(e);
+    if (keys == null) {
+      return;
+    }
+    for (KeyBytes key : keys) {
+      context.keyedStateBackend().setCurrentKey(key);
+      ListState<Long, WindowedValue<T>> held = context.state(spec);
+      for (WindowedValue<T> v : held.get(e)) {
+        into.add(new StableInputBuffer.Held<>(key, v));
+      }
+      held.clear(e);
+    }
+  }
+
+  /** Removes and returns the held elements a restore brought back (all of them stable). */
+  List<StableInputBuffer.Held<T>> takeRestored() throws Exception {
+    List<Object[]> entries = new ArrayList<>();
+    context.keyedStateBackend().forEachEntry(spec, (key, e) -> entries.add(new Object[] {key, e}));
+    List<StableInputBuffer.Held<T>> restored = new ArrayList<>();
+    for (Object[] entry : entries) {
+      KeyBytes key = (KeyBytes) entry[0];
+      context.keyedStateBackend().setCurrentKey(key);
+      ListState<Long, WindowedValue<T>> held = context.state(spec);
+      for (WindowedValue<T> v : held.get((Long) entry[1])) {
+        restored.add(new StableInputBuffer.Held<>(key, v));
+      }
+      held.clear((Long) entry[1]);
+    }
+    return restored;
+  }
+}
