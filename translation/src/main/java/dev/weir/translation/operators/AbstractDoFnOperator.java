@@ -75,20 +75,20 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   /** Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they rescale. */
   private transient KeyedStableInput<InputT> keyedStableInput;
   /** Held elements restored from a completed checkpoint: processed once the operator is open. */
-  private transient List<StableInputBuffer.Held<InputT>> restoredStable;
+  private transient List<KeyedElement<InputT>> restoredStable;
   private transient Integer mainOutputIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
   private transient Output<Object>[] outputs;
   private transient boolean bundleStarted;
   private transient int bundleElements;
   private transient long bundleNumber;
-  private transient List<Pushed<InputT>> pushedBack;
+  private transient List<KeyedElement<InputT>> pushedBack;
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
   private boolean checkpointing;
 
   /** An element waiting for side inputs, with the key that was current when it arrived. */
-  protected record Pushed<T>(Object key, WindowedValue<T> value) {}
+
 
   protected AbstractDoFnOperator(String stepName, SerializablePipelineOptions options, TupleTag<OutputT> mainOutputTag,
       List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes, Map<TupleTag<?>, Coder<?>> outputCoders,
@@ -259,7 +259,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       runner = createRunner(stepContext, sideInputs == null ? org.apache.beam.runners.core.NullSideInputReader.empty() : sideInputs, outputManager);
     }
     if (restoredStable != null) {
-      List<StableInputBuffer.Held<InputT>> stable = restoredStable;
+      List<KeyedElement<InputT>> stable = restoredStable;
       restoredStable = null;
       processStable(stable);
     }
@@ -272,11 +272,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
    * Processes held elements that are now stable, each under the key it arrived with; event time
    * held back for them moves on afterwards.
    */
-  private void processStable(List<StableInputBuffer.Held<InputT>> stable) throws Exception {
+  private void processStable(List<KeyedElement<InputT>> stable) throws Exception {
     if (stable.isEmpty()) {
       return;
     }
-    for (StableInputBuffer.Held<InputT> h : stable) {
+    for (KeyedElement<InputT> h : stable) {
       if (h.key() != null) {
         context.keyedStateBackend().setCurrentKey(h.key());
       }
@@ -334,7 +334,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       startBundleIfNeeded();
       Iterable<WindowedValue<InputT>> waiting = processOrPushBack(element);
       for (WindowedValue<InputT> w : waiting) {
-        pushedBack.add(new Pushed<>(context.isKeyed() ? context.currentKey() : null, w));
+        pushedBack.add(new KeyedElement<>(context.isKeyed() ? (dev.weir.translation.wire.KeyBytes) context.currentKey() : null, w));
       }
     } finally {
       threadMetrics.exit(previous);
@@ -373,7 +373,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   @Override
   public long inputWatermarkHold() {
     long hold = Long.MAX_VALUE;
-    for (Pushed<InputT> p : pushedBack) {
+    for (KeyedElement<InputT> p : pushedBack) {
       hold = Math.min(hold, p.value().getTimestamp().getMillis());
     }
     // Elements held for stable input are processed later: event time must not pass them meanwhile.
@@ -390,16 +390,16 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     if (pushedBack.isEmpty()) {
       return;
     }
-    List<Pushed<InputT>> waiting = pushedBack;
+    List<KeyedElement<InputT>> waiting = pushedBack;
     pushedBack = new ArrayList<>();
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       startBundleIfNeeded();
-      for (Pushed<InputT> p : waiting) {
+      for (KeyedElement<InputT> p : waiting) {
         if (p.key() != null) {
           context.keyedStateBackend().setCurrentKey(p.key());
         }
         for (WindowedValue<InputT> w : processOrPushBack(p.value())) {
-          pushedBack.add(new Pushed<>(p.key(), w));
+          pushedBack.add(new KeyedElement<>(p.key(), w));
         }
       }
     }
@@ -488,24 +488,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     if (sideInputs != null) {
       sideInputs.snapshot(out);
     }
-    out.writeInt(pushedBack.size());
-    if (!pushedBack.isEmpty()) {
-      Coder<WindowedValue<InputT>> coder = inputValueCoder();
-      if (coder == null) {
-        throw new IllegalStateException("step '" + stepName + "' cannot snapshot the elements waiting for its side inputs: no input coder");
-      }
-      for (Pushed<InputT> p : pushedBack) {
-        out.writeBoolean(p.key() != null);
-        if (p.key() != null) {
-          byte[] key = ((dev.weir.translation.wire.KeyBytes) p.key()).bytes();
-          out.writeInt(key.length);
-          out.write(key);
-        }
-        byte[] value = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, p.value());
-        out.writeInt(value.length);
-        out.write(value);
-      }
-    }
+    KeyedElement.writeAll(out, pushedBack, pushedBack.isEmpty() ? null : requireInputCoder("the elements waiting for its side inputs"));
     out.writeBoolean(holdsStable);
     if (holdsStable) {
       stableInput.write(out, requireInputCoder("elements held for @RequiresStableInput"));
@@ -537,35 +520,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         }
         sideInputs.restore(in);
       }
-      int waiting = in.readInt();
-      Coder<WindowedValue<InputT>> coder = waiting == 0 ? null : inputValueCoder();
-      for (int i = 0; i < waiting; i++) {
-        Object key = null;
-        if (in.readBoolean()) {
-          byte[] k = new byte[in.readInt()];
-          in.readFully(k);
-          key = new dev.weir.translation.wire.KeyBytes(k);
-          dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
-          if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(key, keyed.maxParallelism()))) {
-            throw new IllegalStateException("step '" + stepName + "' was restored at another parallelism with elements waiting for "
-                + "side inputs; restore it at the parallelism it had, or take the savepoint once its side inputs are ready");
-          }
-        }
-        byte[] v = new byte[in.readInt()];
-        in.readFully(v);
-        pushedBack.add(new Pushed<>(key, org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, v)));
-      }
+      List<KeyedElement<InputT>> waiting = KeyedElement.readAll(in, inputValueCoder());
+      requireOwnKeys(waiting, "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
+          + "its side inputs are ready");
+      pushedBack.addAll(waiting);
       if (in.available() > 0 && in.readBoolean()) {
-        List<StableInputBuffer.Held<InputT>> held = StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
-        for (StableInputBuffer.Held<InputT> h : held) {
-          if (h.key() != null) {
-            dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
-            if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(h.key(), keyed.maxParallelism()))) {
-              throw new IllegalStateException("step '" + stepName + "' (@RequiresStableInput) was restored at another parallelism with "
-                  + "elements held for stable input; restore it at the parallelism it had");
-            }
-          }
-        }
+        List<KeyedElement<InputT>> held = StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
+        requireOwnKeys(held, "elements held for @RequiresStableInput; restore it at the parallelism it had");
         if (restoredStable == null) {
           restoredStable = new ArrayList<>();
         }
@@ -573,6 +534,18 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       }
     }
     restoredOperatorState = null;
+  }
+
+  /** Keyed elements from operator state cannot move to another subtask: they must be this subtask's. */
+  private void requireOwnKeys(List<KeyedElement<InputT>> elements, String what) {
+    for (KeyedElement<InputT> e : elements) {
+      if (e.key() != null) {
+        dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
+        if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
+          throw new IllegalStateException("step '" + stepName + "' was restored at another parallelism with " + what);
+        }
+      }
+    }
   }
 
   private Coder<WindowedValue<InputT>> requireInputCoder(String what) {

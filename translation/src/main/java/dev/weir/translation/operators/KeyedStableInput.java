@@ -69,8 +69,8 @@ final class KeyedStableInput<T> {
   }
 
   /** Removes and returns what checkpoint {@code checkpointId} (and earlier ones) made stable. */
-  List<StableInputBuffer.Held<T>> takeStable(long checkpointId) {
-    List<StableInputBuffer.Held<T>> stable = new ArrayList<>();
+  List<KeyedElement<T>> takeStable(long checkpointId) {
+    List<KeyedElement<T>> stable = new ArrayList<>();
     Iterator<Map.Entry<Long, Long>> it = endedBy.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, Long> e = it.next();
@@ -83,8 +83,8 @@ final class KeyedStableInput<T> {
   }
 
   /** Removes and returns everything held (at the end of the input). */
-  List<StableInputBuffer.Held<T>> takeAll() {
-    List<StableInputBuffer.Held<T>> all = new ArrayList<>();
+  List<KeyedElement<T>> takeAll() {
+    List<KeyedElement<T>> all = new ArrayList<>();
     for (Long e : new ArrayList<>(keysByEpoch.keySet())) {
       take(e, all);
     }
@@ -92,7 +92,7 @@ final class KeyedStableInput<T> {
     return all;
   }
 
-  private void take(long e, List<StableInputBuffer.Held<T>> into) {
+  private void take(long e, List<KeyedElement<T>> into) {
     Set<KeyBytes> keys = keysByEpoch.remove(e);
     earliestByEpoch.remove(e);
     if (keys == null) {
@@ -102,23 +102,23 @@ final class KeyedStableInput<T> {
       context.keyedStateBackend().setCurrentKey(key);
       ListState<Long, WindowedValue<T>> held = context.state(spec);
       for (WindowedValue<T> v : held.get(e)) {
-        into.add(new StableInputBuffer.Held<>(key, v));
+        into.add(new KeyedElement<>(key, v));
       }
       held.clear(e);
     }
   }
 
   /** Removes and returns the held elements a restore brought back (all of them stable). */
-  List<StableInputBuffer.Held<T>> takeRestored() throws Exception {
+  List<KeyedElement<T>> takeRestored() throws Exception {
     List<Object[]> entries = new ArrayList<>();
     context.keyedStateBackend().forEachEntry(spec, (key, e) -> entries.add(new Object[] {key, e}));
-    List<StableInputBuffer.Held<T>> restored = new ArrayList<>();
+    List<KeyedElement<T>> restored = new ArrayList<>();
     for (Object[] entry : entries) {
       KeyBytes key = (KeyBytes) entry[0];
       context.keyedStateBackend().setCurrentKey(key);
       ListState<Long, WindowedValue<T>> held = context.state(spec);
       for (WindowedValue<T> v : held.get((Long) entry[1])) {
-        restored.add(new StableInputBuffer.Held<>(key, v));
+        restored.add(new KeyedElement<>(key, v));
       }
       held.clear((Long) entry[1]);
     }

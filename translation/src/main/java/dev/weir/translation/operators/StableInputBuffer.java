@@ -1,6 +1,5 @@
 package dev.weir.translation.operators;
 
-import dev.weir.translation.wire.KeyBytes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -10,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
@@ -25,17 +23,14 @@ import org.apache.beam.sdk.values.WindowedValue;
  */
 final class StableInputBuffer<T> {
 
-  /** An element and the key it arrived under (null when the DoFn is not keyed). */
-  record Held<T>(KeyBytes key, WindowedValue<T> value) {}
-
-  private List<Held<T>> sinceLastBarrier = new ArrayList<>();
+  private List<KeyedElement<T>> sinceLastBarrier = new ArrayList<>();
   /** Elements per checkpoint whose barrier came after them, until that checkpoint completes. */
-  private final TreeMap<Long, List<Held<T>>> awaitingCompletion = new TreeMap<>();
+  private final TreeMap<Long, List<KeyedElement<T>>> awaitingCompletion = new TreeMap<>();
   private long earliestSinceLastBarrier = Long.MAX_VALUE;
   private final TreeMap<Long, Long> earliestAwaiting = new TreeMap<>();
 
   void add(Object key, WindowedValue<T> value) {
-    sinceLastBarrier.add(new Held<>((KeyBytes) key, value));
+    sinceLastBarrier.add(new KeyedElement<>((dev.weir.translation.wire.KeyBytes) key, value));
     earliestSinceLastBarrier = Math.min(earliestSinceLastBarrier, value.getTimestamp().getMillis());
   }
 
@@ -63,11 +58,11 @@ final class StableInputBuffer<T> {
   }
 
   /** Removes and returns, in arrival order, what checkpoint {@code checkpointId} (and earlier ones) made stable. */
-  List<Held<T>> takeStable(long checkpointId) {
-    List<Held<T>> stable = new ArrayList<>();
-    Iterator<Map.Entry<Long, List<Held<T>>>> it = awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
+  List<KeyedElement<T>> takeStable(long checkpointId) {
+    List<KeyedElement<T>> stable = new ArrayList<>();
+    Iterator<Map.Entry<Long, List<KeyedElement<T>>>> it = awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<Long, List<Held<T>>> e = it.next();
+      Map.Entry<Long, List<KeyedElement<T>>> e = it.next();
       stable.addAll(e.getValue());
       earliestAwaiting.remove(e.getKey());
       it.remove();
@@ -76,8 +71,8 @@ final class StableInputBuffer<T> {
   }
 
   /** Removes and returns everything held, in arrival order (at the end of the input). */
-  List<Held<T>> takeAll() {
-    List<Held<T>> all = takeStable(Long.MAX_VALUE);
+  List<KeyedElement<T>> takeAll() {
+    List<KeyedElement<T>> all = takeStable(Long.MAX_VALUE);
     all.addAll(sinceLastBarrier);
     sinceLastBarrier = new ArrayList<>();
     earliestSinceLastBarrier = Long.MAX_VALUE;
@@ -89,43 +84,18 @@ final class StableInputBuffer<T> {
    * #onBarrier(long) onBarrier(n)}, so all of it is in checkpoint {@code n}.
    */
   void write(DataOutputStream out, Coder<WindowedValue<T>> coder) throws IOException {
-    int count = 0;
-    for (List<Held<T>> held : awaitingCompletion.values()) {
-      count += held.size();
+    List<KeyedElement<T>> all = new ArrayList<>();
+    for (List<KeyedElement<T>> held : awaitingCompletion.values()) {
+      all.addAll(held);
     }
-    out.writeInt(count);
-    for (List<Held<T>> held : awaitingCompletion.values()) {
-      for (Held<T> h : held) {
-        out.writeBoolean(h.key() != null);
-        if (h.key() != null) {
-          out.writeInt(h.key().bytes().length);
-          out.write(h.key().bytes());
-        }
-        byte[] value = CoderUtils.encodeToByteArray(coder, h.value());
-        out.writeInt(value.length);
-        out.write(value);
-      }
-    }
+    KeyedElement.writeAll(out, all, coder);
   }
 
   /**
    * Reads what {@link #write} wrote. The checkpoint it comes from is complete, so these elements
    * are stable: they are returned for processing rather than held again.
    */
-  static <T> List<Held<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
-    int count = in.readInt();
-    List<Held<T>> held = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      KeyBytes key = null;
-      if (in.readBoolean()) {
-        byte[] k = new byte[in.readInt()];
-        in.readFully(k);
-        key = new KeyBytes(k);
-      }
-      byte[] v = new byte[in.readInt()];
-      in.readFully(v);
-      held.add(new Held<>(key, CoderUtils.decodeFromByteArray(coder, v)));
-    }
-    return held;
+  static <T> List<KeyedElement<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
+    return KeyedElement.readAll(in, coder);
   }
 }
