@@ -209,4 +209,69 @@ class SavepointRescaleTest {
     }
     assertThat(ChaosExactlyOnceTest.ALERTS).as("windows reported twice").isEmpty();
   }
+
+  static final Map<String, java.util.concurrent.atomic.AtomicLong> KEYED_SIDE_SUMS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Keyed (it has state): adds every event's sequence number times the side input's value plus one. */
+  static final class KeyedWithSide extends org.apache.beam.sdk.transforms.DoFn<org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
+    private final org.apache.beam.sdk.values.PCollectionView<Long> factor;
+    private final String run;
+
+    @StateId("count")
+    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>> countSpec =
+        org.apache.beam.sdk.state.StateSpecs.value(org.apache.beam.sdk.coders.VarLongCoder.of());
+
+    KeyedWithSide(org.apache.beam.sdk.values.PCollectionView<Long> factor, String run) {
+      this.factor = factor;
+      this.run = run;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c, @StateId("count") org.apache.beam.sdk.state.ValueState<Long> count) {
+      KEYED_SIDE_SUMS.computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
+          .addAndGet(c.element().getValue() * (c.sideInput(factor) + 1));
+      Long n = count.read();
+      count.write(n == null ? 1 : n + 1);
+    }
+  }
+
+  /** The side input is ready only when its unbounded source ends (3 s after it starts): events wait for it meanwhile. */
+  private static JobGraph keyedSidePipeline(String run, int parallelism, long perMilli) {
+    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    options.setRunner(dev.weir.runner.WeirRunner.class);
+    options.setStreaming(true);
+    options.setParallelism(parallelism);
+    Pipeline p = Pipeline.create(options);
+    org.apache.beam.sdk.values.PCollectionView<Long> factor = p
+        .apply("Factor", org.apache.beam.sdk.io.GenerateSequence.from(0).withRate(1, org.joda.time.Duration.standardSeconds(60))
+            .withMaxReadTime(org.joda.time.Duration.standardSeconds(3)))
+        .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
+    p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
+        .apply("Use", ParDo.of(new KeyedWithSide(factor, run)).withSideInputs(factor));
+    PipelineTranslator.applyOverrides(p);
+    return PipelineTranslator.translate(p, "keyed-side", new TranslationSettings(parallelism, 128, 1000, 1000, false), options).jobGraph();
+  }
+
+  @Test
+  void elementsOfAKeyedParDoWaitingForSideInputsFollowTheirKeysToAnotherParallelism() throws Exception {
+    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    KEYED_SIDE_SUMS.clear();
+    CompletedCheckpoint savepoint;
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(keyedSidePipeline("keyed-side", 2, 5));
+      Thread.sleep(1000);
+      savepoint = job.stopWithSavepoint().get(60, TimeUnit.SECONDS);
+      job.waitForCompletion(Duration.ofSeconds(60));
+    }
+    assertThat(KEYED_SIDE_SUMS.get("keyed-side")).as("nothing processed before the side input was ready").isNull();
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(keyedSidePipeline("keyed-side", 3, 1_000), config, savepoint.folder());
+      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+    }
+    long expected = 0;
+    for (long n = 0; n < TOTAL; n++) {
+      expected += n / KEYS; // the side input is 0, so each event adds its sequence number once
+    }
+    assertThat(KEYED_SIDE_SUMS.get("keyed-side").get()).isEqualTo(expected);
+  }
 }
