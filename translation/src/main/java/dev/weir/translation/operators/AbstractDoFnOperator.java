@@ -4,9 +4,6 @@ import dev.weir.engine.operator.Operator;
 import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Output;
 import dev.weir.engine.operator.Timer;
-import dev.weir.state.ListState;
-import dev.weir.state.StateSpec;
-import dev.weir.state.serialization.Serializers;
 import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepMetricsContainer;
@@ -86,11 +83,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient int bundleElements;
   private transient long bundleNumber;
   private transient List<KeyedElement<InputT>> pushedBack;
-  /**
-   * A keyed DoFn's elements waiting for side inputs go into keyed state at each snapshot (so they
-   * follow their keys when a savepoint resumes at another parallelism); the keys written last.
-   */
-  private transient java.util.Set<dev.weir.translation.wire.KeyBytes> waitingKeysInState;
+  /** Non-null for a keyed DoFn with side inputs: where its waiting elements go at a snapshot. */
+  private transient KeyedWaitingStore<InputT> keyedWaiting;
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
   private boolean checkpointing;
@@ -497,8 +491,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       sideInputs.snapshot(out);
     }
     List<KeyedElement<InputT>> waitingInOperatorState = pushedBack;
-    if (context.isKeyed() && sideInputs != null) {
-      storeWaitingInKeyedState();
+    if (keyedWaiting != null) {
+      keyedWaiting.store(pushedBack);
       waitingInOperatorState = List.of();
     }
     KeyedElement.writeAll(out, waitingInOperatorState,
@@ -523,8 +517,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   }
 
   private void applyRestoredOperatorState() throws Exception {
-    if (context.isKeyed() && sideInputs != null) {
-      loadWaitingFromKeyedState();
+    if (context.isKeyed() && sideInputs != null && inputValueCoder() != null) {
+      keyedWaiting = new KeyedWaitingStore<>(context,
+          new dev.weir.translation.wire.CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
+      pushedBack.addAll(keyedWaiting.load());
     }
     if (restoredOperatorState == null) {
       return;
@@ -551,43 +547,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       }
     }
     restoredOperatorState = null;
-  }
-
-  private StateSpec<Void, ListState<Void, WindowedValue<InputT>>> waitingSpec() {
-    return StateSpec.list("beam-side-input-waiting", Serializers.VOID,
-        new dev.weir.translation.wire.CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
-  }
-
-  /** Replaces what the last snapshot stored of the waiting elements with the current ones. */
-  private void storeWaitingInKeyedState() {
-    StateSpec<Void, ListState<Void, WindowedValue<InputT>>> spec = waitingSpec();
-    if (waitingKeysInState != null) {
-      for (dev.weir.translation.wire.KeyBytes key : waitingKeysInState) {
-        context.keyedStateBackend().setCurrentKey(key);
-        context.state(spec).clear(null);
-      }
-    }
-    waitingKeysInState = new java.util.HashSet<>();
-    for (KeyedElement<InputT> e : pushedBack) {
-      context.keyedStateBackend().setCurrentKey(e.key());
-      context.state(spec).add(null, e.value());
-      waitingKeysInState.add(e.key());
-    }
-  }
-
-  /** Takes back the waiting elements a restored snapshot stored in keyed state (of this subtask's key groups). */
-  private void loadWaitingFromKeyedState() throws Exception {
-    StateSpec<Void, ListState<Void, WindowedValue<InputT>>> spec = waitingSpec();
-    List<Object> keys = new ArrayList<>();
-    context.keyedStateBackend().forEachEntry(spec, (key, none) -> keys.add(key));
-    for (Object key : keys) {
-      context.keyedStateBackend().setCurrentKey(key);
-      ListState<Void, WindowedValue<InputT>> waiting = context.state(spec);
-      for (WindowedValue<InputT> w : waiting.get(null)) {
-        pushedBack.add(new KeyedElement<>((dev.weir.translation.wire.KeyBytes) key, w));
-      }
-      waiting.clear(null);
-    }
   }
 
   /** Keyed elements from operator state cannot move to another subtask: they must be this subtask's. */
