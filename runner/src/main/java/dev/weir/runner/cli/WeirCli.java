@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code weir}: controls a running Weir job through its control endpoint (a pipeline run with
@@ -22,8 +21,7 @@ import picocli.CommandLine.ParentCommand;
  * savepoint's folder is printed; resume from it with {@code --savepointPath=<folder>}.
  */
 @Command(name = "weir", mixinStandardHelpOptions = true, version = "weir 0.1",
-    description = "Controls a running Weir job (started with --controlPort).",
-    subcommands = {WeirCli.Status.class, WeirCli.Savepoint.class, WeirCli.Stop.class, WeirCli.Checkpoint.class, WeirCli.Cancel.class})
+    description = "Controls a running Weir job (started with --controlPort).")
 public final class WeirCli implements Callable<Integer> {
 
   @Option(names = {"-a", "--address"}, required = true, scope = CommandLine.ScopeType.INHERIT,
@@ -53,9 +51,9 @@ public final class WeirCli implements Callable<Integer> {
   }
 
   /** Sends one request; prints the answer's fields, or the error, and returns the exit code. */
-  int request(CommandLine.Model.CommandSpec command, String method, String path, String... fields) {
-    PrintWriter out = command.commandLine().getOut();
-    PrintWriter err = command.commandLine().getErr();
+  private int request(String command, String method, String path, String... fields) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     URI uri;
     try {
       uri = URI.create("http://" + address + path);
@@ -79,7 +77,7 @@ public final class WeirCli implements Callable<Integer> {
     }
     String body = response.body();
     if (response.statusCode() != 200) {
-      err.println("weir: " + command.name() + " failed: " + field(body, "error"));
+      err.println("weir: " + command + " failed: " + field(body, "error"));
       return 1;
     }
     for (String f : fields) {
@@ -98,67 +96,27 @@ public final class WeirCli implements Callable<Integer> {
   }
 
   @Command(name = "status", description = "Prints the job's name, status, restarts and completed checkpoints.")
-  static final class Status implements Callable<Integer> {
-    @ParentCommand
-    WeirCli parent;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return parent.request(spec, "GET", "/status", "job", "status", "restarts", "checkpoints");
-    }
+  int status() {
+    return request("status", "GET", "/status", "job", "status", "restarts", "checkpoints");
   }
 
   @Command(name = "savepoint", description = "Takes a savepoint and prints its folder; the job goes on.")
-  static final class Savepoint implements Callable<Integer> {
-    @ParentCommand
-    WeirCli parent;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return parent.request(spec, "POST", "/savepoint", "path");
-    }
+  int savepoint() {
+    return request("savepoint", "POST", "/savepoint", "path");
   }
 
   @Command(name = "stop", description = "Takes a savepoint, stops the job (it ends FINISHED) and prints the savepoint's folder.")
-  static final class Stop implements Callable<Integer> {
-    @ParentCommand
-    WeirCli parent;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return parent.request(spec, "POST", "/stop", "path");
-    }
+  int stop() {
+    return request("stop", "POST", "/stop", "path");
   }
 
   @Command(name = "checkpoint", description = "Takes a checkpoint now and prints its folder.")
-  static final class Checkpoint implements Callable<Integer> {
-    @ParentCommand
-    WeirCli parent;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return parent.request(spec, "POST", "/checkpoint", "path");
-    }
+  int checkpoint() {
+    return request("checkpoint", "POST", "/checkpoint", "path");
   }
 
   @Command(name = "cancel", description = "Cancels the job.")
-  static final class Cancel implements Callable<Integer> {
-    @ParentCommand
-    WeirCli parent;
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-      return parent.request(spec, "POST", "/cancel", "status");
-    }
+  int cancel() {
+    return request("cancel", "POST", "/cancel", "status");
   }
 }
