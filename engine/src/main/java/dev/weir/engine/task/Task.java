@@ -119,27 +119,6 @@ public final class Task implements Runnable, CheckpointParticipant {
     }
   }
 
-  private final dev.weir.engine.source.SourceContext sourceContext = new dev.weir.engine.source.SourceContext() {
-    @Override
-    public boolean isJobQuiescent() {
-      // This task's own output must have left too.
-      return flushDeadline.get() == FlushDeadline.NONE && listener.othersQuiescent(Task.this);
-    }
-
-    @Override
-    public long currentProcessingTime() {
-      return scheduler.currentTimeMillis();
-    }
-
-    @Override
-    public void setProcessingTime(long millis) {
-      if (manualClock == null) {
-        throw new IllegalStateException("the job runs on the wall clock; only a job graph with useManualProcessingTime can set processing time");
-      }
-      manualClock.advanceTo(millis);
-    }
-  };
-
   public String name() {
     return name;
   }
@@ -344,7 +323,7 @@ public final class Task implements Runnable, CheckpointParticipant {
         }
       } else {
         if (source != null) {
-          source.open(sourceContext);
+          source.open(new TaskSourceContext(this, listener, flushDeadline, scheduler, manualClock));
           runSourceLoop();
         } else {
           runInputLoop();

@@ -40,11 +40,16 @@ class SavepointRescaleTest {
   @TempDir
   Path dir;
 
-  private static JobGraph pipeline(String run, int parallelism, long perMilli) {
+  private static WeirPipelineOptions streamingOptions(int parallelism) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
     options.setRunner(dev.weir.runner.WeirRunner.class);
     options.setStreaming(true);
     options.setParallelism(parallelism);
+    return options;
+  }
+
+  private static JobGraph pipeline(String run, int parallelism, long perMilli) {
+    WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
@@ -104,10 +109,7 @@ class SavepointRescaleTest {
   }
 
   private static JobGraph sidePipeline(String run, long perMilli) {
-    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
-    options.setStreaming(true);
-    options.setParallelism(2);
+    WeirPipelineOptions options = streamingOptions(2);
     Pipeline p = Pipeline.create(options);
     org.apache.beam.sdk.values.PCollectionView<Long> factor = p.apply("Factor", org.apache.beam.sdk.transforms.Create.of(3L))
         .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
@@ -165,10 +167,7 @@ class SavepointRescaleTest {
 
   /** Events in 500 ms windows, summed per key by a lifted Combine.perKey (its accumulators in both halves are state). */
   private static JobGraph windowedSumPipeline(String run, int parallelism, long perMilli) {
-    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
-    options.setStreaming(true);
-    options.setParallelism(parallelism);
+    WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
@@ -237,10 +236,7 @@ class SavepointRescaleTest {
 
   /** The side input is ready only when its unbounded source ends (3 s after it starts): events wait for it meanwhile. */
   private static JobGraph keyedSidePipeline(String run, int parallelism, long perMilli) {
-    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
-    options.setStreaming(true);
-    options.setParallelism(parallelism);
+    WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
     org.apache.beam.sdk.values.PCollectionView<Long> factor = p
         .apply("Factor", org.apache.beam.sdk.io.GenerateSequence.from(0).withRate(1, org.joda.time.Duration.standardSeconds(60))

@@ -534,12 +534,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         sideInputs.restore(in);
       }
       List<KeyedElement<InputT>> waiting = KeyedElement.readAll(in, inputValueCoder());
-      requireOwnKeys(waiting, "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
+      KeyedElement.requireOwnKeys(waiting, context.isKeyed() ? context.keyedStateBackend() : null, stepName, "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
           + "its side inputs are ready");
       pushedBack.addAll(waiting);
       if (in.available() > 0 && in.readBoolean()) {
         List<KeyedElement<InputT>> held = StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
-        requireOwnKeys(held, "elements held for @RequiresStableInput; restore it at the parallelism it had");
+        KeyedElement.requireOwnKeys(held, context.isKeyed() ? context.keyedStateBackend() : null, stepName, "elements held for @RequiresStableInput; restore it at the parallelism it had");
         if (restoredStable == null) {
           restoredStable = new ArrayList<>();
         }
@@ -547,18 +547,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       }
     }
     restoredOperatorState = null;
-  }
-
-  /** Keyed elements from operator state cannot move to another subtask: they must be this subtask's. */
-  private void requireOwnKeys(List<KeyedElement<InputT>> elements, String what) {
-    for (KeyedElement<InputT> e : elements) {
-      if (e.key() != null) {
-        dev.weir.state.KeyedStateBackend<Object> keyed = context.keyedStateBackend();
-        if (!keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
-          throw new IllegalStateException("step '" + stepName + "' was restored at another parallelism with " + what);
-        }
-      }
-    }
   }
 
   private Coder<WindowedValue<InputT>> requireInputCoder(String what) {

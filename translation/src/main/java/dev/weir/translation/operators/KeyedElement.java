@@ -48,4 +48,17 @@ record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
     }
     return elements;
   }
+
+  /**
+   * Keyed elements from operator state cannot move to another subtask: each must belong to {@code
+   * keyed}'s key groups (elements without a key, of a DoFn that is not keyed and has a null
+   * {@code keyed}, may go anywhere), otherwise this fails naming {@code step} and {@code what}.
+   */
+  static <T> void requireOwnKeys(List<KeyedElement<T>> elements, dev.weir.state.KeyedStateBackend<?> keyed, String step, String what) {
+    for (KeyedElement<T> e : elements) {
+      if (e.key() != null && keyed != null && !keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
+        throw new IllegalStateException("step '" + step + "' was restored at another parallelism with " + what);
+      }
+    }
+  }
 }
