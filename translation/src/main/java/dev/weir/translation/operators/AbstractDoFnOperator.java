@@ -334,9 +334,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     MetricsContainer previous = threadMetrics.enter(metricsContainer);
     try {
       startBundleIfNeeded();
-      Iterable<WindowedValue<InputT>> waiting = processOrPushBack(element);
-      for (WindowedValue<InputT> w : waiting) {
-        pushedBack.add(new KeyedElement<>(context.isKeyed() ? (dev.weir.translation.wire.KeyBytes) context.currentKey() : null, w));
+      if (sideInputs == null) {
+        processReady(element); // no side inputs: nothing waits (and no iterator per element)
+      } else {
+        for (WindowedValue<InputT> w : processOrPushBack(element)) {
+          pushedBack.add(new KeyedElement<>(context.isKeyed() ? (dev.weir.translation.wire.KeyBytes) context.currentKey() : null, w));
+        }
       }
     } finally {
       threadMetrics.exit(previous);

@@ -73,8 +73,12 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
         mainOutputTag, additionalOutputTags, stepContext, inputCoder, outputCoders, windowingStrategy, schemaInformation,
         sideInputMapping);
     DoFnRunner<InputT, OutputT> r = simple;
+    DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
+    if (!stateful && StatelessDoFnRunner.supports(signature, !sideInputReader.isEmpty())) {
+      r = new StatelessDoFnRunner<>(simple, doFn, signature, options.get(), outputManager, mainOutputTag, additionalOutputTags,
+          outputCoders, stepContext);
+    }
     if (stateful) {
-      DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
       Coder windowCoder = windowingStrategy.getWindowFn().windowCoder();
       r = DoFnRunners.defaultStatefulDoFnRunner(doFn, inputCoder, simple, stepContext, windowingStrategy,
           new StatefulDoFnRunner.TimeInternalsCleanupTimer(timerInternals, windowingStrategy),

@@ -1,0 +1,455 @@
+package dev.weir.translation.operators;
+
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFnOutputReceivers;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
+import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignature.Parameter;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.util.OutputBuilderSupplier;
+import org.apache.beam.sdk.util.UserCodeException;
+import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
+import org.apache.beam.sdk.util.WindowedValueReceiver;
+import org.apache.beam.sdk.values.CausedByDrain;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
+import org.apache.beam.sdk.values.OutputBuilder;
+import org.joda.time.Instant;
+
+/**
+ * Runs {@code @ProcessElement} of a stateless DoFn with one argument provider, process context
+ * and output receiver reused for every element; bundles, timers and window expiration go to
+ * runners-core's {@link DoFnRunner} it wraps.
+ *
+ * <p>Why: runners-core's {@code SimpleDoFnRunner} allocates a process context, an output-builder
+ * supplier, a receiver and a builder per element, and looks every output's tag up in a hash set;
+ * on a chain of cheap element-wise steps (map, filter) that was most of the per-record cost. The
+ * semantics are SimpleDoFnRunner's: outputs keep the element's timestamp, windows, pane and record
+ * metadata unless the DoFn gives its own; outputs with an explicit timestamp are checked against
+ * the DoFn's allowed skew; a DoFn that observes its window sees one window at a time; user
+ * exceptions are wrapped in {@link UserCodeException} (except for system DoFns).
+ *
+ * <p>Only DoFns whose {@code @ProcessElement} parameters are all in {@link #supports}'s list
+ * qualify: no state, timers, side inputs, schema elements, row receivers or restrictions.
+ */
+final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, OutputT> {
+
+  private final DoFnRunner<InputT, OutputT> bundles;
+  private final DoFn<InputT, OutputT> fn;
+  private final DoFnInvoker<InputT, OutputT> invoker;
+  private final PipelineOptions options;
+  private final WindowedValueMultiReceiver outputManager;
+  private final TupleTag<OutputT> mainOutputTag;
+  private final Set<TupleTag<?>> additionalOutputTags;
+  private final Map<TupleTag<?>, Coder<?>> outputCoders;
+  private final StepContext stepContext;
+  private final boolean observesWindow;
+  private final boolean systemDoFn;
+  private final long allowedSkewMillis;
+  private final Context context;
+
+  /**
+   * @param bundles the runners-core runner of the same DoFn instance, for everything but elements
+   */
+  StatelessDoFnRunner(DoFnRunner<InputT, OutputT> bundles, DoFn<InputT, OutputT> fn, DoFnSignature signature,
+      PipelineOptions options, WindowedValueMultiReceiver outputManager, TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Coder<?>> outputCoders, StepContext stepContext) {
+    this.bundles = bundles;
+    this.fn = fn;
+    this.invoker = DoFnInvokers.invokerFor(fn);
+    this.options = options;
+    this.outputManager = outputManager;
+    this.mainOutputTag = mainOutputTag;
+    this.additionalOutputTags = new HashSet<>(additionalOutputTags);
+    this.outputCoders = outputCoders;
+    this.stepContext = stepContext;
+    this.observesWindow = signature.processElement().observesWindow();
+    this.systemDoFn = invoker.getClass().isAnnotationPresent(org.apache.beam.sdk.util.SystemDoFnInternal.class);
+    @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
+    long skew = fn.getAllowedTimestampSkew().getMillis();
+    this.allowedSkewMillis = skew;
+    this.context = new Context();
+  }
+
+  /**
+   * Whether {@code signature}'s DoFn can run here: no state, timers or window expiration, not
+   * splittable, no side inputs, and only element-scoped {@code @ProcessElement} parameters.
+   */
+  static boolean supports(DoFnSignature signature, boolean hasSideInputs) {
+    if (hasSideInputs || signature.usesState() || signature.usesTimers() || signature.onWindowExpiration() != null
+        || signature.processElement().isSplittable() || signature.processElement().requiresTimeSortedInput()) {
+      return false;
+    }
+    for (Parameter p : signature.processElement().extraParameters()) {
+      boolean supported = p instanceof Parameter.ElementParameter
+          || p instanceof Parameter.ProcessContextParameter
+          || p instanceof Parameter.TimestampParameter
+          || p instanceof Parameter.WindowParameter
+          || p instanceof Parameter.PaneInfoParameter
+          || p instanceof Parameter.PipelineOptionsParameter
+          || p instanceof Parameter.CausedByDrainParameter
+          || p instanceof Parameter.BundleFinalizerParameter
+          || p instanceof Parameter.TaggedOutputReceiverParameter
+          || (p instanceof Parameter.OutputReceiverParameter && !((Parameter.OutputReceiverParameter) p).isRowReceiver());
+      if (!supported) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public DoFn<InputT, OutputT> getFn() {
+    return fn;
+  }
+
+  @Override
+  public void startBundle() {
+    bundles.startBundle();
+  }
+
+  @Override
+  public void processElement(WindowedValue<InputT> element) {
+    if (observesWindow && element.getWindows().size() > 1) {
+      for (WindowedValue<InputT> single : element.explodeWindows()) {
+        invoke(single);
+      }
+    } else {
+      invoke(element);
+    }
+  }
+
+  private void invoke(WindowedValue<InputT> element) {
+    context.element = element;
+    try {
+      invoker.invokeProcessElement(context);
+    } catch (Exception e) {
+      throw UserCodeException.wrapIf(!systemDoFn, e);
+    }
+  }
+
+  @Override
+  public <KeyT> void onTimer(String timerId, String timerFamilyId, KeyT key, BoundedWindow window, Instant timestamp,
+      Instant outputTimestamp, org.apache.beam.sdk.state.TimeDomain timeDomain, CausedByDrain causedByDrain) {
+    bundles.onTimer(timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain, causedByDrain);
+  }
+
+  @Override
+  public void finishBundle() {
+    bundles.finishBundle();
+  }
+
+  @Override
+  public <KeyT> void onWindowExpiration(BoundedWindow window, Instant timestamp, KeyT key) {
+    bundles.onWindowExpiration(window, timestamp, key);
+  }
+
+  private <T> void emit(TupleTag<T> tag, WindowedValue<T> value) {
+    if (tag != mainOutputTag && !additionalOutputTags.contains(tag) && !mainOutputTag.equals(tag)) {
+      throw new IllegalArgumentException("Unknown output tag " + tag);
+    }
+    outputManager.output(tag, value);
+  }
+
+  private void checkTimestamp(Instant elementTimestamp, Instant timestamp) {
+    long lowerBound;
+    try {
+      lowerBound = Math.subtractExact(elementTimestamp.getMillis(), allowedSkewMillis);
+    } catch (ArithmeticException e) {
+      lowerBound = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
+    }
+    if (timestamp.getMillis() < lowerBound || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      throw new IllegalArgumentException(String.format(
+          "Cannot output with timestamp %s. Output timestamps must be no earlier than the timestamp of the current input "
+              + "or timer (%s) minus the allowed skew (%s) and no later than %s. See the DoFn#getAllowedTimestampSkew() "
+              + "Javadoc for details on changing the allowed skew.",
+          timestamp, elementTimestamp, org.joda.time.Duration.millis(allowedSkewMillis), BoundedWindow.TIMESTAMP_MAX_VALUE));
+    }
+  }
+
+  /** The process context, argument provider and output-builder supplier of the current element. */
+  private final class Context extends DoFn<InputT, OutputT>.ProcessContext
+      implements DoFnInvoker.ArgumentProvider<InputT, OutputT>, OutputBuilderSupplier {
+
+    WindowedValue<InputT> element;
+    private final MainReceiver mainReceiver = new MainReceiver();
+
+    Context() {
+      fn.super();
+    }
+
+    // ProcessContext
+
+    @Override
+    public PipelineOptions getPipelineOptions() {
+      return options;
+    }
+
+    @Override
+    public InputT element() {
+      return element.getValue();
+    }
+
+    @Override
+    public <T> T sideInput(PCollectionView<T> view) {
+      throw new IllegalArgumentException("calling sideInput() with unknown view");
+    }
+
+    @Override
+    public Instant timestamp() {
+      return element.getTimestamp();
+    }
+
+    @Override
+    public PaneInfo pane() {
+      return element.getPaneInfo();
+    }
+
+    @Override
+    public String currentRecordId() {
+      return element.getRecordId();
+    }
+
+    @Override
+    public Long currentRecordOffset() {
+      return element.getRecordOffset();
+    }
+
+    @Override
+    public CausedByDrain causedByDrain() {
+      return element.causedByDrain();
+    }
+
+    @Override
+    public void output(OutputT output) {
+      outputManager.output(mainOutputTag, element.withValue(output));
+    }
+
+    @Override
+    public void outputWithTimestamp(OutputT output, Instant timestamp) {
+      outputWithTimestamp(mainOutputTag, output, timestamp);
+    }
+
+    @Override
+    public void outputWindowedValue(OutputT output, Instant timestamp, Collection<? extends BoundedWindow> windows,
+        PaneInfo paneInfo) {
+      outputWindowedValue(mainOutputTag, output, timestamp, windows, paneInfo);
+    }
+
+    @Override
+    public <T> void output(TupleTag<T> tag, T output) {
+      emit(tag, element.withValue(output));
+    }
+
+    @Override
+    public <T> void outputWithTimestamp(TupleTag<T> tag, T output, Instant timestamp) {
+      checkTimestamp(element.getTimestamp(), timestamp);
+      emit(tag, WindowedValues.of(output, timestamp, element.getWindows(), element.getPaneInfo(), element.getRecordId(),
+          element.getRecordOffset(), element.causedByDrain()));
+    }
+
+    @Override
+    public <T> void outputWindowedValue(TupleTag<T> tag, T output, Instant timestamp,
+        Collection<? extends BoundedWindow> windows, PaneInfo paneInfo) {
+      checkTimestamp(element.getTimestamp(), timestamp);
+      emit(tag, WindowedValues.of(output, timestamp, windows, paneInfo, element.getRecordId(), element.getRecordOffset(),
+          element.causedByDrain()));
+    }
+
+    @Override
+    public <T> void outputWindowedValue(TupleTag<T> tag, WindowedValue<T> windowedValue) {
+      checkTimestamp(element.getTimestamp(), windowedValue.getTimestamp());
+      emit(tag, windowedValue);
+    }
+
+    @Override
+    public void outputWindowedValue(WindowedValue<OutputT> windowedValue) {
+      outputWindowedValue(mainOutputTag, windowedValue);
+    }
+
+    // OutputBuilderSupplier: outputs built from the current element
+
+    @Override
+    public <T> WindowedValues.Builder<T> builder(T value) {
+      return WindowedValues.builder(element).withValue(value);
+    }
+
+    // ArgumentProvider
+
+    @Override
+    public InputT element(DoFn<InputT, OutputT> doFn) {
+      return element.getValue();
+    }
+
+    @Override
+    public Instant timestamp(DoFn<InputT, OutputT> doFn) {
+      return element.getTimestamp();
+    }
+
+    @Override
+    public BoundedWindow window() {
+      Collection<? extends BoundedWindow> windows = element.getWindows();
+      if (windows.size() != 1) {
+        throw new IllegalArgumentException("expected one window, got " + windows);
+      }
+      return windows.iterator().next();
+    }
+
+    @Override
+    public PaneInfo paneInfo(DoFn<InputT, OutputT> doFn) {
+      return element.getPaneInfo();
+    }
+
+    @Override
+    public CausedByDrain causedByDrain(DoFn<InputT, OutputT> doFn) {
+      return element.causedByDrain();
+    }
+
+    @Override
+    public PipelineOptions pipelineOptions() {
+      return options;
+    }
+
+    @Override
+    public DoFn<InputT, OutputT>.ProcessContext processContext(DoFn<InputT, OutputT> doFn) {
+      return this;
+    }
+
+    @Override
+    public DoFn.OutputReceiver<OutputT> outputReceiver(DoFn<InputT, OutputT> doFn) {
+      return mainReceiver;
+    }
+
+    @Override
+    public DoFn.MultiOutputReceiver taggedOutputReceiver(DoFn<InputT, OutputT> doFn) {
+      return DoFnOutputReceivers.windowedMultiReceiver(this, this, outputCoders);
+    }
+
+    @Override
+    public DoFn.BundleFinalizer bundleFinalizer() {
+      return stepContext.bundleFinalizer();
+    }
+
+    @Override
+    public DoFn<InputT, OutputT>.StartBundleContext startBundleContext(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("StartBundleContext");
+    }
+
+    @Override
+    public DoFn<InputT, OutputT>.FinishBundleContext finishBundleContext(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("FinishBundleContext");
+    }
+
+    @Override
+    public DoFn<InputT, OutputT>.OnTimerContext onTimerContext(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("OnTimerContext");
+    }
+
+    @Override
+    public Object key() {
+      throw unsupported("the key");
+    }
+
+    @Override
+    public Object sideInput(String tagId) {
+      throw unsupported("side input " + tagId);
+    }
+
+    @Override
+    public Object schemaElement(int index) {
+      throw unsupported("a schema element");
+    }
+
+    @Override
+    public org.apache.beam.sdk.state.TimeDomain timeDomain(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("the time domain");
+    }
+
+    @Override
+    public DoFn.OutputReceiver<org.apache.beam.sdk.values.Row> outputRowReceiver(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("a row receiver");
+    }
+
+    @Override
+    public Object restriction() {
+      throw unsupported("a restriction");
+    }
+
+    @Override
+    public org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<?, ?> restrictionTracker() {
+      throw unsupported("a restriction tracker");
+    }
+
+    @Override
+    public Object watermarkEstimatorState() {
+      throw unsupported("watermark estimator state");
+    }
+
+    @Override
+    public org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator<?> watermarkEstimator() {
+      throw unsupported("a watermark estimator");
+    }
+
+    @Override
+    public org.apache.beam.sdk.state.State state(String stateId, boolean alwaysFetched) {
+      throw unsupported("state " + stateId);
+    }
+
+    @Override
+    public org.apache.beam.sdk.state.Timer timer(String timerId) {
+      throw unsupported("timer " + timerId);
+    }
+
+    @Override
+    public org.apache.beam.sdk.state.TimerMap timerFamily(String tagId) {
+      throw unsupported("timer family " + tagId);
+    }
+
+    @Override
+    public String timerId(DoFn<InputT, OutputT> doFn) {
+      throw unsupported("the timer id");
+    }
+
+    /** {@link StatelessDoFnRunner#supports} admits no DoFn that asks for these. */
+    private UnsupportedOperationException unsupported(String what) {
+      return new UnsupportedOperationException(what + " is not available in @ProcessElement of " + fn.getClass().getName());
+    }
+  }
+
+  /** The main output's receiver: outputs keep the element's metadata unless given their own. */
+  private final class MainReceiver implements DoFn.OutputReceiver<OutputT>, WindowedValueReceiver<OutputT> {
+
+    @Override
+    public OutputBuilder<OutputT> builder(OutputT value) {
+      return WindowedValues.builder(context.element).withValue(value).setReceiver(this);
+    }
+
+    @Override
+    public void output(OutputT value) {
+      context.output(value);
+    }
+
+    @Override
+    public void outputWithTimestamp(OutputT value, Instant timestamp) {
+      context.outputWithTimestamp(mainOutputTag, value, timestamp);
+    }
+
+    @Override
+    public void output(WindowedValue<OutputT> windowedValue) {
+      context.outputWindowedValue(mainOutputTag, windowedValue);
+    }
+  }
+}
