@@ -11,6 +11,7 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
 import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.View;
@@ -34,10 +35,22 @@ public final class PipelineTranslator {
   public static void applyOverrides(Pipeline pipeline) {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReadsIfNecessary(pipeline);
     pipeline.replaceAll(List.of(
-        PTransformOverride.of(PTransformMatchers.splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+        PTransformOverride.of(splittableParDo(), new SplittableParDo.OverrideFactory<>()),
         PTransformOverride.of(PTransformMatchers.urnEqualTo(PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN),
             new org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems.OverrideFactory<>()),
         PTransformOverride.of(PTransformMatchers.classEqualTo(View.CreatePCollectionView.class), new CreateWeirView.OverrideFactory<>())));
+  }
+
+  /**
+   * Beam's {@code PTransformMatchers.splittableParDo()}, without building every ParDo's payload
+   * (DoFn serialized, options' display data) to find its restriction coder: a ParDo is splittable
+   * exactly when its DoFn's signature says so.
+   */
+  private static PTransformMatcher splittableParDo() {
+    PTransformMatcher beams = PTransformMatchers.splittableParDo();
+    return applied -> applied.getTransform() instanceof org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?> parDo
+        ? org.apache.beam.sdk.transforms.reflect.DoFnSignatures.getSignature(parDo.getFn().getClass()).processElement().isSplittable()
+        : beams.matches(applied);
   }
 
   public static Translation translate(Pipeline pipeline, String jobName, TranslationSettings settings, PipelineOptions options) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.values.KV;
@@ -41,6 +42,7 @@ public final class TranslationContext {
   private final Map<PCollection<?>, PCollection<?>> workItemInputs = new HashMap<>();
   private final Set<String> names = new HashSet<>();
   private AppliedPTransform<?, ?, ?> current;
+  private SerializablePipelineOptions serializableOptions;
   private boolean usesTestStream;
 
   TranslationContext(JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
@@ -65,6 +67,17 @@ public final class TranslationContext {
 
   public PipelineOptions options() {
     return options;
+  }
+
+  /**
+   * The options as the job's operators carry them, made once per translation: serializing them
+   * (JSON, with display data) took half of a small pipeline's start when every step did it.
+   */
+  public SerializablePipelineOptions serializableOptions() {
+    if (serializableOptions == null) {
+      serializableOptions = new SerializablePipelineOptions(options);
+    }
+    return serializableOptions;
   }
 
   public JobMetrics metrics() {

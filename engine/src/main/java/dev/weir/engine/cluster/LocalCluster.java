@@ -99,6 +99,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static final AtomicLong RUNS = new AtomicLong();
+  private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   /** A folder per run of a job: its name, the start time and a counter, so runs never share checkpoints. */
   private static String runFolderName(String jobName) {
@@ -106,7 +107,7 @@ public final class LocalCluster implements AutoCloseable {
     if (safe.length() > 60) {
       safe = safe.substring(0, 60);
     }
-    return safe + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(LocalDateTime.now()) + "-" + RUNS.incrementAndGet();
+    return safe + "-" + RUN_TIME.format(LocalDateTime.now()) + "-" + RUNS.incrementAndGet();
   }
 
   /** Number of jobs that have not ended. */

@@ -92,7 +92,7 @@ public final class CombinePerKeyTranslator {
 
     SystemReduceFn reduceFn = SystemReduceFn.combining(keyCoder,
         AppliedCombineFn.withAccumulatorCoder(new MergeAccumulatorsFn<>(fn, accumulatorCoder), accumulatorCoder));
-    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    SerializablePipelineOptions options = context.serializableOptions();
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
     Map<Integer, String> elementNames = Map.of(0, output.getName());

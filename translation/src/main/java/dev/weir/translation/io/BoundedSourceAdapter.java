@@ -24,16 +24,16 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
   private final SerializablePipelineOptions options;
   private final SourceMetrics metrics;
 
-  public BoundedSourceAdapter(BoundedSource<T> source, int parallelism, PipelineOptions options, String stepName,
+  public BoundedSourceAdapter(BoundedSource<T> source, int parallelism, SerializablePipelineOptions options, String stepName,
       dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
-    this.options = new SerializablePipelineOptions(options);
+    this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     // Splitting is the source's work too: what it counts meanwhile belongs to its step.
     org.apache.beam.runners.core.metrics.MetricsContainerImpl splitMetrics = new org.apache.beam.runners.core.metrics.MetricsContainerImpl(stepName);
     List<? extends BoundedSource<T>> split;
     try (java.io.Closeable ignored = org.apache.beam.sdk.metrics.MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
-      long size = Math.max(1, source.getEstimatedSizeBytes(options));
-      split = source.split(Math.max(1, size / parallelism), options);
+      long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
+      split = source.split(Math.max(1, size / parallelism), options.get());
     }
     jobMetrics.merge(stepName, splitMetrics);
     this.splits = split.isEmpty() ? List.of(source) : split;

@@ -29,7 +29,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
   private final long maxReadTimeMillis;
   private final boolean dedup;
 
-  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options, String stepName,
+  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, SerializablePipelineOptions options, String stepName,
       dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
     this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE, stepName, jobMetrics);
   }
@@ -39,11 +39,11 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * or {@code withMaxReadTime(d)}): every split reads its share of {@code maxNumRecords}, for at
    * most {@code maxReadTimeMillis} from when it starts, all splits at once.
    */
-  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, PipelineOptions options, long maxNumRecords,
+  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, SerializablePipelineOptions options, long maxNumRecords,
       long maxReadTimeMillis, String stepName, dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
-    this.options = new SerializablePipelineOptions(options);
+    this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
-    List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options);
+    List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options.get());
     this.splits = split.isEmpty() ? List.of(source) : split;
     this.maxRecordsPerSplit = maxNumRecords == Long.MAX_VALUE ? Long.MAX_VALUE : (maxNumRecords + splits.size() - 1) / splits.size();
     this.maxReadTimeMillis = maxReadTimeMillis;

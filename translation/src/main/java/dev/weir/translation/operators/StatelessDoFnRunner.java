@@ -234,8 +234,11 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public void output(OutputT output) {
-      outputManager.output(mainOutputTag, element.withValue(output));
+      // A filter passes its element on as it is: the element itself is the output (values are immutable).
+      WindowedValue<OutputT> value = output == element.getValue() ? (WindowedValue<OutputT>) element : element.withValue(output);
+      outputManager.output(mainOutputTag, value);
     }
 
     @Override

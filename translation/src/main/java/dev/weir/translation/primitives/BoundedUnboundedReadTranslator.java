@@ -50,7 +50,7 @@ public final class BoundedUnboundedReadTranslator {
     Limits limits = limits(transform.getTransform());
     long maxReadTime = limits.maxReadTime() == null ? Long.MAX_VALUE : limits.maxReadTime().getMillis();
     JobVertex v = context.addSource(transform.getFullName(), new UnboundedSourceAdapter<>((UnboundedSource) limits.source(),
-        context.settings().parallelism(), context.options(), limits.maxNumRecords(), maxReadTime, transform.getFullName(), context.metrics()));
+        context.settings().parallelism(), context.serializableOptions(), limits.maxNumRecords(), maxReadTime, transform.getFullName(), context.metrics()));
     context.setProducer((PCollection<?>) transform.getOutputs().values().iterator().next(), v, 0);
   }
 }

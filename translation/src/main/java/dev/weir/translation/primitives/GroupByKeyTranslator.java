@@ -33,7 +33,7 @@ final class GroupByKeyTranslator {
     Coder<Object> keyCoder = kvCoder.getKeyCoder();
     SystemReduceFn reduceFn = SystemReduceFn.buffering(kvCoder.getValueCoder());
     String name = transform.getFullName();
-    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    SerializablePipelineOptions options = context.serializableOptions();
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();

@@ -67,11 +67,12 @@ final class ParDoTranslator {
     }
     DoFnSchemaInformation schema;
     try {
-      schema = ParDoTranslation.getSchemaInformation(transform);
+      // What ParDoTranslation computes, without building the whole payload (DoFn serialized, display data).
+      schema = ParDo.getDoFnSchemaInformation(doFn, input);
     } catch (RuntimeException e) {
       schema = DoFnSchemaInformation.create();
     }
-    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    SerializablePipelineOptions options = context.serializableOptions();
     Coder<Object> inputCoder = input.getCoder();
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
     JobMetrics metrics = context.metrics();

@@ -35,13 +35,13 @@ final class SourceTranslators {
     int parallelism = context.settings().parallelism();
     dev.weir.engine.source.Source<?> source;
     if (t instanceof SplittableParDo.PrimitiveBoundedRead<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
     } else if (t instanceof SplittableParDo.PrimitiveUnboundedRead<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
     } else if (t instanceof Read.Bounded<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
+      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
     } else if (t instanceof Read.Unbounded<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.options(), transform.getFullName(), context.metrics());
+      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
     } else {
       throw new dev.weir.translation.UnsupportedTransformException("read transform '" + transform.getFullName()
           + "' of type " + t.getClass().getName() + " is not supported");

@@ -54,7 +54,7 @@ final class SplittableTranslators {
     Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
     Map<Integer, String> elementNames = numbering.pcollectionNames();
     byte[] serializedFn = SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
-    SerializablePipelineOptions options = new SerializablePipelineOptions(context.options());
+    SerializablePipelineOptions options = context.serializableOptions();
     WindowingStrategy<?, ?> windowing = keyed.getWindowingStrategy();
     JobMetrics metrics = context.metrics();
     int maxBundleSize = context.settings().maxBundleSize();
