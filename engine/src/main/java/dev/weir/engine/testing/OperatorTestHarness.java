@@ -42,7 +42,8 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   private OperatorTestHarness(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keySelector, int maxParallelism,
-      TypeSerializer<?> keySerializer, int outputCount, Collection<byte[]> restoredKeyedState) throws Exception {
+      TypeSerializer<?> keySerializer, int outputCount, Collection<byte[]> restoredKeyedState, Collection<byte[]> restoredTimers)
+      throws Exception {
     this.keySelector = (KeySelector<Object, Object>) keySelector;
     if (keySelector != null) {
       backend = new HeapKeyedStateBackend<>((TypeSerializer<Object>) keySerializer, KeyGroupRange.of(0, maxParallelism - 1), maxParallelism);
@@ -53,6 +54,9 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
       backend = null;
     }
     host = new OperatorHost("harness", 0, 1, operator, clock, backend);
+    if (restoredTimers != null) {
+      host.timers().restore(restoredTimers);
+    }
     for (int i = 0; i < outputCount; i++) {
       List<Object> out = new ArrayList<>();
       outputs.add(out);
@@ -63,18 +67,25 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
 
   /** A harness for an operator that is not keyed, with one output. */
   public static <IN, OUT> OperatorTestHarness<IN, OUT> of(Operator<IN, OUT> operator) throws Exception {
-    return new OperatorTestHarness<>(operator, null, 0, null, 1, null);
+    return new OperatorTestHarness<>(operator, null, 0, null, 1, null, null);
   }
 
   /** A harness for a keyed operator: each record's key is made current before it is processed. */
   public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys) throws Exception {
-    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), 1, null);
+    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), 1, null, null);
   }
 
   /** A keyed harness with {@code outputs} outputs (main plus side outputs) and restored keyed state. */
   public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys,
       int outputs, Collection<byte[]> restoredKeyedState) throws Exception {
-    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState);
+    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState, null);
+  }
+
+  /** A keyed harness restored from {@link #snapshotKeyedState()} and {@link #snapshotTimers()} snapshots. */
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys,
+      int outputs, Collection<byte[]> restoredKeyedState, Collection<byte[]> restoredTimers) throws Exception {
+    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState,
+        restoredTimers);
   }
 
   public OperatorTestHarness<IN, OUT> open() throws Exception {
@@ -162,6 +173,11 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
   /** A snapshot of all keyed state, to restore into a new harness. */
   public byte[] snapshotKeyedState() throws Exception {
     return backend.snapshot(backend.keyGroupRange());
+  }
+
+  /** A snapshot of the operator's timers (event and processing time), to restore into a new harness. */
+  public byte[] snapshotTimers() throws Exception {
+    return host.timers().snapshot().write();
   }
 
   private interface Call {

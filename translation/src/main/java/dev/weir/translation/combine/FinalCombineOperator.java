@@ -9,12 +9,10 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
 import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.operators.OwedWindows;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -48,8 +46,7 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
   private final TimestampCombiner timestampCombiner;
 
   private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Pending<AccumT>>> pendingSpec;
-  /** Per window with results still owed: the earliest of their output timestamps. */
-  private transient Map<BoundedWindow, Long> windowHolds;
+  private transient OwedWindows owed;
   private transient long inputWatermark;
 
   /** A key's merged accumulator in a window and the output timestamp so far. */
@@ -71,13 +68,13 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
     pendingSpec = StateSpec.value("final-combine", windows, new PendingSerializer<>(new CoderSerializer<>(accumulatorCoder)));
     context.timerService().setNamespaceSerializer(windows);
     inputWatermark = Long.MIN_VALUE;
-    windowHolds = new HashMap<>();
+    owed = new OwedWindows();
     // After a restore: the holds of the results still owed.
     ValueState<BoundedWindow, Pending<AccumT>> pending = context.state(pendingSpec);
     context.keyedStateBackend().forEachEntry(pendingSpec, (key, window) -> {
       Pending<AccumT> p = pending.value(window);
       if (p != null) {
-        windowHolds.merge(window, p.outputMillis(), Math::min);
+        owed.owe(window, p.outputMillis());
       }
     });
   }
@@ -101,7 +98,7 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
         pending.update(window, new Pending<>(merged, combined));
         output = combined;
       }
-      windowHolds.merge(window, output, Math::min);
+      owed.owe(window, output);
     }
   }
 
@@ -124,17 +121,7 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
   @Override
   public void processWatermark(long watermark) {
     inputWatermark = watermark;
-    long out = watermark;
-    Iterator<Map.Entry<BoundedWindow, Long>> it = windowHolds.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<BoundedWindow, Long> e = it.next();
-      if (e.getKey().maxTimestamp().getMillis() < watermark) {
-        it.remove();
-      } else {
-        out = Math.min(out, e.getValue());
-      }
-    }
-    context.emitWatermark(out);
+    context.emitWatermark(owed.advance(watermark));
   }
 
   /** Writes the output timestamp, then the accumulator. */

@@ -16,11 +16,23 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import dev.weir.translation.operators.OnTimeGroupByKeyOperator;
 
 /** GroupByKey: a HASH edge by encoded key into a ReduceFnRunner-based operator. */
 final class GroupByKeyTranslator {
 
   private GroupByKeyTranslator() {}
+
+  /**
+   * Windows that do not merge, the default trigger and no allowed lateness: each key and window
+   * fires once, on time, and {@link OnTimeGroupByKeyOperator} does it without a ReduceFnRunner.
+   */
+  static boolean firesOnlyOnTime(WindowingStrategy<?, ?> windowing) {
+    return windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger
+        && windowing.getAllowedLateness().getMillis() == 0;
+  }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
@@ -38,8 +50,18 @@ final class GroupByKeyTranslator {
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
     Map<Integer, String> elementNames = Map.of(0, output.getName());
-    JobVertex vertex = context.addOperator(name, () -> new GroupByKeyOperator<>(name, options, reduceFn,
-        new TupleTag<KV<Object, Iterable<Object>>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+    JobVertex vertex;
+    if (firesOnlyOnTime(windowing)) {
+      Coder<Object> valueCoder = kvCoder.getValueCoder();
+      Coder windowCoder = windowing.getWindowFn().windowCoder();
+      TimestampCombiner timestamps = windowing.getTimestampCombiner();
+      String outputName = output.getName();
+      vertex = context.addOperator(name, () -> new OnTimeGroupByKeyOperator<>(name, keyCoder, valueCoder, windowCoder, timestamps,
+          metrics, outputName));
+    } else {
+      vertex = context.addOperator(name, () -> new GroupByKeyOperator<>(name, options, reduceFn,
+          new TupleTag<KV<Object, Iterable<Object>>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+    }
     context.connectByKey(input, vertex, 0);
     context.setProducer(output, vertex, 0);
   }

@@ -55,6 +55,7 @@ public final class WeirStateInternals implements StateInternals {
   private final MapState<String, String, Long> holdCells;
   /** Engine state per tag id, created on the tag's first use. */
   private final Map<String, Object> engineStates = new HashMap<>();
+  private final NamespaceKeys namespaceKeys = new NamespaceKeys();
   private KeyBytes decodedFor;
   private Object decodedKey;
 
@@ -90,7 +91,7 @@ public final class WeirStateInternals implements StateInternals {
 
   @Override
   public <T extends State> T state(StateNamespace namespace, StateTag<T> address, StateContext<?> c) {
-    return address.bind(new Binder(namespace.stringKey(), c));
+    return address.bind(new Binder(namespaceKeys.of(namespace), c));
   }
 
   @SuppressWarnings("unchecked")

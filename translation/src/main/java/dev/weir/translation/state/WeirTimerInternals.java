@@ -24,6 +24,7 @@ public final class WeirTimerInternals implements TimerInternals {
   private final TimerService timers;
   private final MapState<Void, String, TimerData> pending;
   private final WatermarkHolds timerHolds;
+  private final NamespaceKeys namespaceKeys = new NamespaceKeys();
   private final KeyedStateBackend<Object> backend;
 
   /** Timers of windows of {@code windowCoder}; engine timers carry the TimerData as namespace. */
@@ -50,8 +51,8 @@ public final class WeirTimerInternals implements TimerInternals {
     });
   }
 
-  private static String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
-    return namespace.stringKey() + '\u0000' + timerFamilyId + '\u0000' + timerId;
+  private String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
+    return namespaceKeys.of(namespace) + '\u0000' + timerFamilyId + '\u0000' + timerId;
   }
 
   @Override
@@ -65,6 +66,9 @@ public final class WeirTimerInternals implements TimerInternals {
     String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
     TimerData previous = pending.get(null, identity);
     if (previous != null) {
+      if (previous.equals(timer)) {
+        return; // set again as it is (ReduceFnRunner does so for every element): already registered and held
+      }
       unregister(previous);
     }
     pending.put(null, identity, timer);

@@ -1,0 +1,30 @@
+package dev.weir.translation.state;
+
+import org.apache.beam.runners.core.StateNamespace;
+
+/**
+ * Beam state namespaces' string keys, with a small cache in front: a window namespace's key is
+ * its window encoded and in Base64, and runners-core's ReduceFnRunner asks for it on every state
+ * and timer access, several times per element (it was a quarter of a windowed GroupByKey's time).
+ * Direct-mapped by hash: bounded, whatever the number of windows. Namespaces are equal exactly
+ * when their windows' structural values are, which is when their encodings are. Single-threaded.
+ */
+final class NamespaceKeys {
+
+  private static final int SLOTS = 256;
+
+  private final StateNamespace[] namespaces = new StateNamespace[SLOTS];
+  private final String[] keys = new String[SLOTS];
+
+  String of(StateNamespace namespace) {
+    int slot = namespace.hashCode() & (SLOTS - 1);
+    StateNamespace cached = namespaces[slot];
+    if (cached != null && (cached == namespace || cached.equals(namespace))) {
+      return keys[slot];
+    }
+    String key = namespace.stringKey();
+    namespaces[slot] = namespace;
+    keys[slot] = key;
+    return key;
+  }
+}
