@@ -42,6 +42,9 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   public void add(Instant value) {
     Long old = holds.get(namespace, id);
     long combined = old == null ? value.getMillis() : combiner.combine(new Instant(old), value).getMillis();
+    if (old != null && old == combined) {
+      return; // the hold stays where it is
+    }
     holds.put(namespace, id, combined);
     tracker.set(new HoldId(key, namespace, id), combined);
   }

@@ -17,8 +17,16 @@ public final class WatermarkHolds {
   /** Sets (or with {@code null}, removes) the hold identified by {@code id}. */
   public void set(Object id, Long holdMillis) {
     Long previous = holdMillis == null ? holds.remove(id) : holds.put(id, holdMillis);
+    if (previous != null && previous.equals(holdMillis)) {
+      return; // unchanged (ReduceFnRunner sets the same holds again and again)
+    }
     if (previous != null) {
-      counts.computeIfPresent(previous, (k, c) -> c == 1 ? null : c - 1);
+      int count = counts.get(previous);
+      if (count == 1) {
+        counts.remove(previous);
+      } else {
+        counts.put(previous, count - 1);
+      }
     }
     if (holdMillis != null) {
       counts.merge(holdMillis, 1, Integer::sum);
