@@ -49,6 +49,13 @@ public interface Operator<IN, OUT> {
    */
   default void processInputWatermark(int input, long watermark) throws Exception {}
 
+  /**
+   * Event time is about to move to {@code watermark}: next, the event-time timers due by then fire
+   * and {@link #processWatermark} is called. An operator that defers work on elements within a
+   * batch does that work here, while those elements are still on time.
+   */
+  default void beforeEventTime(long watermark) throws Exception {}
+
   /** A timer fired; its key is the current key. */
   default void onTimer(Timer timer) throws Exception {
     throw new UnsupportedOperationException(getClass().getName() + " registered a timer but does not implement onTimer");

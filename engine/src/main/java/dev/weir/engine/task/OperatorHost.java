@@ -105,6 +105,7 @@ public final class OperatorHost implements OperatorContext<Object> {
     if (watermark <= inputWatermark) {
       return;
     }
+    operator.beforeEventTime(watermark);
     inputWatermark = watermark;
     if (timers != null) {
       timers.advanceWatermark(watermark);

@@ -1,7 +1,9 @@
 package dev.weir.translation.operators;
 
 import dev.weir.translation.metrics.JobMetrics;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
@@ -29,7 +31,14 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 /**
  * GroupByKey (and Combine after the shuffle) on runners-core's ReduceFnRunner: every WindowFn
  * (merging too), every trigger, allowed lateness and accumulation mode, with panes fired by the
- * engine's timers. Each element becomes a one-element work item for its key.
+ * engine's timers.
+ *
+ * <p>Within a bundle, elements wait per key and reach ReduceFnRunner as one work item per key,
+ * as the DirectRunner hands them over: its window merging, trigger and hold bookkeeping then run
+ * once per key and batch instead of once per element (sessions ran at 0.6x the DirectRunner's
+ * speed one element at a time). Waiting elements are processed before event time moves on (while
+ * they are still on time), before any timer fires, when the bundle ends (idle input, barrier, end
+ * of input) and whenever {@value #MAX_WAITING} wait.
  *
  * @param <K> key type
  * @param <V> value type
@@ -38,7 +47,15 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 public final class GroupByKeyOperator<K, V, OutputT> extends AbstractDoFnOperator<KV<K, V>, KV<K, OutputT>> {
 
   private final SystemReduceFn<K, V, ?, OutputT, BoundedWindow> reduceFn;
+  private static final int MAX_WAITING = 16_384;
+
   private transient DoFnRunner<KeyedWorkItem<K, V>, KV<K, OutputT>> typedRunner;
+  /** Elements of the open bundle not yet given to ReduceFnRunner, per engine key, in arrival order. */
+  private transient Map<Object, Waiting<K, V>> waiting;
+  private transient int waitingCount;
+
+  /** A key's waiting elements. */
+  private record Waiting<K, V>(K key, List<WindowedValue<V>> values) {}
 
   @SuppressWarnings("unchecked")
   public GroupByKeyOperator(String stepName, SerializablePipelineOptions options, SystemReduceFn<K, V, ?, OutputT, ? extends BoundedWindow> reduceFn,
@@ -65,16 +82,51 @@ public final class GroupByKeyOperator<K, V, OutputT> extends AbstractDoFnOperato
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   protected void processReady(WindowedValue<KV<K, V>> element) {
+    if (waiting == null) {
+      waiting = new LinkedHashMap<>();
+    }
     KV<K, V> kv = element.getValue();
-    KeyedWorkItem<K, V> item = KeyedWorkItems.elementsWorkItem(kv.getKey(), List.of(element.withValue(kv.getValue())));
-    typedRunner.processElement(WindowedValues.valueInGlobalWindow(item));
+    waiting.computeIfAbsent(context.currentKey(), k -> new Waiting<>(kv.getKey(), new ArrayList<>()))
+        .values().add(element.withValue(kv.getValue()));
+    if (++waitingCount >= MAX_WAITING) {
+      processWaiting();
+    }
+  }
+
+  /** Hands each key's waiting elements to ReduceFnRunner as one work item; the current key is kept. */
+  private void processWaiting() {
+    if (waitingCount == 0) {
+      return;
+    }
+    Object current = context.currentKey();
+    for (Map.Entry<Object, Waiting<K, V>> e : waiting.entrySet()) {
+      context.keyedStateBackend().setCurrentKey(e.getKey());
+      Waiting<K, V> w = e.getValue();
+      typedRunner.processElement(WindowedValues.valueInGlobalWindow(KeyedWorkItems.elementsWorkItem(w.key(), w.values())));
+    }
+    waiting.clear();
+    waitingCount = 0;
+    if (current != null) {
+      context.keyedStateBackend().setCurrentKey(current);
+    }
+  }
+
+  @Override
+  public void beforeEventTime(long watermark) {
+    processWaiting();
+  }
+
+  @Override
+  protected void finishRunnerBundle() {
+    processWaiting();
+    super.finishRunnerBundle();
   }
 
   @Override
   @SuppressWarnings("unchecked")
   protected void fireTimer(TimerData timer) {
+    processWaiting(); // elements that came before the timer go first
     K key = (K) stateInternals.getKey();
     typedRunner.processElement(WindowedValues.valueInGlobalWindow(KeyedWorkItems.timersWorkItem(key, List.of(timer))));
   }
