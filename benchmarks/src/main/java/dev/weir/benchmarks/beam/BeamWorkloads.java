@@ -11,6 +11,14 @@ import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -57,6 +65,44 @@ public final class BeamWorkloads {
       SLOTS.get(slot).accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, row.getKey(), row.getValue()));
       ROWS.get(slot).incrementAndGet();
     }
+  }
+
+  /** Folds a GroupByKey's (key, values) group, in its window, into a slot's checksum. */
+  static final class FoldGroups extends DoFn<KV<Long, Iterable<Long>>, Void> {
+    private final String slot;
+
+    FoldGroups(String slot) {
+      this.slot = slot;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Long, Iterable<Long>> group, BoundedWindow window) {
+      long sum = 0;
+      for (long v : group.getValue()) {
+        sum += v;
+      }
+      long id = group.getKey() * 31 + window.maxTimestamp().getMillis();
+      long total = sum;
+      SLOTS.get(slot).accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, id, total));
+    }
+  }
+
+  /**
+   * A windowed GroupByKey (no combiner to lift): record {@code i} is (i mod 1,000, i) at event
+   * time i/100 ms, in 1 s fixed windows or in sessions with a 50 ms gap (each key's records then
+   * merge into one long session); the groups are summed after the GroupByKey.
+   */
+  public static RunResult windowedGroupByKey(String system, PipelineOptions options, long records, boolean sessions) {
+    String slot = newSlot();
+    Pipeline p = Pipeline.create(options);
+    PCollection<KV<Long, Long>> pairs = p.apply("Numbers", GenerateSequence.from(0).to(records).withTimestampFn(i -> new Instant(i / 100)))
+        .apply("Pair", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+            .via((Long i) -> KV.of(i % 1_000, i)));
+    pairs = pairs.apply("Window", sessions ? Window.into(Sessions.withGapDuration(Duration.millis(50)))
+        : Window.into(FixedWindows.of(Duration.standardSeconds(1))));
+    pairs.apply("Group", GroupByKey.create()).apply("Fold", ParDo.of(new FoldGroups(slot)));
+    long elapsed = run(p);
+    return new RunResult(system, sessions ? "G2 session GBK" : "G1 window GBK", records, SLOTS.remove(slot).get(), elapsed);
   }
 
   private static String newSlot() {
