@@ -4,6 +4,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.translation.combine.CombinePerKeyTranslator;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.primitives.BoundedUnboundedReadTranslator;
+import dev.weir.translation.primitives.RedistributionTranslator;
 import dev.weir.translation.primitives.TransformTranslator;
 import dev.weir.translation.primitives.Translators;
 import dev.weir.translation.views.CreateWeirView;
@@ -66,13 +67,16 @@ public final class PipelineTranslator {
         AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
         boolean lift = CombinePerKeyTranslator.canLift(applied);
         boolean boundedRead = !lift && BoundedUnboundedReadTranslator.applies(applied);
-        if (lift || boundedRead) {
+        boolean redistribution = !lift && !boundedRead && RedistributionTranslator.applies(applied);
+        if (lift || boundedRead || redistribution) {
           context.setCurrent(applied);
           try {
             if (lift) {
               CombinePerKeyTranslator.translate(applied, context);
-            } else {
+            } else if (boundedRead) {
               BoundedUnboundedReadTranslator.translate(applied, context);
+            } else {
+              RedistributionTranslator.translate(applied, context);
             }
           } catch (Exception e) {
             throw new IllegalStateException("translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
