@@ -15,8 +15,8 @@ import org.apache.beam.sdk.values.PCollection;
  * that spreads the elements over the next step's subtasks. Beam expands them into a GroupByKey
  * with a trigger firing per element and steps that reify and restore each element's timestamp,
  * window and pane, which ReduceFnRunner ran at tens of thousands of elements per second. Here the
- * elements cross a round-robin exchange unchanged, timestamp, window and pane included: what the
- * expansion's output is.
+ * elements cross an exchange by key unchanged, timestamp, window and pane included: what the
+ * expansion's output is, and a key's elements stay in order as they would through the GroupByKey.
  */
 public final class RedistributionTranslator {
 
@@ -32,7 +32,8 @@ public final class RedistributionTranslator {
     PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     PCollection<?> output = (PCollection<?>) transform.getOutputs().values().iterator().next();
     JobVertex vertex = context.addOperator(transform.getFullName(), PassThroughOperator::new);
-    context.connect(input, vertex, 0).rebalance();
+    // By key, as Beam's GroupByKey would: each key's elements keep their order (PerKeyOrderingTest).
+    context.connectByKey((PCollection) input, vertex, 0);
     context.setProducer(output, vertex, 0);
   }
 }
