@@ -112,9 +112,10 @@ public final class GroupByKeyOperator<K, V, OutputT> extends AbstractDoFnOperato
     }
   }
 
+  /** The bundle ends here rather than after the timers: its waiting elements are still on time (and in the step's metrics scope). */
   @Override
-  public void beforeEventTime(long watermark) {
-    processWaiting();
+  public void beforeEventTime(long watermark) throws Exception {
+    finishBundle();
   }
 
   @Override
