@@ -76,7 +76,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient KeyedStableInput<InputT> keyedStableInput;
   /** Held elements restored from a completed checkpoint: processed once the operator is open. */
   private transient List<KeyedElement<InputT>> restoredStable;
-  private transient Integer mainOutputIndex;
+  private transient Output<Object> mainOutput;
+  private transient int mainIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
   private transient Output<Object>[] outputs;
   private transient boolean bundleStarted;
@@ -88,9 +89,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
   private boolean checkpointing;
-
-  /** An element waiting for side inputs, with the key that was current when it arrived. */
-
 
   protected AbstractDoFnOperator(String stepName, SerializablePipelineOptions options, TupleTag<OutputT> mainOutputTag,
       List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes, Map<TupleTag<?>, Coder<?>> outputCoders,
@@ -192,7 +190,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.context = context;
     this.threadMetrics = ThreadMetrics.install();
     this.metricsContainer = metrics.open(stepName);
-    this.mainOutputIndex = outputIndexes.get(mainOutputTag);
     elementCounts.open(metricsContainer);
     this.pushedBack = new ArrayList<>();
     if (requiresStableInput && checkpointing) {
@@ -205,12 +202,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     }
     this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
-    int outputCount = 1 + additionalOutputTags.size();
     this.outputs = new Output[outputIndexes.values().stream().mapToInt(i -> i).max().orElse(0) + 1];
     for (Map.Entry<TupleTag<?>, Integer> e : outputIndexes.entrySet()) {
       outputs[e.getValue()] = context.output(e.getValue());
     }
-    assert outputCount > 0;
+    Integer main = outputIndexes.get(mainOutputTag);
+    this.mainIndex = main == null ? -1 : main;
+    this.mainOutput = main == null ? null : outputs[main];
     stateHolds = new WatermarkHolds();
     timerHolds = new WatermarkHolds();
     if (context.isKeyed()) {
@@ -247,8 +245,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     WindowedValueMultiReceiver outputManager = new WindowedValueMultiReceiver() {
       @Override
       public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
-        // The main output is the usual case: no hash lookup for it.
-        Integer index = tag == mainOutputTag ? mainOutputIndex : outputIndexes.get(tag);
+        if (tag == mainOutputTag && mainOutput != null) {
+          elementCounts.count(mainIndex); // the usual case: no lookup, no unboxing
+          mainOutput.emit(value);
+          return;
+        }
+        Integer index = outputIndexes.get(tag);
         if (index != null) {
           elementCounts.count(index);
           outputs[index].emit(value);
