@@ -95,8 +95,7 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
     for (Setup s : setups) {
       CheckpointStats cs = lastStats.get(s.name());
       System.out.printf("%-30s %,12.0f rec/s   rounds %s%s%n", s.name(), median(rates.get(s.name())), rates.get(s.name()),
-          cs == null ? "" : String.format("   checkpoints %d, last %d ms, %,d bytes, longest sync part %d ms", cs.completed(),
-              cs.lastDurationMillis(), cs.lastSizeBytes(), cs.maxSyncMillis()));
+          cs == null ? "" : "   " + describe(cs));
     }
     System.out.printf("ratio with/without checkpoints: heap %.3f, rocksdb %.3f%n",
         median(rates.get("heap, checkpoint every 1 s")) / median(rates.get("heap, no checkpoints")),
@@ -115,11 +114,13 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
         "--checkpointingInterval=1000", "--numRetainedCheckpoints=1", "--checkpointDir=" + work.resolve("beam-checkpoints")};
     List<Double> without = new ArrayList<>();
     List<Double> with = new ArrayList<>();
+    AtomicStats beamStats = new AtomicStats();
     for (int round = -1; round < rounds; round++) {
       System.gc();
       RunResult a = BeamWorkloads.keyedSum("weir", org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(base).create(), beamRecords);
       System.gc();
-      RunResult b = BeamWorkloads.keyedSum("weir", org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(checkpointed).create(), beamRecords);
+      RunResult b = BeamWorkloads.keyedSum("weir", org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(checkpointed).create(), beamRecords,
+          result -> beamStats.stats = ((dev.weir.runner.WeirPipelineResult) result).checkpointStats());
       if (a.checksum() != b.checksum()) {
         throw new IllegalStateException("Beam W2 with checkpoints summed differently: " + a.checksum() + " vs " + b.checksum());
       }
@@ -130,10 +131,19 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
     }
     System.out.printf("Beam W2 --streaming on WeirRunner, %,d records: no checkpoints %,12.0f rec/s %s, checkpoint every 1 s %,12.0f rec/s %s, ratio %.3f%n",
         beamRecords, median(without), without, median(with), with, median(with) / median(without));
+    if (beamStats.stats != null) {
+      System.out.printf("Beam W2 with checkpoints (last round): %s%n", describe(beamStats.stats));
+    }
+  }
+
+  private static String describe(CheckpointStats cs) {
+    return String.format("checkpoints %d, last %d ms, largest %,d bytes, longest sync part %d ms, longest async part %d ms",
+        cs.completed(), cs.lastDurationMillis(), cs.maxSizeBytes(), cs.maxSyncMillis(), cs.maxAsyncMillis());
   }
 
   private static final class AtomicStats {
     volatile dev.weir.engine.cluster.JobClient client;
+    volatile CheckpointStats stats;
   }
 
   /** Kills a task in the middle of a checkpointed run; prints how long until every task runs again. */

@@ -80,6 +80,11 @@ public final class WeirPipelineResult implements PipelineResult {
     return waitUntilFinish(Duration.millis(Long.MAX_VALUE / 4));
   }
 
+  /** Figures about the job's checkpoints so far ({@code null} when checkpointing is off). */
+  public dev.weir.engine.checkpoint.CheckpointStats checkpointStats() {
+    return job.checkpointStats();
+  }
+
   @Override
   public MetricResults metrics() {
     return metrics.results();

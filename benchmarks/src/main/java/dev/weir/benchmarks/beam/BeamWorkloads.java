@@ -125,6 +125,12 @@ public final class BeamWorkloads {
   }
 
   public static RunResult keyedSum(String system, PipelineOptions options, long records) {
+    return keyedSum(system, options, records, result -> {});
+  }
+
+  /** W2, handing the finished pipeline's result to {@code finished} (to read its checkpoint figures). */
+  public static RunResult keyedSum(String system, PipelineOptions options, long records,
+      java.util.function.Consumer<PipelineResult> finished) {
     String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     p.apply("Numbers", GenerateSequence.from(0).to(records))
@@ -132,7 +138,7 @@ public final class BeamWorkloads {
             .via((Long i) -> KV.of(Workloads.key(i), i)))
         .apply("SumPerKey", Sum.longsPerKey())
         .apply("Collect", ParDo.of(new FoldSums(slot)));
-    long elapsed = run(p);
+    long elapsed = run(p, finished);
     long rows = ROWS.remove(slot).get();
     long expected = Math.min(records, Workloads.DISTINCT_KEYS);
     if (records >= 1_000_000 && rows != expected) {
@@ -142,12 +148,18 @@ public final class BeamWorkloads {
   }
 
   private static long run(Pipeline p) {
+    return run(p, result -> {});
+  }
+
+  private static long run(Pipeline p, java.util.function.Consumer<PipelineResult> finished) {
     long start = System.nanoTime();
-    PipelineResult.State state = p.run().waitUntilFinish();
+    PipelineResult result = p.run();
+    PipelineResult.State state = result.waitUntilFinish();
     long elapsed = System.nanoTime() - start;
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("pipeline ended " + state);
     }
+    finished.accept(result);
     return elapsed;
   }
 }

@@ -41,7 +41,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private int failedCount;
   private long lastDurationMillis;
   private long lastSizeBytes;
+  private long maxSizeBytes;
   private long maxSyncNanos;
+  private long maxAsyncNanos;
   private String lastFailure;
   private boolean closed;
   private ScheduledFuture<?> periodic;
@@ -186,6 +188,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     }
     p.acks.put(task, handle);
     maxSyncNanos = Math.max(maxSyncNanos, syncNanos);
+    maxAsyncNanos = Math.max(maxAsyncNanos, asyncNanos);
     if (p.acks.size() == participants.size()) {
       timer.execute(() -> completePending(p));
     }
@@ -221,6 +224,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       lastEndNanos = System.nanoTime();
       lastDurationMillis = TimeUnit.NANOSECONDS.toMillis(lastEndNanos - p.startNanos);
       lastSizeBytes = completed.sizeBytes();
+      maxSizeBytes = Math.max(maxSizeBytes, lastSizeBytes);
       completedCount++;
       if (!p.savepoint) {
         latest = completed;
@@ -282,8 +286,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   }
 
   public synchronized CheckpointStats stats() {
-    return new CheckpointStats(completedCount, failedCount, latest == null ? -1 : latest.id(), lastDurationMillis, lastSizeBytes,
-        TimeUnit.NANOSECONDS.toMillis(maxSyncNanos), lastFailure);
+    return new CheckpointStats(completedCount, failedCount, latest == null ? -1 : latest.id(), lastDurationMillis, lastSizeBytes, maxSizeBytes,
+        TimeUnit.NANOSECONDS.toMillis(maxSyncNanos), TimeUnit.NANOSECONDS.toMillis(maxAsyncNanos), lastFailure);
   }
 
   @Override
