@@ -48,8 +48,10 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
 
   /**
    * Takes a consistent view of the given key groups now, cheaply (the task thread carries on
-   * changing state right after), to be written to bytes later, possibly on another thread. The
-   * default writes the bytes right away.
+   * changing state right after), to be written to bytes later, possibly on another thread: the
+   * bytes are the state as it was at this call, whatever is done to the state or to objects read
+   * from it afterwards. The caller releases the snapshot when it is written. The default writes
+   * the bytes right away.
    */
   default StateSnapshot snapshotAsync(KeyGroupRange keyGroups) throws IOException {
     byte[] bytes = snapshot(keyGroups);
@@ -58,17 +60,28 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
 
   /**
    * State captured by {@link #snapshotAsync}: written once, on any thread, as a stream (it may be
-   * larger than the heap).
+   * larger than the heap), then {@linkplain #release() released}.
    */
   @FunctionalInterface
   interface StateSnapshot {
     void writeTo(java.io.OutputStream out) throws IOException;
 
-    /** The whole snapshot in memory; for small states and tests. */
+    /**
+     * Tells the backend the snapshot is written, or never will be: until then it may keep copying
+     * what the snapshot shares before changing it. Call once, on any thread; the snapshot must
+     * not be written afterwards.
+     */
+    default void release() {}
+
+    /** The whole snapshot in memory, then released; for small states and tests. */
     default byte[] write() throws IOException {
-      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-      writeTo(bytes);
-      return bytes.toByteArray();
+      try {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        writeTo(bytes);
+        return bytes.toByteArray();
+      } finally {
+        release();
+      }
     }
   }
 

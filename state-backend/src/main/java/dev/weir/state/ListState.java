@@ -2,10 +2,16 @@ package dev.weir.state;
 
 import java.util.List;
 
-/** A bag of elements per key and namespace, kept in insertion order. */
+/**
+ * A bag of elements per key and namespace, kept in insertion order. Ownership as for {@link
+ * ValueState}: elements read belong to the caller, elements added belong to the state.
+ */
 public interface ListState<N, E> {
 
-  /** The elements, possibly a live view; empty (never {@code null}) when there are none. */
+  /**
+   * The elements, possibly a live unmodifiable view (valid until the state is next changed); empty
+   * (never {@code null}) when there are none.
+   */
   List<E> get(N namespace);
 
   void add(N namespace, E element);

@@ -158,16 +158,21 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     }
     List<Captured> captured = new ArrayList<>();
     List<OperatorHost> hosts = task.hosts();
-    for (int i = 0; i < hosts.size(); i++) {
-      OperatorHost host = hosts.get(i);
-      // Head first: what an operator emits while snapshotting (a finished bundle) reaches the next one before its snapshot.
-      byte[] operatorState = host.operator().snapshotOperatorState(id);
-      KeyedStateBackend<Object> keyed = host.keyedStateOrNull();
-      StateSnapshot keyedSnapshot = keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
-      StateSnapshot timers = host.timers() == null ? null : host.timers().snapshot();
-      byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().snapshotPosition(id)) : null;
-      captured.add(new Captured(host.operatorName(), host.subtaskIndex(), host.parallelism(),
-          keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(), operatorState, keyedSnapshot, timers, position));
+    try {
+      for (int i = 0; i < hosts.size(); i++) {
+        OperatorHost host = hosts.get(i);
+        // Head first: what an operator emits while snapshotting (a finished bundle) reaches the next one before its snapshot.
+        byte[] operatorState = host.operator().snapshotOperatorState(id);
+        byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().snapshotPosition(id)) : null;
+        StateSnapshot timers = host.timers() == null ? null : host.timers().snapshot();
+        KeyedStateBackend<Object> keyed = host.keyedStateOrNull();
+        StateSnapshot keyedSnapshot = keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
+        captured.add(new Captured(host.operatorName(), host.subtaskIndex(), host.parallelism(),
+            keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(), operatorState, keyedSnapshot, timers, position));
+      }
+    } catch (Exception | Error e) {
+      release(captured);
+      throw e;
     }
     if (!finished) {
       for (RecordWriter<Object> w : task.writers()) {
@@ -178,7 +183,24 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       task.haltSource();
     }
     long syncNanos = System.nanoTime() - start;
-    context.writers().execute(() -> write(barrier, finished, captured, syncNanos));
+    try {
+      context.writers().execute(() -> write(barrier, finished, captured, syncNanos));
+    } catch (RuntimeException rejected) {
+      release(captured);
+      throw rejected;
+    }
+  }
+
+  /** Lets the backends stop copying what the snapshots shared. */
+  private static void release(List<Captured> captured) {
+    for (Captured c : captured) {
+      if (c.keyed() != null) {
+        c.keyed().release();
+      }
+      if (c.timers() != null) {
+        c.timers().release();
+      }
+    }
   }
 
   private void write(CheckpointBarrier barrier, boolean finished, List<Captured> captured, long syncNanos) {
@@ -187,6 +209,7 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     try {
       context.faults().asyncSnapshot(task.name(), id);
     } catch (Throwable injected) {
+      release(captured);
       task.failExternally(injected);
       return;
     }
@@ -199,7 +222,12 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
             position == null ? null : out -> out.write(position)};
         states.add(new CheckpointStorage.PendingSubtaskState(c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), finished, parts));
       }
-      TaskStateHandle handle = context.storage().writeTaskStateStreaming(id, barrier.savepoint(), task.stateFileName(), states);
+      TaskStateHandle handle;
+      try {
+        handle = context.storage().writeTaskStateStreaming(id, barrier.savepoint(), task.stateFileName(), states);
+      } finally {
+        release(captured);
+      }
       context.responder().acknowledge(id, task, handle, syncNanos, System.nanoTime() - start);
     } catch (Throwable e) {
       context.responder().decline(id, task, e);

@@ -11,6 +11,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.Timer;
+import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.engine.time.Watermarks;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
@@ -43,21 +44,25 @@ class CheckpointRecoveryTest {
    * the state) emits each key's total once the input is done.
    */
   static final class KeyedTotal extends AbstractOperator<Long, long[]> {
-    private static final StateSpec<Void, ValueState<Void, Long>> SUM = StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
+    /** The running total in a mutable accumulator, added to in place. */
+    private static final StateSpec<Void, ValueState<Void, long[]>> SUM =
+        StateSpec.value("sum", Serializers.VOID, new KryoSerializer<>(long[].class));
 
     @Override
     public void processElement(Long value) {
-      ValueState<Void, Long> sum = context.state(SUM);
-      Long old = sum.value(null);
-      if (old == null) {
+      ValueState<Void, long[]> sum = context.state(SUM);
+      long[] total = sum.value(null);
+      if (total == null) {
+        total = new long[1];
         context.timerService().registerEventTimeTimer("end", Watermarks.MAX - 1);
       }
-      sum.update(null, (old == null ? 0 : old) + value);
+      total[0] += value;
+      sum.update(null, total);
     }
 
     @Override
     public void onTimer(Timer timer) {
-      output.emit(new long[] {(Long) timer.key(), context.state(SUM).value(null)});
+      output.emit(new long[] {(Long) timer.key(), context.state(SUM).value(null)[0]});
     }
   }
 

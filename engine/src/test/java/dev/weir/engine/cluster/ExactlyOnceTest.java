@@ -8,6 +8,7 @@ import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.engine.task.Task;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
@@ -101,7 +102,8 @@ class ExactlyOnceTest {
       assertThat(killed).as("tasks killed at random times").isPositive();
       assertThat(alignmentFailures.get()).as("failures during alignment").isPositive();
       assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
-      assertThat(injected).as("failures injected").isGreaterThanOrEqualTo(20);
+      assertThat(injected).as("failures injected (killed %d, while aligning %d, while writing %d; %d restarts)", killed,
+          alignmentFailures.get(), asyncFailures.get(), job.restarts()).isGreaterThanOrEqualTo(20);
       assertThat(job.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
       assertThat(job.checkpointStats().completed()).isPositive();
     }
@@ -135,17 +137,24 @@ class ExactlyOnceTest {
     }
   }
 
-  /** Numbers each record per key in keyed state: emits {value, key, sequence}. */
+  /**
+   * Numbers each record per key in keyed state: emits {value, key, sequence}. The state is a
+   * mutable array, changed in place and written back.
+   */
   static final class KeyedSequencer extends AbstractOperator<Long, long[]> {
-    private static final StateSpec<Void, ValueState<Void, Long>> SEQUENCE = StateSpec.value("sequence", Serializers.VOID, Serializers.LONG);
+    private static final StateSpec<Void, ValueState<Void, long[]>> SEQUENCE =
+        StateSpec.value("sequence", Serializers.VOID, new KryoSerializer<>(long[].class));
 
     @Override
     public void processElement(Long value) {
-      ValueState<Void, Long> sequence = context.state(SEQUENCE);
-      Long last = sequence.value(null);
-      long next = last == null ? 1 : last + 1;
-      sequence.update(null, next);
-      output.emit(new long[] {value, value % KEYS, next});
+      ValueState<Void, long[]> sequence = context.state(SEQUENCE);
+      long[] last = sequence.value(null);
+      if (last == null) {
+        last = new long[1];
+      }
+      last[0]++;
+      sequence.update(null, last);
+      output.emit(new long[] {value, value % KEYS, last[0]});
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.operator.Timer;
 import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.heap.HeapKeyedStateBackend;
 import dev.weir.state.serialization.Serializers;
 import dev.weir.state.serialization.TypeSerializer;
@@ -69,5 +70,49 @@ class KeyedTimerServiceTest {
     service.registerEventTimeTimer("w", 5);
     service.advanceWatermark(10);
     assertThat(fired).hasSize(1);
+  }
+
+  /**
+   * A timer snapshot is the timers at the barrier: timers deleted, added and fired before the
+   * snapshot is written are not in it.
+   */
+  @Test
+  void aTimerSnapshotIsTheTimersAtTheBarrierWhateverHappensBeforeItIsWritten() throws Exception {
+    List<String> fired = new ArrayList<>();
+    KeyedTimerService service = new KeyedTimerService(keys, ScheduledActions.manualClock(0), t -> fired.add(describe(t)));
+    service.setNamespaceSerializer(Serializers.STRING);
+    List<String> atBarrier = new ArrayList<>();
+    for (int k = 0; k < 50; k++) {
+      keys.setCurrentKey("k" + k);
+      service.registerEventTimeTimer("w", 100 + k);
+      service.registerProcessingTimeTimer("p", 1_000 + k);
+      atBarrier.add("EVENT_TIME k" + k + " w @" + (100 + k));
+      atBarrier.add("PROCESSING_TIME k" + k + " p @" + (1_000 + k));
+    }
+    KeyedStateBackend.StateSnapshot snapshot = service.snapshot();
+    for (int k = 0; k < 50; k += 2) {
+      keys.setCurrentKey("k" + k);
+      service.deleteEventTimeTimer("w", 100 + k);
+      service.deleteProcessingTimeTimer("p", 1_000 + k);
+      service.registerEventTimeTimer("later", 200 + k);
+    }
+    service.advanceWatermark(120);
+    assertThat(fired).as("timers fired after the barrier").isNotEmpty();
+    byte[] bytes = snapshot.write();
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    HeapKeyedStateBackend<Object> restoredKeys = new HeapKeyedStateBackend<>((TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
+    List<String> restoredTimers = new ArrayList<>();
+    KeyedTimerService restored = new KeyedTimerService(restoredKeys, ScheduledActions.manualClock(0), t -> restoredTimers.add(describe(t)));
+    restored.setNamespaceSerializer(Serializers.STRING);
+    restored.restore(List.of(bytes));
+    restored.completeRestore();
+    restored.advanceWatermark(Long.MAX_VALUE);
+    restored.fireAllProcessingTimeTimers();
+    assertThat(restoredTimers).containsExactlyInAnyOrderElementsOf(atBarrier);
+  }
+
+  private static String describe(Timer t) {
+    return t.domain() + " " + t.key() + " " + t.namespace() + " @" + t.timestamp();
   }
 }

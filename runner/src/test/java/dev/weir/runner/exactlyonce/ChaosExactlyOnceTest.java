@@ -2,27 +2,15 @@ package dev.weir.runner.exactlyonce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.engine.checkpoint.CheckpointConfig;
-import dev.weir.engine.checkpoint.FaultInjector;
-import dev.weir.engine.cluster.EngineConfig;
-import dev.weir.engine.cluster.JobClient;
-import dev.weir.engine.cluster.JobResult;
-import dev.weir.engine.cluster.JobStatus;
-import dev.weir.engine.cluster.LocalCluster;
-import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.runner.WeirPipelineOptions;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -47,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * holding it raises an alert) and reports each key's final count when the input ends. Tasks are
  * killed at random times, while aligning barriers and while writing snapshots; the job restarts
  * from its latest checkpoint each time. Afterwards there is no alert and every key's count is
- * exact.
+ * exact. The per-key state is a mutable array, changed in place as ordinary Beam code does.
  */
 class ChaosExactlyOnceTest {
 
@@ -58,31 +46,37 @@ class ChaosExactlyOnceTest {
   @TempDir
   Path checkpoints;
 
-  /** Per key: the next expected sequence number; alerts on any gap or repeat; the final count at the end. */
+  /**
+   * Per key: the next expected sequence number and the events seen, in one mutable {@code long[]}
+   * changed in place and written back; alerts on any gap or repeat; the final count at the end.
+   */
   static final class StateMachine extends DoFn<KV<Integer, Iterable<Long>>, KV<Integer, Long>> {
-    @StateId("next")
-    private final StateSpec<ValueState<Long>> nextSpec = StateSpecs.value();
+    @StateId("progress")
+    private final StateSpec<ValueState<long[]>> progressSpec = StateSpecs.value(LongArrayCoder.INSTANCE);
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Long>> events, @StateId("next") ValueState<Long> next) {
+    public void process(@Element KV<Integer, Iterable<Long>> events, @StateId("progress") ValueState<long[]> state) {
       List<Long> sequence = new ArrayList<>();
       events.getValue().forEach(sequence::add);
       sequence.sort(null);
-      Long stored = next.read();
-      long expected = stored == null ? 0 : stored;
-      for (long seq : sequence) {
-        if (seq != expected) {
-          ALERTS.add("key " + events.getKey() + ": expected event " + expected + ", got " + seq);
-        }
-        expected = seq + 1;
+      long[] progress = state.read();
+      if (progress == null) {
+        progress = new long[2]; // {next expected, events seen}
       }
-      next.write(expected);
+      for (long seq : sequence) {
+        if (seq != progress[0]) {
+          ALERTS.add("key " + events.getKey() + ": expected event " + progress[0] + ", got " + seq);
+        }
+        progress[0] = seq + 1;
+        progress[1]++;
+      }
+      state.write(progress);
     }
 
     @OnWindowExpiration
-    public void end(@Key Integer key, @StateId("next") ValueState<Long> next, OutputReceiver<KV<Integer, Long>> out) {
-      Long count = next.read();
-      out.output(KV.of(key, count == null ? 0 : count));
+    public void end(@Key Integer key, @StateId("progress") ValueState<long[]> state, OutputReceiver<KV<Integer, Long>> out) {
+      long[] progress = state.read();
+      out.output(KV.of(key, progress == null ? 0 : progress[1]));
     }
   }
 
@@ -123,61 +117,7 @@ class ChaosExactlyOnceTest {
     PipelineTranslator.applyOverrides(p);
     PipelineTranslator.Translation translation = PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), options);
 
-    Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
-    AtomicInteger alignmentFailures = new AtomicInteger();
-    AtomicInteger asyncFailures = new AtomicInteger();
-    AtomicInteger alignments = new AtomicInteger();
-    AtomicInteger writes = new AtomicInteger();
-    FaultInjector chaos = new FaultInjector() {
-      @Override
-      public void taskRunning(String task, Consumer<Throwable> fail) {
-        running.put(task, fail);
-      }
-
-      @Override
-      public void alignmentStarted(String task, long checkpointId) {
-        if (alignmentFailures.get() < 4 && alignments.incrementAndGet() % 11 == 0) {
-          alignmentFailures.incrementAndGet();
-          throw new IllegalStateException("chaos: killed " + task + " while aligning checkpoint " + checkpointId);
-        }
-      }
-
-      @Override
-      public void asyncSnapshot(String task, long checkpointId) {
-        if (asyncFailures.get() < 4 && writes.incrementAndGet() % 23 == 0) {
-          asyncFailures.incrementAndGet();
-          throw new IllegalStateException("chaos: killed " + task + " while writing checkpoint " + checkpointId);
-        }
-      }
-    };
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(40), checkpoints))
-        .withRestartStrategy(RestartStrategy.fixedDelay(200, Duration.ofMillis(10)))
-        .withFaults(chaos);
-    if (backend.equals("rocksdb")) {
-      config = config.withStateBackend(new dev.weir.state.rocksdb.RocksDbStateBackendFactory(checkpoints.resolve("rocksdb")));
-    }
-
-    int killed = 0;
-    try (LocalCluster cluster = new LocalCluster(config)) {
-      JobClient job = cluster.submit(translation.jobGraph());
-      Random random = new Random(7);
-      while (!job.status().isTerminal() && job.restarts() < 24) {
-        Thread.sleep(100 + random.nextInt(150));
-        List<Consumer<Throwable>> tasks = new ArrayList<>(running.values());
-        if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
-          tasks.get(random.nextInt(tasks.size())).accept(new IllegalStateException("chaos: killed at a random time"));
-          killed++;
-        }
-      }
-      JobResult result = job.waitForCompletion(Duration.ofMinutes(4));
-      assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
-      assertThat(killed).as("tasks killed at random times").isPositive();
-      assertThat(alignmentFailures.get()).as("failures while aligning").isPositive();
-      assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
-      assertThat(killed + alignmentFailures.get() + asyncFailures.get()).as("failures injected").isGreaterThanOrEqualTo(20);
-      assertThat(job.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
-    }
+    ChaosMonkey.run(translation.jobGraph(), backend, checkpoints);
 
     assertThat(ALERTS).as("state machine alerts (lost or repeated events)").isEmpty();
     Map<Integer, Long> finals = FINALS.get(run);

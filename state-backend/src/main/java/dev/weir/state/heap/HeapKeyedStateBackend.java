@@ -8,7 +8,10 @@ import dev.weir.state.StateSpec;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -27,11 +30,11 @@ import java.util.Map;
  */
 public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
-
   private final TypeSerializer<K> keySerializer;
   private final KeyGroupRange range;
   private final int maxParallelism;
   private final Map<String, StateTable<K, ?, ?>> tables = new LinkedHashMap<>();
+  private final SnapshotVersions versions = new SnapshotVersions();
   private final Map<String, Object> states = new HashMap<>();
   /** Restored blocks of states not yet declared: name → (kind, key group → bytes). */
   private final Map<String, SnapshotFormat.RestoredState> restored = new HashMap<>();
@@ -98,10 +101,11 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       }
       return (S) existing;
     }
-    StateTable table = new StateTable<>(spec, range);
+    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers keep scratch state.
+    StateTable table = new StateTable<>(spec.duplicate(), range, versions);
     SnapshotFormat.RestoredState pending = restored.remove(spec.name());
     if (pending != null) {
-      loadRestored(pending, table, spec);
+      loadRestored(pending, table, table.spec);
     }
     Object state = switch (spec.kind()) {
       case VALUE -> new HeapValueState<>(this, table);
@@ -119,17 +123,12 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     state(spec);
     StateTable<K, N, ?> table = (StateTable<K, N, ?>) tables.get(spec.name());
     for (int kg = range.start(); kg <= range.end(); kg++) {
-      Map<N, ? extends HashMap<K, ?>> byNamespace = table.keyGroup(kg);
-      if (byNamespace == null) {
-        continue;
-      }
-      for (Map.Entry<N, ? extends HashMap<K, ?>> ns : byNamespace.entrySet()) {
-        for (K key : ns.getValue().keySet()) {
-          currentKey = key;
-          currentKeyGroup = kg;
-          visitor.visit(key, ns.getKey());
-        }
-      }
+      int keyGroup = kg;
+      table.forEach(kg, (key, namespace, state) -> {
+        currentKey = key;
+        currentKeyGroup = keyGroup;
+        visitor.visit(key, namespace);
+      });
     }
   }
 
@@ -144,9 +143,10 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   /**
-   * Captures the key groups' maps by reference and marks them shared; a later write copies a
-   * shared key group first (see {@link StateTable}), so the capture stays as it was and can be
-   * written on another thread while the task goes on.
+   * Starts a snapshot version and captures each state's per-key-group entry tables by reference
+   * (one array reference per state and key group, whatever the number of entries); from then on
+   * the tables copy, entry by entry, whatever they change or hand out that the snapshot shares
+   * (see {@link CopyOnWriteStateMap}), until the snapshot is released.
    */
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -164,26 +164,37 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       }
       pendingStates.add(new CapturedRestored(pending.getKey(), pending.getValue().kind, inRange));
     }
-    List<CapturedTable> captured = new ArrayList<>();
+    int version = versions.startSnapshot();
+    List<CapturedTable<K>> captured = new ArrayList<>();
     for (Map.Entry<String, StateTable<K, ?, ?>> named : tables.entrySet()) {
       StateTable table = named.getValue();
       List<Integer> groups = new ArrayList<>();
-      List<Map<Object, HashMap<K, Object>>> maps = new ArrayList<>();
+      List<CopyOnWriteStateMap.Snapshot<K, Object, Object>> entries = new ArrayList<>();
       for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {
-        Map<Object, HashMap<K, Object>> byNamespace = table.capture(kg);
-        if (byNamespace != null && !byNamespace.isEmpty()) {
+        CopyOnWriteStateMap.Snapshot<K, Object, Object> snapshot = table.snapshot(kg);
+        if (snapshot != null) {
           groups.add(kg);
-          maps.add(byNamespace);
+          entries.add(snapshot);
         }
       }
-      captured.add(new CapturedTable(named.getKey(), table.spec.duplicate(), groups, maps));
+      captured.add(new CapturedTable<>(named.getKey(), table.spec.duplicate(), groups, entries));
     }
     TypeSerializer<K> keys = keySerializer.duplicate();
-    return out -> writeSnapshot(keys, pendingStates, captured, new java.io.DataOutputStream(new java.io.BufferedOutputStream(out, 64 * 1024)));
+    return new StateSnapshot() {
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        writeSnapshot(keys, pendingStates, captured, new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)));
+      }
+
+      @Override
+      public void release() {
+        versions.release(version);
+      }
+    };
   }
 
   /** Names as {@link DataOutputView#writeUTF} writes them, so {@link DataInputView#readUTF} reads them back. */
-  private static void writeName(java.io.DataOutputStream out, String name) throws IOException {
+  private static void writeName(DataOutputStream out, String name) throws IOException {
     DataOutputView v = new DataOutputView(name.length() + 8);
     v.writeUTF(name);
     out.write(v.array(), 0, v.length());
@@ -191,11 +202,12 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   private record CapturedRestored(String name, StateSpec.Kind kind, List<SnapshotFormat.Block> blocks) {}
 
-  private record CapturedTable(String name, StateSpec<?, ?> spec, List<Integer> keyGroups, List<? extends Map<Object, ? extends HashMap<?, Object>>> maps) {}
+  private record CapturedTable<K>(String name, StateSpec<?, ?> spec, List<Integer> keyGroups,
+      List<CopyOnWriteStateMap.Snapshot<K, Object, Object>> entries) {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable> captured,
-      java.io.DataOutputStream out) throws IOException {
+  private void writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable<K>> captured,
+      DataOutputStream out) throws IOException {
     DataOutputView block = new DataOutputView(4096);
     out.writeInt(SnapshotFormat.MAGIC);
     out.writeInt(SnapshotFormat.VERSION);
@@ -212,27 +224,21 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
         out.write(b.bytes(), b.offset(), b.length());
       }
     }
-    for (CapturedTable table : captured) {
+    for (CapturedTable<K> table : captured) {
       StateSpec<?, ?> spec = table.spec();
       TypeSerializer namespaceSerializer = spec.namespaceSerializer();
       writeName(out, table.name());
       out.writeByte(spec.kind().ordinal());
       out.writeInt(table.keyGroups().size());
       for (int i = 0; i < table.keyGroups().size(); i++) {
-        Map<Object, ? extends HashMap<?, Object>> byNamespace = table.maps().get(i);
+        CopyOnWriteStateMap.Snapshot<K, Object, Object> entries = table.entries().get(i);
         block.clear();
-        int entries = 0;
-        for (HashMap<?, Object> byKey : byNamespace.values()) {
-          entries += byKey.size();
-        }
-        block.writeInt(entries);
-        for (Map.Entry<Object, ? extends HashMap<?, Object>> ns : byNamespace.entrySet()) {
-          for (Map.Entry<?, Object> entry : ns.getValue().entrySet()) {
-            keys.serialize((K) entry.getKey(), block);
-            namespaceSerializer.serialize(ns.getKey(), block);
-            StateEntryCodec.write(spec, entry.getValue(), block);
-          }
-        }
+        block.writeInt(entries.size());
+        entries.forEach((key, namespace, state) -> {
+          keys.serialize(key, block);
+          namespaceSerializer.serialize(namespace, block);
+          StateEntryCodec.write(spec, state, block);
+        });
         out.writeInt(table.keyGroups().get(i));
         out.writeInt(block.length());
         out.write(block.array(), 0, block.length());

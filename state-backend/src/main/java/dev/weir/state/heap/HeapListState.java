@@ -15,11 +15,12 @@ final class HeapListState<K, N, E> implements ListState<N, E> {
     this.table = table;
   }
 
-  private ArrayList<E> list(N namespace, boolean create) {
+  /** The list to change in place, made if there is none. */
+  private ArrayList<E> listForUpdate(N namespace) {
     int keyGroup = backend.currentKeyGroup();
     K key = backend.currentKey();
-    ArrayList<E> list = create ? table.getForUpdate(keyGroup, key, namespace) : table.get(keyGroup, key, namespace);
-    if (list == null && create) {
+    ArrayList<E> list = table.get(keyGroup, key, namespace);
+    if (list == null) {
       list = new ArrayList<>(4);
       table.put(keyGroup, key, namespace, list);
     }
@@ -28,19 +29,19 @@ final class HeapListState<K, N, E> implements ListState<N, E> {
 
   @Override
   public List<E> get(N namespace) {
-    ArrayList<E> list = list(namespace, false);
+    ArrayList<E> list = table.get(backend.currentKeyGroup(), backend.currentKey(), namespace);
     return list == null ? Collections.emptyList() : Collections.unmodifiableList(list);
   }
 
   @Override
   public void add(N namespace, E element) {
-    list(namespace, true).add(element);
+    listForUpdate(namespace).add(element);
   }
 
   @Override
   public void addAll(N namespace, List<? extends E> elements) {
     if (!elements.isEmpty()) {
-      list(namespace, true).addAll(elements);
+      listForUpdate(namespace).addAll(elements);
     }
   }
 
@@ -55,7 +56,7 @@ final class HeapListState<K, N, E> implements ListState<N, E> {
 
   @Override
   public boolean isEmpty(N namespace) {
-    ArrayList<E> list = list(namespace, false);
+    ArrayList<E> list = table.peek(backend.currentKeyGroup(), backend.currentKey(), namespace);
     return list == null || list.isEmpty();
   }
 

@@ -15,12 +15,14 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
     this.table = table;
   }
 
+  /** The map, owned by the task (its values may be handed out and changed in place), or {@code null}. */
   private HashMap<UK, UV> map(N namespace) {
     return table.get(backend.currentKeyGroup(), backend.currentKey(), namespace);
   }
 
-  private HashMap<UK, UV> mapForUpdate(N namespace) {
-    return table.getForUpdate(backend.currentKeyGroup(), backend.currentKey(), namespace);
+  /** The map only to look at (it may be shared with a pending snapshot), or {@code null}. */
+  private HashMap<UK, UV> peek(N namespace) {
+    return table.peek(backend.currentKeyGroup(), backend.currentKey(), namespace);
   }
 
   @Override
@@ -31,7 +33,7 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public void put(N namespace, UK key, UV value) {
-    HashMap<UK, UV> map = mapForUpdate(namespace);
+    HashMap<UK, UV> map = map(namespace);
     if (map == null) {
       map = new HashMap<>();
       table.put(backend.currentKeyGroup(), backend.currentKey(), namespace, map);
@@ -41,8 +43,9 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public void remove(N namespace, UK key) {
-    HashMap<UK, UV> map = mapForUpdate(namespace);
-    if (map != null) {
+    HashMap<UK, UV> map = peek(namespace);
+    if (map != null && map.containsKey(key)) {
+      map = map(namespace);
       map.remove(key);
       if (map.isEmpty()) {
         clear(namespace);
@@ -52,7 +55,7 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public boolean contains(N namespace, UK key) {
-    HashMap<UK, UV> map = map(namespace);
+    HashMap<UK, UV> map = peek(namespace);
     return map != null && map.containsKey(key);
   }
 
@@ -64,7 +67,7 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public boolean isEmpty(N namespace) {
-    HashMap<UK, UV> map = map(namespace);
+    HashMap<UK, UV> map = peek(namespace);
     return map == null || map.isEmpty();
   }
 

@@ -12,14 +12,10 @@ final class HeapValueState<K, N, V> implements ValueState<N, V> {
     this.table = table;
   }
 
+  /** Never an object a pending snapshot will write: the caller may change it in place. */
   @Override
   public V value(N namespace) {
     return table.get(backend.currentKeyGroup(), backend.currentKey(), namespace);
-  }
-
-  @Override
-  public V valueForUpdate(N namespace) {
-    return table.getForUpdate(backend.currentKeyGroup(), backend.currentKey(), namespace);
   }
 
   @Override

@@ -297,17 +297,19 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       }
       return (S) existing;
     }
+    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers keep scratch state.
+    StateSpec<N, S> own = spec.duplicate();
     Column<N> column;
     try {
       ColumnFamilyHandle handle = db.createColumnFamily(new ColumnFamilyDescriptor(spec.name().getBytes(StandardCharsets.UTF_8), columnOptions));
-      column = new Column<>(spec.name(), spec, handle);
+      column = new Column<>(spec.name(), own, handle);
     } catch (RocksDBException e) {
       throw new IllegalStateException("RocksDB could not create state '" + spec.name() + "' in " + directory + ": " + e.getMessage(), e);
     }
     Object state = switch (spec.kind()) {
-      case VALUE -> new RocksDbValueState<>(this, column, (TypeSerializer) spec.firstSerializer());
-      case LIST -> new RocksDbListState<>(this, column, (TypeSerializer) spec.firstSerializer());
-      case MAP -> new RocksDbMapState<>(this, column, (TypeSerializer) spec.firstSerializer(), (TypeSerializer) spec.secondSerializer());
+      case VALUE -> new RocksDbValueState<>(this, column, (TypeSerializer) own.firstSerializer());
+      case LIST -> new RocksDbListState<>(this, column, (TypeSerializer) own.firstSerializer());
+      case MAP -> new RocksDbMapState<>(this, column, (TypeSerializer) own.firstSerializer(), (TypeSerializer) own.secondSerializer());
     };
     columns.put(spec.name(), column);
     states.put(spec.name(), state);

@@ -2,12 +2,17 @@ package dev.weir.state.serialization;
 
 import java.io.IOException;
 
-/** Serializers for the JDK types that state and tests use most. */
+/** Serializers for the JDK types that state and tests use most (all of immutable types), and {@link #asImmutable}. */
 public final class Serializers {
 
   private Serializers() {}
 
   public static final TypeSerializer<Long> LONG = new TypeSerializer<>() {
+    @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
     @Override
     public void serialize(Long value, DataOutputView target) {
       target.writeLong(value);
@@ -21,6 +26,11 @@ public final class Serializers {
 
   public static final TypeSerializer<Integer> INT = new TypeSerializer<>() {
     @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
+    @Override
     public void serialize(Integer value, DataOutputView target) {
       target.writeInt(value);
     }
@@ -32,6 +42,11 @@ public final class Serializers {
   };
 
   public static final TypeSerializer<String> STRING = new TypeSerializer<>() {
+    @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
     @Override
     public void serialize(String value, DataOutputView target) {
       target.writeUTF(value);
@@ -46,6 +61,11 @@ public final class Serializers {
   /** For state that has no namespace: writes nothing, reads {@code null}. */
   public static final TypeSerializer<Void> VOID = new TypeSerializer<>() {
     @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
+    @Override
     public void serialize(Void value, DataOutputView target) {}
 
     @Override
@@ -56,6 +76,11 @@ public final class Serializers {
 
   public static final TypeSerializer<Boolean> BOOLEAN = new TypeSerializer<>() {
     @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
+    @Override
     public void serialize(Boolean value, DataOutputView target) {
       target.writeBoolean(value);
     }
@@ -65,4 +90,42 @@ public final class Serializers {
       return source.readBoolean();
     }
   };
+
+  /**
+   * {@code serializer} for values that nobody changes in place once stored, whatever their type
+   * (Beam's elements: the model forbids changing an input), so the heap backend shares them with
+   * snapshots instead of copying them.
+   */
+  public static <T> TypeSerializer<T> asImmutable(TypeSerializer<T> serializer) {
+    if (serializer.isImmutableType()) {
+      return serializer;
+    }
+    return new TypeSerializer<>() {
+      @Override
+      public boolean isImmutableType() {
+        return true;
+      }
+
+      @Override
+      public void serialize(T value, DataOutputView target) throws IOException {
+        serializer.serialize(value, target);
+      }
+
+      @Override
+      public T deserialize(DataInputView source) throws IOException {
+        return serializer.deserialize(source);
+      }
+
+      @Override
+      public TypeSerializer<T> duplicate() {
+        TypeSerializer<T> copy = serializer.duplicate();
+        return copy == serializer ? this : asImmutable(copy);
+      }
+
+      @Override
+      public String toString() {
+        return "immutable " + serializer;
+      }
+    };
+  }
 }

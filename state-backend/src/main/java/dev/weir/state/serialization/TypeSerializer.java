@@ -15,12 +15,29 @@ public interface TypeSerializer<T> {
   T deserialize(DataInputView source) throws IOException;
 
   /**
-   * A copy of {@code value} that later in-place changes of the original do not affect. The heap
-   * backend uses it to keep a value a snapshot still reads unchanged. Serializers of immutable
-   * types return the value itself (the default).
+   * Whether values of this type never change after they are made (boxed numbers, strings, an
+   * encoded key): then a value can be shared instead of copied.
+   */
+  default boolean isImmutableType() {
+    return false;
+  }
+
+  /**
+   * A deep copy of {@code value}: nothing done to the original afterwards changes the copy. The
+   * heap backend uses it so that a value a pending snapshot still has to write is never the
+   * object handed to user code. The default writes the value and reads it back (always right);
+   * serializers of immutable types return the value itself, others may copy faster. Called on the
+   * thread that owns this serializer instance.
    */
   default T copy(T value) throws IOException {
-    return value;
+    if (value == null || isImmutableType()) {
+      return value;
+    }
+    DataOutputView bytes = new DataOutputView(64);
+    serialize(value, bytes);
+    DataInputView in = new DataInputView();
+    in.setBuffer(bytes.array(), 0, bytes.length());
+    return deserialize(in);
   }
 
   /**

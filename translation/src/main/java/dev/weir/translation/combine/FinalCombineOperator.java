@@ -145,8 +145,13 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
     }
 
     @Override
+    public boolean isImmutableType() {
+      return accumulators.isImmutableType();
+    }
+
+    @Override
     public Pending<A> copy(Pending<A> value) throws IOException {
-      return new Pending<>(accumulators.copy(value.accumulator()), value.outputMillis());
+      return isImmutableType() ? value : new Pending<>(accumulators.copy(value.accumulator()), value.outputMillis());
     }
   }
 }

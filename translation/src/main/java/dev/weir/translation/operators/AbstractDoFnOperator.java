@@ -171,6 +171,11 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   /** Delivers a fired timer of the current key to the DoFn. */
   protected abstract void fireTimer(TimerData timer) throws Exception;
 
+  /** Whether the step's bags hold only input elements (never changed in place), as a GroupByKey's do. */
+  protected boolean bagsHoldOnlyInputs() {
+    return false;
+  }
+
   protected void startRunnerBundle() {
     runner.startBundle();
   }
@@ -212,7 +217,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     stateHolds = new WatermarkHolds();
     timerHolds = new WatermarkHolds();
     if (context.isKeyed()) {
-      stateInternals = new WeirStateInternals(context.keyedStateBackend(), keyCoder, stateHolds);
+      stateInternals = new WeirStateInternals(context.keyedStateBackend(), keyCoder, stateHolds, bagsHoldOnlyInputs());
       timerInternals = new WeirTimerInternals(context.keyedStateBackend(), context.timerService(), timerHolds,
           windowingStrategy.getWindowFn().windowCoder());
       // After a restore the holds live only in keyed state; index them again.

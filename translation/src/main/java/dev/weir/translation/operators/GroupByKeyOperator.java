@@ -66,6 +66,12 @@ public final class GroupByKeyOperator<K, V, OutputT> extends AbstractDoFnOperato
     this.reduceFn = (SystemReduceFn<K, V, ?, OutputT, BoundedWindow>) reduceFn;
   }
 
+  /** ReduceFnRunner buffers the grouped values, which are inputs, in bags. */
+  @Override
+  protected boolean bagsHoldOnlyInputs() {
+    return true;
+  }
+
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
   protected DoFnRunner<?, KV<K, OutputT>> createRunner(StepContext stepContext, SideInputReader sideInputReader,

@@ -37,7 +37,8 @@ final class KeyedStableInput<T> {
 
   KeyedStableInput(OperatorContext<?> context, TypeSerializer<WindowedValue<T>> elements) {
     this.context = context;
-    this.spec = StateSpec.list("beam-stable-input", Serializers.LONG, elements);
+    // Held input elements are never changed (Beam forbids changing inputs): snapshots may share them.
+    this.spec = StateSpec.list("beam-stable-input", Serializers.LONG, Serializers.asImmutable(elements));
   }
 
   /** Holds {@code value} under the current key. */

@@ -28,7 +28,8 @@ final class KeyedWaitingStore<T> {
 
   KeyedWaitingStore(OperatorContext<?> context, TypeSerializer<WindowedValue<T>> elements) {
     this.context = context;
-    this.spec = StateSpec.list("beam-side-input-waiting", Serializers.VOID, elements);
+    // Waiting input elements are never changed (Beam forbids changing inputs): snapshots may share them.
+    this.spec = StateSpec.list("beam-side-input-waiting", Serializers.VOID, Serializers.asImmutable(elements));
   }
 
   /** Replaces what the last snapshot stored with {@code waiting}; call right before keyed state is snapshotted. */

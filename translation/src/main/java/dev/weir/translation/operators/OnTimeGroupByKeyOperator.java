@@ -69,7 +69,8 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
   public void open(OperatorContext<WindowedValue<KV<K, Iterable<V>>>> context) throws Exception {
     super.open(context);
     CoderSerializer<BoundedWindow> windows = new CoderSerializer<>(windowCoder);
-    valuesSpec = StateSpec.list("gbk-values", windows, new CoderSerializer<>(valueCoder));
+    // Grouped values are inputs, never changed in place (Beam forbids it): snapshots may share them.
+    valuesSpec = StateSpec.list("gbk-values", windows, Serializers.asImmutable(new CoderSerializer<>(valueCoder)));
     outputTimeSpec = StateSpec.value("gbk-output-time", windows, Serializers.LONG);
     context.timerService().setNamespaceSerializer(windows);
     metricsContainer = metrics.open(stepName);

@@ -8,7 +8,7 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
 /**
  * Beam's CombiningState on an engine value state holding the accumulator. Combine functions may
- * change an accumulator in place, so it is taken with {@code valueForUpdate} before adding.
+ * change an accumulator in place: the engine state hands out accumulators no snapshot shares.
  */
 final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedState implements CombiningState<InputT, AccumT, OutputT> {
 
@@ -25,7 +25,7 @@ final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedStat
 
   @Override
   public void add(InputT value) {
-    AccumT accum = state.valueForUpdate(namespace);
+    AccumT accum = state.value(namespace);
     if (accum == null) {
       accum = fn.createAccumulator();
     }
@@ -40,7 +40,7 @@ final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedStat
 
   @Override
   public void addAccum(AccumT accum) {
-    AccumT existing = state.valueForUpdate(namespace);
+    AccumT existing = state.value(namespace);
     state.update(namespace, existing == null ? accum : fn.mergeAccumulators(Arrays.asList(existing, accum)));
   }
 

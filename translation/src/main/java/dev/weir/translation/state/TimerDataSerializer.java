@@ -24,6 +24,12 @@ final class TimerDataSerializer implements TypeSerializer<TimerData> {
     this.windowCoder = windowCoder;
   }
 
+  /** TimerData is a value class: nothing changes it once made. */
+  @Override
+  public boolean isImmutableType() {
+    return true;
+  }
+
   @Override
   public void serialize(TimerData timer, DataOutputView out) {
     out.writeUTF(timer.getTimerId());

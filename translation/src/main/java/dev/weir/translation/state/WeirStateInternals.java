@@ -52,6 +52,7 @@ public final class WeirStateInternals implements StateInternals {
   private final KeyedStateBackend<Object> backend;
   private final Coder<?> keyCoder;
   private final WatermarkHolds holds;
+  private final boolean bagsHoldOnlyInputs;
   private final MapState<String, String, Long> holdCells;
   /** Engine state per tag id, created on the tag's first use. */
   private final Map<String, Object> engineStates = new HashMap<>();
@@ -59,8 +60,13 @@ public final class WeirStateInternals implements StateInternals {
   private KeyBytes decodedFor;
   private Object decodedKey;
 
-  public WeirStateInternals(KeyedStateBackend<Object> backend, Coder<?> keyCoder, WatermarkHolds holds) {
+  /**
+   * @param bagsHoldOnlyInputs whether bags hold only input elements, which Beam forbids changing
+   *     in place (a GroupByKey's buffers), so snapshots may share them instead of copying
+   */
+  public WeirStateInternals(KeyedStateBackend<Object> backend, Coder<?> keyCoder, WatermarkHolds holds, boolean bagsHoldOnlyInputs) {
     this.backend = backend;
+    this.bagsHoldOnlyInputs = bagsHoldOnlyInputs;
     this.keyCoder = keyCoder;
     this.holds = holds;
     this.holdCells = backend.state(HOLDS);
@@ -128,7 +134,8 @@ public final class WeirStateInternals implements StateInternals {
     @Override
     public <T> BagState<T> bindBag(StateTag<BagState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING, serializer(elemCoder)));
+      TypeSerializer<T> elements = bagsHoldOnlyInputs ? Serializers.asImmutable(serializer(elemCoder)) : serializer(elemCoder);
+      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING, elements));
       return new BeamBagState<>(s, namespace);
     }
 

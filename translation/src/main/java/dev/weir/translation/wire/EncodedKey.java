@@ -38,6 +38,11 @@ public final class EncodedKey {
     private static final long serialVersionUID = 1L;
 
     @Override
+    public boolean isImmutableType() {
+      return true;
+    }
+
+    @Override
     public void serialize(KeyBytes value, DataOutputView target) {
       byte[] b = value.bytes();
       target.writeInt(b.length);

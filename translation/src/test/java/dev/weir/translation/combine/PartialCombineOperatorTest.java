@@ -73,4 +73,27 @@ class PartialCombineOperatorTest {
       assertThat(c.output()).as("one accumulator per key and window").hasSize(3);
     }
   }
+
+  /** The operator state is the accumulators at the barrier: input after it changes them in place (Sum's long[]), not the snapshot. */
+  @Test
+  void aSnapshotIsNotChangedByInputAfterTheBarrier() throws Exception {
+    IntervalWindow w = new IntervalWindow(new Instant(0), new Instant(1_000));
+    PartialCombineOperator<String, Long, long[]> op = operator();
+    byte[] snapshot;
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(op).open()) {
+      a.processElement(value("x", 1, w));
+      a.processElement(value("y", 2, w));
+      snapshot = op.snapshotOperatorState(1);
+      a.processElement(value("x", 100, w));
+      a.processElement(value("y", 200, w));
+      a.endInput();
+      assertThat(sums(a)).isEqualTo(Map.of("x@" + w, 101L, "y@" + w, 202L));
+    }
+    PartialCombineOperator<String, Long, long[]> restored = operator();
+    restored.restoreOperatorState(snapshot);
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b = OperatorTestHarness.of(restored).open()) {
+      b.endInput();
+      assertThat(sums(b)).isEqualTo(Map.of("x@" + w, 1L, "y@" + w, 2L));
+    }
+  }
 }
