@@ -150,6 +150,12 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
     }
 
     @Override
+    public TypeSerializer<Pending<A>> duplicate() {
+      TypeSerializer<A> own = accumulators.duplicate();
+      return own == accumulators ? this : new PendingSerializer<>(own);
+    }
+
+    @Override
     public Pending<A> copy(Pending<A> value) throws IOException {
       return isImmutableType() ? value : new Pending<>(accumulators.copy(value.accumulator()), value.outputMillis());
     }

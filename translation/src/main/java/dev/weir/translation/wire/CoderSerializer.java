@@ -28,7 +28,6 @@ import org.apache.beam.sdk.coders.VoidCoder;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /** The engine's serializer interface implemented by a Beam coder: records between tasks, state in snapshots. */
@@ -50,6 +49,8 @@ public final class CoderSerializer<T> implements TypeSerializer<T>, Serializable
 
   private final Coder<T> coder;
   private final boolean immutable;
+  private transient DataOutputView copyBuffer;
+  private transient DataInputView copyInput;
 
   public CoderSerializer(Coder<T> coder) {
     this.coder = coder;
@@ -94,13 +95,29 @@ public final class CoderSerializer<T> implements TypeSerializer<T>, Serializable
     return immutable;
   }
 
-  /** Through the coder's encoding (Beam's own definition of a value), unless values are immutable. */
+  /**
+   * Through the coder's encoding (Beam's own definition of a value), unless values are immutable.
+   * Encodes into a buffer this instance keeps, so each thread needs its own {@link #duplicate()}.
+   */
   @Override
   public T copy(T value) throws IOException {
     if (value == null || immutable) {
       return value;
     }
-    return CoderUtils.clone(coder, value);
+    if (copyBuffer == null) {
+      copyBuffer = new DataOutputView(64);
+      copyInput = new DataInputView();
+    }
+    copyBuffer.clear();
+    coder.encode(value, copyBuffer);
+    copyInput.setBuffer(copyBuffer.array(), 0, copyBuffer.length());
+    return coder.decode(copyInput);
+  }
+
+  /** Another instance: {@link #copy} keeps a buffer per instance. */
+  @Override
+  public TypeSerializer<T> duplicate() {
+    return new CoderSerializer<>(coder);
   }
 
   @Override
