@@ -46,18 +46,6 @@ final class CopyOnWriteStateMap<K, N, S> {
       this.entryVersion = entryVersion;
       this.stateVersion = stateVersion;
     }
-
-    K key() {
-      return key;
-    }
-
-    N namespace() {
-      return namespace;
-    }
-
-    S state() {
-      return state;
-    }
   }
 
   /** Deep copy of a state object (the value, or a list or map with its elements). */
@@ -120,23 +108,25 @@ final class CopyOnWriteStateMap<K, N, S> {
    * never an object a pending snapshot will write.
    */
   S get(K key, N namespace) {
-    int hash = hash(key, namespace);
-    Entry<K, N, S>[] tab = buckets;
-    for (Entry<K, N, S> e = tab[hash & (tab.length - 1)]; e != null; e = e.next) {
-      if (matches(e, hash, key, namespace)) {
-        return e.stateVersion < versions.firstUnshared() ? ownState(e) : e.state;
-      }
+    Entry<K, N, S> e = find(key, namespace);
+    if (e == null) {
+      return null;
     }
-    return null;
+    return e.stateVersion < versions.firstUnshared() ? ownState(e) : e.state;
   }
 
   /** The state of (key, namespace), only to look at (it may be shared with a snapshot), or {@code null}. */
   S peek(K key, N namespace) {
+    Entry<K, N, S> e = find(key, namespace);
+    return e == null ? null : e.state;
+  }
+
+  private Entry<K, N, S> find(K key, N namespace) {
     int hash = hash(key, namespace);
     Entry<K, N, S>[] tab = buckets;
     for (Entry<K, N, S> e = tab[hash & (tab.length - 1)]; e != null; e = e.next) {
       if (matches(e, hash, key, namespace)) {
-        return e.state;
+        return e;
       }
     }
     return null;
@@ -156,18 +146,16 @@ final class CopyOnWriteStateMap<K, N, S> {
 
   /** Sets the state of (key, namespace). */
   void put(K key, N namespace, S state) {
-    int hash = hash(key, namespace);
-    Entry<K, N, S>[] tab = buckets;
-    int index = hash & (tab.length - 1);
-    for (Entry<K, N, S> e = tab[index]; e != null; e = e.next) {
-      if (matches(e, hash, key, namespace)) {
-        Entry<K, N, S> owned = e.entryVersion < versions.firstUnshared() ? ownChainTo(e) : e;
-        owned.state = state;
-        owned.stateVersion = versions.current();
-        return;
-      }
+    Entry<K, N, S> e = find(key, namespace);
+    if (e != null) {
+      Entry<K, N, S> owned = e.entryVersion < versions.firstUnshared() ? ownChainTo(e) : e;
+      owned.state = state;
+      owned.stateVersion = versions.current();
+      return;
     }
+    int hash = hash(key, namespace);
     ownBuckets();
+    int index = hash & (buckets.length - 1);
     int version = versions.current();
     buckets[index] = new Entry<>(key, namespace, hash, state, buckets[index], version, version);
     if (++size > buckets.length - (buckets.length >>> 2)) {

@@ -134,8 +134,8 @@ public final class WeirStateInternals implements StateInternals {
     @Override
     public <T> BagState<T> bindBag(StateTag<BagState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      TypeSerializer<T> elements = bagsHoldOnlyInputs ? Serializers.asImmutable(serializer(elemCoder)) : serializer(elemCoder);
-      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING, elements));
+      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING,
+          bagsHoldOnlyInputs ? Serializers.asImmutable(serializer(elemCoder)) : serializer(elemCoder)));
       return new BeamBagState<>(s, namespace);
     }
 
