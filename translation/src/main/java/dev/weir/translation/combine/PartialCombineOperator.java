@@ -1,6 +1,10 @@
 package dev.weir.translation.combine;
 
 import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.state.serialization.DataOutputView;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
@@ -35,6 +39,7 @@ public final class PartialCombineOperator<K, InputT, AccumT>
 
   private final Map<BoundedWindow, Map<Object, Entry<K, AccumT>>> accumulators = new HashMap<>();
   private int entries;
+  private DataOutputView snapshotBuffer;
 
   private static final class Entry<K, AccumT> {
     final K key;
@@ -119,32 +124,46 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     flush();
   }
 
-  /** The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator] timestamp)*)*}. */
+  /**
+   * The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator] timestamp)*)*},
+   * each bracketed part its length and its coder's (outer) encoding. Encoded into one buffer kept
+   * between checkpoints: this is the synchronous part of the operator's snapshot.
+   */
   @Override
-  public byte[] snapshotOperatorState(long checkpointId) throws java.io.IOException {
+  public byte[] snapshotOperatorState(long checkpointId) throws IOException {
     if (entries == 0) {
       return null;
     }
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    if (snapshotBuffer == null) {
+      snapshotBuffer = new DataOutputView(64 * 1024);
+    }
+    DataOutputView out = snapshotBuffer;
+    out.clear();
     out.writeInt(accumulators.size());
     for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> perWindow : accumulators.entrySet()) {
-      writeBytes(out, CoderUtils.encodeToByteArray(windowCoder, perWindow.getKey()));
+      writeEncoded(out, windowCoder, perWindow.getKey());
       out.writeInt(perWindow.getValue().size());
       for (Entry<K, AccumT> e : perWindow.getValue().values()) {
-        writeBytes(out, CoderUtils.encodeToByteArray(keyCoder, e.key));
-        writeBytes(out, CoderUtils.encodeToByteArray(accumulatorCoder, e.accumulator));
+        writeEncoded(out, keyCoder, e.key);
+        writeEncoded(out, accumulatorCoder, e.accumulator);
         out.writeLong(e.timestamp.getMillis());
       }
     }
-    out.flush();
-    return bytes.toByteArray();
+    return out.toByteArray();
+  }
+
+  /** The length of the value's outer encoding, then the encoding (what CoderUtils.encodeToByteArray gives). */
+  private static <T> void writeEncoded(DataOutputView out, Coder<T> coder, T value) throws IOException {
+    int lengthAt = out.length();
+    out.writeInt(0);
+    coder.encode(value, out, Coder.Context.OUTER);
+    out.writeIntAt(lengthAt, out.length() - lengthAt - 4);
   }
 
   /** Adds restored accumulators (after a rescale, several subtasks' may meet here: they merge). */
   @Override
-  public void restoreOperatorState(byte[] state) throws java.io.IOException {
-    java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+  public void restoreOperatorState(byte[] state) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
     int windows = in.readInt();
     for (int w = 0; w < windows; w++) {
       BoundedWindow window = CoderUtils.decodeFromByteArray(windowCoder, readBytes(in));
@@ -166,12 +185,7 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     }
   }
 
-  private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws java.io.IOException {
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static byte[] readBytes(java.io.DataInputStream in) throws java.io.IOException {
+  private static byte[] readBytes(DataInputStream in) throws IOException {
     byte[] b = new byte[in.readInt()];
     in.readFully(b);
     return b;

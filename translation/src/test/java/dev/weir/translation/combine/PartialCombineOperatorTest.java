@@ -96,4 +96,34 @@ class PartialCombineOperatorTest {
       assertThat(sums(b)).isEqualTo(Map.of("x@" + w, 1L, "y@" + w, 2L));
     }
   }
+
+  /** The snapshot's bytes are the documented layout: length-prefixed outer encodings (checkpoints of earlier builds restore). */
+  @Test
+  void theSnapshotLayoutIsLengthPrefixedOuterEncodings() throws Exception {
+    IntervalWindow w = new IntervalWindow(new Instant(0), new Instant(1_000));
+    PartialCombineOperator<String, Long, long[]> op = operator();
+    byte[] snapshot;
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(op).open()) {
+      a.processElement(value("x", 5, w));
+      snapshot = op.snapshotOperatorState(1);
+    }
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(expected);
+    out.writeInt(1);
+    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
+    out.writeInt(1);
+    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "x"));
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    org.apache.beam.sdk.coders.Coder<long[]> accumulators = (org.apache.beam.sdk.coders.Coder)
+        ((org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn) Sum.ofLongs()).getAccumulatorCoder(
+            org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
+    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
+    out.writeLong(5);
+    assertThat(snapshot).isEqualTo(expected.toByteArray());
+  }
+
+  private static void writeLengthPrefixed(java.io.DataOutputStream out, byte[] bytes) throws java.io.IOException {
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
 }
