@@ -2,9 +2,6 @@ package dev.weir.runner.exactlyonce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weir.runner.WeirPipelineOptions;
-import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -102,22 +98,14 @@ class ChaosExactlyOnceTest {
     ALERTS.clear();
     FINALS.remove(run);
 
-    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setStreaming(true);
-    options.setParallelism(2);
-    options.setJobName(run);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = ChaosMonkey.streamingPipeline(run);
     p.apply("Events", Read.from(new SequencedEventSource(total, KEYS, 4, 12)))
         .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
         .apply("Group", GroupByKey.create())
         .apply("Global", Window.into(new GlobalWindows()))
         .apply("StateMachine", ParDo.of(new StateMachine()))
         .apply("Sink", ParDo.of(new FinalCounts(run)));
-    PipelineTranslator.applyOverrides(p);
-    PipelineTranslator.Translation translation = PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), options);
-
-    ChaosMonkey.run(translation.jobGraph(), backend, checkpoints);
+    ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints);
 
     assertThat(ALERTS).as("state machine alerts (lost or repeated events)").isEmpty();
     Map<Integer, Long> finals = FINALS.get(run);

@@ -11,7 +11,11 @@ import dev.weir.engine.cluster.JobStatus;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.graph.JobGraph;
+import dev.weir.runner.WeirPipelineOptions;
+import dev.weir.runner.WeirRunner;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
+import dev.weir.translation.PipelineTranslator;
+import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +25,8 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Runs a job with a checkpoint every 40 ms and at least twenty failures: tasks killed at random
@@ -35,6 +41,23 @@ final class ChaosMonkey {
   private static final long SLOW_WRITE_MILLIS = 15;
 
   private ChaosMonkey() {}
+
+  /** A streaming pipeline at parallelism 2 whose job is named {@code run}, to {@link #translate}. */
+  static Pipeline streamingPipeline(String run) {
+    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    options.setStreaming(true);
+    options.setParallelism(2);
+    options.setJobName(run);
+    options.setRunner(WeirRunner.class);
+    return Pipeline.create(options);
+  }
+
+  /** The job graph of a pipeline from {@link #streamingPipeline}, translated for periodic checkpoints. */
+  static JobGraph translate(Pipeline p) {
+    PipelineTranslator.applyOverrides(p);
+    String run = p.getOptions().getJobName();
+    return PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), p.getOptions()).jobGraph();
+  }
 
   /** Runs {@code job} on {@code backend} ("heap" or "rocksdb") under failures until it finishes. */
   static void run(JobGraph job, String backend, Path checkpoints) throws Exception {

@@ -1,8 +1,5 @@
 package dev.weir.runner.exactlyonce;
 
-import dev.weir.runner.WeirPipelineOptions;
-import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
@@ -108,21 +104,13 @@ class MutableStateExactlyOnceTest {
     ALERTS.clear();
     EMITTED.keySet().removeIf(k -> k.startsWith(run + "/"));
 
-    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setStreaming(true);
-    options.setParallelism(2);
-    options.setJobName(run);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
-    Pipeline p = Pipeline.create(options);
+    Pipeline p = ChaosMonkey.streamingPipeline(run);
     PCollection<KV<Integer, Long>> events = p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, 12)));
     PCollection<KV<Integer, Long>> daily = events.apply("Day", Window.into(FixedWindows.of(Duration.standardDays(1))));
     daily.apply("Sum", Sum.longsPerKey()).apply("RecordSum", ParDo.of(new Record(run + "/sum")));
     daily.apply("Count", Count.perKey()).apply("RecordCount", ParDo.of(new Record(run + "/count")));
     events.apply("Bitmaps", ParDo.of(new Bitmaps())).apply("RecordBits", ParDo.of(new Record(run + "/bits")));
-    PipelineTranslator.applyOverrides(p);
-    PipelineTranslator.Translation translation = PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), options);
-
-    ChaosMonkey.run(translation.jobGraph(), backend, checkpoints);
+    ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints);
 
     SoftAssertions.assertSoftly(softly -> {
       softly.assertThat(ALERTS).as("events counted twice in a bitmap").isEmpty();
