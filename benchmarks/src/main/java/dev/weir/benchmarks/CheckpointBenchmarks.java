@@ -1,5 +1,6 @@
 package dev.weir.benchmarks;
 
+import dev.weir.benchmarks.beam.BeamWorkloads;
 import dev.weir.benchmarks.weir.WeirWorkloads;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.CheckpointStats;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +24,6 @@ import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import dev.weir.benchmarks.beam.BeamWorkloads;
 
 /**
  * What exactly-once costs: W2 keyed sum on Weir's engine without checkpoints and with a
@@ -50,6 +51,9 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
   @Option(names = "--beamRecords", description = "Input records per Beam W2 job (--streaming on WeirRunner; default: ${DEFAULT-VALUE}).")
   long beamRecords = 20_000_000;
 
+  @Option(names = "--only", split = ",", description = "Parts to run, of heap, rocksdb, beam, recovery (default: all).")
+  Set<String> only = Set.of("heap", "rocksdb", "beam", "recovery");
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new CheckpointBenchmarks()).execute(args));
   }
@@ -64,11 +68,15 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
         + "max heap %d MiB%n", records, rocksRecords, parallelism, rounds, Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
     KeyedStateBackendFactory rocks = new RocksDbStateBackendFactory(work.resolve("rocksdb"));
-    List<Setup> setups = List.of(
-        new Setup("heap, no checkpoints", KeyedStateBackendFactory.HEAP, false),
-        new Setup("heap, checkpoint every 1 s", KeyedStateBackendFactory.HEAP, true),
-        new Setup("rocksdb, no checkpoints", rocks, false),
-        new Setup("rocksdb, checkpoint every 1 s", rocks, true));
+    List<Setup> setups = new ArrayList<>();
+    if (only.contains("heap")) {
+      setups.add(new Setup("heap, no checkpoints", KeyedStateBackendFactory.HEAP, false));
+      setups.add(new Setup("heap, checkpoint every 1 s", KeyedStateBackendFactory.HEAP, true));
+    }
+    if (only.contains("rocksdb")) {
+      setups.add(new Setup("rocksdb, no checkpoints", rocks, false));
+      setups.add(new Setup("rocksdb, checkpoint every 1 s", rocks, true));
+    }
     Map<String, List<Double>> rates = new ConcurrentHashMap<>();
     Map<String, CheckpointStats> lastStats = new ConcurrentHashMap<>();
     for (int round = -1; round < rounds; round++) {
@@ -97,13 +105,22 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
       System.out.printf("%-30s %,12.0f rec/s   rounds %s%s%n", s.name(), median(rates.get(s.name())), rates.get(s.name()),
           cs == null ? "" : "   " + describe(cs));
     }
-    System.out.printf("ratio with/without checkpoints: heap %.3f, rocksdb %.3f%n",
-        median(rates.get("heap, checkpoint every 1 s")) / median(rates.get("heap, no checkpoints")),
-        median(rates.get("rocksdb, checkpoint every 1 s")) / median(rates.get("rocksdb, no checkpoints")));
-    System.out.printf("ratio rocksdb/heap (no checkpoints): %.3f%n",
-        median(rates.get("rocksdb, no checkpoints")) / median(rates.get("heap, no checkpoints")));
-    beamStreaming(work);
-    recovery(work);
+    for (String backend : List.of("heap", "rocksdb")) {
+      if (only.contains(backend)) {
+        System.out.printf("ratio with/without checkpoints, %s: %.3f%n", backend,
+            median(rates.get(backend + ", checkpoint every 1 s")) / median(rates.get(backend + ", no checkpoints")));
+      }
+    }
+    if (only.contains("heap") && only.contains("rocksdb")) {
+      System.out.printf("ratio rocksdb/heap (no checkpoints): %.3f%n",
+          median(rates.get("rocksdb, no checkpoints")) / median(rates.get("heap, no checkpoints")));
+    }
+    if (only.contains("beam")) {
+      beamStreaming(work);
+    }
+    if (only.contains("recovery")) {
+      recovery(work);
+    }
     return 0;
   }
 
