@@ -8,7 +8,11 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.Serializers;
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -250,6 +257,70 @@ class SnapshotIsolationTest {
     byte[] oneBytes = one.write();
     assertThat(dump(restored(kind, oneBytes), keys * 4)).isEqualTo(first);
     assertThat(dump(restored(kind, twoBytes), keys * 4)).isEqualTo(second);
+  }
+
+  /**
+   * The snapshot written on another thread (slowly, as to a slow disk) while the task keeps
+   * changing state in place and through the API, tables growing: the bytes are still the state at
+   * the snapshot.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"heap", "rocksdb"})
+  void aSnapshotWrittenOnAnotherThreadWhileTheTaskWorksIsTheStateAtTheSnapshot(String kind) throws Exception {
+    int keys = 2_000;
+    KeyedStateBackend<Long> b = backend(kind);
+    fill(b, keys);
+    Map<String, String> atSnapshot = dump(b, keys * 4);
+    StateSnapshot snapshot = b.snapshotAsync(b.keyGroupRange());
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    OutputStream slow = new FilterOutputStream(bytes) {
+      private int written;
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        for (int i = 0; i < len; i += 512) {
+          out.write(b, off + i, Math.min(512, len - i));
+          pause();
+        }
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        out.write(b);
+        if (++written % 512 == 0) {
+          pause();
+        }
+      }
+
+      private void pause() {
+        LockSupport.parkNanos(50_000);
+      }
+    };
+    CountDownLatch taskWorking = new CountDownLatch(1);
+    CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+      try {
+        taskWorking.await();
+        snapshot.writeTo(slow);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } finally {
+        snapshot.release();
+      }
+    });
+    Random random = new Random(11);
+    int changes = 0;
+    while (!writing.isDone()) {
+      randomChange(b, random, keys * 4);
+      if (++changes == 1_000) {
+        taskWorking.countDown();
+      }
+    }
+    writing.get();
+    assertThat(changes).as("changes made before the snapshot was written").isGreaterThan(1_000);
+    assertThat(dump(restored(kind, bytes.toByteArray()), keys * 4)).isEqualTo(atSnapshot);
   }
 
   /**
