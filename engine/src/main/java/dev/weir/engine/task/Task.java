@@ -33,7 +33,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private final int subtaskIndex;
   private final TaskListener listener;
   private final TaskWaker waker = new TaskWaker();
-  private final Mailbox mailbox = new Mailbox(waker);
+  private final Mailbox mailbox;
   private final ScheduledActions scheduler;
   private final dev.weir.engine.time.ManualClock manualClock;
   /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
@@ -70,6 +70,7 @@ public final class Task implements Runnable, CheckpointParticipant {
     this.name = name;
     this.subtaskIndex = subtaskIndex;
     this.listener = listener;
+    this.mailbox = new Mailbox(waker, name);
     this.manualClock = manualClock;
     this.scheduler = manualClock == null ? ScheduledActions.wallClock() : ScheduledActions.jobClock(manualClock);
     if (manualClock != null) {
@@ -222,21 +223,21 @@ public final class Task implements Runnable, CheckpointParticipant {
   @Override
   public void triggerCheckpoint(ExchangeEvent.CheckpointBarrier barrier) {
     if (checkpointing != null) {
-      mailbox.put(() -> checkpointing.onTrigger(barrier));
+      mailbox.tryPut(() -> checkpointing.onTrigger(barrier)); // an ended task takes no part any more
     }
   }
 
   @Override
   public void notifyCheckpointComplete(long checkpointId) {
     if (checkpointing != null) {
-      mailbox.put(() -> checkpointing.onComplete(checkpointId));
+      mailbox.tryPut(() -> checkpointing.onComplete(checkpointId));
     }
   }
 
   @Override
   public void abortCheckpoint(long checkpointId, String reason) {
     if (checkpointing != null) {
-      mailbox.put(() -> checkpointing.onAbort(checkpointId, reason));
+      mailbox.tryPut(() -> checkpointing.onAbort(checkpointId, reason));
     }
   }
 
@@ -251,9 +252,9 @@ public final class Task implements Runnable, CheckpointParticipant {
     waker.signal();
   }
 
-  /** Fails the task from another thread, as if its own code had thrown {@code failure}. */
+  /** Fails the task from another thread, as if its own code had thrown {@code failure}; a task that ended already stays as it ended. */
   public void failExternally(Throwable failure) {
-    mailbox.put(() -> {
+    mailbox.tryPut(() -> {
       if (failure instanceof Exception e) {
         throw e;
       }
@@ -353,6 +354,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   }
 
   private Throwable closeAll(int opened, Throwable failure) {
+    mailbox.close(); // no mail can run once operators close
     for (int i = hosts.size() - opened; i < hosts.size(); i++) {
       try {
         hosts.get(i).close();
@@ -381,7 +383,6 @@ public final class Task implements Runnable, CheckpointParticipant {
         gate.release();
       }
     }
-    mailbox.clear();
     scheduler.clear();
     return failure;
   }
@@ -392,7 +393,7 @@ public final class Task implements Runnable, CheckpointParticipant {
     while (!listener.allTasksFinished() && !cancelled) {
       waker.clear();
       if (!mailbox.isEmpty()) {
-        mailbox.runAll();
+        mailbox.runBatch();
       }
       if (listener.allTasksFinished() || cancelled) {
         break;
@@ -410,7 +411,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   /** Mails, due processing-time actions and expired buffer timeouts. */
   private void runPendingWork() throws Exception {
     if (!mailbox.isEmpty()) {
-      mailbox.runAll();
+      mailbox.runBatch();
     }
     if (!scheduler.isEmpty()) {
       scheduler.runDue();
