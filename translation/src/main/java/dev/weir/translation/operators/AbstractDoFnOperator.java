@@ -12,7 +12,13 @@ import org.apache.beam.sdk.metrics.MetricsContainer;
 import dev.weir.translation.state.WatermarkHolds;
 import dev.weir.translation.state.WeirStateInternals;
 import dev.weir.translation.state.WeirTimerInternals;
+import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.wire.KeyBytes;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +94,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient KeyedWaitingStore<InputT> keyedWaiting;
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
+  /** Restored side-input panes and waiting elements, applied in {@link #open}. */
+  private final List<byte[]> restoredOperatorState = new ArrayList<>();
   private boolean checkpointing;
 
   protected AbstractDoFnOperator(String stepName, SerializablePipelineOptions options, TupleTag<OutputT> mainOutputTag,
@@ -200,7 +208,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     if (requiresStableInput && checkpointing) {
       if (context.isKeyed()) {
         this.keyedStableInput = new KeyedStableInput<>(context,
-            new dev.weir.translation.wire.CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
+            new CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
       } else {
         this.stableInput = new StableInputBuffer<>();
       }
@@ -345,7 +353,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         processReady(element); // no side inputs: nothing waits (and no iterator per element)
       } else {
         for (WindowedValue<InputT> w : processOrPushBack(element)) {
-          pushedBack.add(new KeyedElement<>(context.isKeyed() ? (dev.weir.translation.wire.KeyBytes) context.currentKey() : null, w));
+          pushedBack.add(new KeyedElement<>(context.isKeyed() ? (KeyBytes) context.currentKey() : null, w));
         }
       }
     } finally {
@@ -494,8 +502,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     if (sideInputs == null && pushedBack.isEmpty() && !holdsStable) {
       return null;
     }
-    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
     out.writeBoolean(sideInputs != null);
     if (sideInputs != null) {
       sideInputs.snapshot(out);
@@ -515,28 +523,19 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     return bytes.toByteArray();
   }
 
-  /** Restored side-input panes and waiting elements, applied in {@link #open}. */
-  private transient java.util.List<byte[]> restoredOperatorState;
-
   @Override
   public void restoreOperatorState(byte[] state) {
-    if (restoredOperatorState == null) {
-      restoredOperatorState = new ArrayList<>();
-    }
     restoredOperatorState.add(state);
   }
 
   private void applyRestoredOperatorState() throws Exception {
     if (context.isKeyed() && sideInputs != null && inputValueCoder() != null) {
       keyedWaiting = new KeyedWaitingStore<>(context,
-          new dev.weir.translation.wire.CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
+          new CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
       pushedBack.addAll(keyedWaiting.load());
     }
-    if (restoredOperatorState == null) {
-      return;
-    }
     for (byte[] state : restoredOperatorState) {
-      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(state));
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
       if (in.readBoolean()) {
         if (sideInputs == null) {
           throw new IllegalStateException("step '" + stepName + "' was restored with side inputs it no longer has");
@@ -556,7 +555,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         restoredStable.addAll(held);
       }
     }
-    restoredOperatorState = null;
+    restoredOperatorState.clear(); // applied once
   }
 
   private Coder<WindowedValue<InputT>> requireInputCoder(String what) {

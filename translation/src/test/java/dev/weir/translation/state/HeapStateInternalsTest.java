@@ -1,22 +1,10 @@
 package dev.weir.translation.state;
 
-import java.io.IOException;
-import org.apache.beam.runners.core.StateInternals;
-import org.apache.beam.runners.core.StateInternalsTest;
-import org.junit.After;
-
-/** Beam's own contract for StateInternals, on WeirStateInternals over the heap backend. */
-public class HeapStateInternalsTest extends StateInternalsTest {
-
-  private final StateInternalsFixture fixture = StateInternalsFixture.heap();
+/** Beam's StateInternalsTest on the heap backend. */
+public class HeapStateInternalsTest extends WeirStateInternalsContractTest {
 
   @Override
-  protected StateInternals createStateInternals() {
-    return fixture.create();
-  }
-
-  @After
-  public void closeBackends() throws IOException {
-    fixture.close();
+  StateInternalsFixture fixture() {
+    return StateInternalsFixture.heap();
   }
 }

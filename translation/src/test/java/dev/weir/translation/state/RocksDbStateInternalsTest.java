@@ -1,22 +1,10 @@
 package dev.weir.translation.state;
 
-import java.io.IOException;
-import org.apache.beam.runners.core.StateInternals;
-import org.apache.beam.runners.core.StateInternalsTest;
-import org.junit.After;
-
-/** Beam's own contract for StateInternals, on WeirStateInternals over the RocksDB backend. */
-public class RocksDbStateInternalsTest extends StateInternalsTest {
-
-  private final StateInternalsFixture fixture = StateInternalsFixture.rocksDb();
+/** Beam's StateInternalsTest on the RocksDB backend. */
+public class RocksDbStateInternalsTest extends WeirStateInternalsContractTest {
 
   @Override
-  protected StateInternals createStateInternals() {
-    return fixture.create();
-  }
-
-  @After
-  public void closeBackends() throws IOException {
-    fixture.close();
+  StateInternalsFixture fixture() {
+    return StateInternalsFixture.rocksDb();
   }
 }
