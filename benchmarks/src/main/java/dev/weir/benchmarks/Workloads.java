@@ -3,8 +3,8 @@ package dev.weir.benchmarks;
 import java.util.Random;
 
 /**
- * The data of the engine benchmarks, defined once so every system under test reads exactly the
- * same records and must compute the same checksum.
+ * The data of the engine benchmarks, defined once so every system under test reads exactly the same
+ * records and must compute the same checksum.
  *
  * <ul>
  *   <li>W1 grep: line {@code i} is {@link #line(long)}; about 1% contain {@link #NEEDLE}; the job
@@ -23,7 +23,9 @@ public final class Workloads {
 
   private Workloads() {}
 
-  /** Line {@code i} of W1. Lines come from a fixed pool of random text, 41 of 4096 hold the needle. */
+  /**
+   * Line {@code i} of W1. Lines come from a fixed pool of random text, 41 of 4096 hold the needle.
+   */
   public static String line(long i) {
     return LINES[(int) (i & (LINE_POOL - 1))];
   }

@@ -148,7 +148,8 @@ public final class TestSupport {
 
     @Override
     public SourceReader<Long> createReader(int subtask, int parallelism) {
-      return new Reader(List.of(new long[] {count * subtask / parallelism, count * (subtask + 1) / parallelism}));
+      return new Reader(
+          List.of(new long[] {count * subtask / parallelism, count * (subtask + 1) / parallelism}));
     }
 
     @Override

@@ -45,7 +45,8 @@ public final class StreamingWindowedCount {
   /** Prints a window's count for one key. */
   static final class PrintWithWindow extends DoFn<KV<Long, Long>, String> {
     @ProcessElement
-    public void process(@Element KV<Long, Long> count, BoundedWindow window, OutputReceiver<String> out) {
+    public void process(
+        @Element KV<Long, Long> count, BoundedWindow window, OutputReceiver<String> out) {
       String line = "window " + window + " key " + count.getKey() + ": " + count.getValue();
       System.out.println(line);
       out.output(line);
@@ -54,8 +55,11 @@ public final class StreamingWindowedCount {
 
   public static Pipeline build(Options options) {
     Pipeline p = Pipeline.create(options);
-    p.apply("Generate", GenerateSequence.from(0).withRate(options.getRate(), Duration.standardSeconds(1))
-            .withTimestampFn(i -> org.joda.time.Instant.now()))
+    p.apply(
+            "Generate",
+            GenerateSequence.from(0)
+                .withRate(options.getRate(), Duration.standardSeconds(1))
+                .withTimestampFn(i -> org.joda.time.Instant.now()))
         .apply("Window", Window.into(FixedWindows.of(Duration.standardSeconds(1))))
         .apply("Key", MapElements.into(TypeDescriptors.longs()).via((Long i) -> i % 4))
         .apply("Count", Count.perElement())
@@ -66,7 +70,8 @@ public final class StreamingWindowedCount {
   public static void main(String[] args) throws Exception {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     PipelineResult result = build(options).run();
-    PipelineResult.State state = result.waitUntilFinish(Duration.standardSeconds(options.getSeconds()));
+    PipelineResult.State state =
+        result.waitUntilFinish(Duration.standardSeconds(options.getSeconds()));
     if (state == null) {
       state = result.cancel();
     }

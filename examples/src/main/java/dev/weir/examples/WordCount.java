@@ -17,8 +17,8 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
- * Counts the words of a text with Beam's TextIO, on whichever runner {@code --runner} names:
- * {@code --runner=WeirRunner --inputFile=... --output=...}. Prints where the counts went.
+ * Counts the words of a text with Beam's TextIO, on whichever runner {@code --runner} names: {@code
+ * --runner=WeirRunner --inputFile=... --output=...}. Prints where the counts went.
  */
 public final class WordCount {
 
@@ -43,11 +43,16 @@ public final class WordCount {
   public static Pipeline build(Options options) {
     Pipeline p = Pipeline.create(options);
     p.apply("Read", TextIO.read().from(options.getInputFile()))
-        .apply("Words", FlatMapElements.into(TypeDescriptors.strings())
-            .via((String line) -> Arrays.asList(line.toLowerCase().split("[^\\p{L}']+"))))
+        .apply(
+            "Words",
+            FlatMapElements.into(TypeDescriptors.strings())
+                .via((String line) -> Arrays.asList(line.toLowerCase().split("[^\\p{L}']+"))))
         .apply("NonEmpty", Filter.by((String word) -> !word.isEmpty()))
         .apply("Count", Count.perElement())
-        .apply("Format", MapElements.into(TypeDescriptors.strings()).via((KV<String, Long> kv) -> kv.getKey() + ": " + kv.getValue()))
+        .apply(
+            "Format",
+            MapElements.into(TypeDescriptors.strings())
+                .via((KV<String, Long> kv) -> kv.getKey() + ": " + kv.getValue()))
         .apply("Write", TextIO.write().to(options.getOutput()));
     return p;
   }
@@ -56,8 +61,16 @@ public final class WordCount {
     Options options = PipelineOptionsFactory.fromArgs(args).withValidation().as(Options.class);
     PipelineResult.State state = build(options).run().waitUntilFinish();
     File out = new File(options.getOutput()).getAbsoluteFile();
-    System.out.println("WordCount " + state + " on " + options.getRunner().getSimpleName() + ": counts of "
-        + options.getInputFile() + " written to " + out + "-*");
+    System.out.println(
+        "WordCount "
+            + state
+            + " on "
+            + options.getRunner().getSimpleName()
+            + ": counts of "
+            + options.getInputFile()
+            + " written to "
+            + out
+            + "-*");
     System.exit(state == PipelineResult.State.DONE ? 0 : 1);
   }
 }

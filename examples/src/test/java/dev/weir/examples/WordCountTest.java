@@ -17,10 +17,16 @@ class WordCountTest {
   @Test
   void countsEveryWordOfTheShippedTextOnWeirRunner(@TempDir Path out) throws Exception {
     Path input = Path.of("data/declaration.txt");
-    WordCount.Options options = PipelineOptionsFactory.fromArgs("--runner=WeirRunner", "--parallelism=2",
-        "--inputFile=" + input, "--output=" + out.resolve("counts")).as(WordCount.Options.class);
+    WordCount.Options options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=WeirRunner",
+                "--parallelism=2",
+                "--inputFile=" + input,
+                "--output=" + out.resolve("counts"))
+            .as(WordCount.Options.class);
 
-    assertThat(WordCount.build(options).run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    assertThat(WordCount.build(options).run().waitUntilFinish())
+        .isEqualTo(PipelineResult.State.DONE);
 
     Map<String, Long> expected = new HashMap<>();
     for (String word : Files.readString(input).toLowerCase().split("[^\\p{L}']+")) {
@@ -33,7 +39,9 @@ class WordCountTest {
       for (Path f : files.filter(p -> p.getFileName().toString().startsWith("counts")).toList()) {
         for (String line : Files.readAllLines(f)) {
           String[] parts = line.split(": ");
-          assertThat(actual.put(parts[0], Long.parseLong(parts[1]))).as("word %s written once", parts[0]).isNull();
+          assertThat(actual.put(parts[0], Long.parseLong(parts[1])))
+              .as("word %s written once", parts[0])
+              .isNull();
         }
       }
     }

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes a running job's metrics to the user's {@link MetricsOptions#getMetricsSink() metrics
- * sink} every {@link MetricsOptions#getMetricsPushPeriod() push period} seconds, and once more
- * when the job ends, as Beam's runners-core MetricsPusher does. Its own loop rather than
- * MetricsPusher: that one reads a single MetricsContainerStepMap, while a Weir job's metrics live
- * in one container per running operator instance (see {@link JobMetrics}).
+ * Pushes a running job's metrics to the user's {@link MetricsOptions#getMetricsSink() metrics sink}
+ * every {@link MetricsOptions#getMetricsPushPeriod() push period} seconds, and once more when the
+ * job ends, as Beam's runners-core MetricsPusher does. Its own loop rather than MetricsPusher: that
+ * one reads a single MetricsContainerStepMap, while a Weir job's metrics live in one container per
+ * running operator instance (see {@link JobMetrics}).
  */
 final class MetricsPushing {
 
@@ -30,32 +30,44 @@ final class MetricsPushing {
     this.sink = sink;
     this.metrics = metrics;
     this.periodSeconds = periodSeconds;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "weir[" + jobName + "]-metrics-push");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "]-metrics-push");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
-   * The pushing the options ask for, or {@code null} when they name no sink (Beam's no-op
-   * default). Checks the options, so call it before the job is submitted.
+   * The pushing the options ask for, or {@code null} when they name no sink (Beam's no-op default).
+   * Checks the options, so call it before the job is submitted.
    */
   static MetricsPushing forOptions(MetricsOptions options, JobMetrics metrics, String jobName) {
     Class<? extends MetricsSink> sinkClass = options.getMetricsSink();
-    if (sinkClass == null || sinkClass == org.apache.beam.runners.core.metrics.NoOpMetricsSink.class) {
+    if (sinkClass == null
+        || sinkClass == org.apache.beam.runners.core.metrics.NoOpMetricsSink.class) {
       return null;
     }
     Long period = options.getMetricsPushPeriod();
     if (period == null || period < 1) {
-      throw new IllegalArgumentException("Invalid option --metricsPushPeriod: must be at least 1 (seconds), got " + period);
+      throw new IllegalArgumentException(
+          "Invalid option --metricsPushPeriod: must be at least 1 (seconds), got " + period);
     }
     MetricsSink sink;
     try {
-      sink = InstanceBuilder.ofType(MetricsSink.class).fromClass(sinkClass).withArg(MetricsOptions.class, options).build();
+      sink =
+          InstanceBuilder.ofType(MetricsSink.class)
+              .fromClass(sinkClass)
+              .withArg(MetricsOptions.class, options)
+              .build();
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("Invalid option --metricsSink=" + sinkClass.getName()
-          + ": cannot create it (a MetricsSink needs a public constructor taking MetricsOptions): " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid option --metricsSink="
+              + sinkClass.getName()
+              + ": cannot create it (a MetricsSink needs a public constructor taking MetricsOptions): "
+              + e.getMessage(),
+          e);
     }
     return new MetricsPushing(sink, metrics, jobName, period);
   }
@@ -63,17 +75,19 @@ final class MetricsPushing {
   /** Pushes every period until {@code jobEnded} completes, then once more and stops its thread. */
   void start(java.util.concurrent.CompletableFuture<?> jobEnded) {
     timer.scheduleAtFixedRate(this::push, periodSeconds, periodSeconds, TimeUnit.SECONDS);
-    jobEnded.whenComplete((result, failure) -> {
-      timer.shutdownNow();
-      push();
-    });
+    jobEnded.whenComplete(
+        (result, failure) -> {
+          timer.shutdownNow();
+          push();
+        });
   }
 
   private void push() {
     try {
       sink.writeMetrics(metrics.results().allMetrics());
     } catch (Exception e) {
-      // A sink that fails (an unreachable metrics backend) must not fail the job; the next push retries.
+      // A sink that fails (an unreachable metrics backend) must not fail the job; the next push
+      // retries.
       LOG.warn("pushing metrics to {} failed: {}", sink.getClass().getName(), e.toString());
     }
   }

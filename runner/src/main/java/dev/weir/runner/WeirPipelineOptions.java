@@ -9,21 +9,24 @@ import org.apache.beam.sdk.options.StreamingOptions;
 /** Options of the Weir runner: {@code --runner=WeirRunner --parallelism=4 ...}. */
 public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
-  @Description("Number of parallel subtasks of every transform. Defaults to the number of CPU cores.")
+  @Description(
+      "Number of parallel subtasks of every transform. Defaults to the number of CPU cores.")
   @Default.InstanceFactory(CoresFactory.class)
   int getParallelism();
 
   void setParallelism(int parallelism);
 
-  @Description("Number of key groups: the highest parallelism keyed state can later be rescaled to. "
-      + "Must be at least the parallelism and at most 32768.")
+  @Description(
+      "Number of key groups: the highest parallelism keyed state can later be rescaled to. "
+          + "Must be at least the parallelism and at most 32768.")
   @Default.Integer(128)
   int getMaxParallelism();
 
   void setMaxParallelism(int maxParallelism);
 
-  @Description("Milliseconds a partially filled network buffer may wait before it is sent: lower means less latency, "
-      + "higher more throughput. 0 sends every element at once; -1 only full buffers.")
+  @Description(
+      "Milliseconds a partially filled network buffer may wait before it is sent: lower means less latency, "
+          + "higher more throughput. 0 sends every element at once; -1 only full buffers.")
   @Default.Long(5)
   long getBufferTimeoutMillis();
 
@@ -41,15 +44,17 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setMaxBundleTimeMillis(long millis);
 
-  @Description("Milliseconds between the starts of two checkpoints; exactly-once state and recovery from failures. "
-      + "-1 (the default) takes no periodic checkpoints.")
+  @Description(
+      "Milliseconds between the starts of two checkpoints; exactly-once state and recovery from failures. "
+          + "-1 (the default) takes no periodic checkpoints.")
   @Default.Long(-1)
   long getCheckpointingInterval();
 
   void setCheckpointingInterval(long millis);
 
-  @Description("Directory for checkpoints and savepoints (one folder per job run inside it). "
-      + "Defaults to weir-checkpoints in the system's temporary directory.")
+  @Description(
+      "Directory for checkpoints and savepoints (one folder per job run inside it). "
+          + "Defaults to weir-checkpoints in the system's temporary directory.")
   @Default.InstanceFactory(CheckpointDirFactory.class)
   String getCheckpointDir();
 
@@ -73,8 +78,9 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setNumRetainedCheckpoints(int n);
 
-  @Description("How often a failed job is restarted from its latest checkpoint before it fails for good. "
-      + "-1 (the default): 3 when checkpointing is on, 0 when it is off.")
+  @Description(
+      "How often a failed job is restarted from its latest checkpoint before it fails for good. "
+          + "-1 (the default): 3 when checkpointing is on, 0 when it is off.")
   @Default.Integer(-1)
   int getRestartAttempts();
 
@@ -86,14 +92,16 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   void setRestartDelayMillis(long millis);
 
-  @Description("Where keyed state lives: heap (fastest, bounded by the heap) or rocksdb (on local disk, larger than memory).")
+  @Description(
+      "Where keyed state lives: heap (fastest, bounded by the heap) or rocksdb (on local disk, larger than memory).")
   @Default.String("heap")
   String getStateBackend();
 
   void setStateBackend(String backend);
 
-  @Description("Local directory for RocksDB state (with --stateBackend=rocksdb); one database per keyed subtask, "
-      + "deleted when the job ends. Defaults to weir-rocksdb in the system's temporary directory.")
+  @Description(
+      "Local directory for RocksDB state (with --stateBackend=rocksdb); one database per keyed subtask, "
+          + "deleted when the job ends. Defaults to weir-rocksdb in the system's temporary directory.")
   @Default.InstanceFactory(RocksDbDirFactory.class)
   String getRocksDbDir();
 
@@ -107,15 +115,17 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
     }
   }
 
-  @Description("A savepoint or checkpoint folder (or a job's checkpoint folder, for its newest checkpoint) to resume the "
-      + "pipeline from; transforms find their state by name, the parallelism may differ.")
+  @Description(
+      "A savepoint or checkpoint folder (or a job's checkpoint folder, for its newest checkpoint) to resume the "
+          + "pipeline from; transforms find their state by name, the parallelism may differ.")
   String getSavepointPath();
 
   void setSavepointPath(String path);
 
-  @Description("Port of the job's control endpoint on the loopback address, through which the weir command line takes "
-      + "savepoints, stops the job with a savepoint, or cancels it: -1 = no endpoint, 0 = any free port (logged, and "
-      + "in WeirPipelineResult.controlAddress()).")
+  @Description(
+      "Port of the job's control endpoint on the loopback address, through which the weir command line takes "
+          + "savepoints, stops the job with a savepoint, or cancels it: -1 = no endpoint, 0 = any free port (logged, and "
+          + "in WeirPipelineResult.controlAddress()).")
   @Default.Integer(-1)
   int getControlPort();
 
@@ -125,7 +135,8 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   class CheckpointDirFactory implements DefaultValueFactory<String> {
     @Override
     public String create(PipelineOptions options) {
-      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints").toString();
+      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints")
+          .toString();
     }
   }
 

@@ -55,15 +55,18 @@ public final class WeirPipelineResult implements PipelineResult {
   }
 
   /**
-   * Waits for the pipeline to end, at most {@code duration}; returns its state, or {@code null}
-   * if it is still running.
+   * Waits for the pipeline to end, at most {@code duration}; returns its state, or {@code null} if
+   * it is still running.
    *
-   * @throws Pipeline.PipelineExecutionException if it failed; the cause is the user code's exception
+   * @throws Pipeline.PipelineExecutionException if it failed; the cause is the user code's
+   *     exception
    */
   @Override
   public State waitUntilFinish(Duration duration) {
     try {
-      return toState(job.waitForCompletion(java.time.Duration.ofMillis(Math.max(1, duration.getMillis()))).status());
+      return toState(
+          job.waitForCompletion(java.time.Duration.ofMillis(Math.max(1, duration.getMillis())))
+              .status());
     } catch (TimeoutException e) {
       return null;
     } catch (JobExecutionException e) {

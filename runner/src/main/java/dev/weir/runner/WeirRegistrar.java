@@ -6,7 +6,10 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsRegistrar;
 import org.apache.beam.sdk.runners.PipelineRunnerRegistrar;
 
-/** Makes {@code --runner=WeirRunner}, {@code --runner=TestWeirRunner} and Weir's options known to Beam. */
+/**
+ * Makes {@code --runner=WeirRunner}, {@code --runner=TestWeirRunner} and Weir's options known to
+ * Beam.
+ */
 public final class WeirRegistrar {
 
   private WeirRegistrar() {}

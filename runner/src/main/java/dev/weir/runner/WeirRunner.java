@@ -2,20 +2,20 @@ package dev.weir.runner;
 
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
-import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.cluster.JobClient;
-import dev.weir.engine.control.ControlEndpoint;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
+import dev.weir.engine.cluster.RestartStrategy;
+import dev.weir.engine.control.ControlEndpoint;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
 import org.apache.beam.sdk.Pipeline;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs Beam pipelines on Weir's engine: {@code --runner=WeirRunner}. Without a cluster address the
@@ -35,26 +35,60 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
 
   /** Called by Beam for {@code --runner=WeirRunner}; checks the options. */
   public static WeirRunner fromOptions(PipelineOptions options) {
-    WeirPipelineOptions weir = PipelineOptionsValidator.validate(WeirPipelineOptions.class, options);
-    check(weir.getParallelism() >= 1, "--parallelism must be at least 1, got " + weir.getParallelism());
-    check(weir.getMaxParallelism() >= weir.getParallelism() && weir.getMaxParallelism() <= 32768,
-        "--maxParallelism must be between --parallelism (" + weir.getParallelism() + ") and 32768, got " + weir.getMaxParallelism());
-    check(weir.getMaxBundleSize() >= 1, "--maxBundleSize must be at least 1, got " + weir.getMaxBundleSize());
-    check(weir.getMaxBundleTimeMillis() >= 1, "--maxBundleTimeMillis must be at least 1, got " + weir.getMaxBundleTimeMillis());
-    check(weir.getBufferTimeoutMillis() >= -1, "--bufferTimeoutMillis must be -1 (only full buffers), 0 or more, got "
-        + weir.getBufferTimeoutMillis());
-    check(weir.getCheckpointingInterval() == -1 || weir.getCheckpointingInterval() >= 1,
-        "--checkpointingInterval must be -1 (no checkpoints) or at least 1 ms, got " + weir.getCheckpointingInterval());
-    check(weir.getCheckpointTimeoutMillis() >= 1, "--checkpointTimeoutMillis must be at least 1, got " + weir.getCheckpointTimeoutMillis());
-    check(weir.getMinPauseBetweenCheckpoints() >= 0, "--minPauseBetweenCheckpoints must not be negative, got " + weir.getMinPauseBetweenCheckpoints());
-    check(weir.getNumRetainedCheckpoints() >= 1, "--numRetainedCheckpoints must be at least 1, got " + weir.getNumRetainedCheckpoints());
-    check(weir.getControlPort() >= -1 && weir.getControlPort() <= 65535, "--controlPort must be -1 (none), 0 (any free port) "
-        + "or a port up to 65535, got " + weir.getControlPort());
-    check(weir.getRestartAttempts() >= -1, "--restartAttempts must be -1 (default), 0 or more, got " + weir.getRestartAttempts());
-    check(weir.getRestartDelayMillis() >= 0, "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
-    check(weir.getStateBackend() != null && java.util.Set.of("heap", "rocksdb").contains(weir.getStateBackend().toLowerCase(java.util.Locale.ROOT)),
+    WeirPipelineOptions weir =
+        PipelineOptionsValidator.validate(WeirPipelineOptions.class, options);
+    check(
+        weir.getParallelism() >= 1,
+        "--parallelism must be at least 1, got " + weir.getParallelism());
+    check(
+        weir.getMaxParallelism() >= weir.getParallelism() && weir.getMaxParallelism() <= 32768,
+        "--maxParallelism must be between --parallelism ("
+            + weir.getParallelism()
+            + ") and 32768, got "
+            + weir.getMaxParallelism());
+    check(
+        weir.getMaxBundleSize() >= 1,
+        "--maxBundleSize must be at least 1, got " + weir.getMaxBundleSize());
+    check(
+        weir.getMaxBundleTimeMillis() >= 1,
+        "--maxBundleTimeMillis must be at least 1, got " + weir.getMaxBundleTimeMillis());
+    check(
+        weir.getBufferTimeoutMillis() >= -1,
+        "--bufferTimeoutMillis must be -1 (only full buffers), 0 or more, got "
+            + weir.getBufferTimeoutMillis());
+    check(
+        weir.getCheckpointingInterval() == -1 || weir.getCheckpointingInterval() >= 1,
+        "--checkpointingInterval must be -1 (no checkpoints) or at least 1 ms, got "
+            + weir.getCheckpointingInterval());
+    check(
+        weir.getCheckpointTimeoutMillis() >= 1,
+        "--checkpointTimeoutMillis must be at least 1, got " + weir.getCheckpointTimeoutMillis());
+    check(
+        weir.getMinPauseBetweenCheckpoints() >= 0,
+        "--minPauseBetweenCheckpoints must not be negative, got "
+            + weir.getMinPauseBetweenCheckpoints());
+    check(
+        weir.getNumRetainedCheckpoints() >= 1,
+        "--numRetainedCheckpoints must be at least 1, got " + weir.getNumRetainedCheckpoints());
+    check(
+        weir.getControlPort() >= -1 && weir.getControlPort() <= 65535,
+        "--controlPort must be -1 (none), 0 (any free port) "
+            + "or a port up to 65535, got "
+            + weir.getControlPort());
+    check(
+        weir.getRestartAttempts() >= -1,
+        "--restartAttempts must be -1 (default), 0 or more, got " + weir.getRestartAttempts());
+    check(
+        weir.getRestartDelayMillis() >= 0,
+        "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
+    check(
+        weir.getStateBackend() != null
+            && java.util.Set.of("heap", "rocksdb")
+                .contains(weir.getStateBackend().toLowerCase(java.util.Locale.ROOT)),
         "--stateBackend must be heap or rocksdb, got " + weir.getStateBackend());
-    check(weir.getCheckpointDir() != null && !weir.getCheckpointDir().isBlank(), "--checkpointDir must name a directory");
+    check(
+        weir.getCheckpointDir() != null && !weir.getCheckpointDir().isBlank(),
+        "--checkpointDir must name a directory");
     return new WeirRunner(weir);
   }
 
@@ -69,15 +103,28 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     MetricsEnvironment.setMetricsSupported(true);
     PipelineTranslator.applyOverrides(pipeline);
     boolean checkpointing = options.getCheckpointingInterval() > 0;
-    TranslationSettings settings = new TranslationSettings(options.getParallelism(), options.getMaxParallelism(),
-        options.getMaxBundleSize(), options.getMaxBundleTimeMillis(), checkpointing);
-    PipelineTranslator.Translation translation = PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
+    TranslationSettings settings =
+        new TranslationSettings(
+            options.getParallelism(),
+            options.getMaxParallelism(),
+            options.getMaxBundleSize(),
+            options.getMaxBundleTimeMillis(),
+            checkpointing);
+    PipelineTranslator.Translation translation =
+        PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
-      java.nio.file.Path restoreFrom = options.getSavepointPath() == null ? null : java.nio.file.Path.of(options.getSavepointPath());
-      MetricsPushing pushing = MetricsPushing.forOptions(options.as(org.apache.beam.sdk.metrics.MetricsOptions.class),
-          translation.metrics(), translation.jobGraph().name());
-      ControlEndpoint control = bindControlEndpoint(options.getControlPort(), translation.jobGraph().name());
+      java.nio.file.Path restoreFrom =
+          options.getSavepointPath() == null
+              ? null
+              : java.nio.file.Path.of(options.getSavepointPath());
+      MetricsPushing pushing =
+          MetricsPushing.forOptions(
+              options.as(org.apache.beam.sdk.metrics.MetricsOptions.class),
+              translation.metrics(),
+              translation.jobGraph().name());
+      ControlEndpoint control =
+          bindControlEndpoint(options.getControlPort(), translation.jobGraph().name());
       JobClient job;
       try {
         job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
@@ -94,7 +141,11 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       if (control != null) {
         control.serve(job);
         controlAddress = control.address();
-        LOG.info("job '{}': control endpoint at http://{} (weir savepoint|stop|cancel --address={})", job.jobName(), controlAddress, controlAddress);
+        LOG.info(
+            "job '{}': control endpoint at http://{} (weir savepoint|stop|cancel --address={})",
+            job.jobName(),
+            controlAddress,
+            controlAddress);
       }
       return new WeirPipelineResult(job, translation.metrics(), controlAddress);
     } catch (JobExecutionException e) {
@@ -109,7 +160,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     try {
       return ControlEndpoint.bind(port, jobName);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("Invalid Weir option --controlPort=" + port + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "Invalid Weir option --controlPort=" + port + ": " + e.getMessage(), e);
     }
   }
 
@@ -117,16 +169,29 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
   static EngineConfig engineConfig(WeirPipelineOptions options, EngineConfig base) {
     EngineConfig config = base.withBufferTimeoutMillis(options.getBufferTimeoutMillis());
     boolean checkpointing = options.getCheckpointingInterval() > 0;
-    // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic checkpoints only with an interval.
-    java.time.Duration interval = java.time.Duration.ofMillis(Math.max(0, options.getCheckpointingInterval()));
-    config = config.withCheckpoints(new CheckpointConfig(interval, java.time.Duration.ofMillis(options.getCheckpointTimeoutMillis()),
-        java.time.Duration.ofMillis(options.getMinPauseBetweenCheckpoints()), options.getNumRetainedCheckpoints(),
-        java.nio.file.Path.of(options.getCheckpointDir())));
+    // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic
+    // checkpoints only with an interval.
+    java.time.Duration interval =
+        java.time.Duration.ofMillis(Math.max(0, options.getCheckpointingInterval()));
+    config =
+        config.withCheckpoints(
+            new CheckpointConfig(
+                interval,
+                java.time.Duration.ofMillis(options.getCheckpointTimeoutMillis()),
+                java.time.Duration.ofMillis(options.getMinPauseBetweenCheckpoints()),
+                options.getNumRetainedCheckpoints(),
+                java.nio.file.Path.of(options.getCheckpointDir())));
     if (options.getStateBackend().equalsIgnoreCase("rocksdb")) {
-      config = config.withStateBackend(new dev.weir.state.rocksdb.RocksDbStateBackendFactory(java.nio.file.Path.of(options.getRocksDbDir())));
+      config =
+          config.withStateBackend(
+              new dev.weir.state.rocksdb.RocksDbStateBackendFactory(
+                  java.nio.file.Path.of(options.getRocksDbDir())));
     }
-    int attempts = options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
-    return config.withRestartStrategy(RestartStrategy.fixedDelay(attempts, java.time.Duration.ofMillis(options.getRestartDelayMillis())));
+    int attempts =
+        options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
+    return config.withRestartStrategy(
+        RestartStrategy.fixedDelay(
+            attempts, java.time.Duration.ofMillis(options.getRestartDelayMillis())));
   }
 
   @Override

@@ -17,7 +17,6 @@ import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
-import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -53,9 +52,12 @@ class WeirRunnerSmokeTest {
   @Test
   void wordCountRunsAndCountsExactly() {
     Pipeline p = pipeline();
-    PCollection<KV<String, Long>> counts = p.apply(Create.of("a b c", "a b", "a"))
-        .apply(FlatMapElements.into(TypeDescriptors.strings()).via((String line) -> Arrays.asList(line.split(" "))))
-        .apply(Count.perElement());
+    PCollection<KV<String, Long>> counts =
+        p.apply(Create.of("a b c", "a b", "a"))
+            .apply(
+                FlatMapElements.into(TypeDescriptors.strings())
+                    .via((String line) -> Arrays.asList(line.split(" "))))
+            .apply(Count.perElement());
     PAssert.that(counts).containsInAnyOrder(KV.of("a", 3L), KV.of("b", 2L), KV.of("c", 1L));
     assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
   }
@@ -63,9 +65,11 @@ class WeirRunnerSmokeTest {
   @Test
   void sideInputsReachEveryElement() {
     Pipeline p = pipeline();
-    PCollectionView<Integer> total = p.apply("sides", Create.of(1, 2, 3)).apply(Sum.integersGlobally().asSingletonView());
-    PCollection<Integer> shifted = p.apply("main", Create.of(10, 20))
-        .apply(ParDo.of(new AddSide(total)).withSideInputs(total));
+    PCollectionView<Integer> total =
+        p.apply("sides", Create.of(1, 2, 3)).apply(Sum.integersGlobally().asSingletonView());
+    PCollection<Integer> shifted =
+        p.apply("main", Create.of(10, 20))
+            .apply(ParDo.of(new AddSide(total)).withSideInputs(total));
     PAssert.that(shifted).containsInAnyOrder(16, 26);
     assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
   }
@@ -79,19 +83,27 @@ class WeirRunnerSmokeTest {
   @Test
   void aDoFnThatThrowsFailsThePipelineWithTheUserExceptionAsCause() {
     Pipeline p = pipeline("--jobName=throwing-dofn");
-    p.apply(Create.of(1, 2, 3)).apply(MapElements.into(TypeDescriptors.integers()).via((Integer i) -> {
-      if (i == 2) {
-        throw new UserFailure("two is not allowed");
-      }
-      return i;
-    }));
+    p.apply(Create.of(1, 2, 3))
+        .apply(
+            MapElements.into(TypeDescriptors.integers())
+                .via(
+                    (Integer i) -> {
+                      if (i == 2) {
+                        throw new UserFailure("two is not allowed");
+                      }
+                      return i;
+                    }));
     PipelineResult result = p.run();
     assertThatThrownBy(result::waitUntilFinish)
         .isInstanceOf(Pipeline.PipelineExecutionException.class)
-        .cause().isInstanceOf(UserFailure.class).hasMessage("two is not allowed");
+        .cause()
+        .isInstanceOf(UserFailure.class)
+        .hasMessage("two is not allowed");
     assertThat(result.getState()).isEqualTo(PipelineResult.State.FAILED);
-    List<Thread> alive = Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("weir[throwing-dofn]")).toList();
+    List<Thread> alive =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.isAlive() && t.getName().startsWith("weir[throwing-dofn]"))
+            .toList();
     assertThat(alive).isEmpty();
   }
 
@@ -106,11 +118,13 @@ class WeirRunnerSmokeTest {
   }
 
   /** A primitive no runner knows: it has no URN and no translation. */
-  static final class MysteryPrimitive extends org.apache.beam.sdk.transforms.PTransform<PCollection<Integer>, PCollection<Integer>> {
+  static final class MysteryPrimitive
+      extends org.apache.beam.sdk.transforms.PTransform<
+          PCollection<Integer>, PCollection<Integer>> {
     @Override
     public PCollection<Integer> expand(PCollection<Integer> input) {
-      return PCollection.createPrimitiveOutputInternal(input.getPipeline(), input.getWindowingStrategy(), input.isBounded(),
-          input.getCoder());
+      return PCollection.createPrimitiveOutputInternal(
+          input.getPipeline(), input.getWindowingStrategy(), input.isBounded(), input.getCoder());
     }
   }
 

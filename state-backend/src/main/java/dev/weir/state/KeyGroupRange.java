@@ -3,9 +3,9 @@ package dev.weir.state;
 import java.io.Serializable;
 
 /**
- * A contiguous, inclusive range of key groups, the unit in which keyed state is owned by a
- * subtask, snapshotted and redistributed when parallelism changes. An empty range has {@code end
- * == start - 1}.
+ * A contiguous, inclusive range of key groups, the unit in which keyed state is owned by a subtask,
+ * snapshotted and redistributed when parallelism changes. An empty range has {@code end == start -
+ * 1}.
  */
 public final class KeyGroupRange implements Serializable {
 

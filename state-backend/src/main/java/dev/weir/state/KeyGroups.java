@@ -1,8 +1,8 @@
 package dev.weir.state;
 
 /**
- * How keys map to key groups and key groups to subtasks. A key's group depends only on the key
- * and the max parallelism, so state can be redistributed to any parallelism up to it.
+ * How keys map to key groups and key groups to subtasks. A key's group depends only on the key and
+ * the max parallelism, so state can be redistributed to any parallelism up to it.
  */
 public final class KeyGroups {
 
@@ -31,7 +31,10 @@ public final class KeyGroups {
     return (int) ((long) keyGroup * parallelism / maxParallelism);
   }
 
-  /** The key groups owned by subtask {@code index}: exactly those for which {@link #subtaskFor} is {@code index}. */
+  /**
+   * The key groups owned by subtask {@code index}: exactly those for which {@link #subtaskFor} is
+   * {@code index}.
+   */
   public static KeyGroupRange rangeFor(int index, int maxParallelism, int parallelism) {
     if (parallelism < 1 || parallelism > maxParallelism || index < 0 || index >= parallelism) {
       throw new IllegalArgumentException(

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.util.Collection;
 
 /**
- * Keyed state of one operator in one subtask, for the key groups of {@link #keyGroupRange()}.
- * Every state access is scoped to the current key, set per record (or per timer) by the task
- * before the operator runs. Not thread-safe: a backend belongs to its task's thread.
+ * Keyed state of one operator in one subtask, for the key groups of {@link #keyGroupRange()}. Every
+ * state access is scoped to the current key, set per record (or per timer) by the task before the
+ * operator runs. Not thread-safe: a backend belongs to its task's thread.
  */
 public interface KeyedStateBackend<K> extends AutoCloseable {
 
@@ -34,9 +34,9 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   }
 
   /**
-   * Visits every key and namespace that holds {@code spec}'s state, with that key made current
-   * (for example to rebuild in-memory indexes after a restore). The state must not be changed
-   * during the visit.
+   * Visits every key and namespace that holds {@code spec}'s state, with that key made current (for
+   * example to rebuild in-memory indexes after a restore). The state must not be changed during the
+   * visit.
    */
   <N> void forEachEntry(StateSpec<N, ?> spec, EntryVisitor<K, N> visitor) throws Exception;
 
@@ -50,8 +50,8 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
    * Takes a consistent view of the given key groups now, cheaply (the task thread carries on
    * changing state right after), to be written to bytes later, possibly on another thread: the
    * bytes are the state as it was at this call, whatever is done to the state or to objects read
-   * from it afterwards. The caller releases the snapshot when it is written. The default writes
-   * the bytes right away.
+   * from it afterwards. The caller releases the snapshot when it is written. The default writes the
+   * bytes right away.
    */
   default StateSnapshot snapshotAsync(KeyGroupRange keyGroups) throws IOException {
     byte[] bytes = snapshot(keyGroups);
@@ -68,8 +68,8 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
 
     /**
      * Tells the backend the snapshot is written, or never will be: until then it may keep copying
-     * what the snapshot shares before changing it. Call once, on any thread; the snapshot must
-     * not be written afterwards.
+     * what the snapshot shares before changing it. Call once, on any thread; the snapshot must not
+     * be written afterwards.
      */
     default void release() {}
 
@@ -86,8 +86,8 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   }
 
   /**
-   * Restores from snapshots of any number of backends (for instance all subtasks before a change
-   * of parallelism), keeping only the key groups this backend owns. Call before the first state
+   * Restores from snapshots of any number of backends (for instance all subtasks before a change of
+   * parallelism), keeping only the key groups this backend owns. Call before the first state
    * access. Snapshots are read as streams, one key-group block at a time.
    */
   void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException;

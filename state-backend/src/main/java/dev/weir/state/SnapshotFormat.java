@@ -2,10 +2,10 @@ package dev.weir.state;
 
 /**
  * The keyed-state snapshot format every backend writes and reads, so a savepoint taken on one
- * backend restores on another (big-endian): magic, version, max parallelism, number of states;
- * per state its name, kind and key-group blocks; a block is the key group, its byte length and
- * its entries (count, then key, namespace and state per entry, each as its serializer writes it;
- * a list is its size and elements, a map its size and key/value pairs).
+ * backend restores on another (big-endian): magic, version, max parallelism, number of states; per
+ * state its name, kind and key-group blocks; a block is the key group, its byte length and its
+ * entries (count, then key, namespace and state per entry, each as its serializer writes it; a list
+ * is its size and elements, a map its size and key/value pairs).
  */
 public final class SnapshotFormat {
 
@@ -14,10 +14,15 @@ public final class SnapshotFormat {
 
   private SnapshotFormat() {}
 
-  /** Receives the key-group blocks of a snapshot: a block's bytes are {@code bytes[offset, offset + length)}. */
+  /**
+   * Receives the key-group blocks of a snapshot: a block's bytes are {@code bytes[offset, offset +
+   * length)}.
+   */
   @FunctionalInterface
   public interface BlockVisitor {
-    void block(String state, StateSpec.Kind kind, int keyGroup, byte[] bytes, int offset, int length) throws java.io.IOException;
+    void block(
+        String state, StateSpec.Kind kind, int keyGroup, byte[] bytes, int offset, int length)
+        throws java.io.IOException;
   }
 
   /**
@@ -42,43 +47,46 @@ public final class SnapshotFormat {
     /** {@code length} bytes of {@code file} from {@code offset}. */
     static Source ofFile(java.nio.file.Path file, long offset, long length) {
       return () -> {
-        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+        java.nio.channels.FileChannel channel =
+            java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
         channel.position(offset);
         java.io.InputStream whole = java.nio.channels.Channels.newInputStream(channel);
-        return new java.io.BufferedInputStream(new java.io.FilterInputStream(whole) {
-          private long left = length;
+        return new java.io.BufferedInputStream(
+            new java.io.FilterInputStream(whole) {
+              private long left = length;
 
-          @Override
-          public int read() throws java.io.IOException {
-            if (left <= 0) {
-              return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-              left--;
-            }
-            return b;
-          }
+              @Override
+              public int read() throws java.io.IOException {
+                if (left <= 0) {
+                  return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                  left--;
+                }
+                return b;
+              }
 
-          @Override
-          public int read(byte[] b, int off, int len) throws java.io.IOException {
-            if (left <= 0) {
-              return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-              left -= n;
-            }
-            return n;
-          }
+              @Override
+              public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (left <= 0) {
+                  return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                  left -= n;
+                }
+                return n;
+              }
 
-          @Override
-          public long skip(long n) throws java.io.IOException {
-            long skipped = super.skip(Math.min(n, left));
-            left -= skipped;
-            return skipped;
-          }
-        }, 64 * 1024);
+              @Override
+              public long skip(long n) throws java.io.IOException {
+                long skipped = super.skip(Math.min(n, left));
+                left -= skipped;
+                return skipped;
+              }
+            },
+            64 * 1024);
       };
     }
   }
@@ -100,8 +108,11 @@ public final class SnapshotFormat {
    * Reads a snapshot's header (checking magic, version and max parallelism) and hands every block
    * of the key groups in {@code range} to {@code visitor}; blocks of other key groups are skipped.
    */
-  public static void readBlocks(byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor) throws java.io.IOException {
-    dev.weir.state.serialization.DataInputView in = new dev.weir.state.serialization.DataInputView(snapshot);
+  public static void readBlocks(
+      byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor)
+      throws java.io.IOException {
+    dev.weir.state.serialization.DataInputView in =
+        new dev.weir.state.serialization.DataInputView(snapshot);
     checkHeader(in::readInt, maxParallelism);
     int stateCount = in.readInt();
     for (int s = 0; s < stateCount; s++) {
@@ -121,10 +132,12 @@ public final class SnapshotFormat {
   }
 
   /**
-   * Like {@link #readBlocks(byte[], int, KeyGroupRange, BlockVisitor)} from a stream: one block
-   * in memory at a time (blocks of other key groups are skipped, a seek for a file).
+   * Like {@link #readBlocks(byte[], int, KeyGroupRange, BlockVisitor)} from a stream: one block in
+   * memory at a time (blocks of other key groups are skipped, a seek for a file).
    */
-  public static void readBlocks(Source source, int maxParallelism, KeyGroupRange range, BlockVisitor visitor) throws java.io.IOException {
+  public static void readBlocks(
+      Source source, int maxParallelism, KeyGroupRange range, BlockVisitor visitor)
+      throws java.io.IOException {
     if (source instanceof InMemory m) {
       readBlocks(m.bytes(), maxParallelism, range, visitor);
       return;
@@ -165,19 +178,30 @@ public final class SnapshotFormat {
     }
     int version = in.readInt();
     if (version != VERSION) {
-      throw new java.io.IOException("keyed state snapshot version " + version + " is not supported (expected " + VERSION + ")");
+      throw new java.io.IOException(
+          "keyed state snapshot version "
+              + version
+              + " is not supported (expected "
+              + VERSION
+              + ")");
     }
     int snapshotMaxParallelism = in.readInt();
     if (snapshotMaxParallelism != maxParallelism) {
-      throw new java.io.IOException("the snapshot was taken with max parallelism " + snapshotMaxParallelism
-          + " but the operator now has " + maxParallelism + "; keep the max parallelism of a job when restoring it");
+      throw new java.io.IOException(
+          "the snapshot was taken with max parallelism "
+              + snapshotMaxParallelism
+              + " but the operator now has "
+              + maxParallelism
+              + "; keep the max parallelism of a job when restoring it");
     }
   }
 
   /** One key-group block of a snapshot, in place in the snapshot's bytes. */
   public record Block(int keyGroup, byte[] bytes, int offset, int length) {}
 
-  /** The blocks of one state restored but not declared by the operator yet (kept raw until then). */
+  /**
+   * The blocks of one state restored but not declared by the operator yet (kept raw until then).
+   */
   public static final class RestoredState {
     public final StateSpec.Kind kind;
     public final java.util.List<Block> blocks = new java.util.ArrayList<>();
@@ -188,16 +212,31 @@ public final class SnapshotFormat {
   }
 
   /** Collects, per state name, the blocks of {@code range} from snapshots of any subtasks. */
-  public static void collect(java.util.Collection<? extends Source> snapshots, int maxParallelism, KeyGroupRange range,
-      java.util.Map<String, RestoredState> into) throws java.io.IOException {
+  public static void collect(
+      java.util.Collection<? extends Source> snapshots,
+      int maxParallelism,
+      KeyGroupRange range,
+      java.util.Map<String, RestoredState> into)
+      throws java.io.IOException {
     for (Source snapshot : snapshots) {
-      readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
-        RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
-        if (pending.kind != kind) {
-          throw new java.io.IOException("state '" + name + "' is " + kind + " in one snapshot and " + pending.kind + " in another");
-        }
-        pending.blocks.add(new Block(kg, bytes, offset, length));
-      });
+      readBlocks(
+          snapshot,
+          maxParallelism,
+          range,
+          (name, kind, kg, bytes, offset, length) -> {
+            RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
+            if (pending.kind != kind) {
+              throw new java.io.IOException(
+                  "state '"
+                      + name
+                      + "' is "
+                      + kind
+                      + " in one snapshot and "
+                      + pending.kind
+                      + " in another");
+            }
+            pending.blocks.add(new Block(kg, bytes, offset, length));
+          });
     }
   }
 }

@@ -10,7 +10,11 @@ import java.util.Objects;
 public final class StateSpec<N, S> {
 
   /** What shape of state a spec declares. */
-  public enum Kind { VALUE, LIST, MAP }
+  public enum Kind {
+    VALUE,
+    LIST,
+    MAP
+  }
 
   private final String name;
   private final Kind kind;
@@ -18,7 +22,12 @@ public final class StateSpec<N, S> {
   private final TypeSerializer<?> first;
   private final TypeSerializer<?> second;
 
-  private StateSpec(String name, Kind kind, TypeSerializer<N> namespaceSerializer, TypeSerializer<?> first, TypeSerializer<?> second) {
+  private StateSpec(
+      String name,
+      Kind kind,
+      TypeSerializer<N> namespaceSerializer,
+      TypeSerializer<?> first,
+      TypeSerializer<?> second) {
     this.name = Objects.requireNonNull(name, "name");
     this.kind = kind;
     this.namespaceSerializer = Objects.requireNonNull(namespaceSerializer, "namespace serializer");
@@ -26,22 +35,33 @@ public final class StateSpec<N, S> {
     this.second = second;
   }
 
-  public static <N, V> StateSpec<N, ValueState<N, V>> value(String name, TypeSerializer<N> namespaces, TypeSerializer<V> values) {
+  public static <N, V> StateSpec<N, ValueState<N, V>> value(
+      String name, TypeSerializer<N> namespaces, TypeSerializer<V> values) {
     return new StateSpec<>(name, Kind.VALUE, namespaces, values, null);
   }
 
-  public static <N, E> StateSpec<N, ListState<N, E>> list(String name, TypeSerializer<N> namespaces, TypeSerializer<E> elements) {
+  public static <N, E> StateSpec<N, ListState<N, E>> list(
+      String name, TypeSerializer<N> namespaces, TypeSerializer<E> elements) {
     return new StateSpec<>(name, Kind.LIST, namespaces, elements, null);
   }
 
   public static <N, K, V> StateSpec<N, MapState<N, K, V>> map(
       String name, TypeSerializer<N> namespaces, TypeSerializer<K> keys, TypeSerializer<V> values) {
-    return new StateSpec<>(name, Kind.MAP, namespaces, keys, Objects.requireNonNull(values, "value serializer"));
+    return new StateSpec<>(
+        name, Kind.MAP, namespaces, keys, Objects.requireNonNull(values, "value serializer"));
   }
 
-  /** The same spec with serializers another thread may use (for writing snapshots off the task thread). */
+  /**
+   * The same spec with serializers another thread may use (for writing snapshots off the task
+   * thread).
+   */
   public StateSpec<N, S> duplicate() {
-    return new StateSpec<>(name, kind, namespaceSerializer.duplicate(), first.duplicate(), second == null ? null : second.duplicate());
+    return new StateSpec<>(
+        name,
+        kind,
+        namespaceSerializer.duplicate(),
+        first.duplicate(),
+        second == null ? null : second.duplicate());
   }
 
   public String name() {

@@ -20,12 +20,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KeyedStateBackendSuiteTest {
 
   static final int MAX = 16;
-  static final StateSpec<String, ValueState<String, Long>> SUM = StateSpec.value("sum", Serializers.STRING, Serializers.LONG);
-  static final StateSpec<String, ListState<String, String>> SEEN = StateSpec.list("seen", Serializers.STRING, Serializers.STRING);
-  static final StateSpec<Void, MapState<Void, String, Integer>> TAGS = StateSpec.map("tags", Serializers.VOID, Serializers.STRING, Serializers.INT);
+  static final StateSpec<String, ValueState<String, Long>> SUM =
+      StateSpec.value("sum", Serializers.STRING, Serializers.LONG);
+  static final StateSpec<String, ListState<String, String>> SEEN =
+      StateSpec.list("seen", Serializers.STRING, Serializers.STRING);
+  static final StateSpec<Void, MapState<Void, String, Integer>> TAGS =
+      StateSpec.map("tags", Serializers.VOID, Serializers.STRING, Serializers.INT);
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private final List<KeyedStateBackend<?>> open = new ArrayList<>();
 
@@ -39,11 +41,15 @@ class KeyedStateBackendSuiteTest {
   }
 
   static Stream<Arguments> pairs() {
-    return Stream.of(Arguments.of("heap", "rocksdb"), Arguments.of("rocksdb", "heap"), Arguments.of("rocksdb", "rocksdb"));
+    return Stream.of(
+        Arguments.of("heap", "rocksdb"),
+        Arguments.of("rocksdb", "heap"),
+        Arguments.of("rocksdb", "rocksdb"));
   }
 
   private KeyedStateBackend<Long> backend(String kind, KeyGroupRange range) throws Exception {
-    KeyedStateBackendFactory factory = kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
+    KeyedStateBackendFactory factory =
+        kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
     KeyedStateBackend<Long> b = factory.create("op", 0, Serializers.LONG, range, MAX);
     open.add(b);
     return b;
@@ -125,7 +131,8 @@ class KeyedStateBackendSuiteTest {
 
   @ParameterizedTest
   @MethodSource("pairs")
-  void aSnapshotOfOneBackendRestoresIntoTheOtherAlsoSplitOverTwoSubtasks(String from, String to) throws Exception {
+  void aSnapshotOfOneBackendRestoresIntoTheOtherAlsoSplitOverTwoSubtasks(String from, String to)
+      throws Exception {
     KeyedStateBackend<Long> source = all(from);
     fill(source, 200);
     byte[] snapshot = source.snapshotAsync(source.keyGroupRange()).write();

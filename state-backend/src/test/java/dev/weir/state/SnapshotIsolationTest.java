@@ -31,66 +31,72 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The conformance test of snapshot isolation every backend passes: a snapshot is the state as it
- * was when it was taken, whatever the task does afterwards, before the snapshot is written, to
- * the state (through the API) and to the objects it read from the state (in place): mutable
- * values (a byte array, a long-array accumulator), lists of mutable elements, maps of mutable
- * values, entries added, removed and cleared, tables growing, several snapshots pending at once.
+ * was when it was taken, whatever the task does afterwards, before the snapshot is written, to the
+ * state (through the API) and to the objects it read from the state (in place): mutable values (a
+ * byte array, a long-array accumulator), lists of mutable elements, maps of mutable values, entries
+ * added, removed and cleared, tables growing, several snapshots pending at once.
  */
 class SnapshotIsolationTest {
 
   private static final int MAX = 32;
 
   /** A byte[] serializer: the values are mutable, so the backend must copy them. */
-  static final TypeSerializer<byte[]> BYTES = new TypeSerializer<>() {
-    @Override
-    public void serialize(byte[] value, DataOutputView target) {
-      target.writeInt(value.length);
-      target.write(value, 0, value.length);
-    }
+  static final TypeSerializer<byte[]> BYTES =
+      new TypeSerializer<>() {
+        @Override
+        public void serialize(byte[] value, DataOutputView target) {
+          target.writeInt(value.length);
+          target.write(value, 0, value.length);
+        }
 
-    @Override
-    public byte[] deserialize(DataInputView source) throws IOException {
-      byte[] b = new byte[source.readInt()];
-      source.readFully(b);
-      return b;
-    }
-  };
+        @Override
+        public byte[] deserialize(DataInputView source) throws IOException {
+          byte[] b = new byte[source.readInt()];
+          source.readFully(b);
+          return b;
+        }
+      };
 
   /** A mutable accumulator, as Beam's Sum and Count keep one (a long[]). */
-  static final TypeSerializer<long[]> LONGS = new TypeSerializer<>() {
-    @Override
-    public void serialize(long[] value, DataOutputView target) {
-      target.writeInt(value.length);
-      for (long v : value) {
-        target.writeLong(v);
-      }
-    }
+  static final TypeSerializer<long[]> LONGS =
+      new TypeSerializer<>() {
+        @Override
+        public void serialize(long[] value, DataOutputView target) {
+          target.writeInt(value.length);
+          for (long v : value) {
+            target.writeLong(v);
+          }
+        }
 
-    @Override
-    public long[] deserialize(DataInputView source) throws IOException {
-      long[] v = new long[source.readInt()];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = source.readLong();
-      }
-      return v;
-    }
+        @Override
+        public long[] deserialize(DataInputView source) throws IOException {
+          long[] v = new long[source.readInt()];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = source.readLong();
+          }
+          return v;
+        }
 
-    @Override
-    public long[] copy(long[] value) {
-      return value.clone();
-    }
-  };
+        @Override
+        public long[] copy(long[] value) {
+          return value.clone();
+        }
+      };
 
-  static final StateSpec<String, ValueState<String, byte[]>> BITMAP = StateSpec.value("bitmap", Serializers.STRING, BYTES);
-  static final StateSpec<Void, ValueState<Void, long[]>> ACCUMULATOR = StateSpec.value("accumulator", Serializers.VOID, LONGS);
-  static final StateSpec<String, ListState<String, long[]>> EVENTS = StateSpec.list("events", Serializers.STRING, LONGS);
-  static final StateSpec<String, ListState<String, String>> NAMES = StateSpec.list("names", Serializers.STRING, Serializers.STRING);
-  static final StateSpec<Void, MapState<Void, String, long[]>> COUNTERS = StateSpec.map("counters", Serializers.VOID, Serializers.STRING, LONGS);
+  static final StateSpec<String, ValueState<String, byte[]>> BITMAP =
+      StateSpec.value("bitmap", Serializers.STRING, BYTES);
+  static final StateSpec<Void, ValueState<Void, long[]>> ACCUMULATOR =
+      StateSpec.value("accumulator", Serializers.VOID, LONGS);
+  static final StateSpec<String, ListState<String, long[]>> EVENTS =
+      StateSpec.list("events", Serializers.STRING, LONGS);
+  static final StateSpec<String, ListState<String, String>> NAMES =
+      StateSpec.list("names", Serializers.STRING, Serializers.STRING);
+  static final StateSpec<Void, MapState<Void, String, long[]>> COUNTERS =
+      StateSpec.map("counters", Serializers.VOID, Serializers.STRING, LONGS);
   static final String[] NAMESPACES = {"a", "b"};
   static final String[] COUNTER_NAMES = {"x", "y", "z"};
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final List<KeyedStateBackend<?>> open = new ArrayList<>();
 
@@ -100,8 +106,10 @@ class SnapshotIsolationTest {
   }
 
   private KeyedStateBackend<Long> backend(String kind) throws IOException {
-    KeyedStateBackendFactory factory = kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
-    KeyedStateBackend<Long> b = factory.create("op", open.size(), Serializers.LONG, KeyGroupRange.of(0, MAX - 1), MAX);
+    KeyedStateBackendFactory factory =
+        kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
+    KeyedStateBackend<Long> b =
+        factory.create("op", open.size(), Serializers.LONG, KeyGroupRange.of(0, MAX - 1), MAX);
     open.add(b);
     return b;
   }
@@ -112,7 +120,9 @@ class SnapshotIsolationTest {
     return b;
   }
 
-  /** Every state of keys {@code 0..keys-1}, read through the API, as text that compares by content. */
+  /**
+   * Every state of keys {@code 0..keys-1}, read through the API, as text that compares by content.
+   */
   private static Map<String, String> dump(KeyedStateBackend<Long> b, int keys) {
     Map<String, String> all = new TreeMap<>();
     ValueState<String, byte[]> bitmap = b.state(BITMAP);
@@ -169,7 +179,10 @@ class SnapshotIsolationTest {
     }
   }
 
-  /** What a task does after a barrier: changes objects read from state in place, and state through the API. */
+  /**
+   * What a task does after a barrier: changes objects read from state in place, and state through
+   * the API.
+   */
   private static void changeEverything(KeyedStateBackend<Long> b, int keys) {
     ValueState<String, byte[]> bitmap = b.state(BITMAP);
     ValueState<Void, long[]> accumulator = b.state(ACCUMULATOR);
@@ -189,7 +202,8 @@ class SnapshotIsolationTest {
       acc[0] += 100; // in place, as CombineFn.addInput does
       acc[1]++;
       accumulator.update(null, acc);
-      events.get("a").get(0)[0] = -1; // an element read from a list, changed in place (the list is never empty here)
+      events.get("a").get(0)[0] =
+          -1; // an element read from a list, changed in place (the list is never empty here)
       events.add("a", new long[] {-2});
       if (k % 3 == 0) {
         events.update("b", List.of(new long[] {7}));
@@ -218,7 +232,8 @@ class SnapshotIsolationTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"heap", "rocksdb"})
-  void aSnapshotIsTheStateAtTheSnapshotWhateverTheTaskDoesBeforeItIsWritten(String kind) throws Exception {
+  void aSnapshotIsTheStateAtTheSnapshotWhateverTheTaskDoesBeforeItIsWritten(String kind)
+      throws Exception {
     int keys = 300;
     KeyedStateBackend<Long> b = backend(kind);
     fill(b, keys);
@@ -226,7 +241,9 @@ class SnapshotIsolationTest {
     StateSnapshot snapshot = b.snapshotAsync(b.keyGroupRange());
     changeEverything(b, keys);
     Map<String, String> afterwards = dump(b, keys * 4);
-    assertThat(afterwards).as("the task's own changes are in its live state").isNotEqualTo(atSnapshot);
+    assertThat(afterwards)
+        .as("the task's own changes are in its live state")
+        .isNotEqualTo(atSnapshot);
     b.setCurrentKey(1L);
     assertThat(b.state(ACCUMULATOR).value(null)).containsExactly(101, 2);
     b.setCurrentKey(2L);
@@ -235,9 +252,13 @@ class SnapshotIsolationTest {
     byte[] bytes = snapshot.write();
 
     assertThat(dump(restored(kind, bytes), keys * 4)).isEqualTo(atSnapshot);
-    assertThat(dump(b, keys * 4)).as("writing the snapshot did not change the live state").isEqualTo(afterwards);
+    assertThat(dump(b, keys * 4))
+        .as("writing the snapshot did not change the live state")
+        .isEqualTo(afterwards);
     byte[] next = b.snapshotAsync(b.keyGroupRange()).write();
-    assertThat(dump(restored(kind, next), keys * 4)).as("a snapshot after the changes").isEqualTo(afterwards);
+    assertThat(dump(restored(kind, next), keys * 4))
+        .as("a snapshot after the changes")
+        .isEqualTo(afterwards);
   }
 
   @ParameterizedTest
@@ -266,50 +287,54 @@ class SnapshotIsolationTest {
    */
   @ParameterizedTest
   @ValueSource(strings = {"heap", "rocksdb"})
-  void aSnapshotWrittenOnAnotherThreadWhileTheTaskWorksIsTheStateAtTheSnapshot(String kind) throws Exception {
+  void aSnapshotWrittenOnAnotherThreadWhileTheTaskWorksIsTheStateAtTheSnapshot(String kind)
+      throws Exception {
     int keys = 2_000;
     KeyedStateBackend<Long> b = backend(kind);
     fill(b, keys);
     Map<String, String> atSnapshot = dump(b, keys * 4);
     StateSnapshot snapshot = b.snapshotAsync(b.keyGroupRange());
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    OutputStream slow = new FilterOutputStream(bytes) {
-      private int written;
+    OutputStream slow =
+        new FilterOutputStream(bytes) {
+          private int written;
 
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        for (int i = 0; i < len; i += 512) {
-          out.write(b, off + i, Math.min(512, len - i));
-          pause();
-        }
-      }
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            for (int i = 0; i < len; i += 512) {
+              out.write(b, off + i, Math.min(512, len - i));
+              pause();
+            }
+          }
 
-      @Override
-      public void write(int b) throws IOException {
-        out.write(b);
-        if (++written % 512 == 0) {
-          pause();
-        }
-      }
+          @Override
+          public void write(int b) throws IOException {
+            out.write(b);
+            if (++written % 512 == 0) {
+              pause();
+            }
+          }
 
-      private void pause() {
-        LockSupport.parkNanos(50_000);
-      }
-    };
+          private void pause() {
+            LockSupport.parkNanos(50_000);
+          }
+        };
     CountDownLatch taskWorking = new CountDownLatch(1);
-    CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
-      try {
-        taskWorking.await();
-        snapshot.writeTo(slow);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } finally {
-        snapshot.release();
-      }
-    });
+    CompletableFuture<Void> writing =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                taskWorking.await();
+                snapshot.writeTo(slow);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              } finally {
+                snapshot.release();
+              }
+            });
     Random random = new Random(11);
     int changes = 0;
     while (!writing.isDone()) {
@@ -346,12 +371,16 @@ class SnapshotIsolationTest {
         } else if (!pending.isEmpty() && random.nextInt(200) == 0) {
           int which = random.nextInt(pending.size());
           byte[] bytes = pending.remove(which).write();
-          assertThat(dump(restored(kind, bytes), keys)).as("seed %d, step %d", seed, step).isEqualTo(expected.remove(which));
+          assertThat(dump(restored(kind, bytes), keys))
+              .as("seed %d, step %d", seed, step)
+              .isEqualTo(expected.remove(which));
           checked++;
         }
       }
       for (int i = 0; i < pending.size(); i++) {
-        assertThat(dump(restored(kind, pending.get(i).write()), keys)).as("seed %d, at the end", seed).isEqualTo(expected.get(i));
+        assertThat(dump(restored(kind, pending.get(i).write()), keys))
+            .as("seed %d, at the end", seed)
+            .isEqualTo(expected.get(i));
         checked++;
       }
       assertThat(checked).as("snapshots checked with seed %d", seed).isGreaterThanOrEqualTo(5);
@@ -422,23 +451,25 @@ class SnapshotIsolationTest {
    */
   @Test
   void withoutIsolationTheRestoredStateShowsLaterChanges() throws Exception {
-    TypeSerializer<byte[]> claimsImmutable = new TypeSerializer<>() {
-      @Override
-      public boolean isImmutableType() {
-        return true;
-      }
+    TypeSerializer<byte[]> claimsImmutable =
+        new TypeSerializer<>() {
+          @Override
+          public boolean isImmutableType() {
+            return true;
+          }
 
-      @Override
-      public void serialize(byte[] value, DataOutputView target) throws IOException {
-        BYTES.serialize(value, target);
-      }
+          @Override
+          public void serialize(byte[] value, DataOutputView target) throws IOException {
+            BYTES.serialize(value, target);
+          }
 
-      @Override
-      public byte[] deserialize(DataInputView source) throws IOException {
-        return BYTES.deserialize(source);
-      }
-    };
-    StateSpec<String, ValueState<String, byte[]>> unsafe = StateSpec.value("bitmap", Serializers.STRING, claimsImmutable);
+          @Override
+          public byte[] deserialize(DataInputView source) throws IOException {
+            return BYTES.deserialize(source);
+          }
+        };
+    StateSpec<String, ValueState<String, byte[]>> unsafe =
+        StateSpec.value("bitmap", Serializers.STRING, claimsImmutable);
     KeyedStateBackend<Long> b = backend("heap");
     b.setCurrentKey(1L);
     b.state(unsafe).update("a", new byte[] {1});
@@ -446,6 +477,8 @@ class SnapshotIsolationTest {
     b.state(unsafe).value("a")[0] = 2;
     KeyedStateBackend<Long> restored = restored("heap", snapshot.write());
     restored.setCurrentKey(1L);
-    assertThat(restored.state(BITMAP).value("a")).as("not isolated: the later change leaked into the snapshot").containsExactly(2);
+    assertThat(restored.state(BITMAP).value("a"))
+        .as("not isolated: the later change leaked into the snapshot")
+        .containsExactly(2);
   }
 }

@@ -22,8 +22,8 @@ import org.apache.beam.sdk.util.construction.SplittableParDo;
 
 /**
  * Turns a Beam pipeline into an engine job graph: first the pipeline surgery Weir needs (reads as
- * primitive sources, views as concatenated panes), then one translator per primitive, found by
- * its URN, walking the pipeline in topological order.
+ * primitive sources, views as concatenated panes), then one translator per primitive, found by its
+ * URN, walking the pipeline in topological order.
  */
 public final class PipelineTranslator {
 
@@ -35,11 +35,16 @@ public final class PipelineTranslator {
   /** Rewrites the pipeline in place so that only primitives Weir translates remain. */
   public static void applyOverrides(Pipeline pipeline) {
     SplittableParDo.convertReadBasedSplittableDoFnsToPrimitiveReadsIfNecessary(pipeline);
-    pipeline.replaceAll(List.of(
-        PTransformOverride.of(splittableParDo(), new SplittableParDo.OverrideFactory<>()),
-        PTransformOverride.of(PTransformMatchers.urnEqualTo(PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN),
-            new org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems.OverrideFactory<>()),
-        PTransformOverride.of(PTransformMatchers.classEqualTo(View.CreatePCollectionView.class), new CreateWeirView.OverrideFactory<>())));
+    pipeline.replaceAll(
+        List.of(
+            PTransformOverride.of(splittableParDo(), new SplittableParDo.OverrideFactory<>()),
+            PTransformOverride.of(
+                PTransformMatchers.urnEqualTo(PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN),
+                new org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems
+                    .OverrideFactory<>()),
+            PTransformOverride.of(
+                PTransformMatchers.classEqualTo(View.CreatePCollectionView.class),
+                new CreateWeirView.OverrideFactory<>())));
   }
 
   /**
@@ -49,69 +54,83 @@ public final class PipelineTranslator {
    */
   private static PTransformMatcher splittableParDo() {
     PTransformMatcher beams = PTransformMatchers.splittableParDo();
-    return applied -> applied.getTransform() instanceof org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?> parDo
-        ? org.apache.beam.sdk.transforms.reflect.DoFnSignatures.getSignature(parDo.getFn().getClass()).processElement().isSplittable()
-        : beams.matches(applied);
+    return applied ->
+        applied.getTransform()
+                instanceof org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?> parDo
+            ? org.apache.beam.sdk.transforms.reflect.DoFnSignatures.getSignature(
+                    parDo.getFn().getClass())
+                .processElement()
+                .isSplittable()
+            : beams.matches(applied);
   }
 
-  public static Translation translate(Pipeline pipeline, String jobName, TranslationSettings settings, PipelineOptions options) {
+  public static Translation translate(
+      Pipeline pipeline, String jobName, TranslationSettings settings, PipelineOptions options) {
     JobMetrics metrics = new JobMetrics();
     JobGraph graph = new JobGraph(jobName);
     TranslationContext context = new TranslationContext(graph, settings, options, metrics);
-    pipeline.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
-      @Override
-      public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-        if (node.isRootNode()) {
-          return CompositeBehavior.ENTER_TRANSFORM;
-        }
-        AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
-        boolean lift = CombinePerKeyTranslator.canLift(applied);
-        boolean boundedRead = !lift && BoundedUnboundedReadTranslator.applies(applied);
-        boolean redistribution = !lift && !boundedRead && RedistributionTranslator.applies(applied);
-        if (lift || boundedRead || redistribution) {
-          context.setCurrent(applied);
-          try {
-            if (lift) {
-              CombinePerKeyTranslator.translate(applied, context);
-            } else if (boundedRead) {
-              BoundedUnboundedReadTranslator.translate(applied, context);
-            } else {
-              RedistributionTranslator.translate(applied, context);
+    pipeline.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (node.isRootNode()) {
+              return CompositeBehavior.ENTER_TRANSFORM;
             }
-          } catch (Exception e) {
-            throw new IllegalStateException("translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+            AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
+            boolean lift = CombinePerKeyTranslator.canLift(applied);
+            boolean boundedRead = !lift && BoundedUnboundedReadTranslator.applies(applied);
+            boolean redistribution =
+                !lift && !boundedRead && RedistributionTranslator.applies(applied);
+            if (lift || boundedRead || redistribution) {
+              context.setCurrent(applied);
+              try {
+                if (lift) {
+                  CombinePerKeyTranslator.translate(applied, context);
+                } else if (boundedRead) {
+                  BoundedUnboundedReadTranslator.translate(applied, context);
+                } else {
+                  RedistributionTranslator.translate(applied, context);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(
+                    "translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+              }
+              return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
           }
-          return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
-        }
-        return CompositeBehavior.ENTER_TRANSFORM;
-      }
 
-      @Override
-      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-        AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
-        TransformTranslator translator;
-        String urn = null;
-        if (node.getTransform() instanceof CreateWeirView.MaterializeView) {
-          translator = Translators.materializeView();
-        } else {
-          urn = PTransformTranslation.urnForTransformOrNull(node.getTransform());
-          translator = Translators.forUrn(urn);
-        }
-        if (translator == null) {
-          throw new UnsupportedTransformException("Weir cannot run the transform '" + node.getFullName() + "' ("
-              + node.getTransform().getClass().getName() + (urn == null ? ", no URN" : ", URN " + urn)
-              + "): it is a primitive without a Weir translation. Use a transform built from Beam's core primitives instead.");
-        }
-        context.setCurrent(applied);
-        try {
-          translator.translate(applied, context);
-        } catch (UnsupportedTransformException e) {
-          throw e;
-        } catch (Exception e) {
-          throw new IllegalStateException("translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
-        }
-      }
-    });
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            AppliedPTransform<?, ?, ?> applied = node.toAppliedPTransform(pipeline);
+            TransformTranslator translator;
+            String urn = null;
+            if (node.getTransform() instanceof CreateWeirView.MaterializeView) {
+              translator = Translators.materializeView();
+            } else {
+              urn = PTransformTranslation.urnForTransformOrNull(node.getTransform());
+              translator = Translators.forUrn(urn);
+            }
+            if (translator == null) {
+              throw new UnsupportedTransformException(
+                  "Weir cannot run the transform '"
+                      + node.getFullName()
+                      + "' ("
+                      + node.getTransform().getClass().getName()
+                      + (urn == null ? ", no URN" : ", URN " + urn)
+                      + "): it is a primitive without a Weir translation. Use a transform built from Beam's core primitives instead.");
+            }
+            context.setCurrent(applied);
+            try {
+              translator.translate(applied, context);
+            } catch (UnsupportedTransformException e) {
+              throw e;
+            } catch (Exception e) {
+              throw new IllegalStateException(
+                  "translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+            }
+          }
+        });
     if (context.usesTestStream()) {
       graph.useManualProcessingTime(System.currentTimeMillis());
     }

@@ -12,9 +12,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.values.KV;
@@ -25,8 +25,8 @@ import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /**
- * The state of one translation: the job graph so far, which vertex output produces each
- * PCollection (and each view), and how to connect a consumer to them.
+ * The state of one translation: the job graph so far, which vertex output produces each PCollection
+ * (and each view), and how to connect a consumer to them.
  */
 public final class TranslationContext {
 
@@ -45,7 +45,8 @@ public final class TranslationContext {
   private SerializablePipelineOptions serializableOptions;
   private boolean usesTestStream;
 
-  TranslationContext(JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
+  TranslationContext(
+      JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
     this.graph = graph;
     this.settings = settings;
     this.options = options;
@@ -109,18 +110,24 @@ public final class TranslationContext {
 
   /** A source with its own parallelism (a TestStream replays from exactly one subtask). */
   public JobVertex addSource(String name, Source<?> source, int parallelism) {
-    return graph.addSource(uniqueName(name), source, parallelism).maxParallelism(settings.maxParallelism());
+    return graph
+        .addSource(uniqueName(name), source, parallelism)
+        .maxParallelism(settings.maxParallelism());
   }
 
   public <IN, OUT> JobVertex addOperator(String name, OperatorFactory<IN, OUT> factory) {
-    return graph.addOperator(uniqueName(name), factory, settings.parallelism()).maxParallelism(settings.maxParallelism());
+    return graph
+        .addOperator(uniqueName(name), factory, settings.parallelism())
+        .maxParallelism(settings.maxParallelism());
   }
 
   public void setProducer(PValue value, JobVertex vertex, int output) {
     producers.put(value, new Producer(vertex, output));
   }
 
-  /** Makes {@code alias} be produced wherever {@code value} is (a transform that changes nothing). */
+  /**
+   * Makes {@code alias} be produced wherever {@code value} is (a transform that changes nothing).
+   */
   public void alias(PValue alias, PValue value) {
     producers.put(alias, producer(value));
   }
@@ -128,7 +135,11 @@ public final class TranslationContext {
   public Producer producer(PValue value) {
     Producer p = producers.get(value);
     if (p == null) {
-      throw new IllegalStateException("no producer for " + value + " while translating " + (current == null ? "?" : current.getFullName()));
+      throw new IllegalStateException(
+          "no producer for "
+              + value
+              + " while translating "
+              + (current == null ? "?" : current.getFullName()));
     }
     return p;
   }
@@ -153,12 +164,16 @@ public final class TranslationContext {
   public PCollection<?> workItemInput(PCollection<?> workItems) {
     PCollection<?> input = workItemInputs.get(workItems);
     if (input == null) {
-      throw new IllegalStateException("keyed work items " + workItems + " have no known keyed input");
+      throw new IllegalStateException(
+          "keyed work items " + workItems + " have no known keyed input");
     }
     return input;
   }
 
-  /** The serializer of a PCollection's elements on the wire: its coder inside a windowed-value coder. */
+  /**
+   * The serializer of a PCollection's elements on the wire: its coder inside a windowed-value
+   * coder.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static <T> CoderSerializer<WindowedValue<T>> wireSerializer(PCollection<T> pc) {
     Coder windowCoder = pc.getWindowingStrategy().getWindowFn().windowCoder();
@@ -171,7 +186,12 @@ public final class TranslationContext {
    */
   public JobEdge connect(PCollection<?> input, JobVertex consumer, int index) {
     Producer p = producer(input);
-    JobEdge edge = graph.connect(p.vertex(), consumer).fromOutput(p.output()).toInput(index).serializer(wireSerializer(input));
+    JobEdge edge =
+        graph
+            .connect(p.vertex(), consumer)
+            .fromOutput(p.output())
+            .toInput(index)
+            .serializer(wireSerializer(input));
     return p.vertex().parallelism() == consumer.parallelism() ? edge : edge.rebalance();
   }
 
@@ -180,14 +200,22 @@ public final class TranslationContext {
   public <K, V> JobEdge connectByKey(PCollection<KV<K, V>> input, JobVertex consumer, int index) {
     Coder<K> keyCoder = ((KvCoder<K, V>) input.getCoder()).getKeyCoder();
     consumer.keySerializer(new EncodedKey.Serializer());
-    return connect(input, consumer, index).hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
+    return connect(input, consumer, index)
+        .hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
   }
 
-  /** Connects a vertex output carrying windowed KVs (not a PCollection of the pipeline) by encoded key. */
+  /**
+   * Connects a vertex output carrying windowed KVs (not a PCollection of the pipeline) by encoded
+   * key.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public <K> JobEdge connectByKey(JobVertex from, int output, Coder<K> keyCoder, CoderSerializer<?> wire, JobVertex consumer) {
+  public <K> JobEdge connectByKey(
+      JobVertex from, int output, Coder<K> keyCoder, CoderSerializer<?> wire, JobVertex consumer) {
     consumer.keySerializer(new EncodedKey.Serializer());
-    return graph.connect(from, consumer).fromOutput(output).serializer(wire)
+    return graph
+        .connect(from, consumer)
+        .fromOutput(output)
+        .serializer(wire)
         .hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
   }
 

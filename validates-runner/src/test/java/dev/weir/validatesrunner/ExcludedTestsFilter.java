@@ -13,10 +13,10 @@ import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.PostDiscoveryFilter;
 
 /**
- * Leaves out the ValidatesRunner tests that EXCLUDED.md lists for the current mode (system
- * property {@code vr.mode}: batch, streaming or checkpointing). EXCLUDED.md is the one place where an exclusion
- * and its reason are written down; a table row {@code | Class#method | modes | reason |} excludes
- * that test in the modes named.
+ * Leaves out the ValidatesRunner tests that EXCLUDED.md lists for the current mode (system property
+ * {@code vr.mode}: batch, streaming or checkpointing). EXCLUDED.md is the one place where an
+ * exclusion and its reason are written down; a table row {@code | Class#method | modes | reason |}
+ * excludes that test in the modes named.
  */
 public final class ExcludedTestsFilter implements PostDiscoveryFilter {
 

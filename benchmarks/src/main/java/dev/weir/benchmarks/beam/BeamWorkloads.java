@@ -11,20 +11,20 @@ import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
-import org.apache.beam.sdk.transforms.Filter;
-import org.apache.beam.sdk.transforms.MapElements;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Sum;
-import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * W1 and W2 as Beam pipelines, run unchanged on any runner the options name. Results leave the
@@ -62,7 +62,11 @@ public final class BeamWorkloads {
 
     @ProcessElement
     public void process(@Element KV<Long, Long> row) {
-      SLOTS.get(slot).accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, row.getKey(), row.getValue()));
+      SLOTS
+          .get(slot)
+          .accumulateAndGet(
+              0,
+              (current, ignored) -> Workloads.foldKeyedSum(current, row.getKey(), row.getValue()));
       ROWS.get(slot).incrementAndGet();
     }
   }
@@ -83,26 +87,44 @@ public final class BeamWorkloads {
       }
       long id = group.getKey() * 31 + window.maxTimestamp().getMillis();
       long total = sum;
-      SLOTS.get(slot).accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, id, total));
+      SLOTS
+          .get(slot)
+          .accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, id, total));
     }
   }
 
   /**
-   * A windowed GroupByKey (no combiner to lift): record {@code i} is (i mod 1,000, i) at event
-   * time i/100 ms, in 1 s fixed windows or in sessions with a 50 ms gap (each key's records then
-   * merge into one long session); the groups are summed after the GroupByKey.
+   * A windowed GroupByKey (no combiner to lift): record {@code i} is (i mod 1,000, i) at event time
+   * i/100 ms, in 1 s fixed windows or in sessions with a 50 ms gap (each key's records then merge
+   * into one long session); the groups are summed after the GroupByKey.
    */
-  public static RunResult windowedGroupByKey(String system, PipelineOptions options, long records, boolean sessions) {
+  public static RunResult windowedGroupByKey(
+      String system, PipelineOptions options, long records, boolean sessions) {
     String slot = newSlot();
     Pipeline p = Pipeline.create(options);
-    PCollection<KV<Long, Long>> pairs = p.apply("Numbers", GenerateSequence.from(0).to(records).withTimestampFn(i -> new Instant(i / 100)))
-        .apply("Pair", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
-            .via((Long i) -> KV.of(i % 1_000, i)));
-    pairs = pairs.apply("Window", sessions ? Window.into(Sessions.withGapDuration(Duration.millis(50)))
-        : Window.into(FixedWindows.of(Duration.standardSeconds(1))));
+    PCollection<KV<Long, Long>> pairs =
+        p.apply(
+                "Numbers",
+                GenerateSequence.from(0).to(records).withTimestampFn(i -> new Instant(i / 100)))
+            .apply(
+                "Pair",
+                MapElements.into(
+                        TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                    .via((Long i) -> KV.of(i % 1_000, i)));
+    pairs =
+        pairs.apply(
+            "Window",
+            sessions
+                ? Window.into(Sessions.withGapDuration(Duration.millis(50)))
+                : Window.into(FixedWindows.of(Duration.standardSeconds(1))));
     pairs.apply("Group", GroupByKey.create()).apply("Fold", ParDo.of(new FoldGroups(slot)));
     long elapsed = run(p);
-    return new RunResult(system, sessions ? "G2 session GBK" : "G1 window GBK", records, SLOTS.remove(slot).get(), elapsed);
+    return new RunResult(
+        system,
+        sessions ? "G2 session GBK" : "G1 window GBK",
+        records,
+        SLOTS.remove(slot).get(),
+        elapsed);
   }
 
   private static String newSlot() {
@@ -128,21 +150,30 @@ public final class BeamWorkloads {
     return keyedSum(system, options, records, result -> {});
   }
 
-  /** W2, handing the finished pipeline's result to {@code finished} (to read its checkpoint figures). */
-  public static RunResult keyedSum(String system, PipelineOptions options, long records,
+  /**
+   * W2, handing the finished pipeline's result to {@code finished} (to read its checkpoint
+   * figures).
+   */
+  public static RunResult keyedSum(
+      String system,
+      PipelineOptions options,
+      long records,
       java.util.function.Consumer<PipelineResult> finished) {
     String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     p.apply("Numbers", GenerateSequence.from(0).to(records))
-        .apply("Pair", MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
-            .via((Long i) -> KV.of(Workloads.key(i), i)))
+        .apply(
+            "Pair",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(Workloads.key(i), i)))
         .apply("SumPerKey", Sum.longsPerKey())
         .apply("Collect", ParDo.of(new FoldSums(slot)));
     long elapsed = run(p, finished);
     long rows = ROWS.remove(slot).get();
     long expected = Math.min(records, Workloads.DISTINCT_KEYS);
     if (records >= 1_000_000 && rows != expected) {
-      throw new IllegalStateException("W2 on " + system + " emitted " + rows + " sums, expected " + expected);
+      throw new IllegalStateException(
+          "W2 on " + system + " emitted " + rows + " sums, expected " + expected);
     }
     return new RunResult(system, "W2 keyed sum", records, SLOTS.remove(slot).get(), elapsed);
   }

@@ -28,7 +28,8 @@ import org.joda.time.Instant;
 public final class LatencyWorkload {
 
   /** Latency figures of one run. */
-  public record Result(long results, double p50Millis, double p99Millis, double maxMillis, long recordsPerSecond) {}
+  public record Result(
+      long results, double p50Millis, double p99Millis, double maxMillis, long recordsPerSecond) {}
 
   private static final Recorder RECORDER = new Recorder(3);
   private static final AtomicLong COUNTED = new AtomicLong();
@@ -49,10 +50,14 @@ public final class LatencyWorkload {
     }
   }
 
-  public static Result run(PipelineOptions options, long ratePerSecond, int seconds) throws Exception {
+  public static Result run(PipelineOptions options, long ratePerSecond, int seconds)
+      throws Exception {
     Pipeline p = Pipeline.create(options);
-    p.apply("Source", GenerateSequence.from(0).withRate(ratePerSecond, Duration.standardSeconds(1))
-            .withTimestampFn(i -> Instant.now()))
+    p.apply(
+            "Source",
+            GenerateSequence.from(0)
+                .withRate(ratePerSecond, Duration.standardSeconds(1))
+                .withTimestampFn(i -> Instant.now()))
         .apply("Window", Window.into(FixedWindows.of(Duration.standardSeconds(1))))
         .apply("Key", MapElements.into(TypeDescriptors.longs()).via((Long i) -> i % 1000))
         .apply("Count", Count.perElement())
@@ -66,7 +71,11 @@ public final class LatencyWorkload {
     result.cancel();
     Histogram h = RECORDER.getIntervalHistogram();
     long measuredSeconds = Math.max(1, seconds - 4);
-    return new Result(h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-        h.getMaxValue() / 1000.0, COUNTED.get() / measuredSeconds);
+    return new Result(
+        h.getTotalCount(),
+        h.getValueAtPercentile(50) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0,
+        h.getMaxValue() / 1000.0,
+        COUNTED.get() / measuredSeconds);
   }
 }

@@ -1,8 +1,8 @@
 package dev.weir.benchmarks.flink;
 
+import dev.weir.benchmarks.RunResult;
 import dev.weir.benchmarks.Workloads;
 import java.util.BitSet;
-import dev.weir.benchmarks.RunResult;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -71,7 +71,12 @@ public final class FlinkWorkloads {
         .setParallelism(1);
     JobExecutionResult result = env.execute("weir-bench-flink-grep");
     Long count = result.getAccumulatorResult(GREP_COUNT);
-    return new RunResult("flink", "W1 grep", lines, count == null ? 0 : count, result.getNetRuntime(TimeUnit.NANOSECONDS));
+    return new RunResult(
+        "flink",
+        "W1 grep",
+        lines,
+        count == null ? 0 : count,
+        result.getNetRuntime(TimeUnit.NANOSECONDS));
   }
 
   /**
@@ -104,9 +109,17 @@ public final class FlinkWorkloads {
     long expectedRows = distinctKeys(records);
     if (rows == null || rows != expectedRows) {
       throw new IllegalStateException(
-          "Flink keyed sum emitted " + rows + " rows, expected one per distinct key: " + expectedRows);
+          "Flink keyed sum emitted "
+              + rows
+              + " rows, expected one per distinct key: "
+              + expectedRows);
     }
-    return new RunResult("flink", "W2 keyed sum", records, checksum == null ? 0 : checksum, result.getNetRuntime(TimeUnit.NANOSECONDS));
+    return new RunResult(
+        "flink",
+        "W2 keyed sum",
+        records,
+        checksum == null ? 0 : checksum,
+        result.getNetRuntime(TimeUnit.NANOSECONDS));
   }
 
   /** The number of distinct keys among records {@code 0..records-1} of W2. */
@@ -138,8 +151,8 @@ public final class FlinkWorkloads {
 
   /**
    * Keeps Flink's MiniCluster from logging at INFO through slf4j-simple, unless the launcher chose
-   * levels itself. It only takes effect if no slf4j-simple logger was created earlier in the JVM;
-   * a launcher can pass {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=warn} to be sure.
+   * levels itself. It only takes effect if no slf4j-simple logger was created earlier in the JVM; a
+   * launcher can pass {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=warn} to be sure.
    */
   private static void quietLogging() {
     // Every MiniCluster start warns about delegation tokens and the absent log file, and its

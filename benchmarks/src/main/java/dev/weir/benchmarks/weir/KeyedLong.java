@@ -9,16 +9,17 @@ import java.io.IOException;
 public record KeyedLong(long key, long value) {
 
   /** Two longs, 16 bytes: what a type-specific serializer (like Flink's for Tuple2) writes. */
-  public static final TypeSerializer<KeyedLong> SERIALIZER = new TypeSerializer<>() {
-    @Override
-    public void serialize(KeyedLong record, DataOutputView target) {
-      target.writeLong(record.key);
-      target.writeLong(record.value);
-    }
+  public static final TypeSerializer<KeyedLong> SERIALIZER =
+      new TypeSerializer<>() {
+        @Override
+        public void serialize(KeyedLong record, DataOutputView target) {
+          target.writeLong(record.key);
+          target.writeLong(record.value);
+        }
 
-    @Override
-    public KeyedLong deserialize(DataInputView source) throws IOException {
-      return new KeyedLong(source.readLong(), source.readLong());
-    }
-  };
+        @Override
+        public KeyedLong deserialize(DataInputView source) throws IOException {
+          return new KeyedLong(source.readLong(), source.readLong());
+        }
+      };
 }

@@ -38,7 +38,8 @@ public final class WeirWorkloads {
 
   /** Sums values per key in keyed state; a timer at the end of event time emits each key's sum. */
   static final class KeyedSum extends AbstractOperator<KeyedLong, KeyedLong> {
-    static final StateSpec<Void, ValueState<Void, Long>> SUM = StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
+    static final StateSpec<Void, ValueState<Void, Long>> SUM =
+        StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
     private ValueState<Void, Long> sum;
 
     @Override
@@ -69,7 +70,11 @@ public final class WeirWorkloads {
     JobGraph g = new JobGraph("W1-grep");
     JobVertex source = g.addSource("lines", new SequenceSource(lines), parallelism);
     JobVertex text = g.addOperator("line", () -> Operators.map(Workloads::line), parallelism);
-    JobVertex grep = g.addOperator("grep", () -> Operators.filter((String line) -> line.contains(Workloads.NEEDLE)), parallelism);
+    JobVertex grep =
+        g.addOperator(
+            "grep",
+            () -> Operators.filter((String line) -> line.contains(Workloads.NEEDLE)),
+            parallelism);
     JobVertex count = g.addOperator("count", CountAtEnd::new, parallelism);
     JobVertex sum = g.addOperator("sum", () -> Operators.sink((Long c) -> total.addAndGet(c)), 1);
     g.connect(source, text);
@@ -81,23 +86,39 @@ public final class WeirWorkloads {
     return new RunResult("weir", "W1 grep", lines, total.get(), System.nanoTime() - start);
   }
 
-  public static RunResult keyedSum(LocalCluster cluster, long records, int parallelism) throws Exception {
+  public static RunResult keyedSum(LocalCluster cluster, long records, int parallelism)
+      throws Exception {
     return keyedSum(cluster, records, parallelism, client -> {});
   }
 
   /** W2, handing the job's client to {@code submitted} (to read its checkpoint figures). */
-  public static RunResult keyedSum(LocalCluster cluster, long records, int parallelism,
-      java.util.function.Consumer<dev.weir.engine.cluster.JobClient> submitted) throws Exception {
+  public static RunResult keyedSum(
+      LocalCluster cluster,
+      long records,
+      int parallelism,
+      java.util.function.Consumer<dev.weir.engine.cluster.JobClient> submitted)
+      throws Exception {
     AtomicLong checksum = new AtomicLong();
     AtomicLong results = new AtomicLong();
     JobGraph g = new JobGraph("W2-keyed-sum");
     JobVertex source = g.addSource("numbers", new SequenceSource(records), parallelism);
-    JobVertex pairs = g.addOperator("pair", () -> Operators.map((Long i) -> new KeyedLong(Workloads.key(i), i)), parallelism);
-    JobVertex sums = g.addOperator("sum-per-key", KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
-    JobVertex sink = g.addOperator("collect", () -> Operators.sink((KeyedLong r) -> {
-      checksum.set(Workloads.foldKeyedSum(checksum.get(), r.key(), r.value()));
-      results.incrementAndGet();
-    }), 1);
+    JobVertex pairs =
+        g.addOperator(
+            "pair",
+            () -> Operators.map((Long i) -> new KeyedLong(Workloads.key(i), i)),
+            parallelism);
+    JobVertex sums =
+        g.addOperator("sum-per-key", KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
+    JobVertex sink =
+        g.addOperator(
+            "collect",
+            () ->
+                Operators.sink(
+                    (KeyedLong r) -> {
+                      checksum.set(Workloads.foldKeyedSum(checksum.get(), r.key(), r.value()));
+                      results.incrementAndGet();
+                    }),
+            1);
     g.connect(source, pairs);
     g.connect(pairs, sums).hash(KeyedLong::key).serializer(KeyedLong.SERIALIZER);
     g.connect(sums, sink).rebalance().serializer(KeyedLong.SERIALIZER);
@@ -111,7 +132,8 @@ public final class WeirWorkloads {
     long elapsed = System.nanoTime() - start;
     long expectedKeys = Math.min(records, Workloads.DISTINCT_KEYS);
     if (records >= 1_000_000 && results.get() != expectedKeys) {
-      throw new IllegalStateException("W2 on Weir emitted " + results.get() + " sums, expected one per key: " + expectedKeys);
+      throw new IllegalStateException(
+          "W2 on Weir emitted " + results.get() + " sums, expected one per key: " + expectedKeys);
     }
     return new RunResult("weir", "W2 keyed sum", records, checksum.get(), elapsed);
   }

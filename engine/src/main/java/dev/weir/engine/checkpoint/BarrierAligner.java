@@ -7,15 +7,14 @@ import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
  *
  * <ul>
  *   <li>WAITING: no checkpoint is being aligned; every channel is read.
- *   <li>COLLECTING: barrier <i>n</i> arrived on some channels; those are held (their later
- *       records belong after the snapshot) until it arrived on every channel that has not
- *       ended. Then the task snapshots, forwards the barrier and the held channels are released.
+ *   <li>COLLECTING: barrier <i>n</i> arrived on some channels; those are held (their later records
+ *       belong after the snapshot) until it arrived on every channel that has not ended. Then the
+ *       task snapshots, forwards the barrier and the held channels are released.
  * </ul>
  *
- * A checkpoint is aborted (back to WAITING, channels released, the abort passed on) when a
- * producer cancels it, or when a newer barrier overtakes it. Barriers of checkpoints already
- * completed or aborted here are ignored. An ended channel counts as aligned. Used by the task's
- * thread only.
+ * A checkpoint is aborted (back to WAITING, channels released, the abort passed on) when a producer
+ * cancels it, or when a newer barrier overtakes it. Barriers of checkpoints already completed or
+ * aborted here are ignored. An ended channel counts as aligned. Used by the task's thread only.
  */
 public final class BarrierAligner {
 
@@ -37,15 +36,20 @@ public final class BarrierAligner {
     default void alignmentStarted(long checkpointId) throws Exception {}
   }
 
-  public enum State { WAITING, COLLECTING }
+  public enum State {
+    WAITING,
+    COLLECTING
+  }
 
   private final int channels;
   private final Actions actions;
   private final boolean[] arrived;
   private int arrivedCount;
   private State state = State.WAITING;
+
   /** The checkpoint being aligned, or the newest one completed or aborted here. */
   private long currentId = -1;
+
   private CheckpointBarrier current;
   private long alignmentStartNanos;
 
@@ -141,7 +145,8 @@ public final class BarrierAligner {
     state = State.WAITING;
     CheckpointBarrier barrier = current;
     current = null;
-    // Snapshot first: records of held channels come after the barrier and must not reach the state before it.
+    // Snapshot first: records of held channels come after the barrier and must not reach the state
+    // before it.
     actions.alignmentComplete(barrier);
     actions.unblockAll();
   }

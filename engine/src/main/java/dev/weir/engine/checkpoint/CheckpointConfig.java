@@ -13,24 +13,30 @@ import java.time.Duration;
  * @param retained how many completed checkpoints stay on disk (older ones are deleted)
  * @param directory where checkpoints are written, one folder per job run
  */
-public record CheckpointConfig(Duration interval, Duration timeout, Duration minPause, int retained, Path directory) {
+public record CheckpointConfig(
+    Duration interval, Duration timeout, Duration minPause, int retained, Path directory) {
 
   public CheckpointConfig {
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("checkpoint timeout must be positive, got " + timeout);
     }
     if (minPause.isNegative()) {
-      throw new IllegalArgumentException("minimum pause between checkpoints must not be negative, got " + minPause);
+      throw new IllegalArgumentException(
+          "minimum pause between checkpoints must not be negative, got " + minPause);
     }
     if (retained < 1) {
-      throw new IllegalArgumentException("at least one completed checkpoint must be retained, got " + retained);
+      throw new IllegalArgumentException(
+          "at least one completed checkpoint must be retained, got " + retained);
     }
     if (directory == null) {
       throw new IllegalArgumentException("a checkpoint directory is required");
     }
   }
 
-  /** Periodic checkpoints every {@code interval} into {@code directory}: 10 min timeout, no pause, 2 retained. */
+  /**
+   * Periodic checkpoints every {@code interval} into {@code directory}: 10 min timeout, no pause, 2
+   * retained.
+   */
   public static CheckpointConfig every(Duration interval, Path directory) {
     return new CheckpointConfig(interval, Duration.ofMinutes(10), Duration.ZERO, 2, directory);
   }

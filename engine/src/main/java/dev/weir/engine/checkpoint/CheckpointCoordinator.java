@@ -49,7 +49,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private ScheduledFuture<?> periodic;
   private volatile Thread timerThread;
 
-  private record Request(boolean savepoint, boolean stop, CompletableFuture<CompletedCheckpoint> result) {}
+  private record Request(
+      boolean savepoint, boolean stop, CompletableFuture<CompletedCheckpoint> result) {}
 
   private final class Pending {
     final long id;
@@ -71,12 +72,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     this.jobName = jobName;
     this.config = config;
     this.storage = storage;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "weir[" + jobName + "] checkpoint coordinator");
-      t.setDaemon(true);
-      timerThread = t;
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "] checkpoint coordinator");
+              t.setDaemon(true);
+              timerThread = t;
+              return t;
+            });
   }
 
   public CheckpointStorage storage() {
@@ -91,11 +94,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   public synchronized void start() {
     if (config.periodic() && periodic == null && !closed) {
       long tick = Math.max(1, Math.min(config.interval().toMillis(), 100));
-      periodic = timer.scheduleWithFixedDelay(this::periodicTick, tick, tick, TimeUnit.MILLISECONDS);
+      periodic =
+          timer.scheduleWithFixedDelay(this::periodicTick, tick, tick, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Continues numbering after a restored checkpoint, so ids stay unique within the job's folder. */
+  /**
+   * Continues numbering after a restored checkpoint, so ids stay unique within the job's folder.
+   */
   public synchronized void restoredFrom(CompletedCheckpoint checkpoint) {
     if (checkpoint != null) {
       nextId = Math.max(nextId, checkpoint.id() + 1);
@@ -116,7 +122,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     participants = List.copyOf(tasks);
   }
 
-  /** Stops sending triggers (the job is restarting or ending); a checkpoint in flight is aborted. */
+  /**
+   * Stops sending triggers (the job is restarting or ending); a checkpoint in flight is aborted.
+   */
   public synchronized void suspend(String reason) {
     participants = List.of();
     if (pending != null) {
@@ -129,7 +137,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       return;
     }
     long now = System.nanoTime();
-    if (now - lastEndNanos < config.minPause().toNanos() || now - lastTriggerNanos < config.interval().toNanos()) {
+    if (now - lastEndNanos < config.minPause().toNanos()
+        || now - lastTriggerNanos < config.interval().toNanos()) {
       return;
     }
     startCheckpoint(false, new CompletableFuture<>());
@@ -144,11 +153,16 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     return trigger(savepoint, false);
   }
 
-  /** Like {@link #trigger(boolean)}; with {@code stopSources} the sources emit nothing after the barrier. */
-  public synchronized CompletableFuture<CompletedCheckpoint> trigger(boolean savepoint, boolean stopSources) {
+  /**
+   * Like {@link #trigger(boolean)}; with {@code stopSources} the sources emit nothing after the
+   * barrier.
+   */
+  public synchronized CompletableFuture<CompletedCheckpoint> trigger(
+      boolean savepoint, boolean stopSources) {
     CompletableFuture<CompletedCheckpoint> result = new CompletableFuture<>();
     if (closed) {
-      result.completeExceptionally(new IllegalStateException("job '" + jobName + "' has ended; no checkpoint can be taken"));
+      result.completeExceptionally(
+          new IllegalStateException("job '" + jobName + "' has ended; no checkpoint can be taken"));
     } else if (pending != null || participants.isEmpty()) {
       queued.add(new Request(savepoint, stopSources, result));
     } else {
@@ -161,13 +175,16 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     startCheckpoint(savepoint, false, result);
   }
 
-  private void startCheckpoint(boolean savepoint, boolean stopSources, CompletableFuture<CompletedCheckpoint> result) {
+  private void startCheckpoint(
+      boolean savepoint, boolean stopSources, CompletableFuture<CompletedCheckpoint> result) {
     long id = nextId++;
     Pending p = new Pending(id, savepoint, result);
     pending = p;
     lastTriggerNanos = p.startNanos;
-    p.timeout = timer.schedule(() -> onTimeout(p), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    CheckpointBarrier barrier = new CheckpointBarrier(id, System.currentTimeMillis(), savepoint, stopSources);
+    p.timeout =
+        timer.schedule(() -> onTimeout(p), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    CheckpointBarrier barrier =
+        new CheckpointBarrier(id, System.currentTimeMillis(), savepoint, stopSources);
     LOG.debug("job '{}': triggering {} {}", jobName, savepoint ? "savepoint" : "checkpoint", id);
     for (CheckpointParticipant t : participants) {
       t.triggerCheckpoint(barrier);
@@ -181,7 +198,12 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   }
 
   @Override
-  public synchronized void acknowledge(long checkpointId, CheckpointParticipant task, TaskStateHandle handle, long syncNanos, long asyncNanos) {
+  public synchronized void acknowledge(
+      long checkpointId,
+      CheckpointParticipant task,
+      TaskStateHandle handle,
+      long syncNanos,
+      long asyncNanos) {
     Pending p = pending;
     if (p == null || p.id != checkpointId || !participants.contains(task)) {
       return; // late: the checkpoint was aborted, or the task belongs to a previous deployment
@@ -229,7 +251,12 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       if (!p.savepoint) {
         latest = completed;
       }
-      LOG.debug("job '{}': {} complete in {} ms, {} bytes", jobName, completed, lastDurationMillis, lastSizeBytes);
+      LOG.debug(
+          "job '{}': {} complete in {} ms, {} bytes",
+          jobName,
+          completed,
+          lastDurationMillis,
+          lastSizeBytes);
     }
     for (CheckpointParticipant t : tasks) {
       t.notifyCheckpointComplete(p.id);
@@ -286,8 +313,16 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   }
 
   public synchronized CheckpointStats stats() {
-    return new CheckpointStats(completedCount, failedCount, latest == null ? -1 : latest.id(), lastDurationMillis, lastSizeBytes, maxSizeBytes,
-        TimeUnit.NANOSECONDS.toMillis(maxSyncNanos), TimeUnit.NANOSECONDS.toMillis(maxAsyncNanos), lastFailure);
+    return new CheckpointStats(
+        completedCount,
+        failedCount,
+        latest == null ? -1 : latest.id(),
+        lastDurationMillis,
+        lastSizeBytes,
+        maxSizeBytes,
+        TimeUnit.NANOSECONDS.toMillis(maxSyncNanos),
+        TimeUnit.NANOSECONDS.toMillis(maxAsyncNanos),
+        lastFailure);
   }
 
   @Override
@@ -302,8 +337,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       queued.clear();
     }
     for (Request r : dropped) {
-      r.result().completeExceptionally(new CheckpointException("job '" + jobName + "' ended before the "
-          + (r.savepoint() ? "savepoint" : "checkpoint") + " could start"));
+      r.result()
+          .completeExceptionally(
+              new CheckpointException(
+                  "job '"
+                      + jobName
+                      + "' ended before the "
+                      + (r.savepoint() ? "savepoint" : "checkpoint")
+                      + " could start"));
     }
     timer.shutdown();
     if (Thread.currentThread() == timerThread) {
@@ -311,7 +352,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     }
     try {
       timer.awaitTermination(30, TimeUnit.SECONDS);
-      // The pool is terminated once its worker left its loop; the thread itself ends a moment later.
+      // The pool is terminated once its worker left its loop; the thread itself ends a moment
+      // later.
       Thread t = timerThread;
       if (t != null) {
         t.join(5_000);

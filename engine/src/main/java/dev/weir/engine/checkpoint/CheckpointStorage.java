@@ -57,34 +57,52 @@ public final class CheckpointStorage {
    * A subtask's state still to be written: its four parts (operator state, keyed state, timers,
    * source position) stream into the file; a {@code null} part is absent.
    */
-  public record PendingSubtaskState(String vertex, int subtaskIndex, int parallelism, KeyGroupRange keyGroups, boolean finished,
+  public record PendingSubtaskState(
+      String vertex,
+      int subtaskIndex,
+      int parallelism,
+      KeyGroupRange keyGroups,
+      boolean finished,
       dev.weir.state.KeyedStateBackend.StateSnapshot[] parts) {}
 
-  /** Writes a task's subtask states (already in memory) to {@code fileName} in the checkpoint's folder. */
-  public TaskStateHandle writeTaskState(long checkpointId, boolean savepoint, String fileName, List<SubtaskState> states) throws IOException {
+  /**
+   * Writes a task's subtask states (already in memory) to {@code fileName} in the checkpoint's
+   * folder.
+   */
+  public TaskStateHandle writeTaskState(
+      long checkpointId, boolean savepoint, String fileName, List<SubtaskState> states)
+      throws IOException {
     List<PendingSubtaskState> pending = new ArrayList<>();
     for (SubtaskState s : states) {
       byte[][] bytes = {s.operatorState(), null, s.timers(), s.sourcePosition()};
-      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts = new dev.weir.state.KeyedStateBackend.StateSnapshot[4];
+      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts =
+          new dev.weir.state.KeyedStateBackend.StateSnapshot[4];
       for (int i = 0; i < 4; i++) {
         byte[] b = bytes[i];
         parts[i] = b == null ? null : out -> out.write(b);
       }
       if (s.keyedState() != null) {
         dev.weir.state.SnapshotFormat.Source keyed = s.keyedState();
-        parts[1] = out -> {
-          try (java.io.InputStream in = keyed.open()) {
-            in.transferTo(out);
-          }
-        };
+        parts[1] =
+            out -> {
+              try (java.io.InputStream in = keyed.open()) {
+                in.transferTo(out);
+              }
+            };
       }
-      pending.add(new PendingSubtaskState(s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups(), s.finished(), parts));
+      pending.add(
+          new PendingSubtaskState(
+              s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups(), s.finished(), parts));
     }
     return writeTaskStateStreaming(checkpointId, savepoint, fileName, pending);
   }
 
-  /** Writes a task's subtask states to {@code fileName} in the checkpoint's folder, streaming each part. */
-  public TaskStateHandle writeTaskStateStreaming(long checkpointId, boolean savepoint, String fileName, List<PendingSubtaskState> states)
+  /**
+   * Writes a task's subtask states to {@code fileName} in the checkpoint's folder, streaming each
+   * part.
+   */
+  public TaskStateHandle writeTaskStateStreaming(
+      long checkpointId, boolean savepoint, String fileName, List<PendingSubtaskState> states)
       throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
     Files.createDirectories(folder);
@@ -92,7 +110,12 @@ public final class CheckpointStorage {
     CRC32 crc = new CRC32();
     List<TaskStateHandle.Entry> entries = new ArrayList<>();
     long position = 0;
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+    try (FileChannel channel =
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
         OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
       CountingCrcStream out = new CountingCrcStream(raw, crc);
       for (PendingSubtaskState s : states) {
@@ -107,12 +130,23 @@ public final class CheckpointStorage {
           s.parts()[i].writeTo(out);
           long length = out.count - offsets[i];
           if (length > Integer.MAX_VALUE) {
-            throw new IOException("a state part of " + s.vertex() + " is larger than 2 GiB; split it over more key groups (raise the parallelism)");
+            throw new IOException(
+                "a state part of "
+                    + s.vertex()
+                    + " is larger than 2 GiB; split it over more key groups (raise the parallelism)");
           }
           lengths[i] = (int) length;
         }
-        entries.add(new TaskStateHandle.Entry(s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups().start(), s.keyGroups().end(),
-            s.finished(), offsets, lengths));
+        entries.add(
+            new TaskStateHandle.Entry(
+                s.vertex(),
+                s.subtaskIndex(),
+                s.parallelism(),
+                s.keyGroups().start(),
+                s.keyGroups().end(),
+                s.finished(),
+                offsets,
+                lengths));
       }
       out.flush();
       position = out.count;
@@ -125,7 +159,8 @@ public final class CheckpointStorage {
    * Completes a checkpoint: writes its metadata (to a temporary file, then moved into place
    * atomically). From then on the checkpoint can be restored.
    */
-  public CompletedCheckpoint complete(long checkpointId, boolean savepoint, List<TaskStateHandle> handles) throws IOException {
+  public CompletedCheckpoint complete(
+      long checkpointId, boolean savepoint, List<TaskStateHandle> handles) throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
     Files.createDirectories(folder);
     DataOutputView out = new DataOutputView(1024);
@@ -155,14 +190,23 @@ public final class CheckpointStorage {
       }
     }
     Path temp = folder.resolve(METADATA + ".inprogress");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       channel.write(java.nio.ByteBuffer.wrap(out.array(), 0, out.length()));
       channel.force(true);
     }
     try {
       Files.move(temp, folder.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("the file system of " + folder + " cannot rename files atomically; choose a checkpoint directory on a local or POSIX file system", e);
+      throw new IOException(
+          "the file system of "
+              + folder
+              + " cannot rename files atomically; choose a checkpoint directory on a local or POSIX file system",
+          e);
     }
     return new CompletedCheckpoint(checkpointId, savepoint, folder, size, Map.of());
   }
@@ -189,7 +233,10 @@ public final class CheckpointStorage {
     }
   }
 
-  /** Ids of the checkpoint folders, newest first; only those with metadata when {@code completeOnly}. */
+  /**
+   * Ids of the checkpoint folders, newest first; only those with metadata when {@code
+   * completeOnly}.
+   */
   private List<Long> checkpointIds(boolean completeOnly) {
     List<Long> ids = new ArrayList<>();
     if (!Files.isDirectory(directory)) {
@@ -231,11 +278,15 @@ public final class CheckpointStorage {
       try {
         return load(folder);
       } catch (IOException e) {
-        LOG.warn("checkpoint {} cannot be restored, trying the one before it: {}", folder, e.getMessage());
+        LOG.warn(
+            "checkpoint {} cannot be restored, trying the one before it: {}",
+            folder,
+            e.getMessage());
         problems.add(e.getMessage());
       }
     }
-    throw new IOException("no usable checkpoint in " + directory + ": " + String.join("; ", problems));
+    throw new IOException(
+        "no usable checkpoint in " + directory + ": " + String.join("; ", problems));
   }
 
   /**
@@ -252,8 +303,12 @@ public final class CheckpointStorage {
         return latest;
       }
     }
-    throw new IOException("no checkpoint or savepoint at " + path + ": expected a folder with a " + METADATA
-        + " file, or a job folder with chk-<n> folders");
+    throw new IOException(
+        "no checkpoint or savepoint at "
+            + path
+            + ": expected a folder with a "
+            + METADATA
+            + " file, or a job folder with chk-<n> folders");
   }
 
   /** Reads a checkpoint folder and every state file it names, checking lengths and checksums. */
@@ -268,11 +323,18 @@ public final class CheckpointStorage {
     try {
       DataInputView in = new DataInputView(metadata);
       if (in.readInt() != METADATA_MAGIC) {
-        throw new IOException("checkpoint metadata " + metadataFile + " is corrupt (bad magic number)");
+        throw new IOException(
+            "checkpoint metadata " + metadataFile + " is corrupt (bad magic number)");
       }
       int version = in.readInt();
       if (version != METADATA_VERSION) {
-        throw new IOException("checkpoint metadata " + metadataFile + " has version " + version + "; this Weir reads version " + METADATA_VERSION);
+        throw new IOException(
+            "checkpoint metadata "
+                + metadataFile
+                + " has version "
+                + version
+                + "; this Weir reads version "
+                + METADATA_VERSION);
       }
       long id = in.readLong();
       boolean savepoint = in.readBoolean();
@@ -303,16 +365,35 @@ public final class CheckpointStorage {
               continue;
             }
             if (offset + partLength > length) {
-              throw new IOException("checkpoint metadata " + metadataFile + " is corrupt: a part of " + vertex + " lies beyond the end of " + file);
+              throw new IOException(
+                  "checkpoint metadata "
+                      + metadataFile
+                      + " is corrupt: a part of "
+                      + vertex
+                      + " lies beyond the end of "
+                      + file);
             }
             if (p == 1) {
-              keyed = dev.weir.state.SnapshotFormat.Source.ofFile(file, offset, partLength); // streamed when restored
+              keyed =
+                  dev.weir.state.SnapshotFormat.Source.ofFile(
+                      file, offset, partLength); // streamed when restored
             } else {
               parts[p] = readSegment(file, offset, partLength);
             }
           }
-          states.computeIfAbsent(vertex, v -> new ArrayList<>()).add(new SubtaskState(vertex, subtask, parallelism,
-              new KeyGroupRange(kgStart, kgEnd), parts[0], keyed, parts[2], parts[3], finished));
+          states
+              .computeIfAbsent(vertex, v -> new ArrayList<>())
+              .add(
+                  new SubtaskState(
+                      vertex,
+                      subtask,
+                      parallelism,
+                      new KeyGroupRange(kgStart, kgEnd),
+                      parts[0],
+                      keyed,
+                      parts[2],
+                      parts[3],
+                      finished));
         }
       }
       for (List<SubtaskState> list : states.values()) {
@@ -324,7 +405,10 @@ public final class CheckpointStorage {
     }
   }
 
-  /** Checks a state file's length and checksum, reading it in chunks (it may be larger than the heap). */
+  /**
+   * Checks a state file's length and checksum, reading it in chunks (it may be larger than the
+   * heap).
+   */
   private static void verifyChecked(Path file, long length, long crc) throws IOException {
     long actualLength;
     CRC32 actual = new CRC32();
@@ -341,7 +425,13 @@ public final class CheckpointStorage {
       throw new IOException("checkpoint file " + file + " is missing", e);
     }
     if (actualLength != length) {
-      throw new IOException("checkpoint file " + file + " is corrupt: " + actualLength + " bytes, expected " + length);
+      throw new IOException(
+          "checkpoint file "
+              + file
+              + " is corrupt: "
+              + actualLength
+              + " bytes, expected "
+              + length);
     }
     if (actual.getValue() != crc) {
       throw new IOException("checkpoint file " + file + " is corrupt: checksum mismatch");
@@ -356,7 +446,8 @@ public final class CheckpointStorage {
       while (buffer.hasRemaining()) {
         int n = channel.read(buffer, position);
         if (n < 0) {
-          throw new IOException("checkpoint file " + file + " ends before its state part at " + offset);
+          throw new IOException(
+              "checkpoint file " + file + " ends before its state part at " + offset);
         }
         position += n;
       }

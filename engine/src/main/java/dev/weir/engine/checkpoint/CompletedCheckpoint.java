@@ -10,7 +10,12 @@ import java.util.Map;
  *
  * @param states vertex name → the states of its subtasks (in memory only when loaded for a restore)
  */
-public record CompletedCheckpoint(long id, boolean savepoint, Path folder, long sizeBytes, Map<String, List<SubtaskState>> states) {
+public record CompletedCheckpoint(
+    long id,
+    boolean savepoint,
+    Path folder,
+    long sizeBytes,
+    Map<String, List<SubtaskState>> states) {
 
   /** The states of {@code vertex}'s subtasks, empty when the checkpoint holds none. */
   public List<SubtaskState> statesOf(String vertex) {

@@ -5,11 +5,14 @@ import dev.weir.state.KeyGroupRange;
 /**
  * What one subtask of one vertex put into a checkpoint. Every part may be {@code null} (nothing to
  * store). Keyed state, which may be larger than the heap, stays in its checkpoint file and is
- * streamed when restored; the other parts are small and held in memory. A subtask that had finished its input when the checkpoint was taken is marked
- * {@code finished}: restored, it does not process input again.
+ * streamed when restored; the other parts are small and held in memory. A subtask that had finished
+ * its input when the checkpoint was taken is marked {@code finished}: restored, it does not process
+ * input again.
  *
- * @param vertex the vertex's name, stable across runs of the job: how restored state finds its operator
- * @param keyGroups the key groups of {@code keyedState} and {@code timers}; empty for a non-keyed vertex
+ * @param vertex the vertex's name, stable across runs of the job: how restored state finds its
+ *     operator
+ * @param keyGroups the key groups of {@code keyedState} and {@code timers}; empty for a non-keyed
+ *     vertex
  */
 public record SubtaskState(
     String vertex,

@@ -9,7 +9,15 @@ import java.util.List;
 public record TaskStateHandle(String fileName, long length, long crc32, List<Entry> entries) {
 
   /** One subtask state inside the file. */
-  public record Entry(String vertex, int subtaskIndex, int parallelism, int keyGroupStart, int keyGroupEnd, boolean finished, long[] offsets, int[] lengths) {}
+  public record Entry(
+      String vertex,
+      int subtaskIndex,
+      int parallelism,
+      int keyGroupStart,
+      int keyGroupEnd,
+      boolean finished,
+      long[] offsets,
+      int[] lengths) {}
 
   /** Bytes in the file. */
   public long size() {

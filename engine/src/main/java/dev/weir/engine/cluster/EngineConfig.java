@@ -13,65 +13,154 @@ import dev.weir.state.KeyedStateBackendFactory;
  * @param faults failure-injection hooks for tests
  * @param stateBackend where keyed state lives
  */
-public record EngineConfig(int bufferSize, long bufferTimeoutMillis, int buffersPerOutputChannel, int creditsPerInputChannel,
-    CheckpointConfig checkpoints, RestartStrategy restartStrategy, FaultInjector faults, KeyedStateBackendFactory stateBackend) {
+public record EngineConfig(
+    int bufferSize,
+    long bufferTimeoutMillis,
+    int buffersPerOutputChannel,
+    int creditsPerInputChannel,
+    CheckpointConfig checkpoints,
+    RestartStrategy restartStrategy,
+    FaultInjector faults,
+    KeyedStateBackendFactory stateBackend) {
 
-  /** 32 KiB buffers, 5 ms buffer timeout, 4 buffers per output channel, 4 credits per input channel; no checkpoints, no restarts. */
-  public static final EngineConfig DEFAULT = new EngineConfig(32 * 1024, 5, 4, 4, null, RestartStrategy.none(), FaultInjector.NONE,
-      KeyedStateBackendFactory.HEAP);
+  /**
+   * 32 KiB buffers, 5 ms buffer timeout, 4 buffers per output channel, 4 credits per input channel;
+   * no checkpoints, no restarts.
+   */
+  public static final EngineConfig DEFAULT =
+      new EngineConfig(
+          32 * 1024,
+          5,
+          4,
+          4,
+          null,
+          RestartStrategy.none(),
+          FaultInjector.NONE,
+          KeyedStateBackendFactory.HEAP);
 
   public EngineConfig {
     if (bufferSize < 64) {
       throw new IllegalArgumentException("bufferSize must be at least 64 bytes, got " + bufferSize);
     }
     if (buffersPerOutputChannel < 1) {
-      throw new IllegalArgumentException("buffersPerOutputChannel must be at least 1, got " + buffersPerOutputChannel);
+      throw new IllegalArgumentException(
+          "buffersPerOutputChannel must be at least 1, got " + buffersPerOutputChannel);
     }
     if (creditsPerInputChannel < 1) {
-      throw new IllegalArgumentException("creditsPerInputChannel must be at least 1, got " + creditsPerInputChannel);
+      throw new IllegalArgumentException(
+          "creditsPerInputChannel must be at least 1, got " + creditsPerInputChannel);
     }
     if (restartStrategy == null) {
-      throw new IllegalArgumentException("restartStrategy must not be null; use RestartStrategy.none()");
+      throw new IllegalArgumentException(
+          "restartStrategy must not be null; use RestartStrategy.none()");
     }
     if (stateBackend == null) {
-      throw new IllegalArgumentException("stateBackend must not be null; use KeyedStateBackendFactory.HEAP");
+      throw new IllegalArgumentException(
+          "stateBackend must not be null; use KeyedStateBackendFactory.HEAP");
     }
     if (faults == null) {
       throw new IllegalArgumentException("faults must not be null; use FaultInjector.NONE");
     }
   }
 
-  /** Milliseconds before a partially filled buffer is sent; 0 sends every record at once, negative only full buffers. */
+  /**
+   * Milliseconds before a partially filled buffer is sent; 0 sends every record at once, negative
+   * only full buffers.
+   */
   public EngineConfig withBufferTimeoutMillis(long millis) {
-    return new EngineConfig(bufferSize, millis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, faults, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        millis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        faults,
+        stateBackend);
   }
 
   public EngineConfig withBufferSize(int bytes) {
-    return new EngineConfig(bytes, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, faults, stateBackend);
+    return new EngineConfig(
+        bytes,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        faults,
+        stateBackend);
   }
 
   public EngineConfig withBuffersPerOutputChannel(int n) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, n, creditsPerInputChannel, checkpoints, restartStrategy, faults, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        n,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        faults,
+        stateBackend);
   }
 
   public EngineConfig withCreditsPerInputChannel(int n) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, n, checkpoints, restartStrategy, faults, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        n,
+        checkpoints,
+        restartStrategy,
+        faults,
+        stateBackend);
   }
 
   public EngineConfig withCheckpoints(CheckpointConfig c) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, c, restartStrategy, faults, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        c,
+        restartStrategy,
+        faults,
+        stateBackend);
   }
 
   public EngineConfig withRestartStrategy(RestartStrategy r) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, r, faults, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        r,
+        faults,
+        stateBackend);
   }
 
   /** Where keyed state lives: {@link KeyedStateBackendFactory#HEAP} or a RocksDB factory. */
   public EngineConfig withStateBackend(KeyedStateBackendFactory b) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, faults, b);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        faults,
+        b);
   }
 
   public EngineConfig withFaults(FaultInjector f) {
-    return new EngineConfig(bufferSize, bufferTimeoutMillis, buffersPerOutputChannel, creditsPerInputChannel, checkpoints, restartStrategy, f, stateBackend);
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        f,
+        stateBackend);
   }
 }

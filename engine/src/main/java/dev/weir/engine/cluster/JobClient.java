@@ -16,7 +16,8 @@ public interface JobClient {
    * finished or was cancelled; throws {@link JobExecutionException} (cause: the task's original
    * exception) when it failed.
    */
-  JobResult waitForCompletion(Duration timeout) throws JobExecutionException, TimeoutException, InterruptedException;
+  JobResult waitForCompletion(Duration timeout)
+      throws JobExecutionException, TimeoutException, InterruptedException;
 
   /** Completes when the job ends, with its result whatever the status. */
   CompletableFuture<JobResult> completion();
@@ -26,12 +27,14 @@ public interface JobClient {
 
   /**
    * Takes a savepoint: a checkpoint kept until the user deletes it, from which the job can be
-   * resumed, also at another parallelism. Completes with it, or exceptionally when the job takes
-   * no checkpoints (no checkpoint directory) or the savepoint failed.
+   * resumed, also at another parallelism. Completes with it, or exceptionally when the job takes no
+   * checkpoints (no checkpoint directory) or the savepoint failed.
    */
   CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> triggerSavepoint();
 
-  /** Takes a savepoint and then stops the job (which ends FINISHED); completes with the savepoint. */
+  /**
+   * Takes a savepoint and then stops the job (which ends FINISHED); completes with the savepoint.
+   */
   CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> stopWithSavepoint();
 
   /** Takes a checkpoint now (or right after the one in flight). */

@@ -21,18 +21,20 @@ import org.slf4j.LoggerFactory;
 /**
  * A running job in this JVM: its tasks and threads, its status, its checkpoints, and what a task
  * failure does: with restarts left, every task is stopped and the job is deployed again from the
- * latest completed checkpoint; otherwise the first failure fails the whole job (every other task
- * is cancelled, the original exception is the cause).
+ * latest completed checkpoint; otherwise the first failure fails the whole job (every other task is
+ * cancelled, the original exception is the cause).
  */
 final class JobExecution implements JobClient, TaskListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobExecution.class);
+
   /** Attempts at the checkpoint that closes a finished job before giving up on it. */
   private static final int FINAL_CHECKPOINT_ATTEMPTS = 3;
 
   /** Creates the tasks of one deployment of the job. */
   interface Deployer {
-    List<Task> deploy(CompletedCheckpoint restore, TaskCheckpointContext checkpoints) throws Exception;
+    List<Task> deploy(CompletedCheckpoint restore, TaskCheckpointContext checkpoints)
+        throws Exception;
   }
 
   private final String jobName;
@@ -45,8 +47,13 @@ final class JobExecution implements JobClient, TaskListener {
   private final ExecutorService snapshotWriters;
   private final List<Thread> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final TaskCheckpointContext checkpointContext;
-  /** Where the job started from (a savepoint), used by a restart before the first checkpoint completed. */
+
+  /**
+   * Where the job started from (a savepoint), used by a restart before the first checkpoint
+   * completed.
+   */
   private final CompletedCheckpoint initialRestore;
+
   private final List<Thread> threads = new ArrayList<>();
   private List<Task> tasks = new ArrayList<>();
   private JobStatus status = JobStatus.RUNNING;
@@ -58,7 +65,12 @@ final class JobExecution implements JobClient, TaskListener {
   private boolean stopped;
   private volatile boolean allFinished;
 
-  JobExecution(String jobName, Runnable onEnd, Deployer deployer, EngineConfig config, CheckpointCoordinator coordinator,
+  JobExecution(
+      String jobName,
+      Runnable onEnd,
+      Deployer deployer,
+      EngineConfig config,
+      CheckpointCoordinator coordinator,
       CompletedCheckpoint initialRestore) {
     this.jobName = jobName;
     this.onEnd = onEnd;
@@ -67,13 +79,18 @@ final class JobExecution implements JobClient, TaskListener {
     this.coordinator = coordinator;
     this.initialRestore = initialRestore;
     if (coordinator != null) {
-      snapshotWriters = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
-        t.setDaemon(true);
-        writerThreads.add(t);
-        return t;
-      });
-      checkpointContext = new TaskCheckpointContext(coordinator.storage(), snapshotWriters, coordinator, config.faults());
+      snapshotWriters =
+          Executors.newFixedThreadPool(
+              2,
+              r -> {
+                Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
+                t.setDaemon(true);
+                writerThreads.add(t);
+                return t;
+              });
+      checkpointContext =
+          new TaskCheckpointContext(
+              coordinator.storage(), snapshotWriters, coordinator, config.faults());
       coordinator.restoredFrom(initialRestore);
     } else {
       snapshotWriters = null;
@@ -164,22 +181,31 @@ final class JobExecution implements JobClient, TaskListener {
     synchronized (this) {
       current = tasks;
     }
-    coordinator.trigger(false).whenComplete((checkpoint, error) -> {
-      synchronized (this) {
-        if (tasks != current || status != JobStatus.RUNNING) {
-          return;
-        }
-      }
-      if (error == null) {
-        releaseFinishedTasks();
-      } else if (++finalCheckpointAttempts < FINAL_CHECKPOINT_ATTEMPTS) {
-        takeFinalCheckpoint();
-      } else {
-        Task first = current.get(0);
-        first.failExternally(new IllegalStateException("the final checkpoint of job '" + jobName + "' failed "
-            + FINAL_CHECKPOINT_ATTEMPTS + " times: " + error.getMessage()));
-      }
-    });
+    coordinator
+        .trigger(false)
+        .whenComplete(
+            (checkpoint, error) -> {
+              synchronized (this) {
+                if (tasks != current || status != JobStatus.RUNNING) {
+                  return;
+                }
+              }
+              if (error == null) {
+                releaseFinishedTasks();
+              } else if (++finalCheckpointAttempts < FINAL_CHECKPOINT_ATTEMPTS) {
+                takeFinalCheckpoint();
+              } else {
+                Task first = current.get(0);
+                first.failExternally(
+                    new IllegalStateException(
+                        "the final checkpoint of job '"
+                            + jobName
+                            + "' failed "
+                            + FINAL_CHECKPOINT_ATTEMPTS
+                            + " times: "
+                            + error.getMessage()));
+              }
+            });
   }
 
   private void releaseFinishedTasks() {
@@ -238,8 +264,13 @@ final class JobExecution implements JobClient, TaskListener {
       if (taskFailure != null && status == JobStatus.RUNNING) {
         if (restarts < restartStrategy.maxRestarts()) {
           status = JobStatus.RESTARTING;
-          LOG.warn("job '{}': task {} failed ({}); restarting the job from its latest checkpoint (restart {} of at most {})",
-              jobName, task.name(), taskFailure.toString(), restarts + 1, restartStrategy.maxRestarts());
+          LOG.warn(
+              "job '{}': task {} failed ({}); restarting the job from its latest checkpoint (restart {} of at most {})",
+              jobName,
+              task.name(),
+              taskFailure.toString(),
+              restarts + 1,
+              restartStrategy.maxRestarts());
         } else {
           failure = taskFailure;
           status = JobStatus.FAILING;
@@ -258,13 +289,17 @@ final class JobExecution implements JobClient, TaskListener {
       }
     }
     if (restart) {
-      CompletableFuture.delayedExecutor(restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS).execute(this::restart);
+      CompletableFuture.delayedExecutor(restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS)
+          .execute(this::restart);
     } else if (last) {
       end();
     }
   }
 
-  /** Deploys the job again from the latest usable checkpoint, once every task of the failed deployment has ended. */
+  /**
+   * Deploys the job again from the latest usable checkpoint, once every task of the failed
+   * deployment has ended.
+   */
   private void restart() {
     synchronized (this) {
       if (status == JobStatus.RESTARTING) {
@@ -290,7 +325,10 @@ final class JobExecution implements JobClient, TaskListener {
       failRestart(e);
       return;
     }
-    LOG.info("job '{}': restarted from {}", jobName, restore == null ? "the beginning (no checkpoint yet)" : restore);
+    LOG.info(
+        "job '{}': restarted from {}",
+        jobName,
+        restore == null ? "the beginning (no checkpoint yet)" : restore);
     synchronized (this) {
       if (status != JobStatus.RESTARTING) {
         end();
@@ -316,13 +354,18 @@ final class JobExecution implements JobClient, TaskListener {
       if (status.isTerminal()) {
         return;
       }
-      status = failure != null ? JobStatus.FAILED
-          : stopped ? JobStatus.FINISHED
-          : status == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FINISHED;
-      result = new JobResult(jobName, status, Duration.ofNanos(System.nanoTime() - startNanos), failure);
+      status =
+          failure != null
+              ? JobStatus.FAILED
+              : stopped
+                  ? JobStatus.FINISHED
+                  : status == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FINISHED;
+      result =
+          new JobResult(jobName, status, Duration.ofNanos(System.nanoTime() - startNanos), failure);
     }
     if (coordinator != null) {
-      // Writers first: a snapshot still being written must not recreate a folder the coordinator discards.
+      // Writers first: a snapshot still being written must not recreate a folder the coordinator
+      // discards.
       snapshotWriters.shutdown();
       try {
         if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
@@ -365,8 +408,11 @@ final class JobExecution implements JobClient, TaskListener {
   }
 
   private CompletableFuture<CompletedCheckpoint> noCheckpoints() {
-    return CompletableFuture.failedFuture(new IllegalStateException("job '" + jobName
-        + "' takes no checkpoints: give it a checkpoint directory (EngineConfig.withCheckpoints, or --checkpointDir)"));
+    return CompletableFuture.failedFuture(
+        new IllegalStateException(
+            "job '"
+                + jobName
+                + "' takes no checkpoints: give it a checkpoint directory (EngineConfig.withCheckpoints, or --checkpointDir)"));
   }
 
   @Override
@@ -381,20 +427,24 @@ final class JobExecution implements JobClient, TaskListener {
 
   @Override
   public CompletableFuture<CompletedCheckpoint> stopWithSavepoint() {
-    // Sources stop at the savepoint's barrier: nothing after it is processed, so a resumed job repeats nothing.
-    CompletableFuture<CompletedCheckpoint> savepointDone = coordinator == null ? noCheckpoints() : coordinator.trigger(true, true);
-    savepointDone.whenComplete((s, error) -> {
-      if (error != null) {
-        resumeSources();
-      }
-    });
-    return savepointDone.thenApply(savepoint -> {
-      synchronized (this) {
-        stopped = true;
-      }
-      cancel();
-      return savepoint;
-    });
+    // Sources stop at the savepoint's barrier: nothing after it is processed, so a resumed job
+    // repeats nothing.
+    CompletableFuture<CompletedCheckpoint> savepointDone =
+        coordinator == null ? noCheckpoints() : coordinator.trigger(true, true);
+    savepointDone.whenComplete(
+        (s, error) -> {
+          if (error != null) {
+            resumeSources();
+          }
+        });
+    return savepointDone.thenApply(
+        savepoint -> {
+          synchronized (this) {
+            stopped = true;
+          }
+          cancel();
+          return savepoint;
+        });
   }
 
   /** A stop-with-savepoint failed: the sources it halted read on. */
@@ -432,7 +482,8 @@ final class JobExecution implements JobClient, TaskListener {
   }
 
   @Override
-  public JobResult waitForCompletion(Duration timeout) throws JobExecutionException, TimeoutException, InterruptedException {
+  public JobResult waitForCompletion(Duration timeout)
+      throws JobExecutionException, TimeoutException, InterruptedException {
     long timeoutNanos = saturatedNanos(timeout);
     long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
     JobResult result;
@@ -441,7 +492,8 @@ final class JobExecution implements JobClient, TaskListener {
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (TimeoutException e) {
-      throw new TimeoutException("job '" + jobName + "' did not end within " + timeout + " (status " + status() + ")");
+      throw new TimeoutException(
+          "job '" + jobName + "' did not end within " + timeout + " (status " + status() + ")");
     }
     // Every task has left its loop; wait for the threads themselves to be gone.
     List<Thread> toJoin;
@@ -452,7 +504,8 @@ final class JobExecution implements JobClient, TaskListener {
       t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
     if (result.status() == JobStatus.FAILED) {
-      throw new JobExecutionException("job '" + jobName + "' failed: " + result.failure(), result.failure());
+      throw new JobExecutionException(
+          "job '" + jobName + "' failed: " + result.failure(), result.failure());
     }
     return result;
   }

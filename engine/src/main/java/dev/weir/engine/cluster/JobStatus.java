@@ -3,7 +3,9 @@ package dev.weir.engine.cluster;
 /** Where a job is in its life. */
 public enum JobStatus {
   RUNNING,
-  /** A task failed; the tasks are being stopped and will be restarted from the latest checkpoint. */
+  /**
+   * A task failed; the tasks are being stopped and will be restarted from the latest checkpoint.
+   */
   RESTARTING,
   /** A task failed; the others are being stopped. */
   FAILING,

@@ -17,8 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs jobs in this JVM (embedded mode): every subtask is a thread, every channel a local
- * channel. Starting a job takes no more than creating its threads.
+ * Runs jobs in this JVM (embedded mode): every subtask is a thread, every channel a local channel.
+ * Starting a job takes no more than creating its threads.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -41,8 +41,10 @@ public final class LocalCluster implements AutoCloseable {
   /**
    * Validates the graph, deploys its tasks and starts them.
    *
-   * @throws dev.weir.engine.graph.InvalidJobGraphException when the graph cannot run; nothing was started
-   * @throws JobExecutionException when creating an operator or a source reader failed; nothing was started
+   * @throws dev.weir.engine.graph.InvalidJobGraphException when the graph cannot run; nothing was
+   *     started
+   * @throws JobExecutionException when creating an operator or a source reader failed; nothing was
+   *     started
    */
   public JobClient submit(JobGraph graph) throws JobExecutionException {
     return submit(graph, config);
@@ -54,12 +56,12 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
-   * Like {@link #submit(JobGraph, EngineConfig)}, resuming from {@code restoreFrom}: a savepoint
-   * or checkpoint folder, or a job's checkpoint folder (its newest usable checkpoint is taken).
-   * The graph may have another parallelism than the job that wrote it; state is found by vertex
-   * name.
+   * Like {@link #submit(JobGraph, EngineConfig)}, resuming from {@code restoreFrom}: a savepoint or
+   * checkpoint folder, or a job's checkpoint folder (its newest usable checkpoint is taken). The
+   * graph may have another parallelism than the job that wrote it; state is found by vertex name.
    */
-  public JobClient submit(JobGraph graph, EngineConfig jobConfig, Path restoreFrom) throws JobExecutionException {
+  public JobClient submit(JobGraph graph, EngineConfig jobConfig, Path restoreFrom)
+      throws JobExecutionException {
     if (closed) {
       throw new IllegalStateException("the local cluster is closed");
     }
@@ -72,17 +74,24 @@ public final class LocalCluster implements AutoCloseable {
       try {
         restore = CheckpointStorage.loadPath(restoreFrom);
       } catch (IOException e) {
-        throw new JobExecutionException("job '" + graph.name() + "' cannot resume: " + e.getMessage(), e);
+        throw new JobExecutionException(
+            "job '" + graph.name() + "' cannot resume: " + e.getMessage(), e);
       }
     }
     CheckpointCoordinator coordinator = null;
     if (jobConfig.checkpoints() != null) {
       Path folder = jobConfig.checkpoints().directory().resolve(runFolderName(graph.name()));
-      coordinator = new CheckpointCoordinator(graph.name(), jobConfig.checkpoints(), new CheckpointStorage(folder));
+      coordinator =
+          new CheckpointCoordinator(
+              graph.name(), jobConfig.checkpoints(), new CheckpointStorage(folder));
     }
     JobExecution[] self = new JobExecution[1];
-    JobExecution.Deployer deployer = (from, checkpoints) -> new TaskDeployer(graph, jobConfig, self[0], from, checkpoints).deploy(order);
-    JobExecution execution = new JobExecution(graph.name(), () -> running.remove(self[0]), deployer, jobConfig, coordinator, restore);
+    JobExecution.Deployer deployer =
+        (from, checkpoints) ->
+            new TaskDeployer(graph, jobConfig, self[0], from, checkpoints).deploy(order);
+    JobExecution execution =
+        new JobExecution(
+            graph.name(), () -> running.remove(self[0]), deployer, jobConfig, coordinator, restore);
     self[0] = execution;
     List<Task> tasks;
     try {
@@ -91,7 +100,8 @@ public final class LocalCluster implements AutoCloseable {
       if (coordinator != null) {
         coordinator.close();
       }
-      throw new JobExecutionException("job '" + graph.name() + "' could not be deployed: " + e.getMessage(), e);
+      throw new JobExecutionException(
+          "job '" + graph.name() + "' could not be deployed: " + e.getMessage(), e);
     }
     running.add(execution);
     execution.start(tasks);
@@ -101,7 +111,10 @@ public final class LocalCluster implements AutoCloseable {
   private static final AtomicLong RUNS = new AtomicLong();
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
-  /** A folder per run of a job: its name, the start time and a counter, so runs never share checkpoints. */
+  /**
+   * A folder per run of a job: its name, the start time and a counter, so runs never share
+   * checkpoints.
+   */
   private static String runFolderName(String jobName) {
     String safe = jobName.replaceAll("[^A-Za-z0-9._-]+", "_");
     if (safe.length() > 60) {

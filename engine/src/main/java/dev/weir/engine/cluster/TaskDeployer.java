@@ -11,15 +11,15 @@ import dev.weir.engine.exchange.LocalInputChannel;
 import dev.weir.engine.exchange.RecordDeserializer;
 import dev.weir.engine.exchange.RecordWriter;
 import dev.weir.engine.exchange.ResultPartition;
+import dev.weir.engine.graph.InvalidJobGraphException;
 import dev.weir.engine.graph.JobEdge;
 import dev.weir.engine.graph.JobGraph;
-import dev.weir.engine.graph.InvalidJobGraphException;
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.Partitioning;
 import dev.weir.engine.operator.Operator;
 import dev.weir.engine.serialization.KryoSerializer;
+import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.task.InputChannelBinding;
 import dev.weir.engine.task.OperatorHost;
 import dev.weir.engine.task.Task;
@@ -43,8 +43,10 @@ final class TaskDeployer {
   private final JobGraph graph;
   private final EngineConfig config;
   private final TaskListener listener;
+
   /** vertex id → subtask → the task that runs it. */
   private final Map<Integer, Task[]> taskOf = new HashMap<>();
+
   /** vertex id → subtask → its host. */
   private final Map<Integer, OperatorHost[]> hostOf = new HashMap<>();
 
@@ -59,7 +61,12 @@ final class TaskDeployer {
    * @param restore the checkpoint to restore the tasks from, or {@code null} for a fresh start
    * @param checkpoints how tasks take part in checkpoints, or {@code null} when the job takes none
    */
-  TaskDeployer(JobGraph graph, EngineConfig config, TaskListener listener, CompletedCheckpoint restore, TaskCheckpointContext checkpoints) {
+  TaskDeployer(
+      JobGraph graph,
+      EngineConfig config,
+      TaskListener listener,
+      CompletedCheckpoint restore,
+      TaskCheckpointContext checkpoints) {
     this.graph = graph;
     this.config = config;
     this.listener = listener;
@@ -73,8 +80,14 @@ final class TaskDeployer {
     for (JobVertex v : graph.vertices()) {
       JobVertex other = seen.putIfAbsent(v.name(), v);
       if (other != null) {
-        throw new InvalidJobGraphException("vertices " + other + " and " + v + " share the name '" + v.name()
-            + "'; a job that takes checkpoints needs unique vertex names, since restored state finds its operator by name");
+        throw new InvalidJobGraphException(
+            "vertices "
+                + other
+                + " and "
+                + v
+                + " share the name '"
+                + v.name()
+                + "'; a job that takes checkpoints needs unique vertex names, since restored state finds its operator by name");
       }
     }
   }
@@ -82,8 +95,10 @@ final class TaskDeployer {
   /** The tasks, not yet started. */
   List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
-    dev.weir.engine.time.ManualClock clock = graph.manualProcessingTimeStart() == null
-        ? null : new dev.weir.engine.time.ManualClock(graph.manualProcessingTimeStart());
+    dev.weir.engine.time.ManualClock clock =
+        graph.manualProcessingTimeStart() == null
+            ? null
+            : new dev.weir.engine.time.ManualClock(graph.manualProcessingTimeStart());
     for (JobVertex head : topologicalOrder) {
       if (!isChainHead(head)) {
         continue;
@@ -91,7 +106,9 @@ final class TaskDeployer {
       List<JobVertex> chain = chainOf(head);
       String chainName = String.join(" -> ", chain.stream().map(JobVertex::name).toList());
       for (int i = 0; i < head.parallelism(); i++) {
-        Task task = new Task(chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener, clock);
+        Task task =
+            new Task(
+                chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener, clock);
         if (checkpoints != null) {
           task.enableCheckpoints(checkpoints, String.format("task-%04d.state", tasks.size()));
         }
@@ -113,7 +130,8 @@ final class TaskDeployer {
     for (JobEdge e : graph.edges()) {
       if (e.isChained()) {
         for (int i = 0; i < e.source().parallelism(); i++) {
-          hostOf.get(e.source().id())[i].chainTo(e.sourceOutput(), hostOf.get(e.target().id())[i], e.targetInput());
+          hostOf.get(e.source().id())[i].chainTo(
+              e.sourceOutput(), hostOf.get(e.target().id())[i], e.targetInput());
         }
       }
     }
@@ -139,7 +157,10 @@ final class TaskDeployer {
     return tasks;
   }
 
-  /** Whether the checkpoint shows subtask {@code subtask} of {@code head}'s chain as done with its input. */
+  /**
+   * Whether the checkpoint shows subtask {@code subtask} of {@code head}'s chain as done with its
+   * input.
+   */
   private boolean finishedOnRestore(JobVertex head, int subtask) {
     List<SubtaskState> states = restore.statesOf(head.name());
     if (states.isEmpty()) {
@@ -159,10 +180,16 @@ final class TaskDeployer {
     List<Object> positions = new ArrayList<>();
     for (SubtaskState s : OperatorHost.assignedTo(states, subtask, v.parallelism())) {
       if (s.sourcePosition() != null) {
-        positions.add(SourcePositions.deserialize(s.sourcePosition(), v.source().getClass().getClassLoader()));
+        positions.add(
+            SourcePositions.deserialize(
+                s.sourcePosition(), v.source().getClass().getClassLoader()));
       } else if (!s.finished()) {
-        throw new IllegalStateException("source '" + v.name() + "' stored no position in " + restore
-            + " (its reader's position() returned null), so it cannot continue from there");
+        throw new IllegalStateException(
+            "source '"
+                + v.name()
+                + "' stored no position in "
+                + restore
+                + " (its reader's position() returned null), so it cannot continue from there");
       }
     }
     return v.source().restoreReader(subtask, v.parallelism(), positions);
@@ -197,11 +224,20 @@ final class TaskDeployer {
     }
     KeyedStateBackend<?> backend = null;
     if (v.isKeyed()) {
-      TypeSerializer keySerializer = v.keySerializer() != null ? v.keySerializer() : new KryoSerializer<>(Object.class);
-      backend = config.stateBackend().create(v.name(), subtask, keySerializer.duplicate(),
-          KeyGroups.rangeFor(subtask, v.maxParallelism(), v.parallelism()), v.maxParallelism());
+      TypeSerializer keySerializer =
+          v.keySerializer() != null ? v.keySerializer() : new KryoSerializer<>(Object.class);
+      backend =
+          config
+              .stateBackend()
+              .create(
+                  v.name(),
+                  subtask,
+                  keySerializer.duplicate(),
+                  KeyGroups.rangeFor(subtask, v.maxParallelism(), v.parallelism()),
+                  v.maxParallelism());
     }
-    return new OperatorHost(v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);
+    return new OperatorHost(
+        v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);
   }
 
   private static Operator<?, ?> newSourcePassThrough() {
@@ -220,36 +256,58 @@ final class TaskDeployer {
     int channels = e.partitioning() == Partitioning.FORWARD ? 1 : consumer.parallelism();
     ResultPartition[] result = new ResultPartition[producer.parallelism()];
     for (int i = 0; i < producer.parallelism(); i++) {
-      ResultPartition partition = new ResultPartition(e + " #" + i, channels, config.bufferSize(), config.buffersPerOutputChannel());
+      ResultPartition partition =
+          new ResultPartition(
+              e + " #" + i, channels, config.bufferSize(), config.buffersPerOutputChannel());
       result[i] = partition;
-      ChannelSelector<Object> selector = switch (e.partitioning()) {
-        case FORWARD -> ChannelSelector.single();
-        case BROADCAST -> ChannelSelector.broadcast();
-        case REBALANCE -> ChannelSelector.rebalance(channels, i);
-        case HASH -> ChannelSelector.hash((KeySelector<Object, Object>) e.keySelector(), consumer.maxParallelism(), channels);
-      };
+      ChannelSelector<Object> selector =
+          switch (e.partitioning()) {
+            case FORWARD -> ChannelSelector.single();
+            case BROADCAST -> ChannelSelector.broadcast();
+            case REBALANCE -> ChannelSelector.rebalance(channels, i);
+            case HASH ->
+                ChannelSelector.hash(
+                    (KeySelector<Object, Object>) e.keySelector(),
+                    consumer.maxParallelism(),
+                    channels);
+          };
       Task task = taskOf.get(producer.id())[i];
-      RecordWriter<Object> writer = new RecordWriter<>(partition, (TypeSerializer<Object>) e.serializer().duplicate(), selector,
-          config.bufferTimeoutMillis(), task.flushDeadline(), task.cancelledCheck());
+      RecordWriter<Object> writer =
+          new RecordWriter<>(
+              partition,
+              (TypeSerializer<Object>) e.serializer().duplicate(),
+              selector,
+              config.bufferTimeoutMillis(),
+              task.flushDeadline(),
+              task.cancelledCheck());
       task.connectWriter(hostOf.get(producer.id())[i], e.sourceOutput(), writer);
     }
     return result;
   }
 
   @SuppressWarnings("unchecked")
-  private void connectConsumer(JobVertex v, int subtask, Task task, Map<JobEdge, ResultPartition[]> partitions) {
+  private void connectConsumer(
+      JobVertex v, int subtask, Task task, Map<JobEdge, ResultPartition[]> partitions) {
     List<InputChannel> channels = new ArrayList<>();
     List<InputChannelBinding> bindings = new ArrayList<>();
     for (JobEdge e : v.inputs()) {
       ResultPartition[] producers = partitions.get(e);
-      KeySelector<Object, Object> keys = e.partitioning() == Partitioning.HASH ? (KeySelector<Object, Object>) e.keySelector() : null;
+      KeySelector<Object, Object> keys =
+          e.partitioning() == Partitioning.HASH
+              ? (KeySelector<Object, Object>) e.keySelector()
+              : null;
       int from = e.partitioning() == Partitioning.FORWARD ? subtask : 0;
       int to = e.partitioning() == Partitioning.FORWARD ? subtask + 1 : producers.length;
       int channelInPartition = e.partitioning() == Partitioning.FORWARD ? 0 : subtask;
       for (int i = from; i < to; i++) {
-        channels.add(new LocalInputChannel(producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
-        RecordDeserializer<Object> deserializer = new RecordDeserializer<>((TypeSerializer<Object>) e.serializer().duplicate());
-        bindings.add(new InputChannelBinding(e.targetInput(), deserializer, keys, e.isExcludedFromWatermark()));
+        channels.add(
+            new LocalInputChannel(
+                producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
+        RecordDeserializer<Object> deserializer =
+            new RecordDeserializer<>((TypeSerializer<Object>) e.serializer().duplicate());
+        bindings.add(
+            new InputChannelBinding(
+                e.targetInput(), deserializer, keys, e.isExcludedFromWatermark()));
       }
     }
     InputGate gate = new InputGate(channels.toArray(new InputChannel[0]), task.waker()::signal);

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -47,28 +47,33 @@ public final class ControlEndpoint implements AutoCloseable {
   }
 
   /**
-   * Binds the loopback address at {@code port} (0: any free port) without serving yet, so a
-   * port in use is reported before the job starts.
+   * Binds the loopback address at {@code port} (0: any free port) without serving yet, so a port in
+   * use is reported before the job starts.
    *
    * @throws IllegalArgumentException naming the port when it cannot be bound
    */
   public static ControlEndpoint bind(int port, String jobName) {
     if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("control port must be 0 (any free port) to 65535, got " + port);
+      throw new IllegalArgumentException(
+          "control port must be 0 (any free port) to 65535, got " + port);
     }
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
     } catch (BindException e) {
-      throw new IllegalArgumentException("control port " + port + " is in use: choose another port, or 0 for any free one", e);
+      throw new IllegalArgumentException(
+          "control port " + port + " is in use: choose another port, or 0 for any free one", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot open control port " + port + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot open control port " + port + ": " + e.getMessage(), e);
     }
-    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "weir[" + jobName + "]-control");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "]-control");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     ControlEndpoint endpoint = new ControlEndpoint(server, executor);
     server.createContext("/", endpoint::handle);
@@ -100,12 +105,30 @@ public final class ControlEndpoint implements AutoCloseable {
       }
       if (path.equals("/status") && method.equals("GET")) {
         var stats = j.checkpointStats();
-        respond(exchange, 200, Json.object("job", j.jobName(), "status", j.status().name(), "restarts", j.restarts(),
-            "checkpoints", stats == null ? 0 : stats.completed()));
+        respond(
+            exchange,
+            200,
+            Json.object(
+                "job",
+                j.jobName(),
+                "status",
+                j.status().name(),
+                "restarts",
+                j.restarts(),
+                "checkpoints",
+                stats == null ? 0 : stats.completed()));
         return;
       }
       if (!method.equals("POST")) {
-        respond(exchange, 405, Json.object("error", method + " " + path + " is not supported; see GET /status, POST /savepoint, /stop, /checkpoint, /cancel"));
+        respond(
+            exchange,
+            405,
+            Json.object(
+                "error",
+                method
+                    + " "
+                    + path
+                    + " is not supported; see GET /status, POST /savepoint, /stop, /checkpoint, /cancel"));
         return;
       }
       switch (path) {
@@ -116,22 +139,38 @@ public final class ControlEndpoint implements AutoCloseable {
           j.cancel();
           respond(exchange, 200, Json.object("status", j.status().name()));
         }
-        default -> respond(exchange, 404, Json.object("error", "unknown path " + path + "; see GET /status, POST /savepoint, /stop, /checkpoint, /cancel"));
+        default ->
+            respond(
+                exchange,
+                404,
+                Json.object(
+                    "error",
+                    "unknown path "
+                        + path
+                        + "; see GET /status, POST /savepoint, /stop, /checkpoint, /cancel"));
       }
     } catch (RuntimeException e) {
       respond(exchange, 500, Json.object("error", String.valueOf(e.getMessage())));
     }
   }
 
-  private static void respondWithSnapshot(HttpExchange exchange, CompletableFuture<CompletedCheckpoint> snapshot) throws IOException {
+  private static void respondWithSnapshot(
+      HttpExchange exchange, CompletableFuture<CompletedCheckpoint> snapshot) throws IOException {
     try {
       CompletedCheckpoint done = snapshot.get(SNAPSHOT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      respond(exchange, 200, Json.object("path", done.folder().toAbsolutePath().toString(), "checkpointId", done.id()));
+      respond(
+          exchange,
+          200,
+          Json.object(
+              "path", done.folder().toAbsolutePath().toString(), "checkpointId", done.id()));
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       respond(exchange, 409, Json.object("error", String.valueOf(cause.getMessage())));
     } catch (TimeoutException e) {
-      respond(exchange, 504, Json.object("error", "not complete after " + SNAPSHOT_WAIT.toMinutes() + " minutes"));
+      respond(
+          exchange,
+          504,
+          Json.object("error", "not complete after " + SNAPSHOT_WAIT.toMinutes() + " minutes"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       respond(exchange, 503, Json.object("error", "interrupted"));

@@ -5,10 +5,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * A bounded set of equally sized network buffers, allocated lazily up to {@link #capacity()}.
- * A producer that finds the pool empty waits until a consumer recycles a buffer: this is how a
- * slow consumer slows its producers down (back-pressure) with bounded memory. Locks are taken
- * per buffer, never per record.
+ * A bounded set of equally sized network buffers, allocated lazily up to {@link #capacity()}. A
+ * producer that finds the pool empty waits until a consumer recycles a buffer: this is how a slow
+ * consumer slows its producers down (back-pressure) with bounded memory. Locks are taken per
+ * buffer, never per record.
  */
 public final class BufferPool {
 
@@ -29,7 +29,9 @@ public final class BufferPool {
     this.capacity = capacity;
   }
 
-  /** Called (from the recycling thread) whenever a buffer comes back; wakes a waiting producer task. */
+  /**
+   * Called (from the recycling thread) whenever a buffer comes back; wakes a waiting producer task.
+   */
   public void setAvailabilityListener(Runnable listener) {
     this.availabilityListener = listener;
   }

@@ -32,7 +32,9 @@ public interface ChannelSelector<T> {
     };
   }
 
-  /** Round robin, starting at the producer's own index so producers do not all hit channel 0 first. */
+  /**
+   * Round robin, starting at the producer's own index so producers do not all hit channel 0 first.
+   */
   static <T> ChannelSelector<T> rebalance(int channels, int start) {
     return new ChannelSelector<>() {
       private int next = start % channels;
@@ -48,6 +50,8 @@ public interface ChannelSelector<T> {
 
   /** By key group of the key, the channel of the subtask that owns that key group. */
   static <T, K> ChannelSelector<T> hash(KeySelector<T, K> keys, int maxParallelism, int channels) {
-    return record -> KeyGroups.subtaskFor(KeyGroups.keyGroupFor(keys.getKey(record), maxParallelism), maxParallelism, channels);
+    return record ->
+        KeyGroups.subtaskFor(
+            KeyGroups.keyGroupFor(keys.getKey(record), maxParallelism), maxParallelism, channels);
   }
 }

@@ -1,11 +1,15 @@
 package dev.weir.engine.exchange;
 
 /**
- * A control event that travels in line with the records of a channel: it reaches the consumer
- * after every record sent before it and before every record sent after it.
+ * A control event that travels in line with the records of a channel: it reaches the consumer after
+ * every record sent before it and before every record sent after it.
  */
-public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeEvent.WatermarkStatus, ExchangeEvent.EndOfInput,
-    ExchangeEvent.CheckpointBarrier, ExchangeEvent.CancelCheckpoint {
+public sealed interface ExchangeEvent
+    permits ExchangeEvent.Watermark,
+        ExchangeEvent.WatermarkStatus,
+        ExchangeEvent.EndOfInput,
+        ExchangeEvent.CheckpointBarrier,
+        ExchangeEvent.CancelCheckpoint {
 
   /** Event time on this channel has reached {@code timestamp}. */
   record Watermark(long timestamp) implements ExchangeEvent {}
@@ -31,9 +35,12 @@ public sealed interface ExchangeEvent permits ExchangeEvent.Watermark, ExchangeE
   /**
    * Checkpoint {@code checkpointId} passed the producer: everything before it is in the
    * checkpoint's state, everything after it is not. With {@code stopSources} (stop-with-savepoint)
-   * sources emit nothing after it, so nothing is processed that a job resumed from it processes again.
+   * sources emit nothing after it, so nothing is processed that a job resumed from it processes
+   * again.
    */
-  record CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint, boolean stopSources) implements ExchangeEvent {
+  record CheckpointBarrier(
+      long checkpointId, long timestamp, boolean savepoint, boolean stopSources)
+      implements ExchangeEvent {
 
     public CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint) {
       this(checkpointId, timestamp, savepoint, false);

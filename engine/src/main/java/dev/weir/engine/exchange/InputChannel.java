@@ -1,9 +1,9 @@
 package dev.weir.engine.exchange;
 
 /**
- * The receiving end of a channel. The consumer polls buffers and events, and gives each buffer
- * back once read, which returns the credit it used. A local channel reads its producer's
- * subpartition directly; a remote one would be fed by the network transport.
+ * The receiving end of a channel. The consumer polls buffers and events, and gives each buffer back
+ * once read, which returns the credit it used. A local channel reads its producer's subpartition
+ * directly; a remote one would be fed by the network transport.
  */
 public interface InputChannel {
 

@@ -8,8 +8,10 @@ public final class InputGate {
 
   private final InputChannel[] channels;
   private final boolean[] ended;
+
   /** Channels held back while a checkpoint barrier is being aligned. */
   private final boolean[] blocked;
+
   private int blockedCount;
   private int endedCount;
   private int next;

@@ -8,7 +8,8 @@ public final class LocalInputChannel implements InputChannel {
   /** Connects to {@code subpartition}, announcing {@code credits} buffers of room. */
   public LocalInputChannel(Subpartition subpartition, int credits) {
     if (credits < 1) {
-      throw new IllegalArgumentException("an input channel needs at least one credit, got " + credits);
+      throw new IllegalArgumentException(
+          "an input channel needs at least one credit, got " + credits);
     }
     this.subpartition = subpartition;
     subpartition.addCredit(credits);

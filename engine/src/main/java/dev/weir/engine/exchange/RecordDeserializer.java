@@ -6,19 +6,20 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Reads the records of one channel back from its buffers, in the format of {@link RecordWriter}.
- * A record that continues in the next buffer is gathered in a spill array. An in-band watermark
- * comes back as {@link #WATERMARK}, its value from {@link #watermark()}. Single-threaded.
+ * Reads the records of one channel back from its buffers, in the format of {@link RecordWriter}. A
+ * record that continues in the next buffer is gathered in a spill array. An in-band watermark comes
+ * back as {@link #WATERMARK}, its value from {@link #watermark()}. Single-threaded.
  */
 public final class RecordDeserializer<T> {
 
   /** Returned by {@link #next()} in place of a record when the next frame is a watermark. */
-  public static final Object WATERMARK = new Object() {
-    @Override
-    public String toString() {
-      return "WATERMARK";
-    }
-  };
+  public static final Object WATERMARK =
+      new Object() {
+        @Override
+        public String toString() {
+          return "WATERMARK";
+        }
+      };
 
   private long watermark;
 
@@ -30,6 +31,7 @@ public final class RecordDeserializer<T> {
 
   /** Bytes of a record (header, then body) that started in an earlier buffer. */
   private byte[] spill = new byte[64];
+
   private int spilled;
   private int headerBytes; // 0..4 of the length header gathered in spill
   private int pendingLength = -1; // body length once the header is complete
@@ -75,7 +77,11 @@ public final class RecordDeserializer<T> {
     }
     byte[] m = memory;
     int p = position;
-    int length = ((m[p] & 0xff) << 24) | ((m[p + 1] & 0xff) << 16) | ((m[p + 2] & 0xff) << 8) | (m[p + 3] & 0xff);
+    int length =
+        ((m[p] & 0xff) << 24)
+            | ((m[p + 1] & 0xff) << 16)
+            | ((m[p + 2] & 0xff) << 8)
+            | (m[p + 3] & 0xff);
     p += 4;
     boolean isWatermark = length == RecordWriter.WATERMARK_FRAME;
     if (isWatermark) {
@@ -108,7 +114,11 @@ public final class RecordDeserializer<T> {
       if (headerBytes < 4) {
         return null;
       }
-      pendingLength = ((spill[0] & 0xff) << 24) | ((spill[1] & 0xff) << 16) | ((spill[2] & 0xff) << 8) | (spill[3] & 0xff);
+      pendingLength =
+          ((spill[0] & 0xff) << 24)
+              | ((spill[1] & 0xff) << 16)
+              | ((spill[2] & 0xff) << 8)
+              | (spill[3] & 0xff);
       pendingWatermark = pendingLength == RecordWriter.WATERMARK_FRAME;
       if (pendingWatermark) {
         pendingLength = 8;

@@ -7,12 +7,12 @@ import java.io.UncheckedIOException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Serializes the records a producer subtask emits on one edge into buffers, one filling buffer
- * per channel. A record is a 4-byte length followed by its bytes and may continue in the next
- * buffer. A watermark travels in the same stream as a frame of its own (a length with the high bit
- * set, then 8 bytes), so it keeps its place between records without cutting the buffer short. Full buffers go to the channel's subpartition; partially filled ones are flushed when
- * the buffer timeout expires (0: after every record; negative: only when full or at an event).
- * Used by one thread only.
+ * Serializes the records a producer subtask emits on one edge into buffers, one filling buffer per
+ * channel. A record is a 4-byte length followed by its bytes and may continue in the next buffer. A
+ * watermark travels in the same stream as a frame of its own (a length with the high bit set, then
+ * 8 bytes), so it keeps its place between records without cutting the buffer short. Full buffers go
+ * to the channel's subpartition; partially filled ones are flushed when the buffer timeout expires
+ * (0: after every record; negative: only when full or at an event). Used by one thread only.
  */
 public final class RecordWriter<T> {
 
@@ -34,8 +34,13 @@ public final class RecordWriter<T> {
   private long lastWatermark = Long.MIN_VALUE;
   private long recordsOut;
 
-  public RecordWriter(ResultPartition partition, TypeSerializer<T> serializer, ChannelSelector<T> selector,
-      long bufferTimeoutMillis, FlushDeadline flushDeadline, BooleanSupplier cancelled) {
+  public RecordWriter(
+      ResultPartition partition,
+      TypeSerializer<T> serializer,
+      ChannelSelector<T> selector,
+      long bufferTimeoutMillis,
+      FlushDeadline flushDeadline,
+      BooleanSupplier cancelled) {
     this.partition = partition;
     this.serializer = serializer;
     this.selector = selector;
@@ -153,9 +158,9 @@ public final class RecordWriter<T> {
   }
 
   /**
-   * Forwards a watermark, if it advances on what this writer sent before, on every channel in
-   * line with the records: it leaves with the buffer it is written into, at the latest when the
-   * buffer timeout expires.
+   * Forwards a watermark, if it advances on what this writer sent before, on every channel in line
+   * with the records: it leaves with the buffer it is written into, at the latest when the buffer
+   * timeout expires.
    */
   public void emitWatermark(long watermark) {
     if (watermark > lastWatermark) {

@@ -3,11 +3,11 @@ package dev.weir.engine.exchange;
 import java.util.ArrayDeque;
 
 /**
- * The sending end of one channel: a queue of finished buffers and events, drained by the
- * consumer only against credit. The consumer announces one credit per buffer it can hold; a data
- * buffer leaves the queue only while credit remains, and an event leaves when everything before
- * it has. A local consumer polls the queue directly; a network transport would poll it and write
- * to the wire under the same rule. Synchronized per buffer, never per record.
+ * The sending end of one channel: a queue of finished buffers and events, drained by the consumer
+ * only against credit. The consumer announces one credit per buffer it can hold; a data buffer
+ * leaves the queue only while credit remains, and an event leaves when everything before it has. A
+ * local consumer polls the queue directly; a network transport would poll it and write to the wire
+ * under the same rule. Synchronized per buffer, never per record.
  */
 public final class Subpartition {
 

@@ -4,8 +4,8 @@ import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.state.serialization.TypeSerializer;
 
 /**
- * A connection from one output of a vertex to one input of another, with its partitioning and
- * the serializer of its records (needed unless the edge is chained).
+ * A connection from one output of a vertex to one input of another, with its partitioning and the
+ * serializer of its records (needed unless the edge is chained).
  */
 public final class JobEdge {
 
@@ -88,7 +88,10 @@ public final class JobEdge {
     return this;
   }
 
-  /** Serializes records of {@code type} (and its subclasses) with Kryo, the default for plain Java types. */
+  /**
+   * Serializes records of {@code type} (and its subclasses) with Kryo, the default for plain Java
+   * types.
+   */
   public JobEdge kryo(Class<?> type) {
     this.serializer = new KryoSerializer<>(type);
     return this;
@@ -133,6 +136,12 @@ public final class JobEdge {
 
   @Override
   public String toString() {
-    return "edge '" + source.name() + "' -> '" + (target == null ? targetName : target.name()) + "' (" + partitioning + ")";
+    return "edge '"
+        + source.name()
+        + "' -> '"
+        + (target == null ? targetName : target.name())
+        + "' ("
+        + partitioning
+        + ")";
   }
 }

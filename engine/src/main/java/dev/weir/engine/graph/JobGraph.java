@@ -6,8 +6,8 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * What a job computes: sources, operators and the edges between them. Built by the user (or by
- * Beam translation), validated by {@link JobGraphValidator} when submitted.
+ * What a job computes: sources, operators and the edges between them. Built by the user (or by Beam
+ * translation), validated by {@link JobGraphValidator} when submitted.
  */
 public final class JobGraph {
 
@@ -40,18 +40,34 @@ public final class JobGraph {
   }
 
   public JobVertex addSource(String name, Source<?> source, int parallelism) {
-    JobVertex v = new JobVertex(vertices.size(), name, java.util.Objects.requireNonNull(source, "source"), null, parallelism);
+    JobVertex v =
+        new JobVertex(
+            vertices.size(),
+            name,
+            java.util.Objects.requireNonNull(source, "source"),
+            null,
+            parallelism);
     vertices.add(v);
     return v;
   }
 
-  public <IN, OUT> JobVertex addOperator(String name, OperatorFactory<IN, OUT> factory, int parallelism) {
-    JobVertex v = new JobVertex(vertices.size(), name, null, java.util.Objects.requireNonNull(factory, "factory"), parallelism);
+  public <IN, OUT> JobVertex addOperator(
+      String name, OperatorFactory<IN, OUT> factory, int parallelism) {
+    JobVertex v =
+        new JobVertex(
+            vertices.size(),
+            name,
+            null,
+            java.util.Objects.requireNonNull(factory, "factory"),
+            parallelism);
     vertices.add(v);
     return v;
   }
 
-  /** Connects {@code from}'s main output to {@code to}'s main input with a FORWARD edge; adjust with the edge's methods. */
+  /**
+   * Connects {@code from}'s main output to {@code to}'s main input with a FORWARD edge; adjust with
+   * the edge's methods.
+   */
   public JobEdge connect(JobVertex from, JobVertex to) {
     JobEdge e = new JobEdge(from, to, to.name());
     from.outputs.add(e);
@@ -64,7 +80,12 @@ public final class JobGraph {
   public JobEdge connect(String from, String to) {
     JobVertex source = vertex(from);
     if (source == null) {
-      throw new InvalidJobGraphException("job '" + this.name + "': edge from unknown vertex '" + from + "'; add the vertex before connecting it");
+      throw new InvalidJobGraphException(
+          "job '"
+              + this.name
+              + "': edge from unknown vertex '"
+              + from
+              + "'; add the vertex before connecting it");
     }
     JobVertex target = vertex(to);
     if (target != null) {

@@ -24,7 +24,12 @@ public final class JobVertex {
   final List<JobEdge> inputs = new ArrayList<>();
   final List<JobEdge> outputs = new ArrayList<>();
 
-  JobVertex(int id, String name, Source<?> source, OperatorFactory<?, ?> operatorFactory, int parallelism) {
+  JobVertex(
+      int id,
+      String name,
+      Source<?> source,
+      OperatorFactory<?, ?> operatorFactory,
+      int parallelism) {
     this.id = id;
     this.name = name;
     this.source = source;
@@ -81,7 +86,9 @@ public final class JobVertex {
     return this;
   }
 
-  /** Serializer of the keys of this vertex's keyed state, needed to snapshot it; Kryo when unset. */
+  /**
+   * Serializer of the keys of this vertex's keyed state, needed to snapshot it; Kryo when unset.
+   */
   public TypeSerializer<?> keySerializer() {
     return keySerializer;
   }

@@ -1,10 +1,10 @@
 package dev.weir.engine.operator;
 
 /**
- * The unit of user logic. One instance per subtask; every method is called from the task's
- * single thread, so an operator needs no locks. Lifecycle: {@link #open} (after state is
- * restored), then records, watermarks and timers interleaved, then {@link #finish} at the end of
- * input (not on cancellation), and {@link #close} always, also after a failure.
+ * The unit of user logic. One instance per subtask; every method is called from the task's single
+ * thread, so an operator needs no locks. Lifecycle: {@link #open} (after state is restored), then
+ * records, watermarks and timers interleaved, then {@link #finish} at the end of input (not on
+ * cancellation), and {@link #close} always, also after a failure.
  *
  * @param <IN> records of the main input
  * @param <OUT> records of the main output
@@ -22,14 +22,15 @@ public interface Operator<IN, OUT> {
   @SuppressWarnings("unchecked")
   default void processElement(int input, Object record) throws Exception {
     if (input != 0) {
-      throw new UnsupportedOperationException(getClass().getName() + " has only a main input, but received a record on input " + input);
+      throw new UnsupportedOperationException(
+          getClass().getName() + " has only a main input, but received a record on input " + input);
     }
     processElement((IN) record);
   }
 
   /**
-   * The input watermark advanced. Event-time timers up to it have already fired. The operator
-   * must forward it (or a smaller value) with {@link OperatorContext#emitWatermark}.
+   * The input watermark advanced. Event-time timers up to it have already fired. The operator must
+   * forward it (or a smaller value) with {@link OperatorContext#emitWatermark}.
    */
   void processWatermark(long watermark) throws Exception;
 
@@ -44,8 +45,9 @@ public interface Operator<IN, OUT> {
   }
 
   /**
-   * The watermark of an input whose edges are {@link dev.weir.engine.graph.JobEdge#excludeFromWatermark()
-   * excluded from the operator's event time} advanced (the minimum over that input's channels).
+   * The watermark of an input whose edges are {@link
+   * dev.weir.engine.graph.JobEdge#excludeFromWatermark() excluded from the operator's event time}
+   * advanced (the minimum over that input's channels).
    */
   default void processInputWatermark(int input, long watermark) throws Exception {}
 
@@ -58,7 +60,8 @@ public interface Operator<IN, OUT> {
 
   /** A timer fired; its key is the current key. */
   default void onTimer(Timer timer) throws Exception {
-    throw new UnsupportedOperationException(getClass().getName() + " registered a timer but does not implement onTimer");
+    throw new UnsupportedOperationException(
+        getClass().getName() + " registered a timer but does not implement onTimer");
   }
 
   /**
@@ -75,15 +78,17 @@ public interface Operator<IN, OUT> {
   default void close() throws Exception {}
 
   /**
-   * Snapshot hook: operator state that is not keyed state (keyed state and timers are
-   * snapshotted by the engine). Called in the task's thread when a checkpoint barrier has been
-   * aligned. {@code null} means nothing to store.
+   * Snapshot hook: operator state that is not keyed state (keyed state and timers are snapshotted
+   * by the engine). Called in the task's thread when a checkpoint barrier has been aligned. {@code
+   * null} means nothing to store.
    */
   default byte[] snapshotOperatorState(long checkpointId) throws Exception {
     return null;
   }
 
-  /** Restore hook: called before {@link #open} with what {@link #snapshotOperatorState} returned. */
+  /**
+   * Restore hook: called before {@link #open} with what {@link #snapshotOperatorState} returned.
+   */
   default void restoreOperatorState(byte[] state) throws Exception {}
 
   /** A checkpoint that included this operator's state is complete: commit what waited for it. */

@@ -56,10 +56,10 @@ public interface OperatorContext<OUT> {
   void scheduleAt(long timeMillis, ThrowingRunnable action);
 
   /**
-   * Lets the task run what waits for it (checkpoint triggers and notifications, due
-   * processing-time actions, buffer flushes) in the middle of long work of the operator, for
-   * instance while {@code finish()} drains pending work. The operator must be in a consistent
-   * state: a checkpoint may be taken during the call.
+   * Lets the task run what waits for it (checkpoint triggers and notifications, due processing-time
+   * actions, buffer flushes) in the middle of long work of the operator, for instance while {@code
+   * finish()} drains pending work. The operator must be in a consistent state: a checkpoint may be
+   * taken during the call.
    */
   default void yieldToTask() throws Exception {}
 

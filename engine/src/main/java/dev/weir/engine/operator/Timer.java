@@ -54,7 +54,8 @@ public final class Timer {
 
   @Override
   public int hashCode() {
-    return (Long.hashCode(timestamp) * 31 + Objects.hashCode(key)) * 31 + Objects.hashCode(namespace);
+    return (Long.hashCode(timestamp) * 31 + Objects.hashCode(key)) * 31
+        + Objects.hashCode(namespace);
   }
 
   @Override

@@ -11,15 +11,17 @@ public interface TimerService {
 
   void deleteEventTimeTimer(Object namespace, long timestamp);
 
-  /** Registers a processing-time timer for the current key; a no-op if the same timer is registered. */
+  /**
+   * Registers a processing-time timer for the current key; a no-op if the same timer is registered.
+   */
   void registerProcessingTimeTimer(Object namespace, long timestamp);
 
   void deleteProcessingTimeTimer(Object namespace, long timestamp);
 
   /**
    * Fires every pending processing-time timer now, in timestamp order, also those registered while
-   * firing, until none is left: for an operator that must not leave work behind when its input
-   * ends (a splittable DoFn waiting to resume).
+   * firing, until none is left: for an operator that must not leave work behind when its input ends
+   * (a splittable DoFn waiting to resume).
    */
   void fireAllProcessingTimeTimers() throws Exception;
 

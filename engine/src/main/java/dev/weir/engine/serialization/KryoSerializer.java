@@ -20,15 +20,18 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
   private static final long serialVersionUID = 1L;
 
   private final Class<?> type;
+
   /** A final declared type needs no class tag per record: every record is of exactly that type. */
   private final boolean exactType;
+
   private transient Kryo kryo;
   private transient Output output;
   private transient Input input;
 
   public KryoSerializer(Class<?> type) {
     this.type = type;
-    this.exactType = type != null && (type.isArray() || java.lang.reflect.Modifier.isFinal(type.getModifiers()));
+    this.exactType =
+        type != null && (type.isArray() || java.lang.reflect.Modifier.isFinal(type.getModifiers()));
   }
 
   private void init() {

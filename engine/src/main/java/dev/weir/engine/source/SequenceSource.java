@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The numbers {@code [0, count)} as {@code Long}s, split into contiguous ranges over the
- * subtasks. Bounded; its position is the next number, so a restored reader continues exactly.
+ * The numbers {@code [0, count)} as {@code Long}s, split into contiguous ranges over the subtasks.
+ * Bounded; its position is the next number, so a restored reader continues exactly.
  */
 public final class SequenceSource implements Source<Long> {
 
@@ -29,12 +29,15 @@ public final class SequenceSource implements Source<Long> {
 
   @Override
   public SourceReader<Long> createReader(int subtaskIndex, int parallelism) {
-    return new Reader(List.of(new long[] {start(subtaskIndex, parallelism), start(subtaskIndex + 1, parallelism)}));
+    return new Reader(
+        List.of(
+            new long[] {start(subtaskIndex, parallelism), start(subtaskIndex + 1, parallelism)}));
   }
 
   /** A position is the reader's remaining ranges ({@code long[]{next, end}} pairs). */
   @Override
-  public SourceReader<Long> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+  public SourceReader<Long> restoreReader(
+      int subtaskIndex, int parallelism, List<Object> positions) {
     List<long[]> ranges = new ArrayList<>();
     for (Object p : positions) {
       long[] remaining = (long[]) p;

@@ -21,8 +21,11 @@ public interface Source<T> extends Serializable {
    * parallelism the stored positions are dealt round robin over the new subtasks, so a reader may
    * get several (it reads all of their splits) or none.
    */
-  default SourceReader<T> restoreReader(int subtaskIndex, int parallelism, java.util.List<Object> positions) throws Exception {
-    throw new UnsupportedOperationException("source " + getClass().getName()
-        + " cannot be restored from a checkpoint: it does not implement Source.restoreReader");
+  default SourceReader<T> restoreReader(
+      int subtaskIndex, int parallelism, java.util.List<Object> positions) throws Exception {
+    throw new UnsupportedOperationException(
+        "source "
+            + getClass().getName()
+            + " cannot be restored from a checkpoint: it does not implement Source.restoreReader");
   }
 }

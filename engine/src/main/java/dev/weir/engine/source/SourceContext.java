@@ -18,7 +18,8 @@ public interface SourceContext {
 
   /**
    * Moves the job's processing time forward; every task then fires what became due. Only for jobs
-   * whose graph uses a manual clock ({@link dev.weir.engine.graph.JobGraph#useManualProcessingTime}).
+   * whose graph uses a manual clock ({@link
+   * dev.weir.engine.graph.JobGraph#useManualProcessingTime}).
    */
   void setProcessingTime(long millis);
 }

@@ -5,14 +5,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Actions other threads want run in the task's thread: checkpoint triggers, completions and
- * aborts, failures injected from outside. The task runs them between buffers, so they never race
- * with record processing and operator state needs no locks.
+ * Actions other threads want run in the task's thread: checkpoint triggers, completions and aborts,
+ * failures injected from outside. The task runs them between buffers, so they never race with
+ * record processing and operator state needs no locks.
  *
  * <p>Lifecycle: open (mails accepted), then {@linkplain #close() closed} when the task stops
- * running its operators: no new mails, and what is left is dropped. A round of {@link
- * #runBatch()} runs only the mails queued before it started, so mails that post mails cannot
- * starve the task's input.
+ * running its operators: no new mails, and what is left is dropped. A round of {@link #runBatch()}
+ * runs only the mails queued before it started, so mails that post mails cannot starve the task's
+ * input.
  *
  * <p>Threads: {@link #put} and {@link #tryPut} from any thread; everything else from the task's
  * thread.
@@ -20,13 +20,18 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Mailbox {
 
   /** Where the mailbox is in its life. */
-  enum State { OPEN, CLOSED }
+  enum State {
+    OPEN,
+    CLOSED
+  }
 
   private final ConcurrentLinkedQueue<Action> mails = new ConcurrentLinkedQueue<>();
   private final TaskWaker waker;
   private final String owner;
+
   /** Mails accepted so far; a round runs up to the count seen when it started. */
   private final AtomicLong accepted = new AtomicLong();
+
   private long taken;
   private volatile State state = State.OPEN;
 
@@ -42,12 +47,19 @@ public final class Mailbox {
    */
   public void put(Action mail) {
     if (!tryPut(mail)) {
-      throw new IllegalStateException("the mailbox of task " + owner + " is " + state.name().toLowerCase()
-          + ": the task has ended and runs no more actions");
+      throw new IllegalStateException(
+          "the mailbox of task "
+              + owner
+              + " is "
+              + state.name().toLowerCase()
+              + ": the task has ended and runs no more actions");
     }
   }
 
-  /** Enqueues {@code mail} and wakes the task, or returns false if the mailbox no longer accepts mails; any thread. */
+  /**
+   * Enqueues {@code mail} and wakes the task, or returns false if the mailbox no longer accepts
+   * mails; any thread.
+   */
   public boolean tryPut(Action mail) {
     if (state != State.OPEN) {
       return false;
@@ -66,7 +78,10 @@ public final class Mailbox {
     return state;
   }
 
-  /** Runs the mails queued before this call, in order; mails they post wait for the next round. Task thread. */
+  /**
+   * Runs the mails queued before this call, in order; mails they post wait for the next round. Task
+   * thread.
+   */
   void runBatch() throws Exception {
     long limit = accepted.get();
     Action mail;

@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one operator inside a task (or a test harness): gives it its context, its outputs, and,
- * when keyed, its keyed state and timers; fires event-time timers before handing a watermark to
- * the operator.
+ * Runs one operator inside a task (or a test harness): gives it its context, its outputs, and, when
+ * keyed, its keyed state and timers; fires event-time timers before handing a watermark to the
+ * operator.
  */
 public final class OperatorHost implements OperatorContext<Object> {
 
@@ -33,20 +33,28 @@ public final class OperatorHost implements OperatorContext<Object> {
   private Output<Object>[] outputs;
   private WatermarkTarget[] watermarkTargetArray;
   private long inputWatermark = Watermarks.MIN;
+
   /** The latest watermark of the input, which the operator's hold may keep event time behind. */
   private long arrivedWatermark = Watermarks.MIN;
+
   private long outputWatermark = Watermarks.MIN;
 
   @SuppressWarnings("unchecked")
-  public OperatorHost(String name, int subtaskIndex, int parallelism, Operator<?, ?> operator,
-      ProcessingTimeScheduler scheduler, KeyedStateBackend<?> keyedState) {
+  public OperatorHost(
+      String name,
+      int subtaskIndex,
+      int parallelism,
+      Operator<?, ?> operator,
+      ProcessingTimeScheduler scheduler,
+      KeyedStateBackend<?> keyedState) {
     this.name = name;
     this.subtaskIndex = subtaskIndex;
     this.parallelism = parallelism;
     this.operator = (Operator<Object, Object>) operator;
     this.scheduler = scheduler;
     this.keyedState = (KeyedStateBackend<Object>) keyedState;
-    this.timers = keyedState == null ? null : new KeyedTimerService(this.keyedState, scheduler, this::fire);
+    this.timers =
+        keyedState == null ? null : new KeyedTimerService(this.keyedState, scheduler, this::fire);
   }
 
   /** Connects output {@code index} to a consumer; call before {@link #open()}. */
@@ -155,8 +163,8 @@ public final class OperatorHost implements OperatorContext<Object> {
   /**
    * Restores this subtask from the states the operator's subtasks stored in a checkpoint (at any
    * parallelism): keyed state and timers of the key groups this subtask owns, and the operator
-   * state of the subtasks dealt to this one (its own at equal parallelism, round robin
-   * otherwise). Call before {@link #open()}.
+   * state of the subtasks dealt to this one (its own at equal parallelism, round robin otherwise).
+   * Call before {@link #open()}.
    */
   public void restore(List<SubtaskState> states) throws Exception {
     List<dev.weir.state.SnapshotFormat.Source> keyed = new ArrayList<>();
@@ -173,8 +181,10 @@ public final class OperatorHost implements OperatorContext<Object> {
       keyedState.restoreFrom(keyed);
       timers.restore(timerSnapshots);
     } else if (!keyed.isEmpty()) {
-      throw new IllegalStateException(this + " was restored with keyed state, but it is not keyed now; "
-          + "a vertex must keep its HASH input to keep its keyed state");
+      throw new IllegalStateException(
+          this
+              + " was restored with keyed state, but it is not keyed now; "
+              + "a vertex must keep its HASH input to keep its keyed state");
     }
     for (SubtaskState s : assignedTo(states, subtaskIndex, parallelism)) {
       if (s.operatorState() != null) {
@@ -184,7 +194,8 @@ public final class OperatorHost implements OperatorContext<Object> {
   }
 
   /** The stored subtask states that subtask {@code subtask} of {@code parallelism} takes over. */
-  public static List<SubtaskState> assignedTo(List<SubtaskState> states, int subtask, int parallelism) {
+  public static List<SubtaskState> assignedTo(
+      List<SubtaskState> states, int subtask, int parallelism) {
     List<SubtaskState> mine = new ArrayList<>();
     for (SubtaskState s : states) {
       if (s.subtaskIndex() % parallelism == subtask) {
@@ -278,8 +289,12 @@ public final class OperatorHost implements OperatorContext<Object> {
 
   private KeyedStateBackend<Object> requireKeyed(String what) {
     if (keyedState == null) {
-      throw new IllegalStateException("operator '" + name + "' has no " + what
-          + ": only an operator that consumes a HASH edge is keyed; connect its input with JobEdge.hash(keySelector)");
+      throw new IllegalStateException(
+          "operator '"
+              + name
+              + "' has no "
+              + what
+              + ": only an operator that consumes a HASH edge is keyed; connect its input with JobEdge.hash(keySelector)");
     }
     return keyedState;
   }

@@ -8,8 +8,8 @@ import dev.weir.engine.source.SourceReader;
 import java.util.List;
 
 /**
- * Connects a source reader to the operators and edges after it: records go to the source
- * vertex's outputs, watermarks through the source's host, idleness to every edge of the task.
+ * Connects a source reader to the operators and edges after it: records go to the source vertex's
+ * outputs, watermarks through the source's host, idleness to every edge of the task.
  */
 final class SourceDriver implements SourceOutput<Object> {
 
@@ -42,7 +42,8 @@ final class SourceDriver implements SourceOutput<Object> {
       setIdle(false);
     }
     if (watermarkPending) {
-      // A record after a watermark stays after it: it may be late data and must look late downstream.
+      // A record after a watermark stays after it: it may be late data and must look late
+      // downstream.
       flushWatermarkUnchecked();
     }
     output.emit(record);
@@ -60,8 +61,8 @@ final class SourceDriver implements SourceOutput<Object> {
 
   /**
    * Remembers the watermark; it is forwarded before the next record or after the reader's batch,
-   * whichever comes first. Consecutive watermarks thus cost one event, and records keep their
-   * order relative to watermarks.
+   * whichever comes first. Consecutive watermarks thus cost one event, and records keep their order
+   * relative to watermarks.
    */
   @Override
   public void emitWatermark(long watermark) {
@@ -92,7 +93,8 @@ final class SourceDriver implements SourceOutput<Object> {
 
   private void setIdle(boolean idle) {
     this.idle = idle;
-    ExchangeEvent status = idle ? ExchangeEvent.WatermarkStatus.IDLE : ExchangeEvent.WatermarkStatus.ACTIVE;
+    ExchangeEvent status =
+        idle ? ExchangeEvent.WatermarkStatus.IDLE : ExchangeEvent.WatermarkStatus.ACTIVE;
     for (RecordWriter<Object> w : writers) {
       w.broadcastEvent(status);
     }

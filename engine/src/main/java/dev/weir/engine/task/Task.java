@@ -36,10 +36,13 @@ public final class Task implements Runnable, CheckpointParticipant {
   private final Mailbox mailbox;
   private final ScheduledActions scheduler;
   private final dev.weir.engine.time.ManualClock manualClock;
+
   /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
   private volatile long idleSince;
+
   /** Counts the times the task woke from an idle sleep; written by the task's thread only. */
   private volatile long idleWakeups;
+
   private volatile boolean ended;
   private final FlushDeadline flushDeadline = new FlushDeadline();
   private final List<OperatorHost> hosts = new ArrayList<>();
@@ -55,9 +58,14 @@ public final class Task implements Runnable, CheckpointParticipant {
   private volatile boolean finishedNormally;
   private TaskCheckpointing checkpointing;
   private String stateFileName;
-  /** Restored from a checkpoint taken after this task had finished: it does not process input again. */
+
+  /**
+   * Restored from a checkpoint taken after this task had finished: it does not process input again.
+   */
   private boolean finishedOnRestore;
+
   private boolean sourceEnded;
+
   /** Set at a stop-with-savepoint barrier: the source emits nothing more (until the stop fails). */
   private volatile boolean sourceHalted;
 
@@ -66,13 +74,18 @@ public final class Task implements Runnable, CheckpointParticipant {
   }
 
   /** A task that reads processing time from {@code manualClock} when it is not null. */
-  public Task(String name, int subtaskIndex, TaskListener listener, dev.weir.engine.time.ManualClock manualClock) {
+  public Task(
+      String name,
+      int subtaskIndex,
+      TaskListener listener,
+      dev.weir.engine.time.ManualClock manualClock) {
     this.name = name;
     this.subtaskIndex = subtaskIndex;
     this.listener = listener;
     this.mailbox = new Mailbox(waker, name);
     this.manualClock = manualClock;
-    this.scheduler = manualClock == null ? ScheduledActions.wallClock() : ScheduledActions.jobClock(manualClock);
+    this.scheduler =
+        manualClock == null ? ScheduledActions.wallClock() : ScheduledActions.jobClock(manualClock);
     if (manualClock != null) {
       manualClock.addListener(waker::signal);
     }
@@ -81,8 +94,8 @@ public final class Task implements Runnable, CheckpointParticipant {
   /**
    * Whether the task is idle right now: asleep with nothing to do (no input or mail waiting, no
    * output waiting for its buffer timeout). A task that ended counts as idle, one that has not
-   * started does not. Together with {@link #idleWakeups()} this lets another thread tell that
-   * the task stayed idle over an interval.
+   * started does not. Together with {@link #idleWakeups()} this lets another thread tell that the
+   * task stayed idle over an interval.
    */
   public boolean isIdle() {
     if (ended || finishedNormally) {
@@ -96,7 +109,9 @@ public final class Task implements Runnable, CheckpointParticipant {
     return idleSince != 0 && !waker.isSignalled();
   }
 
-  /** How often the task woke from an idle sleep: unchanged between two looks means it stayed asleep. */
+  /**
+   * How often the task woke from an idle sleep: unchanged between two looks means it stayed asleep.
+   */
   public long idleWakeups() {
     return idleWakeups;
   }
@@ -155,7 +170,9 @@ public final class Task implements Runnable, CheckpointParticipant {
     host.setTaskYield(this::runPendingWork);
   }
 
-  /** Whether the task has read all of its input (every channel ended; a source: its reader ended). */
+  /**
+   * Whether the task has read all of its input (every channel ended; a source: its reader ended).
+   */
   boolean inputEnded() {
     return gate != null ? gate.isFinished() : sourceEnded;
   }
@@ -169,13 +186,18 @@ public final class Task implements Runnable, CheckpointParticipant {
     writer.partition().pool().setAvailabilityListener(waker::signal);
   }
 
-  /** Adds {@code writer} and connects output {@code outputIndex} of {@code host} (a host of this task) to it. */
+  /**
+   * Adds {@code writer} and connects output {@code outputIndex} of {@code host} (a host of this
+   * task) to it.
+   */
   public void connectWriter(OperatorHost host, int outputIndex, RecordWriter<Object> writer) {
     addWriter(writer);
     host.addOutput(outputIndex, new WriterOutput(writer));
   }
 
-  /** Makes this an input task reading {@code gate}; {@code bindings} describe its channels in order. */
+  /**
+   * Makes this an input task reading {@code gate}; {@code bindings} describe its channels in order.
+   */
   public void setInput(InputGate gate, InputChannelBinding[] bindings) {
     this.gate = gate;
     this.bindings = bindings;
@@ -223,7 +245,8 @@ public final class Task implements Runnable, CheckpointParticipant {
   @Override
   public void triggerCheckpoint(ExchangeEvent.CheckpointBarrier barrier) {
     if (checkpointing != null) {
-      mailbox.tryPut(() -> checkpointing.onTrigger(barrier)); // an ended task takes no part any more
+      mailbox.tryPut(
+          () -> checkpointing.onTrigger(barrier)); // an ended task takes no part any more
     }
   }
 
@@ -252,17 +275,21 @@ public final class Task implements Runnable, CheckpointParticipant {
     waker.signal();
   }
 
-  /** Fails the task from another thread, as if its own code had thrown {@code failure}; a task that ended already stays as it ended. */
+  /**
+   * Fails the task from another thread, as if its own code had thrown {@code failure}; a task that
+   * ended already stays as it ended.
+   */
   public void failExternally(Throwable failure) {
-    mailbox.tryPut(() -> {
-      if (failure instanceof Exception e) {
-        throw e;
-      }
-      if (failure instanceof Error e) {
-        throw e;
-      }
-      throw new IllegalStateException(failure);
-    });
+    mailbox.tryPut(
+        () -> {
+          if (failure instanceof Exception e) {
+            throw e;
+          }
+          if (failure instanceof Error e) {
+            throw e;
+          }
+          throw new IllegalStateException(failure);
+        });
   }
 
   /** Makes this a source task; the head host stands for the source vertex. */
@@ -294,7 +321,10 @@ public final class Task implements Runnable, CheckpointParticipant {
     return thread;
   }
 
-  /** Creates (without starting) the task's thread; {@code threadName} should name the job and the subtask. */
+  /**
+   * Creates (without starting) the task's thread; {@code threadName} should name the job and the
+   * subtask.
+   */
   public Thread prepareThread(String threadName) {
     Thread t = new Thread(this, threadName);
     t.setDaemon(true);
@@ -318,7 +348,8 @@ public final class Task implements Runnable, CheckpointParticipant {
         hosts.get(i).open();
       }
       if (finishedOnRestore) {
-        // Its input was consumed and its operators finished before the checkpoint: only pass the end on.
+        // Its input was consumed and its operators finished before the checkpoint: only pass the
+        // end on.
         for (RecordWriter<Object> w : writerArray) {
           w.emitWatermark(Watermarks.MAX);
         }
@@ -348,7 +379,8 @@ public final class Task implements Runnable, CheckpointParticipant {
     if (cancelled && !finishedNormally) {
       failure = null; // whatever a cancelled task threw while stopping is not the job's failure
     }
-    Thread.interrupted(); // a late cancel's interrupt must not leak into the job's completion callbacks
+    Thread.interrupted(); // a late cancel's interrupt must not leak into the job's completion
+    // callbacks
     ended = true;
     listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
   }
@@ -387,7 +419,10 @@ public final class Task implements Runnable, CheckpointParticipant {
     return failure;
   }
 
-  /** Keeps the operators open until the whole job finished (or was cancelled), running mails meanwhile. */
+  /**
+   * Keeps the operators open until the whole job finished (or was cancelled), running mails
+   * meanwhile.
+   */
   private void awaitJobFinished() throws Exception {
     listener.taskFinished(this);
     while (!listener.allTasksFinished() && !cancelled) {
@@ -498,7 +533,8 @@ public final class Task implements Runnable, CheckpointParticipant {
 
   private void runInputLoop() throws Exception {
     OperatorHost head = hosts.get(0);
-    InputWatermarks valve = new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
+    InputWatermarks valve =
+        new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
     while (!gate.isFinished()) {
       waker.clear();
       checkCancelled();
@@ -526,7 +562,10 @@ public final class Task implements Runnable, CheckpointParticipant {
         }
       } else if (next instanceof ExchangeEvent.EndOfInput) {
         if (bindings[channel].deserializer().hasPartialRecord()) {
-          throw new IllegalStateException("channel " + channel + " ended in the middle of a record: the producer's data is truncated");
+          throw new IllegalStateException(
+              "channel "
+                  + channel
+                  + " ended in the middle of a record: the producer's data is truncated");
         }
         gate.markEnded(channel);
         valve.onEnd(channel);
@@ -545,12 +584,15 @@ public final class Task implements Runnable, CheckpointParticipant {
 
   private TaskCheckpointing requireCheckpointing(ExchangeEvent event) {
     if (checkpointing == null) {
-      throw new IllegalStateException(event + " reached task " + name + ", which takes no part in checkpoints");
+      throw new IllegalStateException(
+          event + " reached task " + name + ", which takes no part in checkpoints");
     }
     return checkpointing;
   }
 
-  private void processBuffer(OperatorHost head, int channel, NetworkBuffer buffer, InputWatermarks watermarks) throws Exception {
+  private void processBuffer(
+      OperatorHost head, int channel, NetworkBuffer buffer, InputWatermarks watermarks)
+      throws Exception {
     InputChannelBinding binding = bindings[channel];
     RecordDeserializer<Object> deserializer = binding.deserializer();
     KeySelector<Object, Object> keys = binding.keySelector();

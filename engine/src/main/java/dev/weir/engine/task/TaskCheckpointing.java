@@ -1,8 +1,8 @@
 package dev.weir.engine.task;
 
 import dev.weir.engine.checkpoint.BarrierAligner;
-import dev.weir.engine.checkpoint.SourcePositions;
 import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.checkpoint.SourcePositions;
 import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.exchange.ExchangeEvent;
@@ -16,10 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A task's part in checkpoints, in the task's thread: reacts to triggers (sources), aligns
- * barriers (tasks with inputs), takes the synchronous part of the snapshot (operator state,
- * a copy-on-write view of keyed state, the timers, the source position), forwards the barrier,
- * and hands the writing of the state to the job's writer threads, which acknowledge it.
+ * A task's part in checkpoints, in the task's thread: reacts to triggers (sources), aligns barriers
+ * (tasks with inputs), takes the synchronous part of the snapshot (operator state, a copy-on-write
+ * view of keyed state, the timers, the source position), forwards the barrier, and hands the
+ * writing of the state to the job's writer threads, which acknowledge it.
  */
 final class TaskCheckpointing implements BarrierAligner.Actions {
 
@@ -29,9 +29,14 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
   private final TaskCheckpointContext context;
   private BarrierAligner aligner;
   private InputGate gate;
+
   /** Newest checkpoint this task snapshotted (or gave up). */
   private long lastHandledId = -1;
-  /** A trigger that reached a task with inputs before its barrier: taken at the end of input if the barrier never comes. */
+
+  /**
+   * A trigger that reached a task with inputs before its barrier: taken at the end of input if the
+   * barrier never comes.
+   */
   private CheckpointBarrier pendingTrigger;
 
   TaskCheckpointing(Task task, TaskCheckpointContext context) {
@@ -62,7 +67,8 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     if (task.finishedNormally()) {
       snapshot(barrier, true);
     } else if (task.inputEnded()) {
-      // Still finishing (an operator drains work in finish() and yields): no barrier will come on the input.
+      // Still finishing (an operator drains work in finish() and yields): no barrier will come on
+      // the input.
       snapshot(barrier, false);
     } else if (task.isSourceTask()) {
       snapshot(barrier, false);
@@ -137,14 +143,23 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     for (RecordWriter<Object> w : task.writers()) {
       w.broadcastEvent(new ExchangeEvent.CancelCheckpoint(checkpointId));
     }
-    context.responder().decline(checkpointId, task, new IllegalStateException("alignment aborted: " + reason));
+    context
+        .responder()
+        .decline(checkpointId, task, new IllegalStateException("alignment aborted: " + reason));
   }
 
   // ---- the snapshot ----
 
   /** One operator's captured state, written later. */
-  private record Captured(String vertex, int subtask, int parallelism, KeyGroupRange keyGroups, byte[] operatorState,
-      StateSnapshot keyed, StateSnapshot timers, byte[] sourcePosition) {}
+  private record Captured(
+      String vertex,
+      int subtask,
+      int parallelism,
+      KeyGroupRange keyGroups,
+      byte[] operatorState,
+      StateSnapshot keyed,
+      StateSnapshot timers,
+      byte[] sourcePosition) {}
 
   private void snapshot(CheckpointBarrier barrier, boolean finished) throws Exception {
     long id = barrier.checkpointId();
@@ -161,14 +176,27 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     try {
       for (int i = 0; i < hosts.size(); i++) {
         OperatorHost host = hosts.get(i);
-        // Head first: what an operator emits while snapshotting (a finished bundle) reaches the next one before its snapshot.
+        // Head first: what an operator emits while snapshotting (a finished bundle) reaches the
+        // next one before its snapshot.
         byte[] operatorState = host.operator().snapshotOperatorState(id);
-        byte[] position = i == 0 && task.isSourceTask() ? SourcePositions.serialize(task.sourceReader().snapshotPosition(id)) : null;
+        byte[] position =
+            i == 0 && task.isSourceTask()
+                ? SourcePositions.serialize(task.sourceReader().snapshotPosition(id))
+                : null;
         StateSnapshot timers = host.timers() == null ? null : host.timers().snapshot();
         KeyedStateBackend<Object> keyed = host.keyedStateOrNull();
-        StateSnapshot keyedSnapshot = keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
-        captured.add(new Captured(host.operatorName(), host.subtaskIndex(), host.parallelism(),
-            keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(), operatorState, keyedSnapshot, timers, position));
+        StateSnapshot keyedSnapshot =
+            keyed == null ? null : keyed.snapshotAsync(keyed.keyGroupRange());
+        captured.add(
+            new Captured(
+                host.operatorName(),
+                host.subtaskIndex(),
+                host.parallelism(),
+                keyed == null ? NO_KEY_GROUPS : keyed.keyGroupRange(),
+                operatorState,
+                keyedSnapshot,
+                timers,
+                position));
       }
     } catch (Exception | Error e) {
       release(captured);
@@ -203,7 +231,8 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
     }
   }
 
-  private void write(CheckpointBarrier barrier, boolean finished, List<Captured> captured, long syncNanos) {
+  private void write(
+      CheckpointBarrier barrier, boolean finished, List<Captured> captured, long syncNanos) {
     long id = barrier.checkpointId();
     long start = System.nanoTime();
     try {
@@ -218,13 +247,22 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       for (Captured c : captured) {
         byte[] operatorState = c.operatorState();
         byte[] position = c.sourcePosition();
-        StateSnapshot[] parts = {operatorState == null ? null : out -> out.write(operatorState), c.keyed(), c.timers(),
-            position == null ? null : out -> out.write(position)};
-        states.add(new CheckpointStorage.PendingSubtaskState(c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), finished, parts));
+        StateSnapshot[] parts = {
+          operatorState == null ? null : out -> out.write(operatorState),
+          c.keyed(),
+          c.timers(),
+          position == null ? null : out -> out.write(position)
+        };
+        states.add(
+            new CheckpointStorage.PendingSubtaskState(
+                c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), finished, parts));
       }
       TaskStateHandle handle;
       try {
-        handle = context.storage().writeTaskStateStreaming(id, barrier.savepoint(), task.stateFileName(), states);
+        handle =
+            context
+                .storage()
+                .writeTaskStateStreaming(id, barrier.savepoint(), task.stateFileName(), states);
       } finally {
         release(captured);
       }

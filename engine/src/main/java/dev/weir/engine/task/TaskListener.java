@@ -11,7 +11,10 @@ public interface TaskListener {
    */
   default void taskFinished(Task task) {}
 
-  /** Whether every task of the job but {@code self} is idle (see {@link dev.weir.engine.source.SourceContext#isJobQuiescent}). */
+  /**
+   * Whether every task of the job but {@code self} is idle (see {@link
+   * dev.weir.engine.source.SourceContext#isJobQuiescent}).
+   */
   default boolean othersQuiescent(Task self) {
     return true;
   }

@@ -14,7 +14,12 @@ final class TaskSourceContext implements SourceContext {
   private final ScheduledActions scheduler;
   private final ManualClock manualClock;
 
-  TaskSourceContext(Task task, TaskListener listener, FlushDeadline flushDeadline, ScheduledActions scheduler, ManualClock manualClock) {
+  TaskSourceContext(
+      Task task,
+      TaskListener listener,
+      FlushDeadline flushDeadline,
+      ScheduledActions scheduler,
+      ManualClock manualClock) {
     this.task = task;
     this.listener = listener;
     this.flushDeadline = flushDeadline;
@@ -36,7 +41,8 @@ final class TaskSourceContext implements SourceContext {
   @Override
   public void setProcessingTime(long millis) {
     if (manualClock == null) {
-      throw new IllegalStateException("the job runs on the wall clock; only a job graph with useManualProcessingTime can set processing time");
+      throw new IllegalStateException(
+          "the job runs on the wall clock; only a job graph with useManualProcessingTime can set processing time");
     }
     manualClock.advanceTo(millis);
   }

@@ -26,7 +26,9 @@ public final class TaskWaker {
     return signalled;
   }
 
-  /** Forget earlier signals; call before checking for work, then {@link #await} if there is none. */
+  /**
+   * Forget earlier signals; call before checking for work, then {@link #await} if there is none.
+   */
   public void clear() {
     signalled = false;
   }

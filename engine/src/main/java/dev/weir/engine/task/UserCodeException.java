@@ -1,8 +1,9 @@
 package dev.weir.engine.task;
 
 /**
- * Carries a checked exception of a chained operator through {@link dev.weir.engine.operator.Output#emit};
- * the task unwraps it, so the job fails with the operator's own exception as the cause.
+ * Carries a checked exception of a chained operator through {@link
+ * dev.weir.engine.operator.Output#emit}; the task unwraps it, so the job fails with the operator's
+ * own exception as the cause.
  */
 public final class UserCodeException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -17,9 +17,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Runs one operator without a cluster, on the same host code a task uses: push records,
- * watermarks and processing time in, read outputs, watermarks, timers and keyed state out.
- * Processing time is a manual clock that only {@link #setProcessingTime} moves.
+ * Runs one operator without a cluster, on the same host code a task uses: push records, watermarks
+ * and processing time in, read outputs, watermarks, timers and keyed state out. Processing time is
+ * a manual clock that only {@link #setProcessingTime} moves.
  *
  * <pre>{@code
  * var h = OperatorTestHarness.keyed(new MyOperator(), (Event e) -> e.user());
@@ -41,12 +41,22 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
   private boolean closed;
 
   @SuppressWarnings("unchecked")
-  private OperatorTestHarness(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keySelector, int maxParallelism,
-      TypeSerializer<?> keySerializer, int outputCount, Collection<byte[]> restoredKeyedState, Collection<byte[]> restoredTimers)
+  private OperatorTestHarness(
+      Operator<IN, OUT> operator,
+      KeySelector<? super IN, ?> keySelector,
+      int maxParallelism,
+      TypeSerializer<?> keySerializer,
+      int outputCount,
+      Collection<byte[]> restoredKeyedState,
+      Collection<byte[]> restoredTimers)
       throws Exception {
     this.keySelector = (KeySelector<Object, Object>) keySelector;
     if (keySelector != null) {
-      backend = new HeapKeyedStateBackend<>((TypeSerializer<Object>) keySerializer, KeyGroupRange.of(0, maxParallelism - 1), maxParallelism);
+      backend =
+          new HeapKeyedStateBackend<>(
+              (TypeSerializer<Object>) keySerializer,
+              KeyGroupRange.of(0, maxParallelism - 1),
+              maxParallelism);
       if (restoredKeyedState != null) {
         backend.restore(restoredKeyedState);
       }
@@ -66,25 +76,49 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
   }
 
   /** A harness for an operator that is not keyed, with one output. */
-  public static <IN, OUT> OperatorTestHarness<IN, OUT> of(Operator<IN, OUT> operator) throws Exception {
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> of(Operator<IN, OUT> operator)
+      throws Exception {
     return new OperatorTestHarness<>(operator, null, 0, null, 1, null, null);
   }
 
   /** A harness for a keyed operator: each record's key is made current before it is processed. */
-  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys) throws Exception {
-    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), 1, null, null);
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(
+      Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys) throws Exception {
+    return new OperatorTestHarness<>(
+        operator, keys, 128, new KryoSerializer<>(Object.class), 1, null, null);
   }
 
-  /** A keyed harness with {@code outputs} outputs (main plus side outputs) and restored keyed state. */
-  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys,
-      int outputs, Collection<byte[]> restoredKeyedState) throws Exception {
-    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState, null);
+  /**
+   * A keyed harness with {@code outputs} outputs (main plus side outputs) and restored keyed state.
+   */
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(
+      Operator<IN, OUT> operator,
+      KeySelector<? super IN, ?> keys,
+      int outputs,
+      Collection<byte[]> restoredKeyedState)
+      throws Exception {
+    return new OperatorTestHarness<>(
+        operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState, null);
   }
 
-  /** A keyed harness restored from {@link #snapshotKeyedState()} and {@link #snapshotTimers()} snapshots. */
-  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys,
-      int outputs, Collection<byte[]> restoredKeyedState, Collection<byte[]> restoredTimers) throws Exception {
-    return new OperatorTestHarness<>(operator, keys, 128, new KryoSerializer<>(Object.class), outputs, restoredKeyedState,
+  /**
+   * A keyed harness restored from {@link #snapshotKeyedState()} and {@link #snapshotTimers()}
+   * snapshots.
+   */
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> keyed(
+      Operator<IN, OUT> operator,
+      KeySelector<? super IN, ?> keys,
+      int outputs,
+      Collection<byte[]> restoredKeyedState,
+      Collection<byte[]> restoredTimers)
+      throws Exception {
+    return new OperatorTestHarness<>(
+        operator,
+        keys,
+        128,
+        new KryoSerializer<>(Object.class),
+        outputs,
+        restoredKeyedState,
         restoredTimers);
   }
 
@@ -175,7 +209,9 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
     return backend.snapshot(backend.keyGroupRange());
   }
 
-  /** A snapshot of the operator's timers (event and processing time), to restore into a new harness. */
+  /**
+   * A snapshot of the operator's timers (event and processing time), to restore into a new harness.
+   */
   public byte[] snapshotTimers() throws Exception {
     return host.timers().snapshot().write();
   }

@@ -3,9 +3,9 @@ package dev.weir.engine.time;
 import dev.weir.engine.operator.TimeDomain;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.operator.TimerService;
-import dev.weir.state.KeyedStateBackend;
 import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackend.StateSnapshot;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
@@ -34,16 +34,24 @@ public final class KeyedTimerService implements TimerService {
   private final TimerQueue eventTimers = new TimerQueue();
   private final TimerQueue processingTimers = new TimerQueue();
   private long watermark = Watermarks.MIN;
+
   /** Time of the one wake-up the scheduler holds for processing-time timers, or MAX_VALUE. */
   private long scheduledWakeUp = Long.MAX_VALUE;
+
   /** Identifies the current wake-up; superseded ones do nothing when they run. */
   private long wakeUpGeneration;
+
   private boolean firingProcessingTimers;
   private TypeSerializer<Object> namespaceSerializer = new KryoSerializer<>(Object.class);
-  /** Restored timer snapshots, read once the operator had the chance to set the namespace serializer. */
+
+  /**
+   * Restored timer snapshots, read once the operator had the chance to set the namespace
+   * serializer.
+   */
   private List<byte[]> pendingRestore = List.of();
 
-  public KeyedTimerService(KeyedStateBackend<Object> keys, ProcessingTimeScheduler scheduler, Handler handler) {
+  public KeyedTimerService(
+      KeyedStateBackend<Object> keys, ProcessingTimeScheduler scheduler, Handler handler) {
     this.keys = keys;
     this.scheduler = scheduler;
     this.handler = handler;
@@ -71,7 +79,8 @@ public final class KeyedTimerService implements TimerService {
 
   @Override
   public void registerProcessingTimeTimer(Object namespace, long timestamp) {
-    if (processingTimers.add(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME)) && !firingProcessingTimers) {
+    if (processingTimers.add(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME))
+        && !firingProcessingTimers) {
       scheduleWakeUp();
     }
   }
@@ -157,8 +166,8 @@ public final class KeyedTimerService implements TimerService {
   }
 
   /**
-   * Captures the live timers (a copy of the references, in the task thread) and returns what
-   * writes them to bytes later, on any thread: per timer its domain, timestamp, key group, key and
+   * Captures the live timers (a copy of the references, in the task thread) and returns what writes
+   * them to bytes later, on any thread: per timer its domain, timestamp, key group, key and
    * namespace. Namespaces are written with Kryo.
    */
   public StateSnapshot snapshot() throws IOException {
@@ -192,7 +201,10 @@ public final class KeyedTimerService implements TimerService {
     pendingRestore = List.copyOf(snapshots);
   }
 
-  /** Reads restored timers (with the namespace serializer the operator set); called once the operator is open. */
+  /**
+   * Reads restored timers (with the namespace serializer the operator set); called once the
+   * operator is open.
+   */
   public void completeRestore() throws IOException {
     if (pendingRestore.isEmpty()) {
       return;

@@ -3,16 +3,19 @@ package dev.weir.engine.time;
 import java.util.PriorityQueue;
 
 /**
- * A {@link ProcessingTimeScheduler} whose due actions the owner runs with {@link #runDue}: the
- * task loop on the wall clock, or a test harness on a manual clock. Single-threaded.
+ * A {@link ProcessingTimeScheduler} whose due actions the owner runs with {@link #runDue}: the task
+ * loop on the wall clock, or a test harness on a manual clock. Single-threaded.
  */
 public final class ScheduledActions implements ProcessingTimeScheduler {
 
   private record Entry(long time, long sequence, Action action) {}
 
-  private final PriorityQueue<Entry> agenda = new PriorityQueue<>((a, b) -> a.time != b.time
-      ? Long.compare(a.time, b.time)
-      : Long.compare(a.sequence, b.sequence));
+  private final PriorityQueue<Entry> agenda =
+      new PriorityQueue<>(
+          (a, b) ->
+              a.time != b.time
+                  ? Long.compare(a.time, b.time)
+                  : Long.compare(a.sequence, b.sequence));
   private final boolean manual;
   private final ManualClock jobClock;
   private long manualTime;
@@ -64,7 +67,10 @@ public final class ScheduledActions implements ProcessingTimeScheduler {
     return e == null ? Long.MAX_VALUE : e.time;
   }
 
-  /** Runs every action whose time has come, including ones scheduled by them for a time already passed. */
+  /**
+   * Runs every action whose time has come, including ones scheduled by them for a time already
+   * passed.
+   */
   public void runDue() throws Exception {
     if (agenda.isEmpty()) {
       return;

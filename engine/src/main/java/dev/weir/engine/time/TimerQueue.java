@@ -42,7 +42,9 @@ final class TimerQueue {
     }
   }
 
-  /** The earliest timer if its timestamp is at most {@code time}, removed; otherwise {@code null}. */
+  /**
+   * The earliest timer if its timestamp is at most {@code time}, removed; otherwise {@code null}.
+   */
   Timer pollUpTo(long time) {
     Map.Entry<Slot, Timer> first = ordered.firstEntry();
     if (first == null || first.getKey().timestamp > time) {

@@ -1,9 +1,9 @@
 package dev.weir.engine.time;
 
 /**
- * Combines the watermarks of a task's input channels into the task's input watermark: the
- * minimum over the channels that are not idle, never going backwards. When every channel is idle
- * the task itself is idle, and says so downstream. Single-threaded.
+ * Combines the watermarks of a task's input channels into the task's input watermark: the minimum
+ * over the channels that are not idle, never going backwards. When every channel is idle the task
+ * itself is idle, and says so downstream. Single-threaded.
  */
 public final class WatermarkValve {
 

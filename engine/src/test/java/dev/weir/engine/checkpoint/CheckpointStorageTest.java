@@ -14,17 +14,31 @@ import org.junit.jupiter.api.io.TempDir;
 
 class CheckpointStorageTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static SubtaskState state(String vertex, int subtask, byte marker) {
-    return new SubtaskState(vertex, subtask, 2, new KeyGroupRange(subtask * 64, subtask * 64 + 63),
-        new byte[] {marker}, dev.weir.state.SnapshotFormat.Source.of(new byte[] {marker, marker}), null, new byte[] {1, 2, 3}, false);
+    return new SubtaskState(
+        vertex,
+        subtask,
+        2,
+        new KeyGroupRange(subtask * 64, subtask * 64 + 63),
+        new byte[] {marker},
+        dev.weir.state.SnapshotFormat.Source.of(new byte[] {marker, marker}),
+        null,
+        new byte[] {1, 2, 3},
+        false);
   }
 
-  private CompletedCheckpoint write(CheckpointStorage storage, long id, byte marker) throws IOException {
-    TaskStateHandle a = storage.writeTaskState(id, false, "task-0000.state", List.of(state("map", 0, marker), state("sum", 0, marker)));
-    TaskStateHandle b = storage.writeTaskState(id, false, "task-0001.state", List.of(state("map", 1, marker)));
+  private CompletedCheckpoint write(CheckpointStorage storage, long id, byte marker)
+      throws IOException {
+    TaskStateHandle a =
+        storage.writeTaskState(
+            id,
+            false,
+            "task-0000.state",
+            List.of(state("map", 0, marker), state("sum", 0, marker)));
+    TaskStateHandle b =
+        storage.writeTaskState(id, false, "task-0001.state", List.of(state("map", 1, marker)));
     return storage.complete(id, false, List.of(a, b));
   }
 
@@ -39,7 +53,9 @@ class CheckpointStorageTest {
     assertThat(s.subtaskIndex()).isEqualTo(1);
     assertThat(s.keyGroups()).isEqualTo(new KeyGroupRange(64, 127));
     assertThat(s.operatorState()).containsExactly(7);
-    assertThat(s.keyedState().readAll()).as("keyed state, streamed from its file").containsExactly(7, 7);
+    assertThat(s.keyedState().readAll())
+        .as("keyed state, streamed from its file")
+        .containsExactly(7, 7);
     assertThat(s.timers()).isNull();
     assertThat(s.sourcePosition()).containsExactly(1, 2, 3);
     assertThat(loaded.statesOf("sum")).hasSize(1);
@@ -68,19 +84,23 @@ class CheckpointStorageTest {
     assertThat(loaded.id()).isEqualTo(1);
     assertThat(loaded.statesOf("map").get(0).operatorState()).containsExactly(1);
     assertThatThrownBy(() -> CheckpointStorage.load(storage.folderOf(2, false)))
-        .hasMessageContaining(file.toString()).hasMessageContaining("corrupt");
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("corrupt");
   }
 
   @Test
-  void aMissingFileFallsBackAndWithNoUsableCheckpointTheErrorNamesTheDirectory() throws IOException {
+  void aMissingFileFallsBackAndWithNoUsableCheckpointTheErrorNamesTheDirectory()
+      throws IOException {
     CheckpointStorage storage = new CheckpointStorage(dir);
     write(storage, 1, (byte) 1);
     write(storage, 2, (byte) 2);
     Files.delete(storage.folderOf(2, false).resolve("task-0000.state"));
     assertThat(storage.latest().id()).isEqualTo(1);
     Files.write(storage.folderOf(1, false).resolve("task-0000.state"), new byte[] {1});
-    assertThatThrownBy(storage::latest).isInstanceOf(IOException.class)
-        .hasMessageContaining("no usable checkpoint in " + dir).hasMessageContaining("task-0000.state");
+    assertThatThrownBy(storage::latest)
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("no usable checkpoint in " + dir)
+        .hasMessageContaining("task-0000.state");
   }
 
   @Test
@@ -100,7 +120,9 @@ class CheckpointStorageTest {
     assertThat(Files.exists(storage.folderOf(2, false))).isFalse();
     assertThat(Files.exists(storage.folderOf(3, false))).isTrue();
     assertThat(Files.exists(storage.folderOf(4, false))).isTrue();
-    assertThat(Files.exists(storage.folderOf(5, false))).as("in progress, newer than the retained ones").isTrue();
+    assertThat(Files.exists(storage.folderOf(5, false)))
+        .as("in progress, newer than the retained ones")
+        .isTrue();
   }
 
   @Test

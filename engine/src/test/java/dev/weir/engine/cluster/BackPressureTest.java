@@ -53,14 +53,22 @@ class BackPressureTest {
 
   @Test
   void aSlowSinkThrottlesAFastSourceWithBoundedBuffersForTwentySeconds() throws Exception {
-    assertThat(Runtime.getRuntime().maxMemory()).as("run with -Xmx256m").isLessThanOrEqualTo(256L * 1024 * 1024);
+    assertThat(Runtime.getRuntime().maxMemory())
+        .as("run with -Xmx256m")
+        .isLessThanOrEqualTo(256L * 1024 * 1024);
     EngineConfig config = EngineConfig.DEFAULT;
     JobGraph g = new JobGraph("back-pressure");
     JobVertex src = g.addSource("firehose", new Firehose(), 2);
-    JobVertex sink = g.addOperator("slow-sink", () -> Operators.sink((byte[] payload) -> {
-      LockSupport.parkNanos(100_000); // about 10,000 records/s per subtask at most
-      CONSUMED.incrementAndGet();
-    }), 2);
+    JobVertex sink =
+        g.addOperator(
+            "slow-sink",
+            () ->
+                Operators.sink(
+                    (byte[] payload) -> {
+                      LockSupport.parkNanos(100_000); // about 10,000 records/s per subtask at most
+                      CONSUMED.incrementAndGet();
+                    }),
+            2);
     g.connect(src, sink).rebalance().kryo(byte[].class);
 
     try (LocalCluster cluster = new LocalCluster(config)) {
@@ -94,12 +102,20 @@ class BackPressureTest {
 
       long consumed = CONSUMED.get();
       long emitted = EMITTED.get();
-      System.out.printf("back-pressure: emitted %d, consumed %d, max gap %d records (bound %d)%n", emitted, consumed, maxGap, inFlightBound);
+      System.out.printf(
+          "back-pressure: emitted %d, consumed %d, max gap %d records (bound %d)%n",
+          emitted, consumed, maxGap, inFlightBound);
       assertThat(consumed).as("the sink made progress").isGreaterThan(10_000);
-      assertThat(maxGap).as("records emitted but not consumed stay bounded by the buffers").isLessThanOrEqualTo(inFlightBound);
-      assertThat(emitted).as("the source ran at the sink's pace").isLessThanOrEqualTo(consumed + inFlightBound);
+      assertThat(maxGap)
+          .as("records emitted but not consumed stay bounded by the buffers")
+          .isLessThanOrEqualTo(inFlightBound);
+      assertThat(emitted)
+          .as("the source ran at the sink's pace")
+          .isLessThanOrEqualTo(consumed + inFlightBound);
       for (BufferPool p : pools) {
-        assertThat(p.maxInUse()).as("the pool was used up: back-pressure was real").isEqualTo(p.capacity());
+        assertThat(p.maxInUse())
+            .as("the pool was used up: back-pressure was real")
+            .isEqualTo(p.capacity());
       }
       TestSupport.assertNoThreadsLeft("back-pressure");
     }

@@ -43,14 +43,25 @@ class ChainingTest {
     }
   }
 
-  private static JobGraph pipeline(String name, CountingSerializer serializer, LongAdder sum, AtomicLong objectsSeen, boolean chain) {
+  private static JobGraph pipeline(
+      String name,
+      CountingSerializer serializer,
+      LongAdder sum,
+      AtomicLong objectsSeen,
+      boolean chain) {
     JobGraph g = new JobGraph(name);
     JobVertex src = g.addSource("numbers", new SequenceSource(10_000), 2);
     JobVertex map = g.addOperator("double", () -> Operators.map((Long v) -> v * 2), 2);
-    JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> {
-      sum.add(v);
-      objectsSeen.incrementAndGet();
-    }), 2);
+    JobVertex sink =
+        g.addOperator(
+            "sink",
+            () ->
+                Operators.sink(
+                    (Long v) -> {
+                      sum.add(v);
+                      objectsSeen.incrementAndGet();
+                    }),
+            2);
     g.connect(src, map).serializer(serializer);
     g.connect(map, sink).serializer(serializer);
     if (!chain) {

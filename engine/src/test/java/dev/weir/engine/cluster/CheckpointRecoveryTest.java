@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,15 +28,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Savepoints and rescaling, restore fallbacks, and checkpoint failures that must not fail the job. */
+/**
+ * Savepoints and rescaling, restore fallbacks, and checkpoint failures that must not fail the job.
+ */
 class CheckpointRecoveryTest {
 
   private static final int KEYS = 20;
+
   /** Final per-key totals by run name. */
   static final Map<String, Map<Long, Long>> TOTALS = new ConcurrentHashMap<>();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /**
    * Sums values per key in keyed state; an event-time timer at the end of time (checkpointed with
@@ -75,7 +76,8 @@ class CheckpointRecoveryTest {
 
     @Override
     public void processElement(long[] total) {
-      Long previous = TOTALS.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).put(total[0], total[1]);
+      Long previous =
+          TOTALS.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).put(total[0], total[1]);
       if (previous != null) {
         throw new IllegalStateException("key " + total[0] + " reported twice in run " + run);
       }
@@ -84,7 +86,8 @@ class CheckpointRecoveryTest {
 
   private static JobGraph totalsJob(String run, long count, long perMilli, int parallelism) {
     JobGraph g = new JobGraph("totals-" + run);
-    JobVertex src = g.addSource("numbers", new TestSupport.PacedSequence(count, perMilli), parallelism);
+    JobVertex src =
+        g.addSource("numbers", new TestSupport.PacedSequence(count, perMilli), parallelism);
     JobVertex total = g.addOperator("total per key", KeyedTotal::new, parallelism);
     JobVertex sink = g.addOperator("sink", () -> new TotalsSink(run), 1);
     g.connect(src, total).hash((Long v) -> v % KEYS).kryo(Long.class);
@@ -103,13 +106,15 @@ class CheckpointRecoveryTest {
   @Test
   void stopWithSavepointAtParallelismTwoResumesAtOneAndAtFourWithExactTotals() throws Exception {
     long count = 60_000;
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(totalsJob("first", count, 10, 2));
       Thread.sleep(500);
       savepoint = job.stopWithSavepoint().get(30, TimeUnit.SECONDS);
-      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
     assertThat(savepoint.savepoint()).isTrue();
     assertThat(Files.exists(savepoint.folder().resolve("_metadata"))).isTrue();
@@ -118,18 +123,25 @@ class CheckpointRecoveryTest {
     for (int parallelism : new int[] {1, 4}) {
       String run = "resumed-at-" + parallelism;
       try (LocalCluster cluster = new LocalCluster(config)) {
-        JobClient job = cluster.submit(totalsJob(run, count, 1_000, parallelism), config, savepoint.folder());
-        assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+        JobClient job =
+            cluster.submit(totalsJob(run, count, 1_000, parallelism), config, savepoint.folder());
+        assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status())
+            .isEqualTo(JobStatus.FINISHED);
       }
-      assertThat(TOTALS.get(run)).as("totals after resuming at parallelism %d", parallelism).isEqualTo(expectedTotals(count));
+      assertThat(TOTALS.get(run))
+          .as("totals after resuming at parallelism %d", parallelism)
+          .isEqualTo(expectedTotals(count));
     }
   }
 
   @Test
-  void aCorruptLatestCheckpointFallsBackToThePreviousOneAndWithNoneUsableTheJobFailsNamingTheDirectory() throws Exception {
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir))
-        .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
+  void
+      aCorruptLatestCheckpointFallsBackToThePreviousOneAndWithNoneUsableTheJobFailsNamingTheDirectory()
+          throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir))
+            .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobExecution job = (JobExecution) cluster.submit(totalsJob("corrupt", 1_000_000, 5, 2));
       CompletedCheckpoint first = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
@@ -138,7 +150,9 @@ class CheckpointRecoveryTest {
       job.tasks().get(0).failExternally(new IllegalStateException("injected"));
       awaitRestarts(job, 1);
       CheckpointStats stats = job.checkpointStats();
-      assertThat(stats.lastCompletedId()).as("restored from the checkpoint before the corrupt one").isEqualTo(first.id());
+      assertThat(stats.lastCompletedId())
+          .as("restored from the checkpoint before the corrupt one")
+          .isEqualTo(first.id());
 
       corruptAFileOf(first.folder());
       job.tasks().get(0).failExternally(new IllegalStateException("injected again"));
@@ -152,7 +166,9 @@ class CheckpointRecoveryTest {
   void anUnwritableCheckpointDirectoryFailsCheckpointsNotTheJob() throws Exception {
     Path notADirectory = dir.resolve("in-the-way");
     Files.writeString(notADirectory, "a file where the checkpoint directory should be");
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ofMillis(20), notADirectory));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(
+            CheckpointConfig.every(Duration.ofMillis(20), notADirectory));
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(totalsJob("unwritable", 1_000_000, 5, 2));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -173,13 +189,15 @@ class CheckpointRecoveryTest {
       assertThat(job.checkpointStats().completed()).isGreaterThanOrEqualTo(2);
       assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
       job.cancel();
-      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.CANCELED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.CANCELED);
     }
   }
 
   private static void awaitRestarts(JobExecution job, int restarts) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while ((job.restarts() < restarts || job.status() != JobStatus.RUNNING) && System.nanoTime() < deadline) {
+    while ((job.restarts() < restarts || job.status() != JobStatus.RUNNING)
+        && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
     assertThat(job.restarts()).isEqualTo(restarts);
@@ -187,7 +205,12 @@ class CheckpointRecoveryTest {
 
   private static void corruptAFileOf(Path folder) throws Exception {
     try (Stream<Path> files = Files.list(folder)) {
-      Path file = files.filter(f -> f.getFileName().toString().endsWith(".state")).filter(f -> f.toFile().length() > 0).findFirst().orElseThrow();
+      Path file =
+          files
+              .filter(f -> f.getFileName().toString().endsWith(".state"))
+              .filter(f -> f.toFile().length() > 0)
+              .findFirst()
+              .orElseThrow();
       try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
         f.seek(0);
         int b = f.read();

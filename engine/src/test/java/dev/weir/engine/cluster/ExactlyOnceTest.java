@@ -34,18 +34,20 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Exactly-once under failures, on the engine alone: a paced source, a keyed counter (per-key
  * sequence numbers in keyed state) and a sink that commits its output only when a checkpoint
- * completes. Tasks are killed at random times, while aligning barriers and while writing
- * snapshots; afterwards every input number is in the committed output exactly once, and every
- * key's sequence numbers are exactly 1..n.
+ * completes. Tasks are killed at random times, while aligning barriers and while writing snapshots;
+ * afterwards every input number is in the committed output exactly once, and every key's sequence
+ * numbers are exactly 1..n.
  */
 class ExactlyOnceTest {
 
   private static final int KEYS = 50;
-  /** Committed output: transaction id (sink subtask, checkpoint) → records {value, key, sequence}. */
+
+  /**
+   * Committed output: transaction id (sink subtask, checkpoint) → records {value, key, sequence}.
+   */
   static final Map<String, List<long[]>> COMMITTED = new ConcurrentHashMap<>();
 
-  @TempDir
-  Path checkpoints;
+  @TempDir Path checkpoints;
 
   @Test
   void outputIsExactlyOnceDespiteTwentyFailures() throws Exception {
@@ -55,27 +57,31 @@ class ExactlyOnceTest {
     AtomicInteger asyncFailures = new AtomicInteger();
     AtomicInteger alignments = new AtomicInteger();
     AtomicInteger asyncWrites = new AtomicInteger();
-    FaultInjector faults = new FaultInjector() {
-      @Override
-      public void alignmentStarted(String task, long checkpointId) {
-        if (alignmentFailures.get() < 5 && alignments.incrementAndGet() % 13 == 0) {
-          alignmentFailures.incrementAndGet();
-          throw new InjectedFailure("during alignment of checkpoint " + checkpointId + " in " + task);
-        }
-      }
+    FaultInjector faults =
+        new FaultInjector() {
+          @Override
+          public void alignmentStarted(String task, long checkpointId) {
+            if (alignmentFailures.get() < 5 && alignments.incrementAndGet() % 13 == 0) {
+              alignmentFailures.incrementAndGet();
+              throw new InjectedFailure(
+                  "during alignment of checkpoint " + checkpointId + " in " + task);
+            }
+          }
 
-      @Override
-      public void asyncSnapshot(String task, long checkpointId) {
-        if (asyncFailures.get() < 5 && asyncWrites.incrementAndGet() % 17 == 0) {
-          asyncFailures.incrementAndGet();
-          throw new InjectedFailure("while writing the snapshot of checkpoint " + checkpointId + " in " + task);
-        }
-      }
-    };
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(30), checkpoints))
-        .withRestartStrategy(RestartStrategy.fixedDelay(100, Duration.ofMillis(10)))
-        .withFaults(faults);
+          @Override
+          public void asyncSnapshot(String task, long checkpointId) {
+            if (asyncFailures.get() < 5 && asyncWrites.incrementAndGet() % 17 == 0) {
+              asyncFailures.incrementAndGet();
+              throw new InjectedFailure(
+                  "while writing the snapshot of checkpoint " + checkpointId + " in " + task);
+            }
+          }
+        };
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(30), checkpoints))
+            .withRestartStrategy(RestartStrategy.fixedDelay(100, Duration.ofMillis(10)))
+            .withFaults(faults);
 
     JobGraph g = new JobGraph("exactly-once");
     JobVertex src = g.addSource("numbers", new TestSupport.PacedSequence(count, 25), 2);
@@ -92,7 +98,9 @@ class ExactlyOnceTest {
         Thread.sleep(100 + random.nextInt(150));
         List<Task> tasks = job.tasks();
         if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
-          tasks.get(random.nextInt(tasks.size())).failExternally(new InjectedFailure("killed at a random time"));
+          tasks
+              .get(random.nextInt(tasks.size()))
+              .failExternally(new InjectedFailure("killed at a random time"));
           killed++;
         }
       }
@@ -102,8 +110,11 @@ class ExactlyOnceTest {
       assertThat(killed).as("tasks killed at random times").isPositive();
       assertThat(alignmentFailures.get()).as("failures during alignment").isPositive();
       assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
-      assertThat(injected).as("failures injected (killed %d, while aligning %d, while writing %d; %d restarts)", killed,
-          alignmentFailures.get(), asyncFailures.get(), job.restarts()).isGreaterThanOrEqualTo(20);
+      assertThat(injected)
+          .as(
+              "failures injected (killed %d, while aligning %d, while writing %d; %d restarts)",
+              killed, alignmentFailures.get(), asyncFailures.get(), job.restarts())
+          .isGreaterThanOrEqualTo(20);
       assertThat(job.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
       assertThat(job.checkpointStats().completed()).isPositive();
     }
@@ -159,8 +170,8 @@ class ExactlyOnceTest {
   }
 
   /**
-   * Two-phase commit: records since the last checkpoint are pending under the next checkpoint's
-   * id (part of the snapshot) and committed, idempotently, when that checkpoint completes.
+   * Two-phase commit: records since the last checkpoint are pending under the next checkpoint's id
+   * (part of the snapshot) and committed, idempotently, when that checkpoint completes.
    */
   static final class CommittingSink extends AbstractOperator<long[], Void> {
     private List<long[]> current = new ArrayList<>();

@@ -31,7 +31,11 @@ class FailureAndCancelTest {
     }
   }
 
-  enum FailAt { OPEN, RECORD, CLOSE }
+  enum FailAt {
+    OPEN,
+    RECORD,
+    CLOSE
+  }
 
   /** Throws the given exception at the given point; counts closes. */
   static final class Failing extends AbstractOperator<Long, Long> {
@@ -70,10 +74,17 @@ class FailureAndCancelTest {
     }
   }
 
-  /** An unbounded source feeding a failing operator over a HASH edge, plus a healthy branch that keeps running. */
-  private static JobGraph failingJob(String name, FailAt at, Exception failure, AtomicInteger closes, long records) {
+  /**
+   * An unbounded source feeding a failing operator over a HASH edge, plus a healthy branch that
+   * keeps running.
+   */
+  private static JobGraph failingJob(
+      String name, FailAt at, Exception failure, AtomicInteger closes, long records) {
     JobGraph g = new JobGraph(name);
-    JobVertex src = records < 0 ? g.addSource("src", new TestSupport.Endless(false), 2) : g.addSource("src", new SequenceSource(records), 2);
+    JobVertex src =
+        records < 0
+            ? g.addSource("src", new TestSupport.Endless(false), 2)
+            : g.addSource("src", new SequenceSource(records), 2);
     JobVertex failing = g.addOperator("failing", () -> new Failing(at, failure, closes), 2);
     JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> {}), 1);
     JobVertex healthy = g.addOperator("healthy", () -> Operators.sink((Long v) -> {}), 3);
@@ -91,7 +102,8 @@ class FailureAndCancelTest {
     assertThatThrownBy(() -> client.waitForCompletion(Duration.ofSeconds(30)))
         .isInstanceOf(JobExecutionException.class)
         .hasMessageContaining(name)
-        .cause().isSameAs(failure);
+        .cause()
+        .isSameAs(failure);
     assertThat(client.status()).isEqualTo(JobStatus.FAILED);
     TestSupport.assertNoThreadsLeft(name);
     if (at != FailAt.OPEN) {
@@ -100,7 +112,8 @@ class FailureAndCancelTest {
   }
 
   @Test
-  void anOperatorThatThrowsOnARecordFailsTheJobWithItsExceptionAndStopsEveryThread() throws Exception {
+  void anOperatorThatThrowsOnARecordFailsTheJobWithItsExceptionAndStopsEveryThread()
+      throws Exception {
     assertFailsWith("fail-on-record", FailAt.RECORD, -1);
   }
 
@@ -119,18 +132,26 @@ class FailureAndCancelTest {
     IllegalStateException failure = new IllegalStateException("chained boom");
     JobGraph g = new JobGraph("chained-failure");
     JobVertex src = g.addSource("src", new SequenceSource(1_000_000), 1);
-    JobVertex map = g.addOperator("map", () -> Operators.map((Long v) -> {
-      if (v == 777) {
-        throw failure;
-      }
-      return v;
-    }), 1);
+    JobVertex map =
+        g.addOperator(
+            "map",
+            () ->
+                Operators.map(
+                    (Long v) -> {
+                      if (v == 777) {
+                        throw failure;
+                      }
+                      return v;
+                    }),
+            1);
     JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> {}), 1);
     g.connect(src, map);
     g.connect(map, sink);
 
     JobClient client = CLUSTER.submit(g);
-    assertThatThrownBy(() -> client.waitForCompletion(Duration.ofSeconds(30))).cause().isSameAs(failure);
+    assertThatThrownBy(() -> client.waitForCompletion(Duration.ofSeconds(30)))
+        .cause()
+        .isSameAs(failure);
     TestSupport.assertNoThreadsLeft("chained-failure");
   }
 
@@ -139,7 +160,8 @@ class FailureAndCancelTest {
     AtomicLong seen = new AtomicLong();
     JobGraph g = new JobGraph("cancel-me");
     JobVertex src = g.addSource("src", new TestSupport.Endless(true), 2);
-    JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> seen.incrementAndGet()), 2);
+    JobVertex sink =
+        g.addOperator("sink", () -> Operators.sink((Long v) -> seen.incrementAndGet()), 2);
     g.connect(src, sink).hash((Long v) -> v).kryo(Long.class);
 
     JobClient client = CLUSTER.submit(g);
@@ -162,14 +184,16 @@ class FailureAndCancelTest {
   void cancelInterruptsAnOperatorBlockedInUserCode() throws Exception {
     JobGraph g = new JobGraph("cancel-blocked");
     JobVertex src = g.addSource("src", new TestSupport.Endless(false), 1);
-    JobVertex sleeper = g.addOperator("sleeper", () -> Operators.sink((Long v) -> Thread.sleep(60_000)), 1);
+    JobVertex sleeper =
+        g.addOperator("sleeper", () -> Operators.sink((Long v) -> Thread.sleep(60_000)), 1);
     g.connect(src, sleeper).rebalance().kryo(Long.class);
 
     JobClient client = CLUSTER.submit(g);
     Thread.sleep(200);
     client.cancel();
 
-    assertThat(client.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.CANCELED);
+    assertThat(client.waitForCompletion(Duration.ofSeconds(30)).status())
+        .isEqualTo(JobStatus.CANCELED);
     TestSupport.assertNoThreadsLeft("cancel-blocked");
   }
 }

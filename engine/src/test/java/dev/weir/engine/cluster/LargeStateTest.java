@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * State larger than the heap: about 2 GB of keyed state (2 million keys, 1 KiB each) on RocksDB,
- * in a JVM limited to 512 MiB (its own surefire execution, {@code large-state}); the job runs to
+ * State larger than the heap: about 2 GB of keyed state (2 million keys, 1 KiB each) on RocksDB, in
+ * a JVM limited to 512 MiB (its own surefire execution, {@code large-state}); the job runs to
  * completion and its checkpoints, the last one holding all the state, complete; then a periodic
  * checkpoint (more than the heap) is restored, streamed into RocksDB, and every payload checked.
  */
@@ -34,26 +34,27 @@ class LargeStateTest {
   private static final int VALUE_BYTES = 1024;
   static final AtomicLong STORED = new AtomicLong();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Raw bytes, length-prefixed. */
-  static final TypeSerializer<byte[]> BYTES = new TypeSerializer<>() {
-    @Override
-    public void serialize(byte[] value, DataOutputView target) {
-      target.writeInt(value.length);
-      target.write(value, 0, value.length);
-    }
+  static final TypeSerializer<byte[]> BYTES =
+      new TypeSerializer<>() {
+        @Override
+        public void serialize(byte[] value, DataOutputView target) {
+          target.writeInt(value.length);
+          target.write(value, 0, value.length);
+        }
 
-    @Override
-    public byte[] deserialize(DataInputView source) throws java.io.IOException {
-      byte[] b = new byte[source.readInt()];
-      source.readFully(b);
-      return b;
-    }
-  };
+        @Override
+        public byte[] deserialize(DataInputView source) throws java.io.IOException {
+          byte[] b = new byte[source.readInt()];
+          source.readFully(b);
+          return b;
+        }
+      };
 
-  static final StateSpec<Void, ValueState<Void, byte[]>> PAYLOAD = StateSpec.value("payload", Serializers.VOID, BYTES);
+  static final StateSpec<Void, ValueState<Void, byte[]>> PAYLOAD =
+      StateSpec.value("payload", Serializers.VOID, BYTES);
 
   /** Each key's 1 KiB of hard-to-compress bytes. */
   static void payloadOf(long key, byte[] value) {
@@ -99,12 +100,17 @@ class LargeStateTest {
 
   @Test
   void twoGigabytesOfKeyedStateRunAndCheckpointUnderHalfAGigabyteOfHeap() throws Exception {
-    assertThat(Runtime.getRuntime().maxMemory()).as("heap limit of this JVM").isLessThanOrEqualTo(512L * 1024 * 1024);
+    assertThat(Runtime.getRuntime().maxMemory())
+        .as("heap limit of this JVM")
+        .isLessThanOrEqualTo(512L * 1024 * 1024);
     long keys = 2_000_000;
     STORED.set(0);
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ofSeconds(5), dir.resolve("checkpoints")).withRetained(2))
-        .withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb")));
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(
+                CheckpointConfig.every(Duration.ofSeconds(5), dir.resolve("checkpoints"))
+                    .withRetained(2))
+            .withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb")));
     JobGraph g = new JobGraph("large-state");
     JobVertex src = g.addSource("keys", new SequenceSource(keys), 2);
     JobVertex hoard = g.addOperator("hoard", Hoard::new, 2);
@@ -114,8 +120,13 @@ class LargeStateTest {
       JobResult result = job.waitForCompletion(Duration.ofMinutes(15));
       assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
       CheckpointStats stats = job.checkpointStats();
-      System.out.printf("large state: %d keys, %d checkpoints, last %.2f GB in %d ms, job %d s%n", STORED.get(), stats.completed(),
-          stats.lastSizeBytes() / 1e9, stats.lastDurationMillis(), result.duration().toSeconds());
+      System.out.printf(
+          "large state: %d keys, %d checkpoints, last %.2f GB in %d ms, job %d s%n",
+          STORED.get(),
+          stats.completed(),
+          stats.lastSizeBytes() / 1e9,
+          stats.lastDurationMillis(),
+          result.duration().toSeconds());
       assertThat(STORED.get()).isEqualTo(keys);
       assertThat(stats.completed()).isPositive();
       // The final checkpoint holds every key's 1 KiB.
@@ -130,26 +141,43 @@ class LargeStateTest {
     }
     Path periodic;
     try (var checkpoints = java.nio.file.Files.list(runFolder)) {
-      periodic = checkpoints.filter(f -> f.getFileName().toString().startsWith("chk-"))
-          .min(java.util.Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().substring(4)))).orElseThrow();
+      periodic =
+          checkpoints
+              .filter(f -> f.getFileName().toString().startsWith("chk-"))
+              .min(
+                  java.util.Comparator.comparingLong(
+                      f -> Long.parseLong(f.getFileName().toString().substring(4))))
+              .orElseThrow();
     }
-    long restoredBytes = dev.weir.engine.checkpoint.CheckpointStorage.loadPath(periodic).sizeBytes();
-    assertThat(restoredBytes).as("state to restore, more than the heap").isGreaterThan(Runtime.getRuntime().maxMemory());
+    long restoredBytes =
+        dev.weir.engine.checkpoint.CheckpointStorage.loadPath(periodic).sizeBytes();
+    assertThat(restoredBytes)
+        .as("state to restore, more than the heap")
+        .isGreaterThan(Runtime.getRuntime().maxMemory());
     FOUND.set(0);
     WRONG.set(0);
     JobGraph check = new JobGraph("large-state");
     JobVertex all = check.addSource("all keys", new SequenceSource(keys), 2);
     JobVertex checkHoard = check.addOperator("hoard", CheckHoard::new, 2);
     check.connect(all, checkHoard).hash((Long k) -> k).kryo(Long.class);
-    EngineConfig restoreConfig = EngineConfig.DEFAULT.withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb-restored")));
+    EngineConfig restoreConfig =
+        EngineConfig.DEFAULT.withStateBackend(
+            new RocksDbStateBackendFactory(dir.resolve("rocksdb-restored")));
     try (LocalCluster cluster = new LocalCluster(restoreConfig)) {
       long start = System.nanoTime();
-      JobResult result = cluster.submit(check, restoreConfig, periodic).waitForCompletion(Duration.ofMinutes(15));
+      JobResult result =
+          cluster.submit(check, restoreConfig, periodic).waitForCompletion(Duration.ofMinutes(15));
       assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
-      System.out.printf("large state: restored %.2f GB from %s and checked %d payloads in %d s%n", restoredBytes / 1e9,
-          periodic.getFileName(), FOUND.get(), (System.nanoTime() - start) / 1_000_000_000L);
+      System.out.printf(
+          "large state: restored %.2f GB from %s and checked %d payloads in %d s%n",
+          restoredBytes / 1e9,
+          periodic.getFileName(),
+          FOUND.get(),
+          (System.nanoTime() - start) / 1_000_000_000L);
     }
     assertThat(WRONG.get()).as("payloads restored wrong").isZero();
-    assertThat(FOUND.get() * VALUE_BYTES).as("payload bytes restored").isGreaterThan(Runtime.getRuntime().maxMemory());
+    assertThat(FOUND.get() * VALUE_BYTES)
+        .as("payload bytes restored")
+        .isGreaterThan(Runtime.getRuntime().maxMemory());
   }
 }

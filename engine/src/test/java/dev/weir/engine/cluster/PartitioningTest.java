@@ -40,8 +40,13 @@ class PartitioningTest {
     }
   }
 
-  private static JobGraph graph(String name, int sourceParallelism, int sinkParallelism, long n,
-      ConcurrentLinkedQueue<long[]> seen, java.util.function.Consumer<dev.weir.engine.graph.JobEdge> partitioning) {
+  private static JobGraph graph(
+      String name,
+      int sourceParallelism,
+      int sinkParallelism,
+      long n,
+      ConcurrentLinkedQueue<long[]> seen,
+      java.util.function.Consumer<dev.weir.engine.graph.JobEdge> partitioning) {
     JobGraph g = new JobGraph(name);
     JobVertex src = g.addSource("numbers", new SequenceSource(n), sourceParallelism);
     JobVertex sink = g.addOperator("sink", () -> new SubtaskRecorder(seen), sinkParallelism);
@@ -62,12 +67,13 @@ class PartitioningTest {
     }
     assertThat(subtasksPerKey).hasSize(1000);
     Set<Long> usedSubtasks = new HashSet<>();
-    subtasksPerKey.forEach((key, subtasks) -> {
-      assertThat(subtasks).as("subtasks of key %d", key).hasSize(1);
-      long expected = KeyGroups.subtaskFor(KeyGroups.keyGroupFor(key, 128), 128, 3);
-      assertThat(subtasks).containsExactly(expected);
-      usedSubtasks.addAll(subtasks);
-    });
+    subtasksPerKey.forEach(
+        (key, subtasks) -> {
+          assertThat(subtasks).as("subtasks of key %d", key).hasSize(1);
+          long expected = KeyGroups.subtaskFor(KeyGroups.keyGroupFor(key, 128), 128, 3);
+          assertThat(subtasks).containsExactly(expected);
+          usedSubtasks.addAll(subtasks);
+        });
     assertThat(usedSubtasks).containsExactlyInAnyOrder(0L, 1L, 2L);
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link SourceContext#isJobQuiescent()} is what replays a scripted stream step by step (Beam's
- * TestStream): when it says yes, every effect of the steps so far must have happened everywhere
- * in the job, however the threads were scheduled.
+ * TestStream): when it says yes, every effect of the steps so far must have happened everywhere in
+ * the job, however the threads were scheduled.
  */
 class QuiescenceTest {
 
@@ -36,6 +36,7 @@ class QuiescenceTest {
 
   /** Shared between the test and the job (one JVM): what arrived where. */
   static final AtomicLong SUNK = new AtomicLong();
+
   static final AtomicLong TIMERS_FIRED = new AtomicLong();
   static final List<String> VIOLATIONS = new CopyOnWriteArrayList<>();
 
@@ -73,10 +74,18 @@ class QuiescenceTest {
           }
           if (step > 0) {
             if (SUNK.get() != emitted) {
-              VIOLATIONS.add("step " + step + ": sink saw " + SUNK.get() + " of " + emitted + " records");
+              VIOLATIONS.add(
+                  "step " + step + ": sink saw " + SUNK.get() + " of " + emitted + " records");
             }
             if (TIMERS_FIRED.get() != emittedBeforeLastAdvance) {
-              VIOLATIONS.add("step " + step + ": " + TIMERS_FIRED.get() + " of " + emittedBeforeLastAdvance + " timers fired");
+              VIOLATIONS.add(
+                  "step "
+                      + step
+                      + ": "
+                      + TIMERS_FIRED.get()
+                      + " of "
+                      + emittedBeforeLastAdvance
+                      + " timers fired");
             }
           }
           if (step == STEPS) {
@@ -112,12 +121,14 @@ class QuiescenceTest {
   static final class TimerPerRecord extends AbstractOperator<Long, Long> {
     @Override
     public void processElement(Long record) {
-      context.scheduleAt(context.currentProcessingTime() + 5, () -> {
-        if (ThreadLocalRandom.current().nextInt(8) == 0) {
-          Thread.sleep(1);
-        }
-        TIMERS_FIRED.incrementAndGet();
-      });
+      context.scheduleAt(
+          context.currentProcessingTime() + 5,
+          () -> {
+            if (ThreadLocalRandom.current().nextInt(8) == 0) {
+              Thread.sleep(1);
+            }
+            TIMERS_FIRED.incrementAndGet();
+          });
       output.emit(record);
     }
   }
@@ -131,7 +142,8 @@ class QuiescenceTest {
     JobVertex src = g.addSource("script", new ScriptedSource(), 1);
     JobVertex slow = g.addOperator("slow", SlowForward::new, 2);
     JobVertex timers = g.addOperator("timers", TimerPerRecord::new, 3);
-    JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> SUNK.incrementAndGet()), 2);
+    JobVertex sink =
+        g.addOperator("sink", () -> Operators.sink((Long v) -> SUNK.incrementAndGet()), 2);
     g.connect(src, slow).rebalance().kryo(Long.class);
     g.connect(slow, timers).rebalance().kryo(Long.class);
     g.connect(timers, sink).rebalance().kryo(Long.class);

@@ -64,8 +64,8 @@ class TimeAndStateTest {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     // Subtask 0 races ahead in event time; subtask 1 lags and even goes backwards.
     long[][] scripts = {
-        {1, Scripted.watermark(100), 2, Scripted.watermark(200), 3, Scripted.watermark(300)},
-        {4, Scripted.watermark(50), 5, Scripted.watermark(40), 6, Scripted.watermark(150)},
+      {1, Scripted.watermark(100), 2, Scripted.watermark(200), 3, Scripted.watermark(300)},
+      {4, Scripted.watermark(50), 5, Scripted.watermark(40), 6, Scripted.watermark(150)},
     };
     JobGraph g = new JobGraph("watermarks");
     JobVertex src = g.addSource("src", new Scripted(scripts), 2);
@@ -95,16 +95,21 @@ class TimeAndStateTest {
     // Subtask 1 marks itself idle and then emits nothing for a while; subtask 0 advances.
     JobGraph g = new JobGraph("idleness");
     JobVertex src = g.addSource("src", new IdleThenEndSource(), 2);
-    JobVertex rec = g.addOperator("rec", () -> new AbstractOperator<Long, Void>() {
-      @Override
-      public void processElement(Long record) {}
+    JobVertex rec =
+        g.addOperator(
+            "rec",
+            () ->
+                new AbstractOperator<Long, Void>() {
+                  @Override
+                  public void processElement(Long record) {}
 
-      @Override
-      public void processWatermark(long watermark) throws Exception {
-        watermarks.add(watermark);
-        super.processWatermark(watermark);
-      }
-    }, 1);
+                  @Override
+                  public void processWatermark(long watermark) throws Exception {
+                    watermarks.add(watermark);
+                    super.processWatermark(watermark);
+                  }
+                },
+            1);
     g.connect(src, rec).rebalance().kryo(Long.class);
 
     TestSupport.run(CLUSTER, g);
@@ -112,7 +117,10 @@ class TimeAndStateTest {
     assertThat(watermarks).contains(1_000L);
   }
 
-  /** Subtask 0 emits watermark 1000 and ends once subtask 1 is idle; subtask 1 goes idle and waits until it sees that. */
+  /**
+   * Subtask 0 emits watermark 1000 and ends once subtask 1 is idle; subtask 1 goes idle and waits
+   * until it sees that.
+   */
   static final class IdleThenEndSource implements dev.weir.engine.source.Source<Long> {
     private static final long serialVersionUID = 1L;
     static final Map<Integer, Boolean> IDLE = new ConcurrentHashMap<>();
@@ -139,7 +147,9 @@ class TimeAndStateTest {
               done = true;
             }
             // Stay idle (not ended) for a while, so only idleness lets the watermark pass.
-            return System.nanoTime() - started > 1_000_000_000L ? Status.END_OF_INPUT : Status.NOTHING_AVAILABLE;
+            return System.nanoTime() - started > 1_000_000_000L
+                ? Status.END_OF_INPUT
+                : Status.NOTHING_AVAILABLE;
           }
           if (!IDLE.containsKey(1)) {
             return Status.NOTHING_AVAILABLE;
@@ -149,15 +159,21 @@ class TimeAndStateTest {
             output.emitWatermark(1_000);
             done = true;
           }
-          return System.nanoTime() - started > 1_000_000_000L ? Status.END_OF_INPUT : Status.NOTHING_AVAILABLE;
+          return System.nanoTime() - started > 1_000_000_000L
+              ? Status.END_OF_INPUT
+              : Status.NOTHING_AVAILABLE;
         }
       };
     }
   }
 
-  /** Per key: counts records in value state; an event-time timer at the end emits (key, count); a processing-time timer fires too. */
+  /**
+   * Per key: counts records in value state; an event-time timer at the end emits (key, count); a
+   * processing-time timer fires too.
+   */
   static final class KeyedCounter extends AbstractOperator<Long, long[]> {
-    static final StateSpec<Void, ValueState<Void, Long>> COUNT = StateSpec.value("count", Serializers.VOID, Serializers.LONG);
+    static final StateSpec<Void, ValueState<Void, Long>> COUNT =
+        StateSpec.value("count", Serializers.VOID, Serializers.LONG);
     private final Map<Long, Integer> processingTimeFirings;
 
     KeyedCounter(Map<Long, Integer> processingTimeFirings) {
@@ -171,7 +187,9 @@ class TimeAndStateTest {
       count.update(null, c == null ? 1 : c + 1);
       if (c == null) {
         context.timerService().registerEventTimeTimer(null, Watermarks.MAX - 1);
-        context.timerService().registerProcessingTimeTimer(null, context.currentProcessingTime() + 1);
+        context
+            .timerService()
+            .registerProcessingTimeTimer(null, context.currentProcessingTime() + 1);
       }
     }
 
@@ -198,7 +216,8 @@ class TimeAndStateTest {
     JobVertex sink = g.addOperator("sink", () -> Operators.sink(results::add), 1);
     g.connect(src, counter).hash((Long v) -> v % keys).kryo(Long.class);
     g.connect(counter, sink).rebalance().kryo(long[].class);
-    // Slow enough that processing-time timers (1 ms after each key's first record) come due while running.
+    // Slow enough that processing-time timers (1 ms after each key's first record) come due while
+    // running.
     JobClient client = CLUSTER.submit(g);
     client.waitForCompletion(java.time.Duration.ofSeconds(60));
 
@@ -211,7 +230,8 @@ class TimeAndStateTest {
     assertThat(counts).hasSize(keys);
     assertThat(counts.values()).allMatch(c -> c == n / keys);
     assertThat(subtasks.values()).containsOnly(0L, 1L, 2L).contains(0L, 1L, 2L);
-    assertThat(processingTimeFirings.values()).allMatch(c -> c == 1, "no processing-time timer fired twice");
+    assertThat(processingTimeFirings.values())
+        .allMatch(c -> c == 1, "no processing-time timer fired twice");
   }
 
   @Test
@@ -220,23 +240,31 @@ class TimeAndStateTest {
     ConcurrentLinkedQueue<long[]> lateness = new ConcurrentLinkedQueue<>();
     JobGraph g = new JobGraph("processing-time");
     JobVertex src = g.addSource("src", new TestSupport.Endless(false), 1);
-    JobVertex op = g.addOperator("timers", () -> new AbstractOperator<Long, Void>() {
-      final StateSpec<Void, ValueState<Void, Long>> seen = StateSpec.value("seen", Serializers.VOID, Serializers.LONG);
+    JobVertex op =
+        g.addOperator(
+            "timers",
+            () ->
+                new AbstractOperator<Long, Void>() {
+                  final StateSpec<Void, ValueState<Void, Long>> seen =
+                      StateSpec.value("seen", Serializers.VOID, Serializers.LONG);
 
-      @Override
-      public void processElement(Long record) {
-        if (context.state(seen).value(null) == null) {
-          context.state(seen).update(null, 1L);
-          context.timerService().registerProcessingTimeTimer("t", context.currentProcessingTime() + 50);
-        }
-      }
+                  @Override
+                  public void processElement(Long record) {
+                    if (context.state(seen).value(null) == null) {
+                      context.state(seen).update(null, 1L);
+                      context
+                          .timerService()
+                          .registerProcessingTimeTimer("t", context.currentProcessingTime() + 50);
+                    }
+                  }
 
-      @Override
-      public void onTimer(Timer timer) {
-        firings.merge((Long) context.currentKey(), 1, Integer::sum);
-        lateness.add(new long[] {timer.timestamp(), System.currentTimeMillis()});
-      }
-    }, 2);
+                  @Override
+                  public void onTimer(Timer timer) {
+                    firings.merge((Long) context.currentKey(), 1, Integer::sum);
+                    lateness.add(new long[] {timer.timestamp(), System.currentTimeMillis()});
+                  }
+                },
+            2);
     g.connect(src, op).hash((Long v) -> v % 20).kryo(Long.class);
 
     JobClient client = CLUSTER.submit(g);
@@ -253,40 +281,52 @@ class TimeAndStateTest {
     assertThat(lateness).allMatch(l -> l[1] >= l[0], "fires no earlier than its timestamp");
   }
 
-  static final java.util.concurrent.atomic.AtomicBoolean MAIN_REACHED_100 = new java.util.concurrent.atomic.AtomicBoolean();
+  static final java.util.concurrent.atomic.AtomicBoolean MAIN_REACHED_100 =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   @Test
   void anInputExcludedFromTheWatermarkNeitherHoldsBackNorDrivesEventTime() throws Exception {
     MAIN_REACHED_100.set(false);
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     JobGraph g = new JobGraph("side-watermark");
-    JobVertex main = g.addSource("main", new Scripted(new long[][] {{1, Scripted.watermark(100)}}), 1);
+    JobVertex main =
+        g.addSource("main", new Scripted(new long[][] {{1, Scripted.watermark(100)}}), 1);
     // The side source stays at watermark 5 until the operator's event time has reached 100.
-    JobVertex side = g.addSource("side", new Scripted(new long[][] {{Scripted.watermark(5), 2}},
-        step -> step == 2 && !MAIN_REACHED_100.get()), 1);
-    JobVertex op = g.addOperator("op", () -> new AbstractOperator<Long, Void>() {
-      @Override
-      public void processElement(int input, Object record) {
-        log.add("r" + input + ":" + record);
-      }
+    JobVertex side =
+        g.addSource(
+            "side",
+            new Scripted(
+                new long[][] {{Scripted.watermark(5), 2}},
+                step -> step == 2 && !MAIN_REACHED_100.get()),
+            1);
+    JobVertex op =
+        g.addOperator(
+            "op",
+            () ->
+                new AbstractOperator<Long, Void>() {
+                  @Override
+                  public void processElement(int input, Object record) {
+                    log.add("r" + input + ":" + record);
+                  }
 
-      @Override
-      public void processElement(Long record) {}
+                  @Override
+                  public void processElement(Long record) {}
 
-      @Override
-      public void processWatermark(long watermark) throws Exception {
-        log.add("w" + (watermark == Watermarks.MAX ? "MAX" : watermark));
-        if (watermark >= 100) {
-          MAIN_REACHED_100.set(true);
-        }
-        super.processWatermark(watermark);
-      }
+                  @Override
+                  public void processWatermark(long watermark) throws Exception {
+                    log.add("w" + (watermark == Watermarks.MAX ? "MAX" : watermark));
+                    if (watermark >= 100) {
+                      MAIN_REACHED_100.set(true);
+                    }
+                    super.processWatermark(watermark);
+                  }
 
-      @Override
-      public void processInputWatermark(int input, long watermark) {
-        log.add("s" + input + ":" + (watermark == Watermarks.MAX ? "MAX" : watermark));
-      }
-    }, 1);
+                  @Override
+                  public void processInputWatermark(int input, long watermark) {
+                    log.add("s" + input + ":" + (watermark == Watermarks.MAX ? "MAX" : watermark));
+                  }
+                },
+            1);
     g.connect(main, op).rebalance().kryo(Long.class);
     g.connect(side, op).rebalance().kryo(Long.class).toInput(1).excludeFromWatermark();
 

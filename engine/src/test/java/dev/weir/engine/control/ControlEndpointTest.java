@@ -26,14 +26,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ControlEndpointTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   private HttpResponse<String> call(String method, String address, String path) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + path))
-        .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://" + address + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(60))
+            .build();
     return http.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -53,7 +55,8 @@ class ControlEndpointTest {
 
   @Test
   void savepointThenStopWithSavepointThroughTheEndpoint() throws Exception {
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     try (LocalCluster cluster = new LocalCluster(config)) {
       ControlEndpoint endpoint = ControlEndpoint.bind(0, "controlled");
       JobClient job = cluster.submit(slowJob("controlled"));
@@ -66,13 +69,15 @@ class ControlEndpointTest {
 
       HttpResponse<String> savepoint = call("POST", address, "/savepoint");
       assertThat(savepoint.statusCode()).as(savepoint.body()).isEqualTo(200);
-      assertThat(Files.exists(Path.of(field(savepoint.body(), "path")).resolve("_metadata"))).isTrue();
+      assertThat(Files.exists(Path.of(field(savepoint.body(), "path")).resolve("_metadata")))
+          .isTrue();
       assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
 
       HttpResponse<String> stop = call("POST", address, "/stop");
       assertThat(stop.statusCode()).as(stop.body()).isEqualTo(200);
       assertThat(Files.exists(Path.of(field(stop.body(), "path")).resolve("_metadata"))).isTrue();
-      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.FINISHED);
 
       // The endpoint closed with the job: its port is free again.
       int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
@@ -107,7 +112,8 @@ class ControlEndpointTest {
       assertThat(field(savepoint.body(), "error")).isNotBlank();
       HttpResponse<String> cancel = call("POST", endpoint.address(), "/cancel");
       assertThat(cancel.statusCode()).isEqualTo(200);
-      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status()).isEqualTo(JobStatus.CANCELED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.CANCELED);
     }
   }
 }

@@ -15,7 +15,8 @@ class ExchangeTest {
 
   /** Reads everything queued on a subpartition through a local channel with the given credit. */
   @SuppressWarnings("unchecked")
-  private static <T> List<T> drain(Subpartition sub, RecordDeserializer<T> reader, List<Object> events) throws Exception {
+  private static <T> List<T> drain(
+      Subpartition sub, RecordDeserializer<T> reader, List<Object> events) throws Exception {
     LocalInputChannel channel = new LocalInputChannel(sub, 2);
     List<T> records = new ArrayList<>();
     Object o;
@@ -41,7 +42,9 @@ class ExchangeTest {
   @Test
   void recordsLargerThanABufferAndSplitHeadersSurviveTheTrip() throws Exception {
     ResultPartition partition = new ResultPartition("p", 1, 64, 1000);
-    RecordWriter<String> writer = new RecordWriter<>(partition, Serializers.STRING, r -> 0, -1, new FlushDeadline(), () -> false);
+    RecordWriter<String> writer =
+        new RecordWriter<>(
+            partition, Serializers.STRING, r -> 0, -1, new FlushDeadline(), () -> false);
     Random random = new Random(7);
     List<String> sent = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
@@ -56,7 +59,8 @@ class ExchangeTest {
     writer.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
 
     List<Object> events = new ArrayList<>();
-    List<String> received = drain(partition.subpartition(0), new RecordDeserializer<>(Serializers.STRING), events);
+    List<String> received =
+        drain(partition.subpartition(0), new RecordDeserializer<>(Serializers.STRING), events);
 
     assertThat(received).isEqualTo(sent);
     assertThat(events).containsExactly(ExchangeEvent.EndOfInput.INSTANCE);
@@ -66,13 +70,24 @@ class ExchangeTest {
   @Test
   void kryoRecordsRoundTrip() throws Exception {
     ResultPartition partition = new ResultPartition("p", 1, 128, 1000);
-    RecordWriter<Object> writer = new RecordWriter<>(partition, new KryoSerializer<>(Object.class), r -> 0, -1, new FlushDeadline(), () -> false);
+    RecordWriter<Object> writer =
+        new RecordWriter<>(
+            partition,
+            new KryoSerializer<>(Object.class),
+            r -> 0,
+            -1,
+            new FlushDeadline(),
+            () -> false);
     List<Object> sent = List.of(1L, "two", new int[] {3}, List.of("four", 4), 5.0);
     for (Object o : sent) {
       writer.emit(o);
     }
     writer.flushAll();
-    List<Object> received = drain(partition.subpartition(0), new RecordDeserializer<>(new KryoSerializer<>(Object.class)), new ArrayList<>());
+    List<Object> received =
+        drain(
+            partition.subpartition(0),
+            new RecordDeserializer<>(new KryoSerializer<>(Object.class)),
+            new ArrayList<>());
     assertThat(received).hasSize(5);
     assertThat(received.get(0)).isEqualTo(1L);
     assertThat(received.get(1)).isEqualTo("two");
@@ -97,7 +112,9 @@ class ExchangeTest {
     NetworkBuffer second = (NetworkBuffer) sub.poll();
     assertThat(first).isNotNull();
     assertThat(second).isNotNull();
-    assertThat(sub.poll()).as("credit used up; the watermark waits behind the third buffer").isNull();
+    assertThat(sub.poll())
+        .as("credit used up; the watermark waits behind the third buffer")
+        .isNull();
     assertThat(sub.backlog()).isEqualTo(1);
 
     first.recycle();
@@ -110,14 +127,16 @@ class ExchangeTest {
   @Test
   void bufferTimeoutZeroFlushesEveryRecordAndAPositiveOneSetsADeadline() throws Exception {
     ResultPartition eager = new ResultPartition("eager", 1, 1024, 100);
-    RecordWriter<Long> flushEach = new RecordWriter<>(eager, Serializers.LONG, r -> 0, 0, new FlushDeadline(), () -> false);
+    RecordWriter<Long> flushEach =
+        new RecordWriter<>(eager, Serializers.LONG, r -> 0, 0, new FlushDeadline(), () -> false);
     flushEach.emit(1L);
     flushEach.emit(2L);
     assertThat(eager.subpartition(0).backlog()).isEqualTo(2);
 
     ResultPartition lazy = new ResultPartition("lazy", 1, 1024, 100);
     FlushDeadline deadline = new FlushDeadline();
-    RecordWriter<Long> timed = new RecordWriter<>(lazy, Serializers.LONG, r -> 0, 5, deadline, () -> false);
+    RecordWriter<Long> timed =
+        new RecordWriter<>(lazy, Serializers.LONG, r -> 0, 5, deadline, () -> false);
     long before = System.nanoTime();
     timed.emit(1L);
     timed.emit(2L);
@@ -144,19 +163,21 @@ class ExchangeTest {
   }
 
   /** Raw bytes: a serializer that reads whatever the frame holds. */
-  static final dev.weir.state.serialization.TypeSerializer<byte[]> RAW = new dev.weir.state.serialization.TypeSerializer<>() {
-    @Override
-    public void serialize(byte[] value, dev.weir.state.serialization.DataOutputView target) {
-      target.write(value, 0, value.length);
-    }
+  static final dev.weir.state.serialization.TypeSerializer<byte[]> RAW =
+      new dev.weir.state.serialization.TypeSerializer<>() {
+        @Override
+        public void serialize(byte[] value, dev.weir.state.serialization.DataOutputView target) {
+          target.write(value, 0, value.length);
+        }
 
-    @Override
-    public byte[] deserialize(dev.weir.state.serialization.DataInputView source) throws java.io.IOException {
-      byte[] b = new byte[source.remaining()];
-      source.readFully(b);
-      return b;
-    }
-  };
+        @Override
+        public byte[] deserialize(dev.weir.state.serialization.DataInputView source)
+            throws java.io.IOException {
+          byte[] b = new byte[source.remaining()];
+          source.readFully(b);
+          return b;
+        }
+      };
 
   @Test
   void randomRecordSizesFlushesAndInBandWatermarksKeepTheirOrder() throws Exception {
@@ -164,7 +185,8 @@ class ExchangeTest {
     for (int round = 0; round < 200; round++) {
       int bufferSize = 64 + random.nextInt(40);
       ResultPartition partition = new ResultPartition("p", 1, bufferSize, 100_000);
-      RecordWriter<byte[]> writer = new RecordWriter<>(partition, RAW, r -> 0, -1, new FlushDeadline(), () -> false);
+      RecordWriter<byte[]> writer =
+          new RecordWriter<>(partition, RAW, r -> 0, -1, new FlushDeadline(), () -> false);
       List<String> sent = new ArrayList<>();
       for (int i = 0; i < 300; i++) {
         int length = random.nextInt(10) == 0 ? random.nextInt(300) : random.nextInt(bufferSize);
@@ -210,7 +232,9 @@ class ExchangeTest {
   @Test
   void watermarksDoNotCutBuffersShort() throws Exception {
     ResultPartition partition = new ResultPartition("p", 1, 32 * 1024, 1000);
-    RecordWriter<Long> writer = new RecordWriter<>(partition, Serializers.LONG, r -> 0, 5, new FlushDeadline(), () -> false);
+    RecordWriter<Long> writer =
+        new RecordWriter<>(
+            partition, Serializers.LONG, r -> 0, 5, new FlushDeadline(), () -> false);
     for (long i = 0; i < 1000; i++) {
       writer.emit(i);
       writer.emitWatermark(i);

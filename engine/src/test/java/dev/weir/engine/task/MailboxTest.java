@@ -30,10 +30,11 @@ class MailboxTest {
   void mailsPostedDuringARoundWaitForTheNextRound() throws Exception {
     int[] runs = {0};
     Runnable[] again = new Runnable[1];
-    again[0] = () -> {
-      runs[0]++;
-      mailbox.put(again[0]::run);
-    };
+    again[0] =
+        () -> {
+          runs[0]++;
+          mailbox.put(again[0]::run);
+        };
     mailbox.put(again[0]::run);
     mailbox.runBatch();
     assertThat(runs[0]).isEqualTo(1);
@@ -65,16 +66,18 @@ class MailboxTest {
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> posters = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
-      Thread poster = new Thread(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (int i = 0; i < perThread; i++) {
-          mailbox.put(() -> ran[0]++);
-        }
-      });
+      Thread poster =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                  mailbox.put(() -> ran[0]++);
+                }
+              });
       poster.start();
       posters.add(poster);
     }

@@ -18,11 +18,12 @@ class OperatorTestHarnessTest {
   record Event(String key, long time) {}
 
   /**
-   * Counts events per key and emits "key:count@time" when an event-time timer at each event's
-   * time + 10 fires, and "key:ping@time" for processing-time timers.
+   * Counts events per key and emits "key:count@time" when an event-time timer at each event's time
+   * + 10 fires, and "key:ping@time" for processing-time timers.
    */
   static final class CountWithTimers extends AbstractOperator<Event, String> {
-    static final StateSpec<Void, ValueState<Void, Long>> COUNT = StateSpec.value("count", Serializers.VOID, Serializers.LONG);
+    static final StateSpec<Void, ValueState<Void, Long>> COUNT =
+        StateSpec.value("count", Serializers.VOID, Serializers.LONG);
 
     @Override
     public void processElement(Event e) {
@@ -36,7 +37,12 @@ class OperatorTestHarnessTest {
     @Override
     public void onTimer(Timer timer) {
       if (timer.domain() == TimeDomain.EVENT_TIME) {
-        output.emit(context.currentKey() + ":" + context.state(COUNT).value(null) + "@" + timer.timestamp());
+        output.emit(
+            context.currentKey()
+                + ":"
+                + context.state(COUNT).value(null)
+                + "@"
+                + timer.timestamp());
       } else {
         output.emit(context.currentKey() + ":ping@" + timer.timestamp());
       }
@@ -78,20 +84,21 @@ class OperatorTestHarnessTest {
 
   @Test
   void deletedTimersDoNotFire() throws Exception {
-    var op = new AbstractOperator<Event, String>() {
-      @Override
-      public void processElement(Event e) {
-        context.timerService().registerEventTimeTimer("w", e.time());
-        if (e.key().startsWith("-")) {
-          context.timerService().deleteEventTimeTimer("w", e.time());
-        }
-      }
+    var op =
+        new AbstractOperator<Event, String>() {
+          @Override
+          public void processElement(Event e) {
+            context.timerService().registerEventTimeTimer("w", e.time());
+            if (e.key().startsWith("-")) {
+              context.timerService().deleteEventTimeTimer("w", e.time());
+            }
+          }
 
-      @Override
-      public void onTimer(Timer timer) {
-        output.emit(context.currentKey() + "@" + timer.timestamp());
-      }
-    };
+          @Override
+          public void onTimer(Timer timer) {
+            output.emit(context.currentKey() + "@" + timer.timestamp());
+          }
+        };
     var h = OperatorTestHarness.keyed(op, Event::key).open();
     h.processElement(new Event("k", 5));
     h.processElement(new Event("-k", 6));
@@ -107,7 +114,8 @@ class OperatorTestHarnessTest {
     h.processElement(new Event("b", 1));
     byte[] snapshot = h.snapshotKeyedState();
 
-    var restored = OperatorTestHarness.keyed(new CountWithTimers(), Event::key, 1, List.of(snapshot)).open();
+    var restored =
+        OperatorTestHarness.keyed(new CountWithTimers(), Event::key, 1, List.of(snapshot)).open();
     restored.processElement(new Event("a", 50));
     restored.processWatermark(100);
     assertThat(restored.output()).containsExactly("a:3@60");

@@ -16,32 +16,41 @@ import org.junit.jupiter.api.Test;
 class KeyedTimerServiceTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private final HeapKeyedStateBackend<Object> keys = new HeapKeyedStateBackend<>((TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
+  private final HeapKeyedStateBackend<Object> keys =
+      new HeapKeyedStateBackend<>(
+          (TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
 
   @Test
   void reArmingProcessingTimersKeepsASingleWakeUpScheduled() throws Exception {
     ScheduledActions clock = ScheduledActions.manualClock(0);
     AtomicInteger wakeUps = new AtomicInteger();
-    ProcessingTimeScheduler counting = new ProcessingTimeScheduler() {
-      @Override
-      public long currentTimeMillis() {
-        return clock.currentTimeMillis();
-      }
+    ProcessingTimeScheduler counting =
+        new ProcessingTimeScheduler() {
+          @Override
+          public long currentTimeMillis() {
+            return clock.currentTimeMillis();
+          }
 
-      @Override
-      public void scheduleAt(long time, Action action) {
-        clock.scheduleAt(time, () -> {
-          wakeUps.incrementAndGet();
-          action.run();
-        });
-      }
-    };
+          @Override
+          public void scheduleAt(long time, Action action) {
+            clock.scheduleAt(
+                time,
+                () -> {
+                  wakeUps.incrementAndGet();
+                  action.run();
+                });
+          }
+        };
     KeyedTimerService[] service = new KeyedTimerService[1];
     List<String> fired = new ArrayList<>();
-    service[0] = new KeyedTimerService(keys, counting, t -> {
-      fired.add(t.key() + "@" + t.timestamp());
-      service[0].registerProcessingTimeTimer(null, t.timestamp() + 1000);
-    });
+    service[0] =
+        new KeyedTimerService(
+            keys,
+            counting,
+            t -> {
+              fired.add(t.key() + "@" + t.timestamp());
+              service[0].registerProcessingTimeTimer(null, t.timestamp() + 1000);
+            });
     keys.setCurrentKey("a");
     service[0].registerProcessingTimeTimer(null, 1000);
     keys.setCurrentKey("b");
@@ -59,7 +68,8 @@ class KeyedTimerServiceTest {
   @Test
   void deletedTimersLeaveNothingBehindAndReRegistrationFiresOnce() throws Exception {
     List<Timer> fired = new ArrayList<>();
-    KeyedTimerService service = new KeyedTimerService(keys, ScheduledActions.manualClock(0), fired::add);
+    KeyedTimerService service =
+        new KeyedTimerService(keys, ScheduledActions.manualClock(0), fired::add);
     keys.setCurrentKey("k");
     for (int i = 0; i < 1000; i++) {
       service.registerEventTimeTimer("w", 5);
@@ -79,7 +89,8 @@ class KeyedTimerServiceTest {
   @Test
   void aTimerSnapshotIsTheTimersAtTheBarrierWhateverHappensBeforeItIsWritten() throws Exception {
     List<String> fired = new ArrayList<>();
-    KeyedTimerService service = new KeyedTimerService(keys, ScheduledActions.manualClock(0), t -> fired.add(describe(t)));
+    KeyedTimerService service =
+        new KeyedTimerService(keys, ScheduledActions.manualClock(0), t -> fired.add(describe(t)));
     service.setNamespaceSerializer(Serializers.STRING);
     List<String> atBarrier = new ArrayList<>();
     for (int k = 0; k < 50; k++) {
@@ -101,9 +112,13 @@ class KeyedTimerServiceTest {
     byte[] bytes = snapshot.write();
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    HeapKeyedStateBackend<Object> restoredKeys = new HeapKeyedStateBackend<>((TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
+    HeapKeyedStateBackend<Object> restoredKeys =
+        new HeapKeyedStateBackend<>(
+            (TypeSerializer) Serializers.STRING, KeyGroupRange.of(0, 127), 128);
     List<String> restoredTimers = new ArrayList<>();
-    KeyedTimerService restored = new KeyedTimerService(restoredKeys, ScheduledActions.manualClock(0), t -> restoredTimers.add(describe(t)));
+    KeyedTimerService restored =
+        new KeyedTimerService(
+            restoredKeys, ScheduledActions.manualClock(0), t -> restoredTimers.add(describe(t)));
     restored.setNamespaceSerializer(Serializers.STRING);
     restored.restore(List.of(bytes));
     restored.completeRestore();

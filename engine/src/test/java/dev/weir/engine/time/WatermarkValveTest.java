@@ -10,17 +10,20 @@ class WatermarkValveTest {
 
   private final List<Long> emitted = new ArrayList<>();
   private final List<Boolean> idleChanges = new ArrayList<>();
-  private final WatermarkValve valve = new WatermarkValve(3, new WatermarkValve.Listener() {
-    @Override
-    public void onWatermark(long watermark) {
-      emitted.add(watermark);
-    }
+  private final WatermarkValve valve =
+      new WatermarkValve(
+          3,
+          new WatermarkValve.Listener() {
+            @Override
+            public void onWatermark(long watermark) {
+              emitted.add(watermark);
+            }
 
-    @Override
-    public void onIdleChange(boolean idle) {
-      idleChanges.add(idle);
-    }
-  });
+            @Override
+            public void onIdleChange(boolean idle) {
+              idleChanges.add(idle);
+            }
+          });
 
   @Test
   void theInputWatermarkIsTheMinimumOverChannelsArrivingOutOfOrder() throws Exception {

@@ -20,18 +20,25 @@ import picocli.CommandLine.Option;
  * {@code --controlPort}): status, savepoint, stop with a savepoint, checkpoint, cancel. A
  * savepoint's folder is printed; resume from it with {@code --savepointPath=<folder>}.
  */
-@Command(name = "weir", mixinStandardHelpOptions = true, version = "weir 0.1",
+@Command(
+    name = "weir",
+    mixinStandardHelpOptions = true,
+    version = "weir 0.1",
     description = "Controls a running Weir job (started with --controlPort).")
 public final class WeirCli implements Callable<Integer> {
 
-  @Option(names = {"-a", "--address"}, required = true, scope = CommandLine.ScopeType.INHERIT,
-      description = "host:port of the job's control endpoint, as the job logged it (or WeirPipelineResult.controlAddress()).")
+  @Option(
+      names = {"-a", "--address"},
+      required = true,
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "host:port of the job's control endpoint, as the job logged it (or WeirPipelineResult.controlAddress()).")
   String address;
 
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -47,7 +54,8 @@ public final class WeirCli implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "name a command: status, savepoint, stop, checkpoint or cancel");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "name a command: status, savepoint, stop, checkpoint or cancel");
   }
 
   /** Sends one request; prints the answer's fields, or the error, and returns the exit code. */
@@ -61,12 +69,16 @@ public final class WeirCli implements Callable<Integer> {
       err.println("weir: --address must be host:port, got '" + address + "'");
       return 2;
     }
-    HttpRequest request = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
+    HttpRequest request =
+        HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
     HttpResponse<String> response;
     try {
       response = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException e) {
-      err.println("weir: no job answers at " + address + ": is the job running, and was it started with --controlPort?");
+      err.println(
+          "weir: no job answers at "
+              + address
+              + ": is the job running, and was it started with --controlPort?");
       return 1;
     } catch (IOException e) {
       err.println("weir: cannot reach " + address + ": " + e);
@@ -87,7 +99,9 @@ public final class WeirCli implements Callable<Integer> {
   }
 
   private static String field(String json, String name) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(name) + "\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.]+)").matcher(json);
+    Matcher m =
+        Pattern.compile("\"" + Pattern.quote(name) + "\":(\"((?:[^\"\\\\]|\\\\.)*)\"|[-0-9.]+)")
+            .matcher(json);
     if (!m.find()) {
       return json;
     }
@@ -95,17 +109,24 @@ public final class WeirCli implements Callable<Integer> {
     return value.replace("\\\"", "\"").replace("\\\\", "\\");
   }
 
-  @Command(name = "status", description = "Prints the job's name, status, restarts and completed checkpoints.")
+  @Command(
+      name = "status",
+      description = "Prints the job's name, status, restarts and completed checkpoints.")
   int status() {
     return request("status", "GET", "/status", "job", "status", "restarts", "checkpoints");
   }
 
-  @Command(name = "savepoint", description = "Takes a savepoint and prints its folder; the job goes on.")
+  @Command(
+      name = "savepoint",
+      description = "Takes a savepoint and prints its folder; the job goes on.")
   int savepoint() {
     return request("savepoint", "POST", "/savepoint", "path");
   }
 
-  @Command(name = "stop", description = "Takes a savepoint, stops the job (it ends FINISHED) and prints the savepoint's folder.")
+  @Command(
+      name = "stop",
+      description =
+          "Takes a savepoint, stops the job (it ends FINISHED) and prints the savepoint's folder.")
   int stop() {
     return request("stop", "POST", "/stop", "path");
   }

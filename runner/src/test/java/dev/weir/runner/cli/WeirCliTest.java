@@ -21,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The {@code weir} command line against a running Beam pipeline's control endpoint. */
 class WeirCliTest {
 
-  @TempDir
-  Path checkpoints;
+  @TempDir Path checkpoints;
 
   static final class Discard extends DoFn<Long, Void> {
     @ProcessElement
@@ -40,10 +39,18 @@ class WeirCliTest {
 
   @Test
   void statusSavepointAndStopOfARunningPipeline() throws Exception {
-    WeirPipelineOptions options = PipelineOptionsFactory.fromArgs("--runner=WeirRunner", "--parallelism=2", "--streaming=true",
-        "--controlPort=0", "--checkpointDir=" + checkpoints, "--jobName=cli-controlled").as(WeirPipelineOptions.class);
+    WeirPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=WeirRunner",
+                "--parallelism=2",
+                "--streaming=true",
+                "--controlPort=0",
+                "--checkpointDir=" + checkpoints,
+                "--jobName=cli-controlled")
+            .as(WeirPipelineOptions.class);
     Pipeline p = Pipeline.create(options);
-    p.apply(GenerateSequence.from(0).withRate(2_000, Duration.standardSeconds(1))).apply(ParDo.of(new Discard()));
+    p.apply(GenerateSequence.from(0).withRate(2_000, Duration.standardSeconds(1)))
+        .apply(ParDo.of(new Discard()));
     WeirPipelineResult result = (WeirPipelineResult) p.run();
     String address = result.controlAddress();
     assertThat(address).isNotNull();
@@ -63,7 +70,8 @@ class WeirCliTest {
     Path last = Path.of(stop.out().strip().replaceFirst("^path: ", ""));
     assertThat(last.resolve("_metadata")).exists();
     assertThat(last).isNotEqualTo(first);
-    assertThat(result.waitUntilFinish(Duration.standardSeconds(30))).isEqualTo(PipelineResult.State.DONE);
+    assertThat(result.waitUntilFinish(Duration.standardSeconds(30)))
+        .isEqualTo(PipelineResult.State.DONE);
     assertThat(Files.list(last).count()).isGreaterThan(1);
 
     Thread.sleep(200); // the endpoint closes with the job

@@ -27,11 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The state machine under a chaos monkey, on Beam: events carrying per-key sequence numbers go
  * through event-time windows and GroupByKey into a stateful ParDo that checks, per key, that the
- * sequence continues exactly where it left off (a lost event or a replay into state already
- * holding it raises an alert) and reports each key's final count when the input ends. Tasks are
- * killed at random times, while aligning barriers and while writing snapshots; the job restarts
- * from its latest checkpoint each time. Afterwards there is no alert and every key's count is
- * exact. The per-key state is a mutable array, changed in place as ordinary Beam code does.
+ * sequence continues exactly where it left off (a lost event or a replay into state already holding
+ * it raises an alert) and reports each key's final count when the input ends. Tasks are killed at
+ * random times, while aligning barriers and while writing snapshots; the job restarts from its
+ * latest checkpoint each time. Afterwards there is no alert and every key's count is exact. The
+ * per-key state is a mutable array, changed in place as ordinary Beam code does.
  */
 class ChaosExactlyOnceTest {
 
@@ -39,8 +39,7 @@ class ChaosExactlyOnceTest {
   static final Map<String, Map<Integer, Long>> FINALS = new ConcurrentHashMap<>();
   static final List<String> ALERTS = new CopyOnWriteArrayList<>();
 
-  @TempDir
-  Path checkpoints;
+  @TempDir Path checkpoints;
 
   /**
    * Per key: the next expected sequence number and the events seen, in one mutable {@code long[]}
@@ -48,10 +47,13 @@ class ChaosExactlyOnceTest {
    */
   static final class StateMachine extends DoFn<KV<Integer, Iterable<Long>>, KV<Integer, Long>> {
     @StateId("progress")
-    private final StateSpec<ValueState<long[]>> progressSpec = StateSpecs.value(LongArrayCoder.INSTANCE);
+    private final StateSpec<ValueState<long[]>> progressSpec =
+        StateSpecs.value(LongArrayCoder.INSTANCE);
 
     @ProcessElement
-    public void process(@Element KV<Integer, Iterable<Long>> events, @StateId("progress") ValueState<long[]> state) {
+    public void process(
+        @Element KV<Integer, Iterable<Long>> events,
+        @StateId("progress") ValueState<long[]> state) {
       List<Long> sequence = new ArrayList<>();
       events.getValue().forEach(sequence::add);
       sequence.sort(null);
@@ -70,7 +72,10 @@ class ChaosExactlyOnceTest {
     }
 
     @OnWindowExpiration
-    public void end(@Key Integer key, @StateId("progress") ValueState<long[]> state, OutputReceiver<KV<Integer, Long>> out) {
+    public void end(
+        @Key Integer key,
+        @StateId("progress") ValueState<long[]> state,
+        OutputReceiver<KV<Integer, Long>> out) {
       long[] progress = state.read();
       out.output(KV.of(key, progress == null ? 0 : progress[1]));
     }
@@ -86,7 +91,9 @@ class ChaosExactlyOnceTest {
 
     @ProcessElement
     public void process(@Element KV<Integer, Long> count) {
-      FINALS.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).put(count.getKey(), count.getValue());
+      FINALS
+          .computeIfAbsent(run, r -> new ConcurrentHashMap<>())
+          .put(count.getKey(), count.getValue());
     }
   }
 

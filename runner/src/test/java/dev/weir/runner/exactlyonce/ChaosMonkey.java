@@ -30,10 +30,10 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * Runs a job with a checkpoint every 40 ms and at least twenty failures: tasks killed at random
- * times, while aligning barriers and while writing snapshots, each followed by a restart from
- * the latest checkpoint. Writing a snapshot is slowed down (as by a slow disk), so the task
- * processes records after the barrier while the snapshot of the state before it is still being
- * written. The job must finish.
+ * times, while aligning barriers and while writing snapshots, each followed by a restart from the
+ * latest checkpoint. Writing a snapshot is slowed down (as by a slow disk), so the task processes
+ * records after the barrier while the snapshot of the state before it is still being written. The
+ * job must finish.
  */
 final class ChaosMonkey {
 
@@ -42,7 +42,9 @@ final class ChaosMonkey {
 
   private ChaosMonkey() {}
 
-  /** A streaming pipeline at parallelism 2 whose job is named {@code run}, to {@link #translate}. */
+  /**
+   * A streaming pipeline at parallelism 2 whose job is named {@code run}, to {@link #translate}.
+   */
   static Pipeline streamingPipeline(String run) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
     options.setStreaming(true);
@@ -52,11 +54,16 @@ final class ChaosMonkey {
     return Pipeline.create(options);
   }
 
-  /** The job graph of a pipeline from {@link #streamingPipeline}, translated for periodic checkpoints. */
+  /**
+   * The job graph of a pipeline from {@link #streamingPipeline}, translated for periodic
+   * checkpoints.
+   */
   static JobGraph translate(Pipeline p) {
     PipelineTranslator.applyOverrides(p);
     String run = p.getOptions().getJobName();
-    return PipelineTranslator.translate(p, run, new TranslationSettings(2, 128, 1000, 1000, true), p.getOptions()).jobGraph();
+    return PipelineTranslator.translate(
+            p, run, new TranslationSettings(2, 128, 1000, 1000, true), p.getOptions())
+        .jobGraph();
   }
 
   /** Runs {@code job} on {@code backend} ("heap" or "rocksdb") under failures until it finishes. */
@@ -66,35 +73,40 @@ final class ChaosMonkey {
     AtomicInteger asyncFailures = new AtomicInteger();
     AtomicInteger alignments = new AtomicInteger();
     AtomicInteger writes = new AtomicInteger();
-    FaultInjector chaos = new FaultInjector() {
-      @Override
-      public void taskRunning(String task, Consumer<Throwable> fail) {
-        running.put(task, fail);
-      }
+    FaultInjector chaos =
+        new FaultInjector() {
+          @Override
+          public void taskRunning(String task, Consumer<Throwable> fail) {
+            running.put(task, fail);
+          }
 
-      @Override
-      public void alignmentStarted(String task, long checkpointId) {
-        if (alignmentFailures.get() < 4 && alignments.incrementAndGet() % 11 == 0) {
-          alignmentFailures.incrementAndGet();
-          throw new IllegalStateException("chaos: killed " + task + " while aligning checkpoint " + checkpointId);
-        }
-      }
+          @Override
+          public void alignmentStarted(String task, long checkpointId) {
+            if (alignmentFailures.get() < 4 && alignments.incrementAndGet() % 11 == 0) {
+              alignmentFailures.incrementAndGet();
+              throw new IllegalStateException(
+                  "chaos: killed " + task + " while aligning checkpoint " + checkpointId);
+            }
+          }
 
-      @Override
-      public void asyncSnapshot(String task, long checkpointId) throws InterruptedException {
-        if (asyncFailures.get() < 4 && writes.incrementAndGet() % 23 == 0) {
-          asyncFailures.incrementAndGet();
-          throw new IllegalStateException("chaos: killed " + task + " while writing checkpoint " + checkpointId);
-        }
-        Thread.sleep(SLOW_WRITE_MILLIS);
-      }
-    };
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(CHECKPOINT_INTERVAL, checkpoints))
-        .withRestartStrategy(RestartStrategy.fixedDelay(200, Duration.ofMillis(10)))
-        .withFaults(chaos);
+          @Override
+          public void asyncSnapshot(String task, long checkpointId) throws InterruptedException {
+            if (asyncFailures.get() < 4 && writes.incrementAndGet() % 23 == 0) {
+              asyncFailures.incrementAndGet();
+              throw new IllegalStateException(
+                  "chaos: killed " + task + " while writing checkpoint " + checkpointId);
+            }
+            Thread.sleep(SLOW_WRITE_MILLIS);
+          }
+        };
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(CHECKPOINT_INTERVAL, checkpoints))
+            .withRestartStrategy(RestartStrategy.fixedDelay(200, Duration.ofMillis(10)))
+            .withFaults(chaos);
     if (backend.equals("rocksdb")) {
-      config = config.withStateBackend(new RocksDbStateBackendFactory(checkpoints.resolve("rocksdb")));
+      config =
+          config.withStateBackend(new RocksDbStateBackendFactory(checkpoints.resolve("rocksdb")));
     }
 
     int killed = 0;
@@ -105,7 +117,9 @@ final class ChaosMonkey {
         Thread.sleep(100 + random.nextInt(150));
         List<Consumer<Throwable>> tasks = new ArrayList<>(running.values());
         if (client.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
-          tasks.get(random.nextInt(tasks.size())).accept(new IllegalStateException("chaos: killed at a random time"));
+          tasks
+              .get(random.nextInt(tasks.size()))
+              .accept(new IllegalStateException("chaos: killed at a random time"));
           killed++;
         }
       }
@@ -114,7 +128,9 @@ final class ChaosMonkey {
       assertThat(killed).as("tasks killed at random times").isPositive();
       assertThat(alignmentFailures.get()).as("failures while aligning").isPositive();
       assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
-      assertThat(killed + alignmentFailures.get() + asyncFailures.get()).as("failures injected").isGreaterThanOrEqualTo(20);
+      assertThat(killed + alignmentFailures.get() + asyncFailures.get())
+          .as("failures injected")
+          .isGreaterThanOrEqualTo(20);
       assertThat(client.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
       assertThat(client.checkpointStats().completed()).as("checkpoints completed").isPositive();
     }

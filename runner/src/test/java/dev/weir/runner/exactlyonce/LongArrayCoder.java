@@ -7,7 +7,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 
-/** A {@code long[]}: the kind of mutable value Beam's own accumulators are (Sum, Count keep one). */
+/**
+ * A {@code long[]}: the kind of mutable value Beam's own accumulators are (Sum, Count keep one).
+ */
 final class LongArrayCoder extends AtomicCoder<long[]> {
 
   static final LongArrayCoder INSTANCE = new LongArrayCoder();

@@ -29,14 +29,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Exactly-once with state that Beam code changes in place, under at least twenty failures, on
- * both backends. One streaming pipeline, three consumers of the same events (per-key sequence
- * numbers): a lifted {@code Sum.longsPerKey()} and {@code Count.perKey()} over a day window (whose
- * accumulators are {@code long[]}s the combine functions change in place), and a stateful DoFn
- * that reads a bitmap ({@code byte[]}) from a ValueState, sets the event's bit and writes the
- * same array back. A snapshot that saw changes made after its barrier would, after a restore,
- * count replayed events twice: every sum and count emitted must be exact, no bit may be set
- * twice, and every key's bitmap must end full.
+ * Exactly-once with state that Beam code changes in place, under at least twenty failures, on both
+ * backends. One streaming pipeline, three consumers of the same events (per-key sequence numbers):
+ * a lifted {@code Sum.longsPerKey()} and {@code Count.perKey()} over a day window (whose
+ * accumulators are {@code long[]}s the combine functions change in place), and a stateful DoFn that
+ * reads a bitmap ({@code byte[]}) from a ValueState, sets the event's bit and writes the same array
+ * back. A snapshot that saw changes made after its barrier would, after a restore, count replayed
+ * events twice: every sum and count emitted must be exact, no bit may be set twice, and every key's
+ * bitmap must end full.
  */
 class MutableStateExactlyOnceTest {
 
@@ -44,12 +44,15 @@ class MutableStateExactlyOnceTest {
   private static final long TOTAL = 200_000;
   private static final long PER_KEY = TOTAL / KEYS;
 
-  /** Everything emitted, per run: "sum" / "count" / "bits" → every (key, value) emitted, in any attempt. */
+  /**
+   * Everything emitted, per run: "sum" / "count" / "bits" → every (key, value) emitted, in any
+   * attempt.
+   */
   static final Map<String, List<KV<Integer, Long>>> EMITTED = new ConcurrentHashMap<>();
+
   static final List<String> ALERTS = new CopyOnWriteArrayList<>();
 
-  @TempDir
-  Path checkpoints;
+  @TempDir Path checkpoints;
 
   /** Marks each event's sequence number in a per-key bitmap, changed in place and written back. */
   static final class Bitmaps extends DoFn<KV<Integer, Long>, KV<Integer, Long>> {
@@ -57,7 +60,8 @@ class MutableStateExactlyOnceTest {
     private final StateSpec<ValueState<byte[]>> seenSpec = StateSpecs.value(ByteArrayCoder.of());
 
     @ProcessElement
-    public void process(@Element KV<Integer, Long> event, @StateId("seen") ValueState<byte[]> seen) {
+    public void process(
+        @Element KV<Integer, Long> event, @StateId("seen") ValueState<byte[]> seen) {
       byte[] bits = seen.read();
       if (bits == null) {
         bits = new byte[(int) (PER_KEY + 7) / 8];
@@ -71,7 +75,10 @@ class MutableStateExactlyOnceTest {
     }
 
     @OnWindowExpiration
-    public void end(@Key Integer key, @StateId("seen") ValueState<byte[]> seen, OutputReceiver<KV<Integer, Long>> out) {
+    public void end(
+        @Key Integer key,
+        @StateId("seen") ValueState<byte[]> seen,
+        OutputReceiver<KV<Integer, Long>> out) {
       byte[] bits = seen.read();
       long set = 0;
       if (bits != null) {
@@ -99,25 +106,31 @@ class MutableStateExactlyOnceTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"heap", "rocksdb"})
-  void combinersAndStatefulDoFnsThatChangeStateInPlaceAreExactlyOnce(String backend) throws Exception {
+  void combinersAndStatefulDoFnsThatChangeStateInPlaceAreExactlyOnce(String backend)
+      throws Exception {
     String run = "mutable-" + backend;
     ALERTS.clear();
     EMITTED.keySet().removeIf(k -> k.startsWith(run + "/"));
 
     Pipeline p = ChaosMonkey.streamingPipeline(run);
-    PCollection<KV<Integer, Long>> events = p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, 12)));
-    PCollection<KV<Integer, Long>> daily = events.apply("Day", Window.into(FixedWindows.of(Duration.standardDays(1))));
+    PCollection<KV<Integer, Long>> events =
+        p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, 12)));
+    PCollection<KV<Integer, Long>> daily =
+        events.apply("Day", Window.into(FixedWindows.of(Duration.standardDays(1))));
     daily.apply("Sum", Sum.longsPerKey()).apply("RecordSum", ParDo.of(new Record(run + "/sum")));
     daily.apply("Count", Count.perKey()).apply("RecordCount", ParDo.of(new Record(run + "/count")));
-    events.apply("Bitmaps", ParDo.of(new Bitmaps())).apply("RecordBits", ParDo.of(new Record(run + "/bits")));
+    events
+        .apply("Bitmaps", ParDo.of(new Bitmaps()))
+        .apply("RecordBits", ParDo.of(new Record(run + "/bits")));
     ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints);
 
-    SoftAssertions.assertSoftly(softly -> {
-      softly.assertThat(ALERTS).as("events counted twice in a bitmap").isEmpty();
-      checkEveryKey(softly, run + "/sum", PER_KEY * (PER_KEY - 1) / 2);
-      checkEveryKey(softly, run + "/count", PER_KEY);
-      checkEveryKey(softly, run + "/bits", PER_KEY);
-    });
+    SoftAssertions.assertSoftly(
+        softly -> {
+          softly.assertThat(ALERTS).as("events counted twice in a bitmap").isEmpty();
+          checkEveryKey(softly, run + "/sum", PER_KEY * (PER_KEY - 1) / 2);
+          checkEveryKey(softly, run + "/count", PER_KEY);
+          checkEveryKey(softly, run + "/bits", PER_KEY);
+        });
   }
 
   /** Every key emitted, and every value emitted (in any attempt) is {@code expected}. */
@@ -131,7 +144,10 @@ class MutableStateExactlyOnceTest {
         wrong.put(kv.getKey(), kv.getValue());
       }
     }
-    softly.assertThat(wrong).as("%s: keys with a wrong result (expected %d each)", result, expected).isEmpty();
+    softly
+        .assertThat(wrong)
+        .as("%s: keys with a wrong result (expected %d each)", result, expected)
+        .isEmpty();
     softly.assertThat(keys).as("%s: keys with a result", result).hasSize(KEYS);
   }
 }

@@ -38,11 +38,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RequiresStableInputTest {
 
-  @TempDir
-  Path checkpoints;
+  @TempDir Path checkpoints;
 
   /** Per run: event id to the tag the stable DoFn saw with it. */
   static final Map<String, Map<Long, Long>> SEEN = new ConcurrentHashMap<>();
+
   static final List<String> CONFLICTS = new CopyOnWriteArrayList<>();
 
   /** Tags each event with a fresh random number: replayed after a restore, it tags differently. */
@@ -50,7 +50,8 @@ class RequiresStableInputTest {
     @ProcessElement
     public void process(@Element KV<Integer, Long> event, OutputReceiver<KV<Long, Long>> out) {
       // The event's global number: key + keys * sequence (see SequencedEventSource).
-      out.output(KV.of(event.getKey() + 8L * event.getValue(), ThreadLocalRandom.current().nextLong()));
+      out.output(
+          KV.of(event.getKey() + 8L * event.getValue(), ThreadLocalRandom.current().nextLong()));
     }
   }
 
@@ -65,9 +66,17 @@ class RequiresStableInputTest {
     @RequiresStableInput
     @ProcessElement
     public void process(@Element KV<Long, Long> tagged) {
-      Long before = SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).putIfAbsent(tagged.getKey(), tagged.getValue());
+      Long before =
+          SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>())
+              .putIfAbsent(tagged.getKey(), tagged.getValue());
       if (before != null && !before.equals(tagged.getValue())) {
-        CONFLICTS.add("event " + tagged.getKey() + " seen with tag " + before + " and then " + tagged.getValue());
+        CONFLICTS.add(
+            "event "
+                + tagged.getKey()
+                + " seen with tag "
+                + before
+                + " and then "
+                + tagged.getValue());
       }
     }
   }
@@ -77,8 +86,10 @@ class RequiresStableInputTest {
     private final String run;
 
     @StateId("seen")
-    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>> seenSpec =
-        org.apache.beam.sdk.state.StateSpecs.value(org.apache.beam.sdk.coders.VarLongCoder.of());
+    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>>
+        seenSpec =
+            org.apache.beam.sdk.state.StateSpecs.value(
+                org.apache.beam.sdk.coders.VarLongCoder.of());
 
     KeyedStableRecorder(String run) {
       this.run = run;
@@ -86,31 +97,44 @@ class RequiresStableInputTest {
 
     @RequiresStableInput
     @ProcessElement
-    public void process(@Element KV<Long, Long> tagged, @StateId("seen") org.apache.beam.sdk.state.ValueState<Long> seen) {
-      Long before = SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>()).putIfAbsent(tagged.getKey(), tagged.getValue());
+    public void process(
+        @Element KV<Long, Long> tagged,
+        @StateId("seen") org.apache.beam.sdk.state.ValueState<Long> seen) {
+      Long before =
+          SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>())
+              .putIfAbsent(tagged.getKey(), tagged.getValue());
       if (before != null && !before.equals(tagged.getValue())) {
-        CONFLICTS.add("event " + tagged.getKey() + " seen with tag " + before + " and then " + tagged.getValue());
+        CONFLICTS.add(
+            "event "
+                + tagged.getKey()
+                + " seen with tag "
+                + before
+                + " and then "
+                + tagged.getValue());
       }
       seen.write(tagged.getValue());
     }
   }
 
-  private static PipelineTranslator.Translation pipeline(String run, boolean keyed, int parallelism, long total, long perMilli) {
+  private static PipelineTranslator.Translation pipeline(
+      String run, boolean keyed, int parallelism, long total, long perMilli) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
     options.setStreaming(true);
     options.setParallelism(parallelism);
     options.setJobName(run);
     options.setRunner(dev.weir.runner.WeirRunner.class);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollection<KV<Long, Long>> tagged = p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, perMilli)))
-        .apply("Tag", ParDo.of(new RandomTag()));
+    org.apache.beam.sdk.values.PCollection<KV<Long, Long>> tagged =
+        p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, perMilli)))
+            .apply("Tag", ParDo.of(new RandomTag()));
     if (keyed) {
       tagged.apply("Record", ParDo.of(new KeyedStableRecorder(run)));
     } else {
       tagged.apply("Record", ParDo.of(new StableRecorder(run)));
     }
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(p, run, new TranslationSettings(parallelism, 128, 1000, 1000, true), options);
+    return PipelineTranslator.translate(
+        p, run, new TranslationSettings(parallelism, 128, 1000, 1000, true), options);
   }
 
   @org.junit.jupiter.params.ParameterizedTest
@@ -123,15 +147,17 @@ class RequiresStableInputTest {
     PipelineTranslator.Translation translation = pipeline(run, keyed, 2, total, 2);
 
     Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
-    EngineConfig config = EngineConfig.DEFAULT
-        .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(50), checkpoints))
-        .withRestartStrategy(RestartStrategy.fixedDelay(50, Duration.ofMillis(10)))
-        .withFaults(new dev.weir.engine.checkpoint.FaultInjector() {
-          @Override
-          public void taskRunning(String task, Consumer<Throwable> fail) {
-            running.put(task, fail);
-          }
-        });
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(50), checkpoints))
+            .withRestartStrategy(RestartStrategy.fixedDelay(50, Duration.ofMillis(10)))
+            .withFaults(
+                new dev.weir.engine.checkpoint.FaultInjector() {
+                  @Override
+                  public void taskRunning(String task, Consumer<Throwable> fail) {
+                    running.put(task, fail);
+                  }
+                });
     int killed = 0;
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(translation.jobGraph());
@@ -140,7 +166,9 @@ class RequiresStableInputTest {
         Thread.sleep(150 + random.nextInt(100));
         List<Consumer<Throwable>> tasks = new ArrayList<>(running.values());
         if (job.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
-          tasks.get(random.nextInt(tasks.size())).accept(new IllegalStateException("test: killed at a random time"));
+          tasks
+              .get(random.nextInt(tasks.size()))
+              .accept(new IllegalStateException("test: killed at a random time"));
           killed++;
         }
       }
@@ -153,24 +181,34 @@ class RequiresStableInputTest {
   }
 
   @Test
-  void heldElementsOfAKeyedStableDoFnFollowTheirKeysWhenASavepointResumesAtAnotherParallelism() throws Exception {
+  void heldElementsOfAKeyedStableDoFnFollowTheirKeysWhenASavepointResumesAtAnotherParallelism()
+      throws Exception {
     long total = 40_000;
     String run = "stable-rescaled";
     SEEN.remove(run);
     CONFLICTS.clear();
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ofMillis(100), checkpoints));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(
+            CheckpointConfig.every(Duration.ofMillis(100), checkpoints));
     dev.weir.engine.checkpoint.CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(pipeline(run, true, 2, total, 2).jobGraph());
       Thread.sleep(1200);
       savepoint = job.stopWithSavepoint().get(60, java.util.concurrent.TimeUnit.SECONDS);
-      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
     int seenBefore = SEEN.getOrDefault(run, Map.of()).size();
-    assertThat(seenBefore).as("events recorded before the savepoint").isPositive().isLessThan((int) total);
+    assertThat(seenBefore)
+        .as("events recorded before the savepoint")
+        .isPositive()
+        .isLessThan((int) total);
     try (LocalCluster cluster = new LocalCluster(config)) {
-      JobClient job = cluster.submit(pipeline(run, true, 3, total, 1_000).jobGraph(), config, savepoint.folder());
-      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+      JobClient job =
+          cluster.submit(
+              pipeline(run, true, 3, total, 1_000).jobGraph(), config, savepoint.folder());
+      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
     assertThat(CONFLICTS).as("events seen with two different values").isEmpty();
     assertThat(SEEN.get(run)).as("events seen").hasSize((int) total);

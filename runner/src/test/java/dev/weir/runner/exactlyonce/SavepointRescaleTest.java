@@ -37,8 +37,7 @@ class SavepointRescaleTest {
   private static final int KEYS = 20;
   private static final long TOTAL = 40_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static WeirPipelineOptions streamingOptions(int parallelism) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
@@ -58,42 +57,58 @@ class SavepointRescaleTest {
         .apply("StateMachine", ParDo.of(new ChaosExactlyOnceTest.StateMachine()))
         .apply("Sink", ParDo.of(new ChaosExactlyOnceTest.FinalCounts(run)));
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(p, "savepoint", new TranslationSettings(parallelism, 128, 1000, 1000, false), options).jobGraph();
+    return PipelineTranslator.translate(
+            p, "savepoint", new TranslationSettings(parallelism, 128, 1000, 1000, false), options)
+        .jobGraph();
   }
 
   @Test
   void stopWithSavepointAtTwoResumesAtOneAndAtFourWithExactTotals() throws Exception {
     ChaosExactlyOnceTest.ALERTS.clear();
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(pipeline("first", 2, 2));
       Thread.sleep(1500);
       savepoint = job.stopWithSavepoint().get(60, TimeUnit.SECONDS);
-      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
-    assertThat(ChaosExactlyOnceTest.FINALS.get("first")).as("the stopped job reported no totals").isNull();
+    assertThat(ChaosExactlyOnceTest.FINALS.get("first"))
+        .as("the stopped job reported no totals")
+        .isNull();
 
     for (int parallelism : new int[] {1, 4}) {
       String run = "resumed-at-" + parallelism;
       ChaosExactlyOnceTest.FINALS.remove(run);
       try (LocalCluster cluster = new LocalCluster(config)) {
-        JobClient job = cluster.submit(pipeline(run, parallelism, 1_000), config, savepoint.folder());
-        assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+        JobClient job =
+            cluster.submit(pipeline(run, parallelism, 1_000), config, savepoint.folder());
+        assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status())
+            .isEqualTo(JobStatus.FINISHED);
       }
       Map<Integer, Long> finals = ChaosExactlyOnceTest.FINALS.get(run);
-      assertThat(finals).as("totals after resuming at parallelism %d", parallelism).isNotNull().hasSize(KEYS);
+      assertThat(finals)
+          .as("totals after resuming at parallelism %d", parallelism)
+          .isNotNull()
+          .hasSize(KEYS);
       for (int k = 0; k < KEYS; k++) {
-        assertThat(finals.get(k)).as("total of key %d at parallelism %d", k, parallelism).isEqualTo(TOTAL / KEYS);
+        assertThat(finals.get(k))
+            .as("total of key %d at parallelism %d", k, parallelism)
+            .isEqualTo(TOTAL / KEYS);
       }
     }
     assertThat(ChaosExactlyOnceTest.ALERTS).as("lost or repeated events").isEmpty();
   }
 
-  static final Map<String, java.util.concurrent.atomic.AtomicLong> SIDE_SUMS = new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, java.util.concurrent.atomic.AtomicLong> SIDE_SUMS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Adds every event's sequence number times the side input's value. */
-  static final class WithSide extends org.apache.beam.sdk.transforms.DoFn<org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
+  static final class WithSide
+      extends org.apache.beam.sdk.transforms.DoFn<
+          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
     private final org.apache.beam.sdk.values.PCollectionView<Long> factor;
     private final String run;
 
@@ -104,24 +119,30 @@ class SavepointRescaleTest {
 
     @ProcessElement
     public void process(ProcessContext c) {
-      SIDE_SUMS.computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(c.element().getValue() * c.sideInput(factor));
+      SIDE_SUMS
+          .computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
+          .addAndGet(c.element().getValue() * c.sideInput(factor));
     }
   }
 
   private static JobGraph sidePipeline(String run, long perMilli) {
     WeirPipelineOptions options = streamingOptions(2);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollectionView<Long> factor = p.apply("Factor", org.apache.beam.sdk.transforms.Create.of(3L))
-        .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
+    org.apache.beam.sdk.values.PCollectionView<Long> factor =
+        p.apply("Factor", org.apache.beam.sdk.transforms.Create.of(3L))
+            .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Use", ParDo.of(new WithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(p, "side", new TranslationSettings(2, 128, 1000, 1000, false), options).jobGraph();
+    return PipelineTranslator.translate(
+            p, "side", new TranslationSettings(2, 128, 1000, 1000, false), options)
+        .jobGraph();
   }
 
   @Test
   void sideInputPanesAreInTheSavepointSoAResumedJobNeedNotSeeThemAgain() throws Exception {
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     SIDE_SUMS.clear();
     CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
@@ -133,23 +154,32 @@ class SavepointRescaleTest {
     long before = SIDE_SUMS.get("side").get();
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(sidePipeline("side", 1_000), config, savepoint.folder());
-      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
     long expected = 0;
     for (long n = 0; n < TOTAL; n++) {
       expected += 3 * (n / KEYS);
     }
-    // What ran before the savepoint and after it adds up to every event once (the stopped job processed
-    // nothing after the savepoint's barrier that the resumed one processes again: the sum is exact only then).
+    // What ran before the savepoint and after it adds up to every event once (the stopped job
+    // processed
+    // nothing after the savepoint's barrier that the resumed one processes again: the sum is exact
+    // only then).
     assertThat(before).as("the first run used the side input").isPositive();
     assertThat(SIDE_SUMS.get("side").get()).isEqualTo(expected);
   }
 
-  /** Per run: total of the per-window sums per key; (key, window) pairs reported twice go to ALERTS. */
-  static final Map<String, Map<Integer, Long>> WINDOW_SUMS = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * Per run: total of the per-window sums per key; (key, window) pairs reported twice go to ALERTS.
+   */
+  static final Map<String, Map<Integer, Long>> WINDOW_SUMS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   static final java.util.Set<String> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  static final class CollectWindowSums extends org.apache.beam.sdk.transforms.DoFn<org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
+  static final class CollectWindowSums
+      extends org.apache.beam.sdk.transforms.DoFn<
+          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
     private final String run;
 
     CollectWindowSums(String run) {
@@ -157,15 +187,23 @@ class SavepointRescaleTest {
     }
 
     @ProcessElement
-    public void process(@Element org.apache.beam.sdk.values.KV<Integer, Long> sum, org.apache.beam.sdk.transforms.windowing.BoundedWindow window) {
+    public void process(
+        @Element org.apache.beam.sdk.values.KV<Integer, Long> sum,
+        org.apache.beam.sdk.transforms.windowing.BoundedWindow window) {
       if (!REPORTED.add(run + "/" + sum.getKey() + "/" + window)) {
-        ChaosExactlyOnceTest.ALERTS.add("key " + sum.getKey() + " window " + window + " reported twice in " + run);
+        ChaosExactlyOnceTest.ALERTS.add(
+            "key " + sum.getKey() + " window " + window + " reported twice in " + run);
       }
-      WINDOW_SUMS.computeIfAbsent(run, r -> new java.util.concurrent.ConcurrentHashMap<>()).merge(sum.getKey(), sum.getValue(), Long::sum);
+      WINDOW_SUMS
+          .computeIfAbsent(run, r -> new java.util.concurrent.ConcurrentHashMap<>())
+          .merge(sum.getKey(), sum.getValue(), Long::sum);
     }
   }
 
-  /** Events in 500 ms windows, summed per key by a lifted Combine.perKey (its accumulators in both halves are state). */
+  /**
+   * Events in 500 ms windows, summed per key by a lifted Combine.perKey (its accumulators in both
+   * halves are state).
+   */
   private static JobGraph windowedSumPipeline(String run, int parallelism, long perMilli) {
     WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
@@ -174,12 +212,19 @@ class SavepointRescaleTest {
         .apply("Sum", org.apache.beam.sdk.transforms.Sum.<Integer>longsPerKey())
         .apply("Collect", ParDo.of(new CollectWindowSums(run)));
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(p, "windowed-sum", new TranslationSettings(parallelism, 128, 1000, 1000, false), options).jobGraph();
+    return PipelineTranslator.translate(
+            p,
+            "windowed-sum",
+            new TranslationSettings(parallelism, 128, 1000, 1000, false),
+            options)
+        .jobGraph();
   }
 
   @Test
-  void aLiftedWindowedSumStoppedAtTwoAndResumedAtOneAndFourReportsEachWindowOnceWithExactTotals() throws Exception {
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+  void aLiftedWindowedSumStoppedAtTwoAndResumedAtOneAndFourReportsEachWindowOnceWithExactTotals()
+      throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     ChaosExactlyOnceTest.ALERTS.clear();
     long[] expected = new long[KEYS];
     for (long n = 0; n < TOTAL; n++) {
@@ -196,29 +241,41 @@ class SavepointRescaleTest {
       }
       String resumed = "sum-resumed-" + parallelism;
       try (LocalCluster cluster = new LocalCluster(config)) {
-        JobClient job = cluster.submit(windowedSumPipeline(resumed, parallelism, 1_000), config, savepoint.folder());
-        assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+        JobClient job =
+            cluster.submit(
+                windowedSumPipeline(resumed, parallelism, 1_000), config, savepoint.folder());
+        assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status())
+            .isEqualTo(JobStatus.FINISHED);
       }
       Map<Integer, Long> before = WINDOW_SUMS.getOrDefault(first, Map.of());
       Map<Integer, Long> after = WINDOW_SUMS.get(resumed);
       assertThat(before).as("windows completed before the savepoint").isNotEmpty();
       for (int k = 0; k < KEYS; k++) {
-        assertThat(before.getOrDefault(k, 0L) + after.getOrDefault(k, 0L)).as("sum of key %d resumed at %d", k, parallelism).isEqualTo(expected[k]);
+        assertThat(before.getOrDefault(k, 0L) + after.getOrDefault(k, 0L))
+            .as("sum of key %d resumed at %d", k, parallelism)
+            .isEqualTo(expected[k]);
       }
     }
     assertThat(ChaosExactlyOnceTest.ALERTS).as("windows reported twice").isEmpty();
   }
 
-  static final Map<String, java.util.concurrent.atomic.AtomicLong> KEYED_SIDE_SUMS = new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, java.util.concurrent.atomic.AtomicLong> KEYED_SIDE_SUMS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
-  /** Keyed (it has state): adds every event's sequence number times the side input's value plus one. */
-  static final class KeyedWithSide extends org.apache.beam.sdk.transforms.DoFn<org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
+  /**
+   * Keyed (it has state): adds every event's sequence number times the side input's value plus one.
+   */
+  static final class KeyedWithSide
+      extends org.apache.beam.sdk.transforms.DoFn<
+          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
     private final org.apache.beam.sdk.values.PCollectionView<Long> factor;
     private final String run;
 
     @StateId("count")
-    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>> countSpec =
-        org.apache.beam.sdk.state.StateSpecs.value(org.apache.beam.sdk.coders.VarLongCoder.of());
+    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>>
+        countSpec =
+            org.apache.beam.sdk.state.StateSpecs.value(
+                org.apache.beam.sdk.coders.VarLongCoder.of());
 
     KeyedWithSide(org.apache.beam.sdk.values.PCollectionView<Long> factor, String run) {
       this.factor = factor;
@@ -226,31 +283,43 @@ class SavepointRescaleTest {
     }
 
     @ProcessElement
-    public void process(ProcessContext c, @StateId("count") org.apache.beam.sdk.state.ValueState<Long> count) {
-      KEYED_SIDE_SUMS.computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
+    public void process(
+        ProcessContext c, @StateId("count") org.apache.beam.sdk.state.ValueState<Long> count) {
+      KEYED_SIDE_SUMS
+          .computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
           .addAndGet(c.element().getValue() * (c.sideInput(factor) + 1));
       Long n = count.read();
       count.write(n == null ? 1 : n + 1);
     }
   }
 
-  /** The side input is ready only when its unbounded source ends (3 s after it starts): events wait for it meanwhile. */
+  /**
+   * The side input is ready only when its unbounded source ends (3 s after it starts): events wait
+   * for it meanwhile.
+   */
   private static JobGraph keyedSidePipeline(String run, int parallelism, long perMilli) {
     WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollectionView<Long> factor = p
-        .apply("Factor", org.apache.beam.sdk.io.GenerateSequence.from(0).withRate(1, org.joda.time.Duration.standardSeconds(60))
-            .withMaxReadTime(org.joda.time.Duration.standardSeconds(3)))
-        .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
+    org.apache.beam.sdk.values.PCollectionView<Long> factor =
+        p.apply(
+                "Factor",
+                org.apache.beam.sdk.io.GenerateSequence.from(0)
+                    .withRate(1, org.joda.time.Duration.standardSeconds(60))
+                    .withMaxReadTime(org.joda.time.Duration.standardSeconds(3)))
+            .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Use", ParDo.of(new KeyedWithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(p, "keyed-side", new TranslationSettings(parallelism, 128, 1000, 1000, false), options).jobGraph();
+    return PipelineTranslator.translate(
+            p, "keyed-side", new TranslationSettings(parallelism, 128, 1000, 1000, false), options)
+        .jobGraph();
   }
 
   @Test
-  void elementsOfAKeyedParDoWaitingForSideInputsFollowTheirKeysToAnotherParallelism() throws Exception {
-    EngineConfig config = EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+  void elementsOfAKeyedParDoWaitingForSideInputsFollowTheirKeysToAnotherParallelism()
+      throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     KEYED_SIDE_SUMS.clear();
     CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
@@ -259,10 +328,14 @@ class SavepointRescaleTest {
       savepoint = job.stopWithSavepoint().get(60, TimeUnit.SECONDS);
       job.waitForCompletion(Duration.ofSeconds(60));
     }
-    assertThat(KEYED_SIDE_SUMS.get("keyed-side")).as("nothing processed before the side input was ready").isNull();
+    assertThat(KEYED_SIDE_SUMS.get("keyed-side"))
+        .as("nothing processed before the side input was ready")
+        .isNull();
     try (LocalCluster cluster = new LocalCluster(config)) {
-      JobClient job = cluster.submit(keyedSidePipeline("keyed-side", 3, 1_000), config, savepoint.folder());
-      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status()).isEqualTo(JobStatus.FINISHED);
+      JobClient job =
+          cluster.submit(keyedSidePipeline("keyed-side", 3, 1_000), config, savepoint.folder());
+      assertThat(job.waitForCompletion(Duration.ofSeconds(120)).status())
+          .isEqualTo(JobStatus.FINISHED);
     }
     long expected = 0;
     for (long n = 0; n < TOTAL; n++) {

@@ -22,7 +22,8 @@ import org.joda.time.Instant;
  * emits at most {@code perMilli} events per millisecond; its checkpoint mark is the next {@code n}.
  * The watermark ends at the end of time once a reader is done, so the streaming job finishes.
  */
-final class SequencedEventSource extends UnboundedSource<KV<Integer, Long>, SequencedEventSource.Mark> {
+final class SequencedEventSource
+    extends UnboundedSource<KV<Integer, Long>, SequencedEventSource.Mark> {
 
   private static final long serialVersionUID = 1L;
 
@@ -38,7 +39,8 @@ final class SequencedEventSource extends UnboundedSource<KV<Integer, Long>, Sequ
 
   private SequencedEventSource(long total, int keys, int splits, int split, long perMilli) {
     if (keys % splits != 0) {
-      throw new IllegalArgumentException("keys must be a multiple of splits, so each key is read by one split");
+      throw new IllegalArgumentException(
+          "keys must be a multiple of splits, so each key is read by one split");
     }
     this.total = total;
     this.keys = keys;

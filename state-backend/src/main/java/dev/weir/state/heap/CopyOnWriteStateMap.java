@@ -5,18 +5,18 @@ import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
- * The (key, namespace) → state entries of one state in one key group, as a hash table with
- * chaining whose snapshots cost one array reference and whose copying happens per entry, lazily.
+ * The (key, namespace) → state entries of one state in one key group, as a hash table with chaining
+ * whose snapshots cost one array reference and whose copying happens per entry, lazily.
  *
  * <p>A snapshot keeps the bucket array of the moment it was taken and reads it later on a writer
- * thread. From then on the task never changes what that snapshot can reach: before the first
- * change of a shared bucket array it clones the array; before changing a shared entry (its state
- * or its link) it replaces the entry, and the entries before it in its chain, by copies; before
- * handing a shared state object to anyone who may change it ({@link #get}), it deep-copies the
- * object. What is shared is decided by versions ({@link SnapshotVersions}): anything made before
- * the newest pending snapshot may be read by a snapshot. So the first access of an entry after a
- * snapshot copies that entry only; entries not touched before the snapshot is written are never
- * copied; and with no snapshot pending nothing is copied at all.
+ * thread. From then on the task never changes what that snapshot can reach: before the first change
+ * of a shared bucket array it clones the array; before changing a shared entry (its state or its
+ * link) it replaces the entry, and the entries before it in its chain, by copies; before handing a
+ * shared state object to anyone who may change it ({@link #get}), it deep-copies the object. What
+ * is shared is decided by versions ({@link SnapshotVersions}): anything made before the newest
+ * pending snapshot may be read by a snapshot. So the first access of an entry after a snapshot
+ * copies that entry only; entries not touched before the snapshot is written are never copied; and
+ * with no snapshot pending nothing is copied at all.
  *
  * <p>Single-threaded (the task thread), except that captured {@link Snapshot}s may be read on any
  * thread.
@@ -32,12 +32,21 @@ final class CopyOnWriteStateMap<K, N, S> {
     final int hash;
     S state;
     Entry<K, N, S> next;
+
     /** The version this entry object was made at. */
     int entryVersion;
+
     /** The version {@link #state} was put or copied at. */
     int stateVersion;
 
-    Entry(K key, N namespace, int hash, S state, Entry<K, N, S> next, int entryVersion, int stateVersion) {
+    Entry(
+        K key,
+        N namespace,
+        int hash,
+        S state,
+        Entry<K, N, S> next,
+        int entryVersion,
+        int stateVersion) {
       this.key = key;
       this.namespace = namespace;
       this.hash = hash;
@@ -73,8 +82,13 @@ final class CopyOnWriteStateMap<K, N, S> {
   private final SnapshotVersions versions;
   private final StateCopier<S> copier;
   private Entry<K, N, S>[] buckets;
-  /** The version {@link #buckets} was allocated at: below the first unshared version, a snapshot may hold it. */
+
+  /**
+   * The version {@link #buckets} was allocated at: below the first unshared version, a snapshot may
+   * hold it.
+   */
   private int bucketsVersion;
+
   private int size;
 
   CopyOnWriteStateMap(SnapshotVersions versions, StateCopier<S> copier) {
@@ -96,7 +110,9 @@ final class CopyOnWriteStateMap<K, N, S> {
   }
 
   private static boolean matches(Entry<?, ?, ?> e, int hash, Object key, Object namespace) {
-    return e.hash == hash && (e.key == key || e.key.equals(key)) && (e.namespace == namespace || Objects.equals(e.namespace, namespace));
+    return e.hash == hash
+        && (e.key == key || e.key.equals(key))
+        && (e.namespace == namespace || Objects.equals(e.namespace, namespace));
   }
 
   int size() {
@@ -104,8 +120,8 @@ final class CopyOnWriteStateMap<K, N, S> {
   }
 
   /**
-   * The state of (key, namespace) for the caller to read or change in place, or {@code null}:
-   * never an object a pending snapshot will write.
+   * The state of (key, namespace) for the caller to read or change in place, or {@code null}: never
+   * an object a pending snapshot will write.
    */
   S get(K key, N namespace) {
     Entry<K, N, S> e = find(key, namespace);
@@ -115,7 +131,10 @@ final class CopyOnWriteStateMap<K, N, S> {
     return e.stateVersion < versions.firstUnshared() ? ownState(e) : e.state;
   }
 
-  /** The state of (key, namespace), only to look at (it may be shared with a snapshot), or {@code null}. */
+  /**
+   * The state of (key, namespace), only to look at (it may be shared with a snapshot), or {@code
+   * null}.
+   */
   S peek(K key, N namespace) {
     Entry<K, N, S> e = find(key, namespace);
     return e == null ? null : e.state;
@@ -175,7 +194,8 @@ final class CopyOnWriteStateMap<K, N, S> {
           ownBuckets();
           buckets[index] = e.next;
         } else {
-          Entry<K, N, S> owned = previous.entryVersion < versions.firstUnshared() ? ownChainTo(previous) : previous;
+          Entry<K, N, S> owned =
+              previous.entryVersion < versions.firstUnshared() ? ownChainTo(previous) : previous;
           owned.next = e.next;
         }
         size--;
@@ -195,8 +215,9 @@ final class CopyOnWriteStateMap<K, N, S> {
   }
 
   /**
-   * The entries as they are now, for a snapshot whose version {@link SnapshotVersions#startSnapshot}
-   * just started: from now on the task copies before it changes anything the snapshot reaches.
+   * The entries as they are now, for a snapshot whose version {@link
+   * SnapshotVersions#startSnapshot} just started: from now on the task copies before it changes
+   * anything the snapshot reaches.
    */
   Snapshot<K, N, S> snapshot() {
     return new Snapshot<>(buckets, size);
@@ -210,9 +231,9 @@ final class CopyOnWriteStateMap<K, N, S> {
   }
 
   /**
-   * Makes the chain from its bucket up to {@code target} consist of entries the task owns,
-   * copying shared ones (their state stays shared until {@link #ownState}); returns the owned
-   * entry standing for {@code target}.
+   * Makes the chain from its bucket up to {@code target} consist of entries the task owns, copying
+   * shared ones (their state stays shared until {@link #ownState}); returns the owned entry
+   * standing for {@code target}.
    */
   private Entry<K, N, S> ownChainTo(Entry<K, N, S> target) {
     ownBuckets();
@@ -252,7 +273,9 @@ final class CopyOnWriteStateMap<K, N, S> {
         Entry<K, N, S> next = e.next;
         int index = e.hash & mask;
         if (e.entryVersion < unshared) {
-          grown[index] = new Entry<>(e.key, e.namespace, e.hash, e.state, grown[index], version, e.stateVersion);
+          grown[index] =
+              new Entry<>(
+                  e.key, e.namespace, e.hash, e.state, grown[index], version, e.stateVersion);
         } else {
           e.next = grown[index];
           grown[index] = e;

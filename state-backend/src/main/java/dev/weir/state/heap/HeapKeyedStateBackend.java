@@ -22,10 +22,10 @@ import java.util.Map;
 /**
  * Keyed state in Java objects on the heap: the fastest backend, bounded by the heap.
  *
- * <p>Snapshot format (big-endian): magic, version, max parallelism, number of states; per state
- * its name, kind and key-group blocks; a block is the key group, its byte length and its entries
- * (key, namespace, state). Blocks carry their length so a restoring backend can keep the blocks of
- * a state raw until the operator declares that state (with its serializers), and can skip the key
+ * <p>Snapshot format (big-endian): magic, version, max parallelism, number of states; per state its
+ * name, kind and key-group blocks; a block is the key group, its byte length and its entries (key,
+ * namespace, state). Blocks carry their length so a restoring backend can keep the blocks of a
+ * state raw until the operator declares that state (with its serializers), and can skip the key
  * groups it does not own.
  */
 public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
@@ -36,13 +36,15 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final Map<String, StateTable<K, ?, ?>> tables = new LinkedHashMap<>();
   private final SnapshotVersions versions = new SnapshotVersions();
   private final Map<String, Object> states = new HashMap<>();
+
   /** Restored blocks of states not yet declared: name → (kind, key group → bytes). */
   private final Map<String, SnapshotFormat.RestoredState> restored = new HashMap<>();
 
   private K currentKey;
   private int currentKeyGroup;
 
-  public HeapKeyedStateBackend(TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism) {
+  public HeapKeyedStateBackend(
+      TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism) {
     if (range.end() >= maxParallelism) {
       throw new IllegalArgumentException(range + " exceeds max parallelism " + maxParallelism);
     }
@@ -70,8 +72,14 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   public void setCurrentKey(K key) {
     int keyGroup = KeyGroups.keyGroupFor(key, maxParallelism);
     if (!range.contains(keyGroup)) {
-      throw new IllegalStateException("key " + key + " is in key group " + keyGroup
-          + ", outside this subtask's " + range + ": the record did not arrive over a HASH edge with the same key");
+      throw new IllegalStateException(
+          "key "
+              + key
+              + " is in key group "
+              + keyGroup
+              + ", outside this subtask's "
+              + range
+              + ": the record did not arrive over a HASH edge with the same key");
     }
     this.currentKey = key;
     this.currentKeyGroup = keyGroup;
@@ -80,7 +88,8 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   @Override
   public K currentKey() {
     if (currentKey == null) {
-      throw new IllegalStateException("keyed state used with no current key: only operators after a HASH edge have keyed state");
+      throw new IllegalStateException(
+          "keyed state used with no current key: only operators after a HASH edge have keyed state");
     }
     return currentKey;
   }
@@ -101,17 +110,19 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       }
       return (S) existing;
     }
-    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers keep scratch state.
+    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers
+    // keep scratch state.
     StateTable table = new StateTable<>(spec.duplicate(), range, versions);
     SnapshotFormat.RestoredState pending = restored.remove(spec.name());
     if (pending != null) {
       loadRestored(pending, table, table.spec);
     }
-    Object state = switch (spec.kind()) {
-      case VALUE -> new HeapValueState<>(this, table);
-      case LIST -> new HeapListState<>(this, table);
-      case MAP -> new HeapMapState<>(this, table);
-    };
+    Object state =
+        switch (spec.kind()) {
+          case VALUE -> new HeapValueState<>(this, table);
+          case LIST -> new HeapListState<>(this, table);
+          case MAP -> new HeapMapState<>(this, table);
+        };
     tables.put(spec.name(), table);
     states.put(spec.name(), state);
     return (S) state;
@@ -124,11 +135,13 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     StateTable<K, N, ?> table = (StateTable<K, N, ?>) tables.get(spec.name());
     for (int kg = range.start(); kg <= range.end(); kg++) {
       int keyGroup = kg;
-      table.forEach(kg, (key, namespace, state) -> {
-        currentKey = key;
-        currentKeyGroup = keyGroup;
-        visitor.visit(key, namespace);
-      });
+      table.forEach(
+          kg,
+          (key, namespace, state) -> {
+            currentKey = key;
+            currentKeyGroup = keyGroup;
+            visitor.visit(key, namespace);
+          });
     }
   }
 
@@ -144,14 +157,15 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   /**
    * Starts a snapshot version and captures each state's per-key-group entry tables by reference
-   * (one array reference per state and key group, whatever the number of entries); from then on
-   * the tables copy, entry by entry, whatever they change or hand out that the snapshot shares
-   * (see {@link CopyOnWriteStateMap}), until the snapshot is released.
+   * (one array reference per state and key group, whatever the number of entries); from then on the
+   * tables copy, entry by entry, whatever they change or hand out that the snapshot shares (see
+   * {@link CopyOnWriteStateMap}), until the snapshot is released.
    */
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
   public StateSnapshot snapshotAsync(KeyGroupRange keyGroups) {
-    if (keyGroups.size() > 0 && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
+    if (keyGroups.size() > 0
+        && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
       throw new IllegalArgumentException(keyGroups + " is not within this backend's " + range);
     }
     List<CapturedRestored> pendingStates = new ArrayList<>();
@@ -183,7 +197,11 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     return new StateSnapshot() {
       @Override
       public void writeTo(OutputStream out) throws IOException {
-        writeSnapshot(keys, pendingStates, captured, new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)));
+        writeSnapshot(
+            keys,
+            pendingStates,
+            captured,
+            new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)));
       }
 
       @Override
@@ -193,21 +211,32 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     };
   }
 
-  /** Names as {@link DataOutputView#writeUTF} writes them, so {@link DataInputView#readUTF} reads them back. */
+  /**
+   * Names as {@link DataOutputView#writeUTF} writes them, so {@link DataInputView#readUTF} reads
+   * them back.
+   */
   private static void writeName(DataOutputStream out, String name) throws IOException {
     DataOutputView v = new DataOutputView(name.length() + 8);
     v.writeUTF(name);
     out.write(v.array(), 0, v.length());
   }
 
-  private record CapturedRestored(String name, StateSpec.Kind kind, List<SnapshotFormat.Block> blocks) {}
+  private record CapturedRestored(
+      String name, StateSpec.Kind kind, List<SnapshotFormat.Block> blocks) {}
 
-  private record CapturedTable<K>(String name, StateSpec<?, ?> spec, List<Integer> keyGroups,
+  private record CapturedTable<K>(
+      String name,
+      StateSpec<?, ?> spec,
+      List<Integer> keyGroups,
       List<CopyOnWriteStateMap.Snapshot<K, Object, Object>> entries) {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void writeSnapshot(TypeSerializer<K> keys, List<CapturedRestored> pendingStates, List<CapturedTable<K>> captured,
-      DataOutputStream out) throws IOException {
+  private void writeSnapshot(
+      TypeSerializer<K> keys,
+      List<CapturedRestored> pendingStates,
+      List<CapturedTable<K>> captured,
+      DataOutputStream out)
+      throws IOException {
     DataOutputView block = new DataOutputView(4096);
     out.writeInt(SnapshotFormat.MAGIC);
     out.writeInt(SnapshotFormat.VERSION);
@@ -234,11 +263,12 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
         CopyOnWriteStateMap.Snapshot<K, Object, Object> entries = table.entries().get(i);
         block.clear();
         block.writeInt(entries.size());
-        entries.forEach((key, namespace, state) -> {
-          keys.serialize(key, block);
-          namespaceSerializer.serialize(namespace, block);
-          StateEntryCodec.write(spec, state, block);
-        });
+        entries.forEach(
+            (key, namespace, state) -> {
+              keys.serialize(key, block);
+              namespaceSerializer.serialize(namespace, block);
+              StateEntryCodec.write(spec, state, block);
+            });
         out.writeInt(table.keyGroups().get(i));
         out.writeInt(block.length());
         out.write(block.array(), 0, block.length());
@@ -248,7 +278,8 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @Override
-  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException {
+  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots)
+      throws IOException {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
@@ -263,9 +294,11 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private void loadRestored(SnapshotFormat.RestoredState pending, StateTable table, StateSpec<?, ?> spec) {
+  private void loadRestored(
+      SnapshotFormat.RestoredState pending, StateTable table, StateSpec<?, ?> spec) {
     if (spec.kind() != pending.kind) {
-      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind + " state");
+      throw new IllegalArgumentException(
+          spec + " was restored from a snapshot where it is " + pending.kind + " state");
     }
     DataInputView in = new DataInputView();
     try {

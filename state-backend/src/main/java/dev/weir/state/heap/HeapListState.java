@@ -50,7 +50,8 @@ final class HeapListState<K, N, E> implements ListState<N, E> {
     if (elements.isEmpty()) {
       clear(namespace);
     } else {
-      table.put(backend.currentKeyGroup(), backend.currentKey(), namespace, new ArrayList<>(elements));
+      table.put(
+          backend.currentKeyGroup(), backend.currentKey(), namespace, new ArrayList<>(elements));
     }
   }
 

@@ -15,7 +15,10 @@ final class HeapMapState<K, N, UK, UV> implements MapState<N, UK, UV> {
     this.table = table;
   }
 
-  /** The map, owned by the task (its values may be handed out and changed in place), or {@code null}. */
+  /**
+   * The map, owned by the task (its values may be handed out and changed in place), or {@code
+   * null}.
+   */
   private HashMap<UK, UV> map(N namespace) {
     return table.get(backend.currentKeyGroup(), backend.currentKey(), namespace);
   }

@@ -10,15 +10,17 @@ import java.util.TreeSet;
  * nothing is copied.
  *
  * <p>Threads: {@link #startSnapshot} and {@link #current} on the task thread; {@link #release} on
- * whichever thread finished writing the snapshot; {@link #firstUnshared} on the task thread,
- * which may see a newer release late (and then copies once more than needed, never less).
+ * whichever thread finished writing the snapshot; {@link #firstUnshared} on the task thread, which
+ * may see a newer release late (and then copies once more than needed, never less).
  */
 final class SnapshotVersions {
 
   /** Version of what the task makes now; starts above zero so that "nothing shared" is zero. */
   private int current = 1;
+
   /** Versions of the snapshots not yet released. Guarded by itself. */
   private final TreeSet<Integer> pending = new TreeSet<>();
+
   /** Anything made at this version or later is in no pending snapshot; 0 when none is pending. */
   private volatile int firstUnshared;
 
@@ -32,10 +34,14 @@ final class SnapshotVersions {
     return firstUnshared;
   }
 
-  /** Starts a snapshot of everything made so far; returns its version, to {@link #release}. Task thread. */
+  /**
+   * Starts a snapshot of everything made so far; returns its version, to {@link #release}. Task
+   * thread.
+   */
   int startSnapshot() {
     if (current == Integer.MAX_VALUE) {
-      throw new IllegalStateException("the heap state backend ran out of snapshot versions; restart the job from its latest checkpoint");
+      throw new IllegalStateException(
+          "the heap state backend ran out of snapshot versions; restart the job from its latest checkpoint");
     }
     int version = ++current;
     synchronized (pending) {
@@ -45,7 +51,10 @@ final class SnapshotVersions {
     return version;
   }
 
-  /** The snapshot of {@code version} is written (or abandoned): what only it shared may change in place again. Any thread. */
+  /**
+   * The snapshot of {@code version} is written (or abandoned): what only it shared may change in
+   * place again. Any thread.
+   */
   void release(int version) {
     synchronized (pending) {
       if (!pending.remove(version)) {

@@ -19,15 +19,22 @@ final class StateCopiers {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static <S> CopyOnWriteStateMap.StateCopier<S> forSpec(StateSpec<?, ?> spec) {
     TypeSerializer<Object> first = (TypeSerializer<Object>) spec.firstSerializer();
-    CopyOnWriteStateMap.StateCopier copier = switch (spec.kind()) {
-      case VALUE -> first::copy;
-      case LIST -> state -> copyList((ArrayList<Object>) state, first);
-      case MAP -> state -> copyMap((HashMap<Object, Object>) state, first, (TypeSerializer<Object>) spec.secondSerializer());
-    };
+    CopyOnWriteStateMap.StateCopier copier =
+        switch (spec.kind()) {
+          case VALUE -> first::copy;
+          case LIST -> state -> copyList((ArrayList<Object>) state, first);
+          case MAP ->
+              state ->
+                  copyMap(
+                      (HashMap<Object, Object>) state,
+                      first,
+                      (TypeSerializer<Object>) spec.secondSerializer());
+        };
     return copier;
   }
 
-  private static ArrayList<Object> copyList(ArrayList<Object> list, TypeSerializer<Object> elements) throws IOException {
+  private static ArrayList<Object> copyList(ArrayList<Object> list, TypeSerializer<Object> elements)
+      throws IOException {
     if (elements.isImmutableType()) {
       return new ArrayList<>(list);
     }
@@ -38,7 +45,8 @@ final class StateCopiers {
     return copy;
   }
 
-  private static HashMap<Object, Object> copyMap(HashMap<Object, Object> map, TypeSerializer<Object> keys, TypeSerializer<Object> values)
+  private static HashMap<Object, Object> copyMap(
+      HashMap<Object, Object> map, TypeSerializer<Object> keys, TypeSerializer<Object> values)
       throws IOException {
     if (keys.isImmutableType() && values.isImmutableType()) {
       return new HashMap<>(map);

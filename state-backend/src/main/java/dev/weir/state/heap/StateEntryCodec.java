@@ -43,24 +43,26 @@ final class StateEntryCodec {
     switch (spec.kind()) {
       case VALUE:
         return first.deserialize(in);
-      case LIST: {
-        int n = in.readInt();
-        ArrayList<Object> list = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          list.add(first.deserialize(in));
+      case LIST:
+        {
+          int n = in.readInt();
+          ArrayList<Object> list = new ArrayList<>(n);
+          for (int i = 0; i < n; i++) {
+            list.add(first.deserialize(in));
+          }
+          return list;
         }
-        return list;
-      }
-      case MAP: {
-        TypeSerializer<?> second = spec.secondSerializer();
-        int n = in.readInt();
-        HashMap<Object, Object> map = new HashMap<>();
-        for (int i = 0; i < n; i++) {
-          Object k = first.deserialize(in);
-          map.put(k, second.deserialize(in));
+      case MAP:
+        {
+          TypeSerializer<?> second = spec.secondSerializer();
+          int n = in.readInt();
+          HashMap<Object, Object> map = new HashMap<>();
+          for (int i = 0; i < n; i++) {
+            Object k = first.deserialize(in);
+            map.put(k, second.deserialize(in));
+          }
+          return map;
         }
-        return map;
-      }
       default:
         throw new IllegalStateException("unknown state kind " + spec.kind());
     }

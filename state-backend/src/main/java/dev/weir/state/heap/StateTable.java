@@ -31,7 +31,10 @@ final class StateTable<K, N, S> {
     return maps[keyGroup - range.start()];
   }
 
-  /** The state to read or change in place (never an object a pending snapshot will write), or {@code null}. */
+  /**
+   * The state to read or change in place (never an object a pending snapshot will write), or {@code
+   * null}.
+   */
   S get(int keyGroup, K key, N namespace) {
     CopyOnWriteStateMap<K, N, S> map = map(keyGroup);
     return map == null ? null : map.get(key, namespace);
@@ -66,8 +69,12 @@ final class StateTable<K, N, S> {
     return map == null || map.size() == 0 ? null : map.snapshot();
   }
 
-  /** Calls {@code consumer} for every (key, namespace) of a key group; it must not add or remove entries. */
-  <E extends Exception> void forEach(int keyGroup, CopyOnWriteStateMap.EntryConsumer<K, N, S, E> consumer) throws E {
+  /**
+   * Calls {@code consumer} for every (key, namespace) of a key group; it must not add or remove
+   * entries.
+   */
+  <E extends Exception> void forEach(
+      int keyGroup, CopyOnWriteStateMap.EntryConsumer<K, N, S, E> consumer) throws E {
     CopyOnWriteStateMap<K, N, S> map = map(keyGroup);
     if (map != null) {
       map.forEach(consumer);

@@ -41,11 +41,11 @@ import org.rocksdb.WriteOptions;
 /**
  * Keyed state in a RocksDB database on local disk, so it can be far larger than the heap: one
  * column family per state, keys laid out by {@link RocksDbKeys} (key group first). Values are
- * serialized on every write and deserialized on every read. A snapshot is a RocksDB snapshot
- * taken in the task thread (constant time) and streamed on the writer thread into the common
- * {@link SnapshotFormat}, so heap and RocksDB restore each other's snapshots. The write-ahead log
- * is off: checkpoints make state durable. Not thread-safe except that snapshots are written
- * concurrently with the task's updates.
+ * serialized on every write and deserialized on every read. A snapshot is a RocksDB snapshot taken
+ * in the task thread (constant time) and streamed on the writer thread into the common {@link
+ * SnapshotFormat}, so heap and RocksDB restore each other's snapshots. The write-ahead log is off:
+ * checkpoints make state durable. Not thread-safe except that snapshots are written concurrently
+ * with the task's updates.
  */
 public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
@@ -64,17 +64,20 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final ColumnFamilyHandle defaultColumn;
   private final Map<String, Column<?>> columns = new LinkedHashMap<>();
   private final Map<String, Object> states = new HashMap<>();
+
   /**
    * Restored blocks of states the operator has not declared yet, by state name. The blocks
    * themselves wait in the default column family (written there as they stream in, so restoring
    * needs no more memory than one block), until the state is declared or a snapshot copies them.
    */
   private final Map<String, RawRestored> restored = new HashMap<>();
+
   private int rawBlocks;
 
   private record RawBlock(int keyGroup, byte[] rawKey) {}
 
   private record RawRestored(StateSpec.Kind kind, List<RawBlock> blocks) {}
+
   private final DataOutputView scratch = new DataOutputView(128);
   private final DataInputView reader = new DataInputView();
   private final AtomicInteger snapshotsInFlight = new AtomicInteger();
@@ -83,6 +86,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   private K currentKey;
   private int currentKeyGroup;
+
   /** Key group, key length and key bytes of the current key. */
   private byte[] keyPrefix;
 
@@ -102,7 +106,8 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     }
   }
 
-  public RocksDbKeyedStateBackend(Path directory, TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism)
+  public RocksDbKeyedStateBackend(
+      Path directory, TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism)
       throws IOException {
     this.directory = directory;
     this.keySerializer = keySerializer;
@@ -113,8 +118,12 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     this.writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try {
-      this.db = RocksDB.open(dbOptions, directory.toString(),
-          List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, columnOptions)), handles);
+      this.db =
+          RocksDB.open(
+              dbOptions,
+              directory.toString(),
+              List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, columnOptions)),
+              handles);
     } catch (RocksDBException e) {
       throw new IOException("cannot open RocksDB in " + directory + ": " + e.getMessage(), e);
     }
@@ -140,8 +149,14 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   public void setCurrentKey(K key) {
     int keyGroup = KeyGroups.keyGroupFor(key, maxParallelism);
     if (!range.contains(keyGroup)) {
-      throw new IllegalStateException("key " + key + " is in key group " + keyGroup + ", outside this subtask's " + range
-          + ": the record did not arrive over a HASH edge with the same key");
+      throw new IllegalStateException(
+          "key "
+              + key
+              + " is in key group "
+              + keyGroup
+              + ", outside this subtask's "
+              + range
+              + ": the record did not arrive over a HASH edge with the same key");
     }
     byte[] keyBytes = serialize(keySerializer, key);
     scratch.clear();
@@ -157,7 +172,8 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   @Override
   public K currentKey() {
     if (currentKey == null) {
-      throw new IllegalStateException("keyed state used with no current key: only operators after a HASH edge have keyed state");
+      throw new IllegalStateException(
+          "keyed state used with no current key: only operators after a HASH edge have keyed state");
     }
     return currentKey;
   }
@@ -190,7 +206,9 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   /** The RocksDB key of (current key, namespace) in a column. */
   <N> byte[] entryKey(Column<N> column, N namespace) {
-    if (column.lastKeyPrefix == keyPrefix && java.util.Objects.equals(column.lastNamespace, namespace) && column.lastEntryKey != null) {
+    if (column.lastKeyPrefix == keyPrefix
+        && java.util.Objects.equals(column.lastNamespace, namespace)
+        && column.lastEntryKey != null) {
       return column.lastEntryKey;
     }
     byte[] ns = serialize(column.spec.namespaceSerializer(), namespace);
@@ -281,7 +299,16 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   }
 
   private IllegalStateException failure(String what, Column<?> column, RocksDBException e) {
-    return new IllegalStateException("RocksDB could not " + what + " state '" + column.name + "' in " + directory + ": " + e.getMessage(), e);
+    return new IllegalStateException(
+        "RocksDB could not "
+            + what
+            + " state '"
+            + column.name
+            + "' in "
+            + directory
+            + ": "
+            + e.getMessage(),
+        e);
   }
 
   // ---- states ----
@@ -297,20 +324,38 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       }
       return (S) existing;
     }
-    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers keep scratch state.
+    // Serializers of our own: a spec may be shared by the subtasks of an operator, and serializers
+    // keep scratch state.
     StateSpec<N, S> own = spec.duplicate();
     Column<N> column;
     try {
-      ColumnFamilyHandle handle = db.createColumnFamily(new ColumnFamilyDescriptor(spec.name().getBytes(StandardCharsets.UTF_8), columnOptions));
+      ColumnFamilyHandle handle =
+          db.createColumnFamily(
+              new ColumnFamilyDescriptor(
+                  spec.name().getBytes(StandardCharsets.UTF_8), columnOptions));
       column = new Column<>(spec.name(), own, handle);
     } catch (RocksDBException e) {
-      throw new IllegalStateException("RocksDB could not create state '" + spec.name() + "' in " + directory + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "RocksDB could not create state '"
+              + spec.name()
+              + "' in "
+              + directory
+              + ": "
+              + e.getMessage(),
+          e);
     }
-    Object state = switch (spec.kind()) {
-      case VALUE -> new RocksDbValueState<>(this, column, (TypeSerializer) own.firstSerializer());
-      case LIST -> new RocksDbListState<>(this, column, (TypeSerializer) own.firstSerializer());
-      case MAP -> new RocksDbMapState<>(this, column, (TypeSerializer) own.firstSerializer(), (TypeSerializer) own.secondSerializer());
-    };
+    Object state =
+        switch (spec.kind()) {
+          case VALUE ->
+              new RocksDbValueState<>(this, column, (TypeSerializer) own.firstSerializer());
+          case LIST -> new RocksDbListState<>(this, column, (TypeSerializer) own.firstSerializer());
+          case MAP ->
+              new RocksDbMapState<>(
+                  this,
+                  column,
+                  (TypeSerializer) own.firstSerializer(),
+                  (TypeSerializer) own.secondSerializer());
+        };
     columns.put(spec.name(), column);
     states.put(spec.name(), state);
     RawRestored pending = restored.remove(spec.name());
@@ -331,7 +376,9 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       for (it.seekToFirst(); it.isValid(); it.next()) {
         byte[] k = it.key();
         int end = prefixEnd(k);
-        if (last[0] == null || !Arrays.equals(last[0], 0, last[0].length, k, 0, end) || last[0].length != end) {
+        if (last[0] == null
+            || !Arrays.equals(last[0], 0, last[0].length, k, 0, end)
+            || last[0].length != end) {
           last[0] = Arrays.copyOf(k, end);
           prefixes.add(last[0]);
         }
@@ -367,7 +414,8 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   @Override
   public StateSnapshot snapshotAsync(KeyGroupRange keyGroups) throws IOException {
-    if (keyGroups.size() > 0 && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
+    if (keyGroups.size() > 0
+        && (!range.contains(keyGroups.start()) || !range.contains(keyGroups.end()))) {
       throw new IllegalArgumentException(keyGroups + " is not within this backend's " + range);
     }
     Snapshot snapshot = db.getSnapshot();
@@ -389,15 +437,28 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
               try {
                 bytes = db.get(defaultColumn, read, b.rawKey());
               } catch (RocksDBException e) {
-                throw new IOException("cannot read restored state '" + p.getKey() + "' for a snapshot: " + e.getMessage(), e);
+                throw new IOException(
+                    "cannot read restored state '"
+                        + p.getKey()
+                        + "' for a snapshot: "
+                        + e.getMessage(),
+                    e);
               }
               where.add(new int[] {b.keyGroup(), 0, bytes.length});
               blocks.add(bytes);
             }
           }
-          raw.add(new RocksDbSnapshotWriter.PendingState(p.getKey(), p.getValue().kind(), blocks, where));
+          raw.add(
+              new RocksDbSnapshotWriter.PendingState(
+                  p.getKey(), p.getValue().kind(), blocks, where));
         }
-        new RocksDbSnapshotWriter(db, maxParallelism).write(new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)), keyGroups, read, captured, raw);
+        new RocksDbSnapshotWriter(db, maxParallelism)
+            .write(
+                new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)),
+                keyGroups,
+                read,
+                captured,
+                raw);
       } finally {
         db.releaseSnapshot(snapshot);
         if (snapshotsInFlight.decrementAndGet() == 0 && closing) {
@@ -413,7 +474,8 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private void loadRestored(RawRestored pending, Column<?> column) {
     StateSpec<?, ?> spec = column.spec;
     if (spec.kind() != pending.kind()) {
-      throw new IllegalArgumentException(spec + " was restored from a snapshot where it is " + pending.kind() + " state");
+      throw new IllegalArgumentException(
+          spec + " was restored from a snapshot where it is " + pending.kind() + " state");
     }
     DataInputView in = new DataInputView();
     DataOutputView key = new DataOutputView(64);
@@ -464,7 +526,8 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
         batch.clear();
       }
     } catch (IOException | RocksDBException e) {
-      throw new IllegalStateException("cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
     }
   }
 
@@ -475,32 +538,56 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     return Arrays.copyOfRange(in.array(), start, in.position());
   }
 
-  private static void appendLengthPrefixed(DataOutputView key, DataInputView in, TypeSerializer<?> serializer) throws IOException {
+  private static void appendLengthPrefixed(
+      DataOutputView key, DataInputView in, TypeSerializer<?> serializer) throws IOException {
     byte[] bytes = slice(in, serializer);
     RocksDbKeys.writeLength(key, bytes.length);
     key.write(bytes, 0, bytes.length);
   }
 
   @Override
-  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots) throws IOException {
+  public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots)
+      throws IOException {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
     for (SnapshotFormat.Source snapshot : snapshots) {
-        SnapshotFormat.readBlocks(snapshot, maxParallelism, range, (name, kind, kg, bytes, offset, length) -> {
-          RawRestored raw = restored.computeIfAbsent(name, n -> new RawRestored(kind, new ArrayList<>()));
-          if (raw.kind() != kind) {
-            throw new IOException("state '" + name + "' is " + kind + " in one snapshot and " + raw.kind() + " in another");
-          }
-          byte[] rawKey = ("restored/" + (rawBlocks++)).getBytes(StandardCharsets.UTF_8);
-          byte[] block = offset == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, offset, offset + length);
-          try {
-            db.put(defaultColumn, writeOptions, rawKey, block);
-          } catch (RocksDBException e) {
-            throw new IOException("cannot store restored state '" + name + "' in RocksDB at " + directory + ": " + e.getMessage(), e);
-          }
-          raw.blocks().add(new RawBlock(kg, rawKey));
-        });
+      SnapshotFormat.readBlocks(
+          snapshot,
+          maxParallelism,
+          range,
+          (name, kind, kg, bytes, offset, length) -> {
+            RawRestored raw =
+                restored.computeIfAbsent(name, n -> new RawRestored(kind, new ArrayList<>()));
+            if (raw.kind() != kind) {
+              throw new IOException(
+                  "state '"
+                      + name
+                      + "' is "
+                      + kind
+                      + " in one snapshot and "
+                      + raw.kind()
+                      + " in another");
+            }
+            byte[] rawKey = ("restored/" + (rawBlocks++)).getBytes(StandardCharsets.UTF_8);
+            byte[] block =
+                offset == 0 && length == bytes.length
+                    ? bytes
+                    : Arrays.copyOfRange(bytes, offset, offset + length);
+            try {
+              db.put(defaultColumn, writeOptions, rawKey, block);
+            } catch (RocksDBException e) {
+              throw new IOException(
+                  "cannot store restored state '"
+                      + name
+                      + "' in RocksDB at "
+                      + directory
+                      + ": "
+                      + e.getMessage(),
+                  e);
+            }
+            raw.blocks().add(new RawBlock(kg, rawKey));
+          });
     }
   }
 

@@ -4,9 +4,9 @@ import dev.weir.state.serialization.DataOutputView;
 import java.util.Arrays;
 
 /**
- * Layout of RocksDB keys: key group (2 bytes, big-endian, so a key group's entries are
- * contiguous and in order), the key's bytes and the namespace's bytes, each after its length (so
- * one (key, namespace) prefix is never a prefix of another's), then for map state the user key.
+ * Layout of RocksDB keys: key group (2 bytes, big-endian, so a key group's entries are contiguous
+ * and in order), the key's bytes and the namespace's bytes, each after its length (so one (key,
+ * namespace) prefix is never a prefix of another's), then for map state the user key.
  */
 final class RocksDbKeys {
 
@@ -35,10 +35,14 @@ final class RocksDbKeys {
   }
 
   static boolean startsWith(byte[] bytes, byte[] prefix) {
-    return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    return bytes.length >= prefix.length
+        && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
   }
 
-  /** The smallest byte string greater than every string starting with {@code prefix}, or null if none. */
+  /**
+   * The smallest byte string greater than every string starting with {@code prefix}, or null if
+   * none.
+   */
   static byte[] successor(byte[] prefix) {
     byte[] next = prefix.clone();
     for (int i = next.length - 1; i >= 0; i--) {

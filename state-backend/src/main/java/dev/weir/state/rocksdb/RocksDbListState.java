@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * List state in RocksDB: one entry per (key, namespace) holding the elements, each as a 4-byte
- * length and its bytes; adding is a RocksDB merge (string append with a one-byte delimiter), so
- * it does not read the list.
+ * length and its bytes; adding is a RocksDB merge (string append with a one-byte delimiter), so it
+ * does not read the list.
  */
 final class RocksDbListState<N, E> implements ListState<N, E> {
 
@@ -18,7 +18,10 @@ final class RocksDbListState<N, E> implements ListState<N, E> {
   private final TypeSerializer<E> elements;
   private final DataOutputView scratch = new DataOutputView(64);
 
-  RocksDbListState(RocksDbKeyedStateBackend<?> backend, RocksDbKeyedStateBackend.Column<N> column, TypeSerializer<E> elements) {
+  RocksDbListState(
+      RocksDbKeyedStateBackend<?> backend,
+      RocksDbKeyedStateBackend.Column<N> column,
+      TypeSerializer<E> elements) {
     this.backend = backend;
     this.column = column;
     this.elements = elements;
@@ -29,7 +32,11 @@ final class RocksDbListState<N, E> implements ListState<N, E> {
     List<int[]> ranges = new ArrayList<>();
     int p = 0;
     while (p + 4 <= stored.length) {
-      int length = ((stored[p] & 0xFF) << 24) | ((stored[p + 1] & 0xFF) << 16) | ((stored[p + 2] & 0xFF) << 8) | (stored[p + 3] & 0xFF);
+      int length =
+          ((stored[p] & 0xFF) << 24)
+              | ((stored[p + 1] & 0xFF) << 16)
+              | ((stored[p + 2] & 0xFF) << 8)
+              | (stored[p + 3] & 0xFF);
       ranges.add(new int[] {p + 4, length});
       p += 4 + length + 1; // the merge operator's delimiter follows every element but the last
     }

@@ -15,7 +15,10 @@ final class RocksDbMapState<N, UK, UV> implements MapState<N, UK, UV> {
   private final TypeSerializer<UK> keys;
   private final TypeSerializer<UV> values;
 
-  RocksDbMapState(RocksDbKeyedStateBackend<?> backend, RocksDbKeyedStateBackend.Column<N> column, TypeSerializer<UK> keys,
+  RocksDbMapState(
+      RocksDbKeyedStateBackend<?> backend,
+      RocksDbKeyedStateBackend.Column<N> column,
+      TypeSerializer<UK> keys,
       TypeSerializer<UV> values) {
     this.backend = backend;
     this.column = column;
@@ -52,8 +55,14 @@ final class RocksDbMapState<N, UK, UV> implements MapState<N, UK, UV> {
   public Iterable<Map.Entry<UK, UV>> entries(N namespace) {
     byte[] prefix = backend.entryKey(column, namespace);
     List<Map.Entry<UK, UV>> entries = new ArrayList<>();
-    backend.scan(column, prefix, (k, v) -> entries.add(new AbstractMap.SimpleImmutableEntry<>(
-        backend.deserialize(keys, k, prefix.length, k.length - prefix.length), backend.deserialize(values, v, 0, v.length))));
+    backend.scan(
+        column,
+        prefix,
+        (k, v) ->
+            entries.add(
+                new AbstractMap.SimpleImmutableEntry<>(
+                    backend.deserialize(keys, k, prefix.length, k.length - prefix.length),
+                    backend.deserialize(values, v, 0, v.length))));
     return entries;
   }
 

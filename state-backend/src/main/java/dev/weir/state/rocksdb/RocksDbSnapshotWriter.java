@@ -21,7 +21,10 @@ import org.rocksdb.RocksIterator;
  */
 final class RocksDbSnapshotWriter {
 
-  /** Restored blocks of a state not declared yet, written back as they came: {key group, offset, length} per block. */
+  /**
+   * Restored blocks of a state not declared yet, written back as they came: {key group, offset,
+   * length} per block.
+   */
   record PendingState(String name, StateSpec.Kind kind, List<byte[]> blocks, List<int[]> where) {}
 
   private final RocksDB db;
@@ -32,8 +35,13 @@ final class RocksDbSnapshotWriter {
     this.maxParallelism = maxParallelism;
   }
 
-  void write(DataOutputStream out, KeyGroupRange keyGroups, ReadOptions read, List<RocksDbKeyedStateBackend.Column<?>> captured,
-      List<PendingState> pending) throws IOException {
+  void write(
+      DataOutputStream out,
+      KeyGroupRange keyGroups,
+      ReadOptions read,
+      List<RocksDbKeyedStateBackend.Column<?>> captured,
+      List<PendingState> pending)
+      throws IOException {
     out.writeInt(SnapshotFormat.MAGIC);
     out.writeInt(SnapshotFormat.VERSION);
     out.writeInt(maxParallelism);
@@ -72,18 +80,28 @@ final class RocksDbSnapshotWriter {
     out.flush();
   }
 
-  private static void writeBlock(DataOutputStream out, RocksIterator it, int kg, StateSpec.Kind kind, DataOutputView block,
-      DataOutputView mapEntry) throws IOException {
+  private static void writeBlock(
+      DataOutputStream out,
+      RocksIterator it,
+      int kg,
+      StateSpec.Kind kind,
+      DataOutputView block,
+      DataOutputView mapEntry)
+      throws IOException {
     block.clear();
     block.writeInt(0); // entry count, patched below
     int entries = 0;
     byte[] openPrefix = null;
     int mapCount = 0;
-    for (it.seek(new byte[] {(byte) (kg >>> 8), (byte) kg}); it.isValid() && RocksDbKeys.keyGroupOf(it.key()) == kg; it.next()) {
+    for (it.seek(new byte[] {(byte) (kg >>> 8), (byte) kg});
+        it.isValid() && RocksDbKeys.keyGroupOf(it.key()) == kg;
+        it.next()) {
       byte[] k = it.key();
       int end = RocksDbKeyedStateBackend.prefixEnd(k);
       if (kind == StateSpec.Kind.MAP) {
-        if (openPrefix == null || openPrefix.length != end || !Arrays.equals(openPrefix, 0, end, k, 0, end)) {
+        if (openPrefix == null
+            || openPrefix.length != end
+            || !Arrays.equals(openPrefix, 0, end, k, 0, end)) {
           if (openPrefix != null) {
             closeMapEntry(block, mapEntry, mapCount);
           }
@@ -130,7 +148,10 @@ final class RocksDbSnapshotWriter {
     block.write(mapEntry.array(), 0, mapEntry.length());
   }
 
-  /** Copies the key's and the namespace's bytes (as their serializers wrote them) from a RocksDB key. */
+  /**
+   * Copies the key's and the namespace's bytes (as their serializers wrote them) from a RocksDB
+   * key.
+   */
   private static void writeKeyAndNamespace(DataOutputView block, byte[] k) {
     int[] pos = {2};
     int keyLength = RocksDbKeys.readLength(k, pos);

@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
-/** Keyed state in RocksDB databases under {@code directory}, one per operator subtask (deleted when it closes). */
+/**
+ * Keyed state in RocksDB databases under {@code directory}, one per operator subtask (deleted when
+ * it closes).
+ */
 public final class RocksDbStateBackendFactory implements KeyedStateBackendFactory {
 
   private final Path directory;
@@ -19,7 +22,8 @@ public final class RocksDbStateBackendFactory implements KeyedStateBackendFactor
   }
 
   @Override
-  public <K> KeyedStateBackend<K> create(String operator, int subtask, TypeSerializer<K> keys, KeyGroupRange range, int maxParallelism)
+  public <K> KeyedStateBackend<K> create(
+      String operator, int subtask, TypeSerializer<K> keys, KeyGroupRange range, int maxParallelism)
       throws IOException {
     String safe = operator.replaceAll("[^A-Za-z0-9._-]+", "_");
     if (safe.length() > 40) {

@@ -10,7 +10,10 @@ final class RocksDbValueState<N, V> implements ValueState<N, V> {
   private final RocksDbKeyedStateBackend.Column<N> column;
   private final TypeSerializer<V> values;
 
-  RocksDbValueState(RocksDbKeyedStateBackend<?> backend, RocksDbKeyedStateBackend.Column<N> column, TypeSerializer<V> values) {
+  RocksDbValueState(
+      RocksDbKeyedStateBackend<?> backend,
+      RocksDbKeyedStateBackend.Column<N> column,
+      TypeSerializer<V> values) {
     this.backend = backend;
     this.column = column;
     this.values = values;

@@ -43,7 +43,8 @@ public final class DataInputView extends InputStream implements DataInput {
   /** Moves the read position forward without reading, e.g. past a record a codec left unread. */
   public void skipTo(int newPosition) {
     if (newPosition < position || newPosition > limit) {
-      throw new IllegalArgumentException("position " + newPosition + " outside [" + position + ", " + limit + "]");
+      throw new IllegalArgumentException(
+          "position " + newPosition + " outside [" + position + ", " + limit + "]");
     }
     position = newPosition;
   }
@@ -141,7 +142,11 @@ public final class DataInputView extends InputStream implements DataInput {
     require(4);
     byte[] b = buffer;
     int p = position;
-    int v = ((b[p] & 0xff) << 24) | ((b[p + 1] & 0xff) << 16) | ((b[p + 2] & 0xff) << 8) | (b[p + 3] & 0xff);
+    int v =
+        ((b[p] & 0xff) << 24)
+            | ((b[p + 1] & 0xff) << 16)
+            | ((b[p + 2] & 0xff) << 8)
+            | (b[p + 3] & 0xff);
     position = p + 4;
     return v;
   }

@@ -37,10 +37,14 @@ public final class DataOutputView extends OutputStream implements DataOutput {
     return buffer;
   }
 
-  /** Overwrites the four bytes at {@code offset} (written before) with {@code v}, big-endian: to fill in a length. */
+  /**
+   * Overwrites the four bytes at {@code offset} (written before) with {@code v}, big-endian: to
+   * fill in a length.
+   */
   public void writeIntAt(int offset, int v) {
     if (offset < 0 || offset + 4 > position) {
-      throw new IndexOutOfBoundsException("offset " + offset + " is not within the " + position + " bytes written");
+      throw new IndexOutOfBoundsException(
+          "offset " + offset + " is not within the " + position + " bytes written");
     }
     buffer[offset] = (byte) (v >>> 24);
     buffer[offset + 1] = (byte) (v >>> 16);

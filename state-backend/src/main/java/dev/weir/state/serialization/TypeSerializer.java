@@ -24,10 +24,10 @@ public interface TypeSerializer<T> {
 
   /**
    * A deep copy of {@code value}: nothing done to the original afterwards changes the copy. The
-   * heap backend uses it so that a value a pending snapshot still has to write is never the
-   * object handed to user code. The default writes the value and reads it back (always right);
-   * serializers of immutable types return the value itself, others may copy faster. Called on the
-   * thread that owns this serializer instance.
+   * heap backend uses it so that a value a pending snapshot still has to write is never the object
+   * handed to user code. The default writes the value and reads it back (always right); serializers
+   * of immutable types return the value itself, others may copy faster. Called on the thread that
+   * owns this serializer instance.
    */
   default T copy(T value) throws IOException {
     if (value == null || isImmutableType()) {

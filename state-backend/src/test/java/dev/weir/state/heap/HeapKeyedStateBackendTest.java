@@ -19,9 +19,12 @@ import org.junit.jupiter.api.Test;
 class HeapKeyedStateBackendTest {
 
   static final int MAX = 16;
-  static final StateSpec<String, ValueState<String, Long>> SUM = StateSpec.value("sum", Serializers.STRING, Serializers.LONG);
-  static final StateSpec<String, ListState<String, String>> SEEN = StateSpec.list("seen", Serializers.STRING, Serializers.STRING);
-  static final StateSpec<Void, MapState<Void, String, Integer>> TAGS = StateSpec.map("tags", Serializers.VOID, Serializers.STRING, Serializers.INT);
+  static final StateSpec<String, ValueState<String, Long>> SUM =
+      StateSpec.value("sum", Serializers.STRING, Serializers.LONG);
+  static final StateSpec<String, ListState<String, String>> SEEN =
+      StateSpec.list("seen", Serializers.STRING, Serializers.STRING);
+  static final StateSpec<Void, MapState<Void, String, Integer>> TAGS =
+      StateSpec.map("tags", Serializers.VOID, Serializers.STRING, Serializers.INT);
 
   private static HeapKeyedStateBackend<Long> all() {
     return new HeapKeyedStateBackend<>(Serializers.LONG, KeyGroupRange.of(0, MAX - 1), MAX);
@@ -74,7 +77,8 @@ class HeapKeyedStateBackendTest {
 
   @Test
   void aKeyOutsideTheOwnedKeyGroupsIsRefused() {
-    HeapKeyedStateBackend<Long> b = new HeapKeyedStateBackend<>(Serializers.LONG, KeyGroups.rangeFor(0, MAX, 2), MAX);
+    HeapKeyedStateBackend<Long> b =
+        new HeapKeyedStateBackend<>(Serializers.LONG, KeyGroups.rangeFor(0, MAX, 2), MAX);
     long foreign = 0;
     while (b.keyGroupRange().contains(KeyGroups.keyGroupFor(foreign, MAX))) {
       foreign++;
@@ -158,7 +162,8 @@ class HeapKeyedStateBackendTest {
     assertThatThrownBy(() -> b.restore(List.of(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})))
         .hasMessageContaining("not a Weir keyed state snapshot");
 
-    HeapKeyedStateBackend<Long> other = new HeapKeyedStateBackend<>(Serializers.LONG, KeyGroupRange.of(0, 31), 32);
+    HeapKeyedStateBackend<Long> other =
+        new HeapKeyedStateBackend<>(Serializers.LONG, KeyGroupRange.of(0, 31), 32);
     byte[] snapshot = other.snapshot(KeyGroupRange.of(0, 31));
     assertThatThrownBy(() -> all().restore(List.of(snapshot)))
         .hasMessageContaining("max parallelism 32")
@@ -173,7 +178,8 @@ class HeapKeyedStateBackendTest {
     byte[] snapshot = b.snapshot(b.keyGroupRange());
     HeapKeyedStateBackend<Long> restored = all();
     restored.restore(List.of(snapshot));
-    assertThatThrownBy(() -> restored.state(StateSpec.list("sum", Serializers.STRING, Serializers.LONG)))
+    assertThatThrownBy(
+            () -> restored.state(StateSpec.list("sum", Serializers.STRING, Serializers.LONG)))
         .hasMessageContaining("restored from a snapshot where it is VALUE");
   }
 
@@ -186,7 +192,8 @@ class HeapKeyedStateBackendTest {
 
     HeapKeyedStateBackend<Long> second = all();
     second.restore(List.of(checkpoint1));
-    byte[] checkpoint2 = second.snapshot(second.keyGroupRange()); // "sum" not declared since the restore
+    byte[] checkpoint2 =
+        second.snapshot(second.keyGroupRange()); // "sum" not declared since the restore
 
     HeapKeyedStateBackend<Long> third = all();
     third.restore(List.of(checkpoint2));

@@ -14,9 +14,9 @@ import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.AppliedCombineFn;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
@@ -27,10 +27,9 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * Combine.perKey with combiner lifting: a partial combine chained before the HASH edge, so only
  * accumulators cross it, and the final combine after it: {@link FinalCombineOperator} when no
  * lateness is allowed (one on-time pane per key and window), otherwise a ReduceFnRunner over
- * combining state.
- * Lifted only where it cannot change results: a plain CombineFn without side inputs, windows that
- * do not merge, and the default trigger. Anything else runs Beam's own expansion (GroupByKey then
- * combine).
+ * combining state. Lifted only where it cannot change results: a plain CombineFn without side
+ * inputs, windows that do not merge, and the default trigger. Anything else runs Beam's own
+ * expansion (GroupByKey then combine).
  */
 public final class CombinePerKeyTranslator {
 
@@ -48,9 +47,11 @@ public final class CombinePerKeyTranslator {
     if (!(perKey.getFn() instanceof CombineFn) || !perKey.getSideInputs().isEmpty()) {
       return false;
     }
-    PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<?> input =
+        PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
-    if (!windowing.getWindowFn().isNonMerging() || !(windowing.getTrigger() instanceof DefaultTrigger)) {
+    if (!windowing.getWindowFn().isNonMerging()
+        || !(windowing.getTrigger() instanceof DefaultTrigger)) {
       return false;
     }
     if (!(input.getCoder() instanceof KvCoder)) {
@@ -65,16 +66,21 @@ public final class CombinePerKeyTranslator {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Coder<Object> accumulatorCoder(Combine.PerKey<?, ?, ?> perKey, KvCoder kvCoder, PCollection<?> input) throws Exception {
+  private static Coder<Object> accumulatorCoder(
+      Combine.PerKey<?, ?, ?> perKey, KvCoder kvCoder, PCollection<?> input) throws Exception {
     CombineFn fn = (CombineFn) perKey.getFn();
     return fn.getAccumulatorCoder(input.getPipeline().getCoderRegistry(), kvCoder.getValueCoder());
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
-    Combine.PerKey<Object, Object, Object> perKey = (Combine.PerKey<Object, Object, Object>) transform.getTransform();
-    PCollection<KV<Object, Object>> input = (PCollection) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
-    PCollection<KV<Object, Object>> output = (PCollection) transform.getOutputs().values().iterator().next();
+  public static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context)
+      throws Exception {
+    Combine.PerKey<Object, Object, Object> perKey =
+        (Combine.PerKey<Object, Object, Object>) transform.getTransform();
+    PCollection<KV<Object, Object>> input =
+        (PCollection) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<KV<Object, Object>> output =
+        (PCollection) transform.getOutputs().values().iterator().next();
     KvCoder<Object, Object> kvCoder = (KvCoder<Object, Object>) input.getCoder();
     Coder<Object> keyCoder = kvCoder.getKeyCoder();
     CombineFn<Object, Object, Object> fn = (CombineFn<Object, Object, Object>) perKey.getFn();
@@ -83,15 +89,29 @@ public final class CombinePerKeyTranslator {
     String name = transform.getFullName();
 
     Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow> windowCoder =
-        (Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow>) windowing.getWindowFn().windowCoder();
+        (Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow>)
+            windowing.getWindowFn().windowCoder();
     byte[] serializedFn = org.apache.beam.sdk.util.SerializableUtils.serializeToByteArray(fn);
-    JobVertex partial = context.addOperator(name + "/PartialCombine", () -> new PartialCombineOperator<>(
-        (CombineFn<Object, Object, Object>) org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(serializedFn, name),
-        keyCoder, accumulatorCoder, windowCoder, windowing.getTimestampCombiner(), MAX_PARTIAL_ENTRIES));
+    JobVertex partial =
+        context.addOperator(
+            name + "/PartialCombine",
+            () ->
+                new PartialCombineOperator<>(
+                    (CombineFn<Object, Object, Object>)
+                        org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(
+                            serializedFn, name),
+                    keyCoder,
+                    accumulatorCoder,
+                    windowCoder,
+                    windowing.getTimestampCombiner(),
+                    MAX_PARTIAL_ENTRIES));
     context.connect(input, partial, 0);
 
-    SystemReduceFn reduceFn = SystemReduceFn.combining(keyCoder,
-        AppliedCombineFn.withAccumulatorCoder(new MergeAccumulatorsFn<>(fn, accumulatorCoder), accumulatorCoder));
+    SystemReduceFn reduceFn =
+        SystemReduceFn.combining(
+            keyCoder,
+            AppliedCombineFn.withAccumulatorCoder(
+                new MergeAccumulatorsFn<>(fn, accumulatorCoder), accumulatorCoder));
     SerializablePipelineOptions options = context.serializableOptions();
     Coder outputCoder = output.getCoder();
     JobMetrics metrics = context.metrics();
@@ -100,14 +120,37 @@ public final class CombinePerKeyTranslator {
     if (windowing.getAllowedLateness().getMillis() == 0) {
       // One on-time pane per key and window, nothing late: no ReduceFnRunner needed.
       TimestampCombiner timestamps = windowing.getTimestampCombiner();
-      last = context.addOperator(name + "/FinalCombine", () -> new FinalCombineOperator<>(
-          (CombineFn<Object, Object, Object>) org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(serializedFn, name),
-          keyCoder, accumulatorCoder, windowCoder, timestamps));
+      last =
+          context.addOperator(
+              name + "/FinalCombine",
+              () ->
+                  new FinalCombineOperator<>(
+                      (CombineFn<Object, Object, Object>)
+                          org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(
+                              serializedFn, name),
+                      keyCoder,
+                      accumulatorCoder,
+                      windowCoder,
+                      timestamps));
     } else {
-      last = context.addOperator(name + "/FinalCombine", () -> new GroupByKeyOperator<>(name, options, reduceFn,
-          new TupleTag<KV<Object, Object>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+      last =
+          context.addOperator(
+              name + "/FinalCombine",
+              () ->
+                  new GroupByKeyOperator<>(
+                          name,
+                          options,
+                          reduceFn,
+                          new TupleTag<KV<Object, Object>>("output"),
+                          outputCoder,
+                          windowing,
+                          keyCoder,
+                          metrics)
+                      .countingElements(elementNames));
     }
-    CoderSerializer wire = new CoderSerializer<>(WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
+    CoderSerializer wire =
+        new CoderSerializer<>(
+            WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
     context.connectByKey(partial, 0, keyCoder, wire, last);
     context.setProducer(output, last, 0);
   }

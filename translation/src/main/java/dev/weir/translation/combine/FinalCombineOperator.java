@@ -8,8 +8,8 @@ import dev.weir.state.ValueState;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
-import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.operators.OwedWindows;
+import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.util.List;
@@ -45,15 +45,20 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
   private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
 
-  private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Pending<AccumT>>> pendingSpec;
+  private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Pending<AccumT>>>
+      pendingSpec;
   private transient OwedWindows owed;
   private transient long inputWatermark;
 
   /** A key's merged accumulator in a window and the output timestamp so far. */
   record Pending<A>(A accumulator, long outputMillis) {}
 
-  public FinalCombineOperator(CombineFn<?, AccumT, OutputT> combineFn, Coder<K> keyCoder, Coder<AccumT> accumulatorCoder,
-      Coder<BoundedWindow> windowCoder, TimestampCombiner timestampCombiner) {
+  public FinalCombineOperator(
+      CombineFn<?, AccumT, OutputT> combineFn,
+      Coder<K> keyCoder,
+      Coder<AccumT> accumulatorCoder,
+      Coder<BoundedWindow> windowCoder,
+      TimestampCombiner timestampCombiner) {
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
     this.accumulatorCoder = accumulatorCoder;
@@ -65,18 +70,26 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
   public void open(OperatorContext<WindowedValue<KV<K, OutputT>>> context) throws Exception {
     super.open(context);
     CoderSerializer<BoundedWindow> windows = new CoderSerializer<>(windowCoder);
-    pendingSpec = StateSpec.value("final-combine", windows, new PendingSerializer<>(new CoderSerializer<>(accumulatorCoder)));
+    pendingSpec =
+        StateSpec.value(
+            "final-combine",
+            windows,
+            new PendingSerializer<>(new CoderSerializer<>(accumulatorCoder)));
     context.timerService().setNamespaceSerializer(windows);
     inputWatermark = Long.MIN_VALUE;
     owed = new OwedWindows();
     // After a restore: the holds of the results still owed.
     ValueState<BoundedWindow, Pending<AccumT>> pending = context.state(pendingSpec);
-    context.keyedStateBackend().forEachEntry(pendingSpec, (key, window) -> {
-      Pending<AccumT> p = pending.value(window);
-      if (p != null) {
-        owed.owe(window, p.outputMillis());
-      }
-    });
+    context
+        .keyedStateBackend()
+        .forEachEntry(
+            pendingSpec,
+            (key, window) -> {
+              Pending<AccumT> p = pending.value(window);
+              if (p != null) {
+                owed.owe(window, p.outputMillis());
+              }
+            });
   }
 
   @Override
@@ -91,10 +104,16 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
       Pending<AccumT> p = pending.value(window);
       if (p == null) {
         pending.update(window, new Pending<>(element.getValue().getValue(), output));
-        context.timerService().registerEventTimeTimer(window, end == Long.MAX_VALUE ? end : end + 1);
+        context
+            .timerService()
+            .registerEventTimeTimer(window, end == Long.MAX_VALUE ? end : end + 1);
       } else {
-        AccumT merged = combineFn.mergeAccumulators(List.of(p.accumulator(), element.getValue().getValue()));
-        long combined = timestampCombiner.combine(new Instant(p.outputMillis()), new Instant(output)).getMillis();
+        AccumT merged =
+            combineFn.mergeAccumulators(List.of(p.accumulator(), element.getValue().getValue()));
+        long combined =
+            timestampCombiner
+                .combine(new Instant(p.outputMillis()), new Instant(output))
+                .getMillis();
         pending.update(window, new Pending<>(merged, combined));
         output = combined;
       }
@@ -113,8 +132,12 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
     }
     pending.clear(window);
     K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
-    output.emit(WindowedValues.of(KV.of(key, combineFn.extractOutput(p.accumulator())), new Instant(p.outputMillis()), window,
-        PaneInfo.ON_TIME_AND_ONLY_FIRING));
+    output.emit(
+        WindowedValues.of(
+            KV.of(key, combineFn.extractOutput(p.accumulator())),
+            new Instant(p.outputMillis()),
+            window,
+            PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }
 
   /** Timers up to {@code watermark} have fired: windows that ended before it owe nothing more. */
@@ -157,7 +180,9 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
 
     @Override
     public Pending<A> copy(Pending<A> value) throws IOException {
-      return isImmutableType() ? value : new Pending<>(accumulators.copy(value.accumulator()), value.outputMillis());
+      return isImmutableType()
+          ? value
+          : new Pending<>(accumulators.copy(value.accumulator()), value.outputMillis());
     }
   }
 }

@@ -5,7 +5,10 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 
-/** The second half of a lifted combine, after the shuffle: its inputs are partial accumulators, merged. */
+/**
+ * The second half of a lifted combine, after the shuffle: its inputs are partial accumulators,
+ * merged.
+ */
 final class MergeAccumulatorsFn<AccumT, OutputT> extends CombineFn<AccumT, AccumT, OutputT> {
 
   private final CombineFn<?, AccumT, OutputT> fn;

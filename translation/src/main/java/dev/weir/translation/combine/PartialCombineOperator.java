@@ -8,24 +8,24 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.joda.time.Instant;
 
 /**
- * The first half of a lifted Combine.perKey, before the shuffle: accumulates the values of each
- * key and window of this subtask and emits one accumulator per key and window instead of every
- * value. A window's accumulators leave just before the watermark passes the window's end (so they
- * reach the final combine in time), and all of them when the input pauses, at the end of the
- * input, and when it holds more than {@code maxEntries} accumulators. A checkpoint stores them in
- * the operator's state rather than sending them on: flushing at every barrier would push every
- * key's accumulator through the final combine once per checkpoint.
+ * The first half of a lifted Combine.perKey, before the shuffle: accumulates the values of each key
+ * and window of this subtask and emits one accumulator per key and window instead of every value. A
+ * window's accumulators leave just before the watermark passes the window's end (so they reach the
+ * final combine in time), and all of them when the input pauses, at the end of the input, and when
+ * it holds more than {@code maxEntries} accumulators. A checkpoint stores them in the operator's
+ * state rather than sending them on: flushing at every barrier would push every key's accumulator
+ * through the final combine once per checkpoint.
  */
 public final class PartialCombineOperator<K, InputT, AccumT>
     extends AbstractOperator<WindowedValue<KV<K, InputT>>, WindowedValue<KV<K, AccumT>>> {
@@ -53,8 +53,13 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     }
   }
 
-  public PartialCombineOperator(CombineFn<InputT, AccumT, ?> combineFn, Coder<K> keyCoder, Coder<AccumT> accumulatorCoder,
-      Coder<BoundedWindow> windowCoder, TimestampCombiner timestampCombiner, int maxEntries) {
+  public PartialCombineOperator(
+      CombineFn<InputT, AccumT, ?> combineFn,
+      Coder<K> keyCoder,
+      Coder<AccumT> accumulatorCoder,
+      Coder<BoundedWindow> windowCoder,
+      TimestampCombiner timestampCombiner,
+      int maxEntries) {
     this.combineFn = combineFn;
     this.keyCoder = keyCoder;
     this.accumulatorCoder = accumulatorCoder;
@@ -69,7 +74,8 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     Object structural = keyCoder.structuralValue(key);
     InputT value = element.getValue().getValue();
     for (BoundedWindow window : element.getWindows()) {
-      Map<Object, Entry<K, AccumT>> perKey = accumulators.computeIfAbsent(window, w -> new HashMap<>());
+      Map<Object, Entry<K, AccumT>> perKey =
+          accumulators.computeIfAbsent(window, w -> new HashMap<>());
       Entry<K, AccumT> entry = perKey.get(structural);
       if (entry == null) {
         entry = new Entry<>(key, combineFn.createAccumulator(), element.getTimestamp());
@@ -99,8 +105,16 @@ public final class PartialCombineOperator<K, InputT, AccumT>
         continue;
       }
       for (Entry<K, AccumT> e : perWindow.getValue().values()) {
-        Instant timestamp = timestampCombiner == TimestampCombiner.END_OF_WINDOW ? window.maxTimestamp() : e.timestamp;
-        output.emit(WindowedValues.of(KV.of(e.key, combineFn.compact(e.accumulator)), timestamp, window, PaneInfo.NO_FIRING));
+        Instant timestamp =
+            timestampCombiner == TimestampCombiner.END_OF_WINDOW
+                ? window.maxTimestamp()
+                : e.timestamp;
+        output.emit(
+            WindowedValues.of(
+                KV.of(e.key, combineFn.compact(e.accumulator)),
+                timestamp,
+                window,
+                PaneInfo.NO_FIRING));
       }
       entries -= perWindow.getValue().size();
       windows.remove();
@@ -125,9 +139,9 @@ public final class PartialCombineOperator<K, InputT, AccumT>
   }
 
   /**
-   * The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator] timestamp)*)*},
-   * each bracketed part its length and its coder's (outer) encoding. Encoded into one buffer kept
-   * between checkpoints: this is the synchronous part of the operator's snapshot.
+   * The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator]
+   * timestamp)*)*}, each bracketed part its length and its coder's (outer) encoding. Encoded into
+   * one buffer kept between checkpoints: this is the synchronous part of the operator's snapshot.
    */
   @Override
   public byte[] snapshotOperatorState(long checkpointId) throws IOException {
@@ -140,7 +154,8 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     DataOutputView out = snapshotBuffer;
     out.clear();
     out.writeInt(accumulators.size());
-    for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> perWindow : accumulators.entrySet()) {
+    for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> perWindow :
+        accumulators.entrySet()) {
       writeEncoded(out, windowCoder, perWindow.getKey());
       out.writeInt(perWindow.getValue().size());
       for (Entry<K, AccumT> e : perWindow.getValue().values()) {
@@ -152,8 +167,12 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     return out.toByteArray();
   }
 
-  /** The length of the value's outer encoding, then the encoding (what CoderUtils.encodeToByteArray gives). */
-  private static <T> void writeEncoded(DataOutputView out, Coder<T> coder, T value) throws IOException {
+  /**
+   * The length of the value's outer encoding, then the encoding (what CoderUtils.encodeToByteArray
+   * gives).
+   */
+  private static <T> void writeEncoded(DataOutputView out, Coder<T> coder, T value)
+      throws IOException {
     int lengthAt = out.length();
     out.writeInt(0);
     coder.encode(value, out, Coder.Context.OUTER);
@@ -167,7 +186,8 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     int windows = in.readInt();
     for (int w = 0; w < windows; w++) {
       BoundedWindow window = CoderUtils.decodeFromByteArray(windowCoder, readBytes(in));
-      Map<Object, Entry<K, AccumT>> perKey = accumulators.computeIfAbsent(window, x -> new HashMap<>());
+      Map<Object, Entry<K, AccumT>> perKey =
+          accumulators.computeIfAbsent(window, x -> new HashMap<>());
       int count = in.readInt();
       for (int i = 0; i < count; i++) {
         K key = CoderUtils.decodeFromByteArray(keyCoder, readBytes(in));
@@ -178,7 +198,8 @@ public final class PartialCombineOperator<K, InputT, AccumT>
           perKey.put(keyCoder.structuralValue(key), new Entry<>(key, accumulator, timestamp));
           entries++;
         } else {
-          existing.accumulator = combineFn.mergeAccumulators(java.util.List.of(existing.accumulator, accumulator));
+          existing.accumulator =
+              combineFn.mergeAccumulators(java.util.List.of(existing.accumulator, accumulator));
           existing.timestamp = timestampCombiner.combine(existing.timestamp, timestamp);
         }
       }

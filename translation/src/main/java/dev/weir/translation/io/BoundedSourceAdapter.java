@@ -5,15 +5,15 @@ import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.BoundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
 /**
- * A Beam BoundedSource as an engine source. The source is split once, when the job is
- * translated; subtask {@code i} reads splits {@code i, i + p, i + 2p, ...} one after the other.
+ * A Beam BoundedSource as an engine source. The source is split once, when the job is translated;
+ * subtask {@code i} reads splits {@code i, i + p, i + 2p, ...} one after the other.
  */
 public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
@@ -24,14 +24,21 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
   private final SerializablePipelineOptions options;
   private final SourceMetrics metrics;
 
-  public BoundedSourceAdapter(BoundedSource<T> source, int parallelism, SerializablePipelineOptions options, String stepName,
-      dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
+  public BoundedSourceAdapter(
+      BoundedSource<T> source,
+      int parallelism,
+      SerializablePipelineOptions options,
+      String stepName,
+      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     // Splitting is the source's work too: what it counts meanwhile belongs to its step.
-    org.apache.beam.runners.core.metrics.MetricsContainerImpl splitMetrics = new org.apache.beam.runners.core.metrics.MetricsContainerImpl(stepName);
+    org.apache.beam.runners.core.metrics.MetricsContainerImpl splitMetrics =
+        new org.apache.beam.runners.core.metrics.MetricsContainerImpl(stepName);
     List<? extends BoundedSource<T>> split;
-    try (java.io.Closeable ignored = org.apache.beam.sdk.metrics.MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
+    try (java.io.Closeable ignored =
+        org.apache.beam.sdk.metrics.MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
       long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
       split = source.split(Math.max(1, size / parallelism), options.get());
     }
@@ -54,11 +61,12 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
   }
 
   /**
-   * A position is the reader's remaining splits, each as {split index, records of it already
-   * read}; a restored reader skips those records (bounded readers cannot seek in general).
+   * A position is the reader's remaining splits, each as {split index, records of it already read};
+   * a restored reader skips those records (bounded readers cannot seek in general).
    */
   @Override
-  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+  public SourceReader<WindowedValue<T>> restoreReader(
+      int subtaskIndex, int parallelism, List<Object> positions) {
     List<long[]> remaining = new ArrayList<>();
     for (Object p : positions) {
       long[] pairs = (long[]) p;
@@ -71,15 +79,21 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
     private final List<? extends BoundedSource<T>> splits;
+
     /** {split index, records read} of the splits still to read, the one being read first. */
     private final java.util.ArrayDeque<long[]> remaining;
+
     private final PipelineOptions options;
     private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
     private dev.weir.translation.metrics.StepMetricsContainer container;
 
-    Reader(List<? extends BoundedSource<T>> splits, List<long[]> remaining, PipelineOptions options, SourceMetrics metrics) {
+    Reader(
+        List<? extends BoundedSource<T>> splits,
+        List<long[]> remaining,
+        PipelineOptions options,
+        SourceMetrics metrics) {
       this.splits = splits;
       this.remaining = new java.util.ArrayDeque<>(remaining);
       this.options = options;
@@ -126,7 +140,9 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
           available = current.advance();
         }
         if (available) {
-          output.emit(WindowedValues.timestampedValueInGlobalWindow(current.getCurrent(), current.getCurrentTimestamp()));
+          output.emit(
+              WindowedValues.timestampedValueInGlobalWindow(
+                  current.getCurrent(), current.getCurrentTimestamp()));
           split[1]++;
           emitted++;
         } else {

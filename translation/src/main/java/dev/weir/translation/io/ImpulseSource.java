@@ -21,9 +21,13 @@ public final class ImpulseSource implements Source<WindowedValue<byte[]>> {
     return reader(subtaskIndex != 0);
   }
 
-  /** The position is whether the impulse was emitted; restored, it is emitted if some subtask had not yet. */
+  /**
+   * The position is whether the impulse was emitted; restored, it is emitted if some subtask had
+   * not yet.
+   */
   @Override
-  public SourceReader<WindowedValue<byte[]>> restoreReader(int subtaskIndex, int parallelism, java.util.List<Object> positions) {
+  public SourceReader<WindowedValue<byte[]>> restoreReader(
+      int subtaskIndex, int parallelism, java.util.List<Object> positions) {
     return reader(!positions.contains(Boolean.FALSE));
   }
 

@@ -1,15 +1,15 @@
 package dev.weir.translation.io;
 
 import dev.weir.translation.metrics.JobMetrics;
-import java.io.Serializable;
 import dev.weir.translation.metrics.StepMetricsContainer;
 import dev.weir.translation.metrics.ThreadMetrics;
+import java.io.Serializable;
 
 /**
- * Metrics of a source step: what a Beam reader counts lands in its step's container. The
- * reader's step becomes the current step of its thread's {@link ThreadMetrics} when it opens
- * (chained DoFns enter their own steps and restore it), and the container is merged into the
- * job's metrics at close.
+ * Metrics of a source step: what a Beam reader counts lands in its step's container. The reader's
+ * step becomes the current step of its thread's {@link ThreadMetrics} when it opens (chained DoFns
+ * enter their own steps and restore it), and the container is merged into the job's metrics at
+ * close.
  */
 final class SourceMetrics implements Serializable {
 

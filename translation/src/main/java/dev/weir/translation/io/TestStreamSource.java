@@ -11,10 +11,10 @@ import org.apache.beam.sdk.values.WindowedValues;
 
 /**
  * Replays a TestStream (from one subtask): elements with their timestamps, watermark advances and
- * processing-time advances, in the order the test wrote them. Before each event after the first
- * it waits until the rest of the job is quiescent, so every event's effects (late data dropped,
- * timers fired, panes emitted) are complete before the next event, as the test describes. The
- * job runs on a manual processing-time clock that only this source moves.
+ * processing-time advances, in the order the test wrote them. Before each event after the first it
+ * waits until the rest of the job is quiescent, so every event's effects (late data dropped, timers
+ * fired, panes emitted) are complete before the next event, as the test describes. The job runs on
+ * a manual processing-time clock that only this source moves.
  */
 public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
 
@@ -36,9 +36,13 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
     return reader(subtaskIndex == 0 ? 0 : events.size());
   }
 
-  /** The position is the index of the next event; restored, the replay continues from the earliest one stored. */
+  /**
+   * The position is the index of the next event; restored, the replay continues from the earliest
+   * one stored.
+   */
   @Override
-  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+  public SourceReader<WindowedValue<T>> restoreReader(
+      int subtaskIndex, int parallelism, List<Object> positions) {
     int next = events.size();
     for (Object p : positions) {
       next = Math.min(next, (Integer) p);
@@ -67,12 +71,14 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
         TestStream.Event<T> event = events.get(next++);
         if (event instanceof TestStream.ElementEvent<T> elements) {
           for (TimestampedValue<T> v : elements.getElements()) {
-            output.emit(WindowedValues.timestampedValueInGlobalWindow(v.getValue(), v.getTimestamp()));
+            output.emit(
+                WindowedValues.timestampedValueInGlobalWindow(v.getValue(), v.getTimestamp()));
           }
         } else if (event instanceof TestStream.WatermarkEvent<T> watermark) {
           output.emitWatermark(watermark.getWatermark().getMillis());
         } else if (event instanceof TestStream.ProcessingTimeEvent<T> time) {
-          context.setProcessingTime(context.currentProcessingTime() + time.getProcessingTimeAdvance().getMillis());
+          context.setProcessingTime(
+              context.currentProcessingTime() + time.getProcessingTimeAdvance().getMillis());
         }
         // Let the event take effect (the watermark leaves with the batch) before the next one.
         return Status.NOTHING_AVAILABLE;

@@ -5,10 +5,10 @@ import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
@@ -29,8 +29,13 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
   private final long maxReadTimeMillis;
   private final boolean dedup;
 
-  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, SerializablePipelineOptions options, String stepName,
-      dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
+  public UnboundedSourceAdapter(
+      UnboundedSource<T, ?> source,
+      int parallelism,
+      SerializablePipelineOptions options,
+      String stepName,
+      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      throws Exception {
     this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE, stepName, jobMetrics);
   }
 
@@ -39,15 +44,27 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * or {@code withMaxReadTime(d)}): every split reads its share of {@code maxNumRecords}, for at
    * most {@code maxReadTimeMillis} from when it starts, all splits at once.
    */
-  public UnboundedSourceAdapter(UnboundedSource<T, ?> source, int parallelism, SerializablePipelineOptions options, long maxNumRecords,
-      long maxReadTimeMillis, String stepName, dev.weir.translation.metrics.JobMetrics jobMetrics) throws Exception {
+  public UnboundedSourceAdapter(
+      UnboundedSource<T, ?> source,
+      int parallelism,
+      SerializablePipelineOptions options,
+      long maxNumRecords,
+      long maxReadTimeMillis,
+      String stepName,
+      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options.get());
     this.splits = split.isEmpty() ? List.of(source) : split;
-    this.maxRecordsPerSplit = maxNumRecords == Long.MAX_VALUE ? Long.MAX_VALUE : (maxNumRecords + splits.size() - 1) / splits.size();
+    this.maxRecordsPerSplit =
+        maxNumRecords == Long.MAX_VALUE
+            ? Long.MAX_VALUE
+            : (maxNumRecords + splits.size() - 1) / splits.size();
     this.maxReadTimeMillis = maxReadTimeMillis;
-    this.dedup = source.requiresDeduping() && (maxNumRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE);
+    this.dedup =
+        source.requiresDeduping()
+            && (maxNumRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE);
   }
 
   @Override
@@ -61,18 +78,21 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
       mine.add(new SplitPosition(i, null, 0, false));
     }
-    return new Reader<>(splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
+    return new Reader<>(
+        splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
   }
 
   /** Restored readers resume each split from its checkpoint mark; splits are dealt as stored. */
   @Override
   @SuppressWarnings("unchecked")
-  public SourceReader<WindowedValue<T>> restoreReader(int subtaskIndex, int parallelism, List<Object> positions) {
+  public SourceReader<WindowedValue<T>> restoreReader(
+      int subtaskIndex, int parallelism, List<Object> positions) {
     List<SplitPosition> mine = new ArrayList<>();
     for (Object p : positions) {
       mine.addAll((List<SplitPosition>) p);
     }
-    return new Reader<>(splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
+    return new Reader<>(
+        splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
   }
 
   /**
@@ -80,13 +100,17 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * coder; {@code null} before the split was started), records read, and whether its bounded read
    * is done.
    */
-  record SplitPosition(int split, byte[] mark, long read, boolean done) implements java.io.Serializable {}
+  record SplitPosition(int split, byte[] mark, long read, boolean done)
+      implements java.io.Serializable {}
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
     private final List<? extends UnboundedSource<T, ?>> allSplits;
     private final List<SplitPosition> initial;
+
     /** Checkpoint marks taken for checkpoints not yet complete, finalized once they are. */
-    private final java.util.TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized = new java.util.TreeMap<>();
+    private final java.util.TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized =
+        new java.util.TreeMap<>();
+
     private final PipelineOptions options;
     private final List<UnboundedSource.UnboundedReader<T>> readers = new ArrayList<>();
     private final long maxRecords;
@@ -102,8 +126,14 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private final SourceMetrics metrics;
     private dev.weir.translation.metrics.StepMetricsContainer container;
 
-    Reader(List<? extends UnboundedSource<T, ?>> allSplits, List<SplitPosition> initial, PipelineOptions options, long maxRecords,
-        long maxReadTimeMillis, boolean dedup, SourceMetrics metrics) {
+    Reader(
+        List<? extends UnboundedSource<T, ?>> allSplits,
+        List<SplitPosition> initial,
+        PipelineOptions options,
+        long maxRecords,
+        long maxReadTimeMillis,
+        boolean dedup,
+        SourceMetrics metrics) {
       this.metrics = metrics;
       this.allSplits = allSplits;
       this.initial = initial;
@@ -123,8 +153,12 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       for (int i = 0; i < initial.size(); i++) {
         SplitPosition p = initial.get(i);
         UnboundedSource source = allSplits.get(p.split());
-        UnboundedSource.CheckpointMark mark = p.mark() == null ? null
-            : (UnboundedSource.CheckpointMark) org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(source.getCheckpointMarkCoder(), p.mark());
+        UnboundedSource.CheckpointMark mark =
+            p.mark() == null
+                ? null
+                : (UnboundedSource.CheckpointMark)
+                    org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(
+                        source.getCheckpointMarkCoder(), p.mark());
         readers.add(source.createReader(options, mark));
         read[i] = p.read();
         done[i] = p.done();
@@ -145,7 +179,11 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
         if (started[i]) {
           UnboundedSource.CheckpointMark mark = readers.get(i).getCheckpointMark();
           marks.add(mark);
-          encoded = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray((org.apache.beam.sdk.coders.Coder) allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(), mark);
+          encoded =
+              org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(
+                  (org.apache.beam.sdk.coders.Coder)
+                      allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(),
+                  mark);
         }
         positions.add(new SplitPosition(initial.get(i).split(), encoded, read[i], done[i]));
       }
@@ -155,7 +193,8 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
-      java.util.SortedMap<Long, List<UnboundedSource.CheckpointMark>> covered = unfinalized.headMap(checkpointId, true);
+      java.util.SortedMap<Long, List<UnboundedSource.CheckpointMark>> covered =
+          unfinalized.headMap(checkpointId, true);
       for (List<UnboundedSource.CheckpointMark> marks : covered.values()) {
         for (UnboundedSource.CheckpointMark mark : marks) {
           mark.finalizeCheckpoint();
@@ -179,7 +218,8 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       if (readers.isEmpty() || doneCount == readers.size()) {
         return Status.END_OF_INPUT;
       }
-      if (maxReadTimeMillis != Long.MAX_VALUE && System.currentTimeMillis() - startMillis >= maxReadTimeMillis) {
+      if (maxReadTimeMillis != Long.MAX_VALUE
+          && System.currentTimeMillis() - startMillis >= maxReadTimeMillis) {
         return Status.END_OF_INPUT;
       }
       int emitted = 0;
@@ -200,8 +240,11 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           available = reader.advance();
         }
         if (available) {
-          if (seenIds == null || seenIds.add(java.nio.ByteBuffer.wrap(reader.getCurrentRecordId()))) {
-            output.emit(WindowedValues.timestampedValueInGlobalWindow(reader.getCurrent(), reader.getCurrentTimestamp()));
+          if (seenIds == null
+              || seenIds.add(java.nio.ByteBuffer.wrap(reader.getCurrentRecordId()))) {
+            output.emit(
+                WindowedValues.timestampedValueInGlobalWindow(
+                    reader.getCurrent(), reader.getCurrentTimestamp()));
             emitted++;
           }
           idleReaders = 0;

@@ -7,10 +7,10 @@ import org.apache.beam.runners.core.metrics.MonitoringInfoMetricName;
 import org.apache.beam.sdk.metrics.Counter;
 
 /**
- * Beam's system metric {@code beam:metric:element_count:v1} for the PCollections a step
- * produces, one counter per output labelled with the PCollection's name. Records are counted in a
- * plain array on the record path and added to the (thread-safe, hence costlier) counters at the
- * end of each bundle.
+ * Beam's system metric {@code beam:metric:element_count:v1} for the PCollections a step produces,
+ * one counter per output labelled with the PCollection's name. Records are counted in a plain array
+ * on the record path and added to the (thread-safe, hence costlier) counters at the end of each
+ * bundle.
  */
 public final class ElementCounts implements Serializable {
 
@@ -30,8 +30,13 @@ public final class ElementCounts implements Serializable {
     int size = pcollectionByOutput.keySet().stream().mapToInt(i -> i).max().orElse(-1) + 1;
     pending = new long[size];
     counters = new Counter[size];
-    pcollectionByOutput.forEach((index, pcollection) -> counters[index] = container.getCounter(
-        MonitoringInfoMetricName.named(MonitoringInfoConstants.Urns.ELEMENT_COUNT, Map.of(MonitoringInfoConstants.Labels.PCOLLECTION, pcollection))));
+    pcollectionByOutput.forEach(
+        (index, pcollection) ->
+            counters[index] =
+                container.getCounter(
+                    MonitoringInfoMetricName.named(
+                        MonitoringInfoConstants.Urns.ELEMENT_COUNT,
+                        Map.of(MonitoringInfoConstants.Labels.PCOLLECTION, pcollection))));
   }
 
   /** One element left on output {@code index}. */

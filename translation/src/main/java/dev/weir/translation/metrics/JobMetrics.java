@@ -5,23 +5,27 @@ import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.metrics.MetricResults;
 
 /**
- * The metrics of one job: every operator instance counts into a container of its own (no
- * contention on the record path), readable while the job runs (Beam's cells are thread-safe), and
- * merges it here when it closes. Attempted metrics are the closed and the running instances';
- * committed ones are what closed instances reported, so for a finished job the two agree.
+ * The metrics of one job: every operator instance counts into a container of its own (no contention
+ * on the record path), readable while the job runs (Beam's cells are thread-safe), and merges it
+ * here when it closes. Attempted metrics are the closed and the running instances'; committed ones
+ * are what closed instances reported, so for a finished job the two agree.
  */
 public final class JobMetrics implements java.io.Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  private record Live(String stepName, MetricsContainerImpl container) implements java.io.Serializable {
+  private record Live(String stepName, MetricsContainerImpl container)
+      implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
   }
 
   private final MetricsContainerStepMap merged = new MetricsContainerStepMap();
   private final java.util.Map<MetricsContainerImpl, Live> live = new java.util.IdentityHashMap<>();
 
-  /** A container for one running instance of {@code stepName}, counted in {@link #results()} until it merges. */
+  /**
+   * A container for one running instance of {@code stepName}, counted in {@link #results()} until
+   * it merges.
+   */
   public synchronized StepMetricsContainer open(String stepName) {
     MetricsContainerImpl container = new MetricsContainerImpl(stepName);
     live.put(container, new Live(stepName, container));

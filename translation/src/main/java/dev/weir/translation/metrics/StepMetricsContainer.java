@@ -12,12 +12,12 @@ import org.apache.beam.sdk.metrics.StringSet;
 import org.apache.beam.sdk.util.HistogramData;
 
 /**
- * The metrics container of one running step instance: Beam's {@link MetricsContainerImpl} holds
- * the cells, and a small identity cache in front of it finds a counter or distribution without a
- * hash lookup. Beam's metric handles ({@code Metrics.counter(...)}) look their cell up by name on
- * every update, and a cell's update is two atomic operations: per element (CountingSource counts
- * every element it reads) that was a fifth of a simple pipeline's time. Counters therefore count
- * in a plain field and reach their cell on {@link #flush()} (at the end of each bundle, every few
+ * The metrics container of one running step instance: Beam's {@link MetricsContainerImpl} holds the
+ * cells, and a small identity cache in front of it finds a counter or distribution without a hash
+ * lookup. Beam's metric handles ({@code Metrics.counter(...)}) look their cell up by name on every
+ * update, and a cell's update is two atomic operations: per element (CountingSource counts every
+ * element it reads) that was a fifth of a simple pipeline's time. Counters therefore count in a
+ * plain field and reach their cell on {@link #flush()} (at the end of each bundle, every few
  * thousand source records, and at close), which is when running metrics move. Used by the task's
  * thread only.
  */
@@ -153,7 +153,8 @@ public final class StepMetricsContainer implements MetricsContainer {
   }
 
   @Override
-  public Iterable<org.apache.beam.model.pipeline.v1.MetricsApi.MonitoringInfo> getMonitoringInfos() {
+  public Iterable<org.apache.beam.model.pipeline.v1.MetricsApi.MonitoringInfo>
+      getMonitoringInfos() {
     return cells.getMonitoringInfos();
   }
 }

@@ -13,23 +13,27 @@ import org.apache.beam.sdk.metrics.StringSet;
 import org.apache.beam.sdk.util.HistogramData;
 
 /**
- * Beam's current metrics container for a task thread, installed once: it hands every metric to
- * the container of the step whose code runs right now. Chained steps run nested in one thread, so
- * each one enters its step around every element with two plain field writes, instead of swapping
- * Beam's thread-local container (two thread-local writes and an allocation per element and step).
+ * Beam's current metrics container for a task thread, installed once: it hands every metric to the
+ * container of the step whose code runs right now. Chained steps run nested in one thread, so each
+ * one enters its step around every element with two plain field writes, instead of swapping Beam's
+ * thread-local container (two thread-local writes and an allocation per element and step).
  */
 public final class ThreadMetrics implements MetricsContainer {
 
   private static final long serialVersionUID = 1L;
-  private static final ThreadLocal<ThreadMetrics> OF_THREAD = ThreadLocal.withInitial(ThreadMetrics::new);
+  private static final ThreadLocal<ThreadMetrics> OF_THREAD =
+      ThreadLocal.withInitial(ThreadMetrics::new);
 
   /** Catches metrics updated while no step is entered (they are not reported). */
   private final transient MetricsContainerImpl unscoped = new MetricsContainerImpl(null);
+
   private transient MetricsContainer current;
 
   private ThreadMetrics() {}
 
-  /** This thread's instance, made Beam's current container; call on the task thread when opening. */
+  /**
+   * This thread's instance, made Beam's current container; call on the task thread when opening.
+   */
   public static ThreadMetrics install() {
     ThreadMetrics metrics = OF_THREAD.get();
     MetricsEnvironment.setCurrentContainer(metrics);

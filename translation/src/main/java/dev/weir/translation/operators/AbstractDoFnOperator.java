@@ -8,7 +8,6 @@ import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepMetricsContainer;
 import dev.weir.translation.metrics.ThreadMetrics;
-import org.apache.beam.sdk.metrics.MetricsContainer;
 import dev.weir.translation.state.WatermarkHolds;
 import dev.weir.translation.state.WeirStateInternals;
 import dev.weir.translation.state.WeirTimerInternals;
@@ -28,11 +27,11 @@ import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.metrics.MetricsEnvironment;
-import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.MetricsContainer;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
@@ -41,17 +40,18 @@ import org.joda.time.Instant;
 
 /**
  * Runs a Beam DoFn (through a runners-core {@link DoFnRunner}) as an engine operator: outputs by
- * tag, bundles, keyed state and timers, side inputs, metrics, and an output watermark held back
- * by watermark holds, timers' output timestamps and pushed-back elements.
+ * tag, bundles, keyed state and timers, side inputs, metrics, and an output watermark held back by
+ * watermark holds, timers' output timestamps and pushed-back elements.
  *
- * <p>A bundle starts with the first element or timer and finishes before a watermark is
- * forwarded, when the task runs out of input, at the end of the input, after {@code
- * maxBundleSize} elements or {@code maxBundleMillis}, whichever comes first.
+ * <p>A bundle starts with the first element or timer and finishes before a watermark is forwarded,
+ * when the task runs out of input, at the end of the input, after {@code maxBundleSize} elements or
+ * {@code maxBundleMillis}, whichever comes first.
  *
  * @param <InputT> the main input's element type
  * @param <OutputT> the main output's element type
  */
-public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<WindowedValue<InputT>, Object> {
+public abstract class AbstractDoFnOperator<InputT, OutputT>
+    implements Operator<WindowedValue<InputT>, Object> {
 
   protected final String stepName;
   protected final SerializablePipelineOptions options;
@@ -76,12 +76,21 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient StepMetricsContainer metricsContainer;
   private transient ThreadMetrics threadMetrics;
   private boolean requiresStableInput;
-  /** Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on). */
+
+  /**
+   * Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on).
+   */
   private transient StableInputBuffer<InputT> stableInput;
-  /** Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they rescale. */
+
+  /**
+   * Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they
+   * rescale.
+   */
   private transient KeyedStableInput<InputT> keyedStableInput;
+
   /** Held elements restored from a completed checkpoint: processed once the operator is open. */
   private transient List<KeyedElement<InputT>> restoredStable;
+
   private transient Output<Object> mainOutput;
   private transient int mainIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
@@ -90,18 +99,31 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private transient int bundleElements;
   private transient long bundleNumber;
   private transient List<KeyedElement<InputT>> pushedBack;
+
   /** Non-null for a keyed DoFn with side inputs: where its waiting elements go at a snapshot. */
   private transient KeyedWaitingStore<InputT> keyedWaiting;
+
   private transient long inputWatermark;
   protected transient BundleFinalization bundleFinalizer;
+
   /** Restored side-input panes and waiting elements, applied in {@link #open}. */
   private final List<byte[]> restoredOperatorState = new ArrayList<>();
+
   private boolean checkpointing;
 
-  protected AbstractDoFnOperator(String stepName, SerializablePipelineOptions options, TupleTag<OutputT> mainOutputTag,
-      List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes, Map<TupleTag<?>, Coder<?>> outputCoders,
-      WindowingStrategy<?, ?> windowingStrategy, Map<Integer, PCollectionView<?>> sideInputViews, Coder<?> keyCoder,
-      JobMetrics metrics, int maxBundleSize, long maxBundleMillis) {
+  protected AbstractDoFnOperator(
+      String stepName,
+      SerializablePipelineOptions options,
+      TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags,
+      Map<TupleTag<?>, Integer> outputIndexes,
+      Map<TupleTag<?>, Coder<?>> outputCoders,
+      WindowingStrategy<?, ?> windowingStrategy,
+      Map<Integer, PCollectionView<?>> sideInputViews,
+      Coder<?> keyCoder,
+      JobMetrics metrics,
+      int maxBundleSize,
+      long maxBundleMillis) {
     this.stepName = stepName;
     this.options = options;
     this.mainOutputTag = mainOutputTag;
@@ -116,8 +138,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.maxBundleMillis = maxBundleMillis;
   }
 
-  /** Counts the elements of the PCollections this step produces (Beam's element_count system metric). */
-  public AbstractDoFnOperator<InputT, OutputT> countingElements(Map<Integer, String> pcollectionByOutput) {
+  /**
+   * Counts the elements of the PCollections this step produces (Beam's element_count system
+   * metric).
+   */
+  public AbstractDoFnOperator<InputT, OutputT> countingElements(
+      Map<Integer, String> pcollectionByOutput) {
     this.elementCounts = new ElementCounts(pcollectionByOutput);
     return this;
   }
@@ -131,15 +157,23 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     return this;
   }
 
-  /** Bundle finalizers wait for the checkpoint after their bundle (set when the job takes checkpoints). */
+  /**
+   * Bundle finalizers wait for the checkpoint after their bundle (set when the job takes
+   * checkpoints).
+   */
   public AbstractDoFnOperator<InputT, OutputT> withCheckpointing(boolean checkpointing) {
     this.checkpointing = checkpointing;
     return this;
   }
 
-  /** Creates the runner; state and timer internals and side inputs are ready when this is called. */
-  protected abstract DoFnRunner<?, OutputT> createRunner(StepContext stepContext, SideInputReader sideInputReader,
-      WindowedValueMultiReceiver outputManager) throws Exception;
+  /**
+   * Creates the runner; state and timer internals and side inputs are ready when this is called.
+   */
+  protected abstract DoFnRunner<?, OutputT> createRunner(
+      StepContext stepContext,
+      SideInputReader sideInputReader,
+      WindowedValueMultiReceiver outputManager)
+      throws Exception;
 
   /** Processes a main-input element (whose side inputs, if any, are ready). */
   protected abstract void processReady(WindowedValue<InputT> element) throws Exception;
@@ -148,7 +182,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
    * Offers a main-input element: the parts (per window) whose side inputs are all ready are
    * processed, the others returned to wait.
    */
-  protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element) throws Exception {
+  protected Iterable<WindowedValue<InputT>> processOrPushBack(WindowedValue<InputT> element)
+      throws Exception {
     if (sideInputs == null) {
       processReady(element);
       return List.of();
@@ -167,7 +202,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     return waiting == null ? List.of() : waiting;
   }
 
-  private boolean sideInputsReady(org.apache.beam.sdk.transforms.windowing.BoundedWindow mainWindow) {
+  private boolean sideInputsReady(
+      org.apache.beam.sdk.transforms.windowing.BoundedWindow mainWindow) {
     for (PCollectionView<?> view : sideInputViews.values()) {
       if (!sideInputs.isReady(view, view.getWindowMappingFn().getSideInputWindow(mainWindow))) {
         return false;
@@ -179,7 +215,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   /** Delivers a fired timer of the current key to the DoFn. */
   protected abstract void fireTimer(TimerData timer) throws Exception;
 
-  /** Whether the step's bags hold only input elements (never changed in place), as a GroupByKey's do. */
+  /**
+   * Whether the step's bags hold only input elements (never changed in place), as a GroupByKey's
+   * do.
+   */
   protected boolean bagsHoldOnlyInputs() {
     return false;
   }
@@ -207,8 +246,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     this.pushedBack = new ArrayList<>();
     if (requiresStableInput && checkpointing) {
       if (context.isKeyed()) {
-        this.keyedStableInput = new KeyedStableInput<>(context,
-            new CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
+        this.keyedStableInput =
+            new KeyedStableInput<>(
+                context,
+                new CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
       } else {
         this.stableInput = new StableInputBuffer<>();
       }
@@ -225,55 +266,71 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     stateHolds = new WatermarkHolds();
     timerHolds = new WatermarkHolds();
     if (context.isKeyed()) {
-      stateInternals = new WeirStateInternals(context.keyedStateBackend(), keyCoder, stateHolds, bagsHoldOnlyInputs());
-      timerInternals = new WeirTimerInternals(context.keyedStateBackend(), context.timerService(), timerHolds,
-          windowingStrategy.getWindowFn().windowCoder());
+      stateInternals =
+          new WeirStateInternals(
+              context.keyedStateBackend(), keyCoder, stateHolds, bagsHoldOnlyInputs());
+      timerInternals =
+          new WeirTimerInternals(
+              context.keyedStateBackend(),
+              context.timerService(),
+              timerHolds,
+              windowingStrategy.getWindowFn().windowCoder());
       // After a restore the holds live only in keyed state; index them again.
       stateInternals.rebuildHolds();
       timerInternals.rebuildHolds();
     }
     sideInputs = sideInputViews.isEmpty() ? null : new SideInputs(sideInputViews);
-    StepContext stepContext = new StepContext() {
-      @Override
-      public StateInternals stateInternals() {
-        if (stateInternals == null) {
-          throw new UnsupportedOperationException("step '" + stepName + "' has no keyed state: it is not keyed");
-        }
-        return stateInternals;
-      }
+    StepContext stepContext =
+        new StepContext() {
+          @Override
+          public StateInternals stateInternals() {
+            if (stateInternals == null) {
+              throw new UnsupportedOperationException(
+                  "step '" + stepName + "' has no keyed state: it is not keyed");
+            }
+            return stateInternals;
+          }
 
-      @Override
-      public TimerInternals timerInternals() {
-        if (timerInternals == null) {
-          throw new UnsupportedOperationException("step '" + stepName + "' has no timers: it is not keyed");
-        }
-        return timerInternals;
-      }
+          @Override
+          public TimerInternals timerInternals() {
+            if (timerInternals == null) {
+              throw new UnsupportedOperationException(
+                  "step '" + stepName + "' has no timers: it is not keyed");
+            }
+            return timerInternals;
+          }
 
-      @Override
-      public org.apache.beam.sdk.transforms.DoFn.BundleFinalizer bundleFinalizer() {
-        return bundleFinalizer;
-      }
-    };
-    WindowedValueMultiReceiver outputManager = new WindowedValueMultiReceiver() {
-      @Override
-      public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
-        if (tag == mainOutputTag && mainOutput != null) {
-          elementCounts.count(mainIndex); // the usual case: no lookup, no unboxing
-          mainOutput.emit(value);
-          return;
-        }
-        Integer index = outputIndexes.get(tag);
-        if (index != null) {
-          elementCounts.count(index);
-          outputs[index].emit(value);
-        }
-      }
-    };
+          @Override
+          public org.apache.beam.sdk.transforms.DoFn.BundleFinalizer bundleFinalizer() {
+            return bundleFinalizer;
+          }
+        };
+    WindowedValueMultiReceiver outputManager =
+        new WindowedValueMultiReceiver() {
+          @Override
+          public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
+            if (tag == mainOutputTag && mainOutput != null) {
+              elementCounts.count(mainIndex); // the usual case: no lookup, no unboxing
+              mainOutput.emit(value);
+              return;
+            }
+            Integer index = outputIndexes.get(tag);
+            if (index != null) {
+              elementCounts.count(index);
+              outputs[index].emit(value);
+            }
+          }
+        };
     applyRestoredOperatorState();
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       setUp();
-      runner = createRunner(stepContext, sideInputs == null ? org.apache.beam.runners.core.NullSideInputReader.empty() : sideInputs, outputManager);
+      runner =
+          createRunner(
+              stepContext,
+              sideInputs == null
+                  ? org.apache.beam.runners.core.NullSideInputReader.empty()
+                  : sideInputs,
+              outputManager);
     }
     if (restoredStable != null) {
       List<KeyedElement<InputT>> stable = restoredStable;
@@ -311,11 +368,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       long bundle = ++bundleNumber;
       startRunnerBundle();
       if (maxBundleMillis > 0) {
-        context.scheduleAt(context.currentProcessingTime() + maxBundleMillis, () -> {
-          if (bundleStarted && bundleNumber == bundle) {
-            finishBundle();
-          }
-        });
+        context.scheduleAt(
+            context.currentProcessingTime() + maxBundleMillis,
+            () -> {
+              if (bundleStarted && bundleNumber == bundle) {
+                finishBundle();
+              }
+            });
       }
     }
   }
@@ -353,7 +412,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
         processReady(element); // no side inputs: nothing waits (and no iterator per element)
       } else {
         for (WindowedValue<InputT> w : processOrPushBack(element)) {
-          pushedBack.add(new KeyedElement<>(context.isKeyed() ? (KeyBytes) context.currentKey() : null, w));
+          pushedBack.add(
+              new KeyedElement<>(context.isKeyed() ? (KeyBytes) context.currentKey() : null, w));
         }
       }
     } finally {
@@ -375,7 +435,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       sideInputs.addPane(input, (WindowedValue<?>) record);
       retryPushedBack();
     } else {
-      throw new IllegalStateException("step '" + stepName + "' received a record on unknown input " + input);
+      throw new IllegalStateException(
+          "step '" + stepName + "' received a record on unknown input " + input);
     }
   }
 
@@ -389,7 +450,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     }
   }
 
-  /** Event time stays before the earliest element waiting for side inputs: it must not turn late meanwhile. */
+  /**
+   * Event time stays before the earliest element waiting for side inputs: it must not turn late
+   * meanwhile.
+   */
   @Override
   public long inputWatermarkHold() {
     long hold = Long.MAX_VALUE;
@@ -443,7 +507,9 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     }
   }
 
-  /** Nothing more is waiting: the bundle ends, as the DirectRunner's does when its input is used up. */
+  /**
+   * Nothing more is waiting: the bundle ends, as the DirectRunner's does when its input is used up.
+   */
   @Override
   public void onInputIdle() throws Exception {
     finishBundle();
@@ -479,7 +545,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
     finishBundle();
     retryPushedBack();
     if (!pushedBack.isEmpty()) {
-      throw new IllegalStateException("step '" + stepName + "': " + pushedBack.size() + " elements still wait for side inputs at the end of the input");
+      throw new IllegalStateException(
+          "step '"
+              + stepName
+              + "': "
+              + pushedBack.size()
+              + " elements still wait for side inputs at the end of the input");
     }
     finishBundle();
   }
@@ -513,8 +584,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
       keyedWaiting.store(pushedBack);
       waitingInOperatorState = List.of();
     }
-    KeyedElement.writeAll(out, waitingInOperatorState,
-        waitingInOperatorState.isEmpty() ? null : requireInputCoder("the elements waiting for its side inputs"));
+    KeyedElement.writeAll(
+        out,
+        waitingInOperatorState,
+        waitingInOperatorState.isEmpty()
+            ? null
+            : requireInputCoder("the elements waiting for its side inputs"));
     out.writeBoolean(holdsStable);
     if (holdsStable) {
       stableInput.write(out, requireInputCoder("elements held for @RequiresStableInput"));
@@ -530,25 +605,37 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
 
   private void applyRestoredOperatorState() throws Exception {
     if (context.isKeyed() && sideInputs != null && inputValueCoder() != null) {
-      keyedWaiting = new KeyedWaitingStore<>(context,
-          new CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
+      keyedWaiting =
+          new KeyedWaitingStore<>(
+              context,
+              new CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
       pushedBack.addAll(keyedWaiting.load());
     }
     for (byte[] state : restoredOperatorState) {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
       if (in.readBoolean()) {
         if (sideInputs == null) {
-          throw new IllegalStateException("step '" + stepName + "' was restored with side inputs it no longer has");
+          throw new IllegalStateException(
+              "step '" + stepName + "' was restored with side inputs it no longer has");
         }
         sideInputs.restore(in);
       }
       List<KeyedElement<InputT>> waiting = KeyedElement.readAll(in, inputValueCoder());
-      KeyedElement.requireOwnKeys(waiting, context.isKeyed() ? context.keyedStateBackend() : null, stepName, "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
-          + "its side inputs are ready");
+      KeyedElement.requireOwnKeys(
+          waiting,
+          context.isKeyed() ? context.keyedStateBackend() : null,
+          stepName,
+          "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
+              + "its side inputs are ready");
       pushedBack.addAll(waiting);
       if (in.available() > 0 && in.readBoolean()) {
-        List<KeyedElement<InputT>> held = StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
-        KeyedElement.requireOwnKeys(held, context.isKeyed() ? context.keyedStateBackend() : null, stepName, "elements held for @RequiresStableInput; restore it at the parallelism it had");
+        List<KeyedElement<InputT>> held =
+            StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
+        KeyedElement.requireOwnKeys(
+            held,
+            context.isKeyed() ? context.keyedStateBackend() : null,
+            stepName,
+            "elements held for @RequiresStableInput; restore it at the parallelism it had");
         if (restoredStable == null) {
           restoredStable = new ArrayList<>();
         }
@@ -561,12 +648,16 @@ public abstract class AbstractDoFnOperator<InputT, OutputT> implements Operator<
   private Coder<WindowedValue<InputT>> requireInputCoder(String what) {
     Coder<WindowedValue<InputT>> coder = inputValueCoder();
     if (coder == null) {
-      throw new IllegalStateException("step '" + stepName + "' cannot snapshot " + what + ": no input coder");
+      throw new IllegalStateException(
+          "step '" + stepName + "' cannot snapshot " + what + ": no input coder");
     }
     return coder;
   }
 
-  /** The coder of a main-input WindowedValue, to snapshot elements waiting for side inputs; null if unknown. */
+  /**
+   * The coder of a main-input WindowedValue, to snapshot elements waiting for side inputs; null if
+   * unknown.
+   */
   protected Coder<WindowedValue<InputT>> inputValueCoder() {
     return null;
   }

@@ -9,9 +9,9 @@ import org.joda.time.Instant;
  * Bundle finalizers a DoFn registered during a bundle. Without checkpoints, a bundle is committed
  * once it finished and its output was handed downstream (nothing will replay it), so the callbacks
  * run right after the bundle ends. With checkpoints, a bundle is committed once the checkpoint
- * after it completed (a failure before would replay it), so the callbacks wait for that. Either
- * way a callback whose expiry passed is dropped. Callbacks are not part of a snapshot: after a
- * failure they are lost, which Beam allows (finalization is best effort).
+ * after it completed (a failure before would replay it), so the callbacks wait for that. Either way
+ * a callback whose expiry passed is dropped. Callbacks are not part of a snapshot: after a failure
+ * they are lost, which Beam allows (finalization is best effort).
  */
 final class BundleFinalization implements DoFn.BundleFinalizer {
 

@@ -12,12 +12,14 @@ import org.apache.beam.sdk.values.WindowedValue;
 
 /**
  * An element a DoFn operator keeps for later (waiting for side inputs, or for stable input) with
- * the key it arrived under ({@code null} when the DoFn is not keyed), and how an operator
- * snapshot stores a list of them: count, then per element its key (if any) and its coded value.
+ * the key it arrived under ({@code null} when the DoFn is not keyed), and how an operator snapshot
+ * stores a list of them: count, then per element its key (if any) and its coded value.
  */
 record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
 
-  static <T> void writeAll(DataOutputStream out, List<KeyedElement<T>> elements, Coder<WindowedValue<T>> coder) throws IOException {
+  static <T> void writeAll(
+      DataOutputStream out, List<KeyedElement<T>> elements, Coder<WindowedValue<T>> coder)
+      throws IOException {
     out.writeInt(elements.size());
     for (KeyedElement<T> e : elements) {
       out.writeBoolean(e.key() != null);
@@ -32,7 +34,8 @@ record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
   }
 
   /** Reads what {@link #writeAll} wrote; {@code coder} may be null when the count is zero. */
-  static <T> List<KeyedElement<T>> readAll(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
+  static <T> List<KeyedElement<T>> readAll(DataInputStream in, Coder<WindowedValue<T>> coder)
+      throws IOException {
     int count = in.readInt();
     List<KeyedElement<T>> elements = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -51,13 +54,22 @@ record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
 
   /**
    * Keyed elements from operator state cannot move to another subtask: each must belong to {@code
-   * keyed}'s key groups (elements without a key, of a DoFn that is not keyed and has a null
-   * {@code keyed}, may go anywhere), otherwise this fails naming {@code step} and {@code what}.
+   * keyed}'s key groups (elements without a key, of a DoFn that is not keyed and has a null {@code
+   * keyed}, may go anywhere), otherwise this fails naming {@code step} and {@code what}.
    */
-  static <T> void requireOwnKeys(List<KeyedElement<T>> elements, dev.weir.state.KeyedStateBackend<?> keyed, String step, String what) {
+  static <T> void requireOwnKeys(
+      List<KeyedElement<T>> elements,
+      dev.weir.state.KeyedStateBackend<?> keyed,
+      String step,
+      String what) {
     for (KeyedElement<T> e : elements) {
-      if (e.key() != null && keyed != null && !keyed.keyGroupRange().contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
-        throw new IllegalStateException("step '" + step + "' was restored at another parallelism with " + what);
+      if (e.key() != null
+          && keyed != null
+          && !keyed
+              .keyGroupRange()
+              .contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
+        throw new IllegalStateException(
+            "step '" + step + "' was restored at another parallelism with " + what);
       }
     }
   }

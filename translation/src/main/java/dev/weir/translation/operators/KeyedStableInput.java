@@ -18,9 +18,9 @@ import org.apache.beam.sdk.values.WindowedValue;
 /**
  * {@link StableInputBuffer} for a keyed (stateful) DoFn: held elements live in keyed state, one
  * list per key and epoch (the stretch between two barriers), so a checkpoint holds them per key
- * group and a job resumed at another parallelism finds each with its key. Which keys hold
- * elements of which epoch is indexed in memory; restored elements are all stable (the checkpoint
- * they come from completed) and are handed out once by {@link #takeRestored()}.
+ * group and a job resumed at another parallelism finds each with its key. Which keys hold elements
+ * of which epoch is indexed in memory; restored elements are all stable (the checkpoint they come
+ * from completed) and are handed out once by {@link #takeRestored()}.
  *
  * @param <T> the main input's element type
  */
@@ -29,16 +29,21 @@ final class KeyedStableInput<T> {
   private final OperatorContext<?> context;
   private final StateSpec<Long, ListState<Long, WindowedValue<T>>> spec;
   private long epoch;
+
   /** Epoch to the checkpoint whose barrier ended it. */
   private final TreeMap<Long, Long> endedBy = new TreeMap<>();
+
   private final TreeMap<Long, Set<KeyBytes>> keysByEpoch = new TreeMap<>();
+
   /** Epoch to the earliest timestamp held in it. */
   private final TreeMap<Long, Long> earliestByEpoch = new TreeMap<>();
 
   KeyedStableInput(OperatorContext<?> context, TypeSerializer<WindowedValue<T>> elements) {
     this.context = context;
-    // Held input elements are never changed (Beam forbids changing inputs): snapshots may share them.
-    this.spec = StateSpec.list("beam-stable-input", Serializers.LONG, Serializers.asImmutable(elements));
+    // Held input elements are never changed (Beam forbids changing inputs): snapshots may share
+    // them.
+    this.spec =
+        StateSpec.list("beam-stable-input", Serializers.LONG, Serializers.asImmutable(elements));
   }
 
   /** Holds {@code value} under the current key. */
@@ -61,7 +66,10 @@ final class KeyedStableInput<T> {
     return earliest;
   }
 
-  /** A barrier passed: what came before it becomes stable when checkpoint {@code checkpointId} completes. */
+  /**
+   * A barrier passed: what came before it becomes stable when checkpoint {@code checkpointId}
+   * completes.
+   */
   void onBarrier(long checkpointId) {
     if (keysByEpoch.containsKey(epoch)) {
       endedBy.put(epoch, checkpointId);

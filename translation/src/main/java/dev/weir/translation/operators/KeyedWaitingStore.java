@@ -13,10 +13,10 @@ import java.util.Set;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
- * Where a keyed DoFn's elements waiting for side inputs go at a snapshot: keyed state, one list
- * per key, so a savepoint resumed at another parallelism hands them to the subtasks owning their
- * keys. The operator keeps working on its in-memory list; each snapshot replaces what the
- * previous one stored.
+ * Where a keyed DoFn's elements waiting for side inputs go at a snapshot: keyed state, one list per
+ * key, so a savepoint resumed at another parallelism hands them to the subtasks owning their keys.
+ * The operator keeps working on its in-memory list; each snapshot replaces what the previous one
+ * stored.
  *
  * @param <T> the main input's element type
  */
@@ -28,11 +28,17 @@ final class KeyedWaitingStore<T> {
 
   KeyedWaitingStore(OperatorContext<?> context, TypeSerializer<WindowedValue<T>> elements) {
     this.context = context;
-    // Waiting input elements are never changed (Beam forbids changing inputs): snapshots may share them.
-    this.spec = StateSpec.list("beam-side-input-waiting", Serializers.VOID, Serializers.asImmutable(elements));
+    // Waiting input elements are never changed (Beam forbids changing inputs): snapshots may share
+    // them.
+    this.spec =
+        StateSpec.list(
+            "beam-side-input-waiting", Serializers.VOID, Serializers.asImmutable(elements));
   }
 
-  /** Replaces what the last snapshot stored with {@code waiting}; call right before keyed state is snapshotted. */
+  /**
+   * Replaces what the last snapshot stored with {@code waiting}; call right before keyed state is
+   * snapshotted.
+   */
   void store(List<KeyedElement<T>> waiting) {
     for (KeyBytes key : keysInState) {
       context.keyedStateBackend().setCurrentKey(key);

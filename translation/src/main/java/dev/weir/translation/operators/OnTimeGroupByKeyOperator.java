@@ -28,16 +28,16 @@ import org.joda.time.Instant;
  * do not merge, the default trigger and no allowed lateness (every batch pipeline's GroupByKey
  * unless it sets a trigger or merging windows). Each key and window then needs a list of its
  * values, its output timestamp and one timer at the window's end, instead of ReduceFnRunner's
- * trigger, pane, hold and window-set state touched several times per element (which made
- * GroupByKey run at about DirectRunner's speed).
+ * trigger, pane, hold and window-set state touched several times per element (which made GroupByKey
+ * run at about DirectRunner's speed).
  *
  * <p>It emits what ReduceFnRunner emits for that windowing: one {@code ON_TIME} pane per key and
  * window holding all its values, with the timestamp the TimestampCombiner gives; values for a
- * window the watermark has passed are dropped (Beam drops them as expired). The output watermark
- * is held at the earliest timestamp still owed ({@link OwedWindows}, rebuilt from state on
- * restore).
+ * window the watermark has passed are dropped (Beam drops them as expired). The output watermark is
+ * held at the earliest timestamp still owed ({@link OwedWindows}, rebuilt from state on restore).
  */
-public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<WindowedValue<KV<K, V>>, WindowedValue<KV<K, Iterable<V>>>> {
+public final class OnTimeGroupByKeyOperator<K, V>
+    extends AbstractOperator<WindowedValue<KV<K, V>>, WindowedValue<KV<K, Iterable<V>>>> {
 
   private final String stepName;
   private final Coder<K> keyCoder;
@@ -54,8 +54,14 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
   private transient long inputWatermark;
 
   /** {@code outputPCollection}: the name of the PCollection produced, for Beam's element count. */
-  public OnTimeGroupByKeyOperator(String stepName, Coder<K> keyCoder, Coder<V> valueCoder, Coder<BoundedWindow> windowCoder,
-      TimestampCombiner timestampCombiner, JobMetrics metrics, String outputPCollection) {
+  public OnTimeGroupByKeyOperator(
+      String stepName,
+      Coder<K> keyCoder,
+      Coder<V> valueCoder,
+      Coder<BoundedWindow> windowCoder,
+      TimestampCombiner timestampCombiner,
+      JobMetrics metrics,
+      String outputPCollection) {
     this.stepName = stepName;
     this.keyCoder = keyCoder;
     this.valueCoder = valueCoder;
@@ -69,8 +75,11 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
   public void open(OperatorContext<WindowedValue<KV<K, Iterable<V>>>> context) throws Exception {
     super.open(context);
     CoderSerializer<BoundedWindow> windows = new CoderSerializer<>(windowCoder);
-    // Grouped values are inputs, never changed in place (Beam forbids it): snapshots may share them.
-    valuesSpec = StateSpec.list("gbk-values", windows, Serializers.asImmutable(new CoderSerializer<>(valueCoder)));
+    // Grouped values are inputs, never changed in place (Beam forbids it): snapshots may share
+    // them.
+    valuesSpec =
+        StateSpec.list(
+            "gbk-values", windows, Serializers.asImmutable(new CoderSerializer<>(valueCoder)));
     outputTimeSpec = StateSpec.value("gbk-output-time", windows, Serializers.LONG);
     context.timerService().setNamespaceSerializer(windows);
     metricsContainer = metrics.open(stepName);
@@ -79,12 +88,16 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
     owed = new OwedWindows();
     // After a restore: the holds of the results still owed.
     ValueState<BoundedWindow, Long> outputTimes = context.state(outputTimeSpec);
-    context.keyedStateBackend().forEachEntry(outputTimeSpec, (key, window) -> {
-      Long t = outputTimes.value(window);
-      if (t != null) {
-        owed.owe(window, t);
-      }
-    });
+    context
+        .keyedStateBackend()
+        .forEachEntry(
+            outputTimeSpec,
+            (key, window) -> {
+              Long t = outputTimes.value(window);
+              if (t != null) {
+                owed.owe(window, t);
+              }
+            });
   }
 
   @Override
@@ -101,10 +114,13 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
       Long previous = outputTimes.value(window);
       if (previous == null) {
         outputTimes.update(window, output);
-        context.timerService().registerEventTimeTimer(window, end == Long.MAX_VALUE ? end : end + 1);
+        context
+            .timerService()
+            .registerEventTimeTimer(window, end == Long.MAX_VALUE ? end : end + 1);
         owed.owe(window, output);
       } else {
-        long combined = timestampCombiner.combine(new Instant(previous), new Instant(output)).getMillis();
+        long combined =
+            timestampCombiner.combine(new Instant(previous), new Instant(output)).getMillis();
         if (combined != previous) {
           outputTimes.update(window, combined);
           owed.owe(window, combined);
@@ -123,14 +139,19 @@ public final class OnTimeGroupByKeyOperator<K, V> extends AbstractOperator<Windo
       return;
     }
     ListState<BoundedWindow, V> values = context.state(valuesSpec);
-    // The list stays as it is once cleared from state (a later value for this key and window starts a new one).
+    // The list stays as it is once cleared from state (a later value for this key and window starts
+    // a new one).
     List<V> grouped = values.get(window);
     outputTimes.clear(window);
     values.clear(window);
     K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
     elementCounts.count(0);
-    output.emit(WindowedValues.of(KV.of(key, (Iterable<V>) grouped), new Instant(outputMillis), window,
-        PaneInfo.ON_TIME_AND_ONLY_FIRING));
+    output.emit(
+        WindowedValues.of(
+            KV.of(key, (Iterable<V>) grouped),
+            new Instant(outputMillis),
+            window,
+            PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }
 
   /** Timers up to {@code watermark} have fired: windows that ended before it owe nothing more. */

@@ -8,8 +8,8 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 /**
  * For an operator that fires each key's window once, when the watermark passes the window's end:
  * per window with results still owed, the earliest of their output timestamps, so the operator
- * holds its output watermark there and no result comes out late. In memory; an operator rebuilds
- * it from its keyed state after a restore. Single-threaded.
+ * holds its output watermark there and no result comes out late. In memory; an operator rebuilds it
+ * from its keyed state after a restore. Single-threaded.
  */
 public final class OwedWindows {
 
@@ -21,9 +21,9 @@ public final class OwedWindows {
   }
 
   /**
-   * The input watermark reached {@code watermark} and the timers up to it have fired: windows
-   * that ended before it owe nothing more. Returns the output watermark: {@code watermark} held at
-   * the earliest timestamp still owed.
+   * The input watermark reached {@code watermark} and the timers up to it have fired: windows that
+   * ended before it owe nothing more. Returns the output watermark: {@code watermark} held at the
+   * earliest timestamp still owed.
    */
   public long advance(long watermark) {
     long out = watermark;

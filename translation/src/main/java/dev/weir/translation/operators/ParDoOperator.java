@@ -6,11 +6,12 @@ import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.SideInputReader;
+import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
@@ -20,14 +21,16 @@ import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
-import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
-/** A Beam ParDo: stateless, or stateful (keyed: state, timers, OnWindowExpiration, time-sorted input). */
+/**
+ * A Beam ParDo: stateless, or stateful (keyed: state, timers, OnWindowExpiration, time-sorted
+ * input).
+ */
 public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<InputT, OutputT> {
 
   private final DoFn<InputT, OutputT> doFn;
@@ -39,13 +42,36 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   private transient DoFnInvoker<InputT, OutputT> invoker;
   private transient DoFnRunner<InputT, OutputT> typedRunner;
 
-  public ParDoOperator(String stepName, SerializablePipelineOptions options, DoFn<InputT, OutputT> doFn, Coder<InputT> inputCoder,
-      TupleTag<OutputT> mainOutputTag, List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes,
-      Map<TupleTag<?>, Coder<?>> outputCoders, WindowingStrategy<?, ?> windowingStrategy, Map<Integer, PCollectionView<?>> sideInputViews,
-      Map<String, PCollectionView<?>> sideInputMapping, DoFnSchemaInformation schemaInformation, Coder<?> keyCoder,
-      JobMetrics metrics, int maxBundleSize, long maxBundleMillis) {
-    super(stepName, options, mainOutputTag, additionalOutputTags, outputIndexes, outputCoders, windowingStrategy, sideInputViews,
-        keyCoder, metrics, maxBundleSize, maxBundleMillis);
+  public ParDoOperator(
+      String stepName,
+      SerializablePipelineOptions options,
+      DoFn<InputT, OutputT> doFn,
+      Coder<InputT> inputCoder,
+      TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags,
+      Map<TupleTag<?>, Integer> outputIndexes,
+      Map<TupleTag<?>, Coder<?>> outputCoders,
+      WindowingStrategy<?, ?> windowingStrategy,
+      Map<Integer, PCollectionView<?>> sideInputViews,
+      Map<String, PCollectionView<?>> sideInputMapping,
+      DoFnSchemaInformation schemaInformation,
+      Coder<?> keyCoder,
+      JobMetrics metrics,
+      int maxBundleSize,
+      long maxBundleMillis) {
+    super(
+        stepName,
+        options,
+        mainOutputTag,
+        additionalOutputTags,
+        outputIndexes,
+        outputCoders,
+        windowingStrategy,
+        sideInputViews,
+        keyCoder,
+        metrics,
+        maxBundleSize,
+        maxBundleMillis);
     this.doFn = doFn;
     this.inputCoder = inputCoder;
     this.schemaInformation = schemaInformation;
@@ -67,23 +93,51 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
 
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
-  protected DoFnRunner<?, OutputT> createRunner(StepContext stepContext, SideInputReader sideInputReader,
+  protected DoFnRunner<?, OutputT> createRunner(
+      StepContext stepContext,
+      SideInputReader sideInputReader,
       WindowedValueMultiReceiver outputManager) {
-    DoFnRunner<InputT, OutputT> simple = DoFnRunners.simpleRunner(options.get(), doFn, sideInputReader, outputManager,
-        mainOutputTag, additionalOutputTags, stepContext, inputCoder, outputCoders, windowingStrategy, schemaInformation,
-        sideInputMapping);
+    DoFnRunner<InputT, OutputT> simple =
+        DoFnRunners.simpleRunner(
+            options.get(),
+            doFn,
+            sideInputReader,
+            outputManager,
+            mainOutputTag,
+            additionalOutputTags,
+            stepContext,
+            inputCoder,
+            outputCoders,
+            windowingStrategy,
+            schemaInformation,
+            sideInputMapping);
     DoFnRunner<InputT, OutputT> r = simple;
     DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
     if (!stateful && StatelessDoFnRunner.supports(signature, !sideInputReader.isEmpty())) {
-      r = new StatelessDoFnRunner<>(simple, doFn, signature, options.get(), outputManager, mainOutputTag, additionalOutputTags,
-          outputCoders, stepContext);
+      r =
+          new StatelessDoFnRunner<>(
+              simple,
+              doFn,
+              signature,
+              options.get(),
+              outputManager,
+              mainOutputTag,
+              additionalOutputTags,
+              outputCoders,
+              stepContext);
     }
     if (stateful) {
       Coder windowCoder = windowingStrategy.getWindowFn().windowCoder();
-      r = DoFnRunners.defaultStatefulDoFnRunner(doFn, inputCoder, simple, stepContext, windowingStrategy,
-          new StatefulDoFnRunner.TimeInternalsCleanupTimer(timerInternals, windowingStrategy),
-          new StatefulDoFnRunner.StateInternalsStateCleaner(doFn, stateInternals, windowCoder),
-          signature.processElement().requiresTimeSortedInput());
+      r =
+          DoFnRunners.defaultStatefulDoFnRunner(
+              doFn,
+              inputCoder,
+              simple,
+              stepContext,
+              windowingStrategy,
+              new StatefulDoFnRunner.TimeInternalsCleanupTimer(timerInternals, windowingStrategy),
+              new StatefulDoFnRunner.StateInternalsStateCleaner(doFn, stateInternals, windowCoder),
+              signature.processElement().requiresTimeSortedInput());
     }
     typedRunner = r;
     return r;
@@ -98,8 +152,15 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   protected void fireTimer(TimerData timer) {
     BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) timer.getNamespace()).getWindow();
     TimeDomain domain = timer.getDomain();
-    typedRunner.onTimer(timer.getTimerId(), timer.getTimerFamilyId(), stateInternals.getKey(), window,
-        timer.getTimestamp(), timer.getOutputTimestamp(), domain, timer.causedByDrain());
+    typedRunner.onTimer(
+        timer.getTimerId(),
+        timer.getTimerFamilyId(),
+        stateInternals.getKey(),
+        window,
+        timer.getTimestamp(),
+        timer.getOutputTimestamp(),
+        domain,
+        timer.causedByDrain());
   }
 
   @Override

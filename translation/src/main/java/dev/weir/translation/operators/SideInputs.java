@@ -10,18 +10,23 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
- * The side inputs of one operator instance. Each side input arrives on its own input as whole
- * panes (the view's elements per window, concatenated upstream), and each new pane replaces the
- * previous one. A window of a side input is ready once a pane for it arrived, or once the side
- * input's watermark passed the window's end (then the view is empty).
+ * The side inputs of one operator instance. Each side input arrives on its own input as whole panes
+ * (the view's elements per window, concatenated upstream), and each new pane replaces the previous
+ * one. A window of a side input is ready once a pane for it arrived, or once the side input's
+ * watermark passed the window's end (then the view is empty).
  */
 final class SideInputs implements ReadyCheckingSideInputReader {
 
   private final Map<Integer, PCollectionView<?>> viewsByInput;
   private final SideInputHandler handler;
   private final Map<PCollectionView<?>, Long> watermarks = new HashMap<>();
-  /** The latest pane per input and window: what a snapshot stores (each new pane replaces the previous). */
-  private final Map<Integer, Map<BoundedWindow, WindowedValue<?>>> panes = new java.util.TreeMap<>();
+
+  /**
+   * The latest pane per input and window: what a snapshot stores (each new pane replaces the
+   * previous).
+   */
+  private final Map<Integer, Map<BoundedWindow, WindowedValue<?>>> panes =
+      new java.util.TreeMap<>();
 
   SideInputs(Map<Integer, PCollectionView<?>> viewsByInput) {
     this.viewsByInput = viewsByInput;
@@ -38,7 +43,8 @@ final class SideInputs implements ReadyCheckingSideInputReader {
   @SuppressWarnings("unchecked")
   void addPane(int input, WindowedValue<?> pane) {
     handler.addSideInputValue(viewsByInput.get(input), (WindowedValue<Iterable<?>>) pane);
-    Map<BoundedWindow, WindowedValue<?>> byWindow = panes.computeIfAbsent(input, i -> new HashMap<>());
+    Map<BoundedWindow, WindowedValue<?>> byWindow =
+        panes.computeIfAbsent(input, i -> new HashMap<>());
     for (BoundedWindow w : pane.getWindows()) {
       byWindow.put(w, pane);
     }
@@ -55,7 +61,8 @@ final class SideInputs implements ReadyCheckingSideInputReader {
     for (Map.Entry<Integer, PCollectionView<?>> e : viewsByInput.entrySet()) {
       out.writeInt(e.getKey());
       out.writeLong(watermarks.getOrDefault(e.getValue(), Long.MIN_VALUE));
-      java.util.Set<WindowedValue<?>> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      java.util.Set<WindowedValue<?>> distinct =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       distinct.addAll(panes.getOrDefault(e.getKey(), Map.of()).values());
       org.apache.beam.sdk.coders.Coder coder = paneCoder(e.getValue());
       out.writeInt(distinct.size());
@@ -76,14 +83,18 @@ final class SideInputs implements ReadyCheckingSideInputReader {
       long watermark = in.readLong();
       PCollectionView<?> view = viewsByInput.get(input);
       if (view == null) {
-        throw new java.io.IOException("the snapshot has side input " + input + ", which this step no longer has");
+        throw new java.io.IOException(
+            "the snapshot has side input " + input + ", which this step no longer has");
       }
       org.apache.beam.sdk.coders.Coder coder = paneCoder(view);
       int count = in.readInt();
       for (int i = 0; i < count; i++) {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
-        addPane(input, (WindowedValue<?>) org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, bytes));
+        addPane(
+            input,
+            (WindowedValue<?>)
+                org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, bytes));
       }
       advanceWatermark(input, watermark);
     }
@@ -92,13 +103,15 @@ final class SideInputs implements ReadyCheckingSideInputReader {
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static org.apache.beam.sdk.coders.Coder<?> paneCoder(PCollectionView<?> view) {
     org.apache.beam.sdk.coders.Coder element = view.getPCollection().getCoder();
-    return org.apache.beam.sdk.values.WindowedValues.getFullCoder(org.apache.beam.sdk.coders.IterableCoder.of(element),
+    return org.apache.beam.sdk.values.WindowedValues.getFullCoder(
+        org.apache.beam.sdk.coders.IterableCoder.of(element),
         view.getWindowingStrategyInternal().getWindowFn().windowCoder());
   }
 
   @Override
   public boolean isReady(PCollectionView<?> view, BoundedWindow window) {
-    return handler.isReady(view, window) || watermarks.getOrDefault(view, Long.MIN_VALUE) > window.maxTimestamp().getMillis();
+    return handler.isReady(view, window)
+        || watermarks.getOrDefault(view, Long.MIN_VALUE) > window.maxTimestamp().getMillis();
   }
 
   @Override

@@ -30,9 +30,9 @@ import org.joda.time.Duration;
 
 /**
  * A splittable DoFn, bounded or unbounded, on runners-core's ProcessFn: keyed by the random key
- * Beam gives each (element, restriction), processing each for at most 10,000 outputs or 10 s
- * before checkpointing the rest of the restriction into keyed state and resuming from a
- * processing-time timer. At the end of the input every pending resumption runs to completion.
+ * Beam gives each (element, restriction), processing each for at most 10,000 outputs or 10 s before
+ * checkpointing the rest of the restriction into keyed state and resuming from a processing-time
+ * timer. At the end of the input every pending resumption runs to completion.
  */
 public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
     extends AbstractDoFnOperator<KV<byte[], KV<InputT, RestrictionT>>, OutputT> {
@@ -41,14 +41,37 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
   private final Map<String, PCollectionView<?>> sideInputMapping;
 
   private transient ScheduledExecutorService checkpointTimer;
-  private transient DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT> typedRunner;
+  private transient DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT>
+      typedRunner;
 
-  public SplittableProcessOperator(String stepName, SerializablePipelineOptions options, ProcessFn<InputT, OutputT, RestrictionT, ?, ?> processFn,
-      TupleTag<OutputT> mainOutputTag, List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Integer> outputIndexes,
-      Map<TupleTag<?>, Coder<?>> outputCoders, WindowingStrategy<?, ?> windowingStrategy, Map<Integer, PCollectionView<?>> sideInputViews,
-      Map<String, PCollectionView<?>> sideInputMapping, Coder<?> keyCoder, JobMetrics metrics, int maxBundleSize, long maxBundleMillis) {
-    super(stepName, options, mainOutputTag, additionalOutputTags, outputIndexes, outputCoders, windowingStrategy, sideInputViews,
-        keyCoder, metrics, maxBundleSize, maxBundleMillis);
+  public SplittableProcessOperator(
+      String stepName,
+      SerializablePipelineOptions options,
+      ProcessFn<InputT, OutputT, RestrictionT, ?, ?> processFn,
+      TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags,
+      Map<TupleTag<?>, Integer> outputIndexes,
+      Map<TupleTag<?>, Coder<?>> outputCoders,
+      WindowingStrategy<?, ?> windowingStrategy,
+      Map<Integer, PCollectionView<?>> sideInputViews,
+      Map<String, PCollectionView<?>> sideInputMapping,
+      Coder<?> keyCoder,
+      JobMetrics metrics,
+      int maxBundleSize,
+      long maxBundleMillis) {
+    super(
+        stepName,
+        options,
+        mainOutputTag,
+        additionalOutputTags,
+        outputIndexes,
+        outputCoders,
+        windowingStrategy,
+        sideInputViews,
+        keyCoder,
+        metrics,
+        maxBundleSize,
+        maxBundleMillis);
     this.processFn = processFn;
     this.sideInputMapping = sideInputMapping;
   }
@@ -68,41 +91,68 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
 
   @Override
   @SuppressWarnings({"unchecked", "rawtypes"})
-  protected DoFnRunner<?, OutputT> createRunner(StepContext stepContext, SideInputReader sideInputReader,
+  protected DoFnRunner<?, OutputT> createRunner(
+      StepContext stepContext,
+      SideInputReader sideInputReader,
       WindowedValueMultiReceiver outputManager) {
     String threadName = Thread.currentThread().getName() + " checkpoint timer";
-    checkpointTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, threadName);
-      t.setDaemon(true);
-      return t;
-    });
+    checkpointTimer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, threadName);
+              t.setDaemon(true);
+              return t;
+            });
     processFn.setStateInternalsFactory(key -> stateInternals);
     processFn.setTimerInternalsFactory(key -> timerInternals);
     processFn.setSideInputReader(sideInputReader);
-    processFn.setProcessElementInvoker(new OutputAndTimeBoundedSplittableProcessElementInvoker<>(
-        (DoFn) processFn.getFn(), options.get(), outputManager, mainOutputTag, sideInputReader, checkpointTimer,
-        10_000, Duration.standardSeconds(10), () -> bundleFinalizer));
-    typedRunner = DoFnRunners.simpleRunner(options.get(), (DoFn) processFn, sideInputReader, outputManager, mainOutputTag,
-        additionalOutputTags, stepContext, null, outputCoders, windowingStrategy, DoFnSchemaInformation.create(), sideInputMapping);
+    processFn.setProcessElementInvoker(
+        new OutputAndTimeBoundedSplittableProcessElementInvoker<>(
+            (DoFn) processFn.getFn(),
+            options.get(),
+            outputManager,
+            mainOutputTag,
+            sideInputReader,
+            checkpointTimer,
+            10_000,
+            Duration.standardSeconds(10),
+            () -> bundleFinalizer));
+    typedRunner =
+        DoFnRunners.simpleRunner(
+            options.get(),
+            (DoFn) processFn,
+            sideInputReader,
+            outputManager,
+            mainOutputTag,
+            additionalOutputTags,
+            stepContext,
+            null,
+            outputCoders,
+            windowingStrategy,
+            DoFnSchemaInformation.create(),
+            sideInputMapping);
     return typedRunner;
   }
 
   @Override
   protected void processReady(WindowedValue<KV<byte[], KV<InputT, RestrictionT>>> element) {
     KV<byte[], KV<InputT, RestrictionT>> kv = element.getValue();
-    KeyedWorkItem<byte[], KV<InputT, RestrictionT>> item = KeyedWorkItems.elementsWorkItem(kv.getKey(), List.of(element.withValue(kv.getValue())));
+    KeyedWorkItem<byte[], KV<InputT, RestrictionT>> item =
+        KeyedWorkItems.elementsWorkItem(kv.getKey(), List.of(element.withValue(kv.getValue())));
     typedRunner.processElement(WindowedValues.valueInGlobalWindow(item));
   }
 
   @Override
   protected void fireTimer(TimerData timer) {
     byte[] key = (byte[]) stateInternals.getKey();
-    typedRunner.processElement(WindowedValues.valueInGlobalWindow(KeyedWorkItems.timersWorkItem(key, List.of(timer))));
+    typedRunner.processElement(
+        WindowedValues.valueInGlobalWindow(KeyedWorkItems.timersWorkItem(key, List.of(timer))));
   }
 
   @Override
   public void finish() throws Exception {
-    // Restrictions that checkpointed wait for a processing-time timer: resume them now, one at a time,
+    // Restrictions that checkpointed wait for a processing-time timer: resume them now, one at a
+    // time,
     // letting the task take checkpoints (and run bundle finalizers) between them.
     while (context.timerService().fireNextProcessingTimeTimer()) {
       context.yieldToTask();

@@ -24,8 +24,10 @@ import org.apache.beam.sdk.values.WindowedValue;
 final class StableInputBuffer<T> {
 
   private List<KeyedElement<T>> sinceLastBarrier = new ArrayList<>();
+
   /** Elements per checkpoint whose barrier came after them, until that checkpoint completes. */
   private final TreeMap<Long, List<KeyedElement<T>>> awaitingCompletion = new TreeMap<>();
+
   private long earliestSinceLastBarrier = Long.MAX_VALUE;
   private final TreeMap<Long, Long> earliestAwaiting = new TreeMap<>();
 
@@ -57,10 +59,14 @@ final class StableInputBuffer<T> {
     }
   }
 
-  /** Removes and returns, in arrival order, what checkpoint {@code checkpointId} (and earlier ones) made stable. */
+  /**
+   * Removes and returns, in arrival order, what checkpoint {@code checkpointId} (and earlier ones)
+   * made stable.
+   */
   List<KeyedElement<T>> takeStable(long checkpointId) {
     List<KeyedElement<T>> stable = new ArrayList<>();
-    Iterator<Map.Entry<Long, List<KeyedElement<T>>>> it = awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
+    Iterator<Map.Entry<Long, List<KeyedElement<T>>>> it =
+        awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, List<KeyedElement<T>>> e = it.next();
       stable.addAll(e.getValue());
@@ -95,7 +101,8 @@ final class StableInputBuffer<T> {
    * Reads what {@link #write} wrote. The checkpoint it comes from is complete, so these elements
    * are stable: they are returned for processing rather than held again.
    */
-  static <T> List<KeyedElement<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder) throws IOException {
+  static <T> List<KeyedElement<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder)
+      throws IOException {
     return KeyedElement.readAll(in, coder);
   }
 }

@@ -22,21 +22,21 @@ import org.apache.beam.sdk.util.UserCodeException;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.util.WindowedValueReceiver;
 import org.apache.beam.sdk.values.CausedByDrain;
+import org.apache.beam.sdk.values.OutputBuilder;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
-import org.apache.beam.sdk.values.OutputBuilder;
 import org.joda.time.Instant;
 
 /**
- * Runs {@code @ProcessElement} of a stateless DoFn with one argument provider, process context
- * and output receiver reused for every element; bundles, timers and window expiration go to
+ * Runs {@code @ProcessElement} of a stateless DoFn with one argument provider, process context and
+ * output receiver reused for every element; bundles, timers and window expiration go to
  * runners-core's {@link DoFnRunner} it wraps.
  *
  * <p>Why: runners-core's {@code SimpleDoFnRunner} allocates a process context, an output-builder
- * supplier, a receiver and a builder per element, and looks every output's tag up in a hash set;
- * on a chain of cheap element-wise steps (map, filter) that was most of the per-record cost. The
+ * supplier, a receiver and a builder per element, and looks every output's tag up in a hash set; on
+ * a chain of cheap element-wise steps (map, filter) that was most of the per-record cost. The
  * semantics are SimpleDoFnRunner's: outputs keep the element's timestamp, windows, pane and record
  * metadata unless the DoFn gives its own; outputs with an explicit timestamp are checked against
  * the DoFn's allowed skew; a DoFn that observes its window sees one window at a time; user
@@ -64,9 +64,16 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
   /**
    * @param bundles the runners-core runner of the same DoFn instance, for everything but elements
    */
-  StatelessDoFnRunner(DoFnRunner<InputT, OutputT> bundles, DoFn<InputT, OutputT> fn, DoFnSignature signature,
-      PipelineOptions options, WindowedValueMultiReceiver outputManager, TupleTag<OutputT> mainOutputTag,
-      List<TupleTag<?>> additionalOutputTags, Map<TupleTag<?>, Coder<?>> outputCoders, StepContext stepContext) {
+  StatelessDoFnRunner(
+      DoFnRunner<InputT, OutputT> bundles,
+      DoFn<InputT, OutputT> fn,
+      DoFnSignature signature,
+      PipelineOptions options,
+      WindowedValueMultiReceiver outputManager,
+      TupleTag<OutputT> mainOutputTag,
+      List<TupleTag<?>> additionalOutputTags,
+      Map<TupleTag<?>, Coder<?>> outputCoders,
+      StepContext stepContext) {
     this.bundles = bundles;
     this.fn = fn;
     this.invoker = DoFnInvokers.invokerFor(fn);
@@ -77,7 +84,8 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     this.outputCoders = outputCoders;
     this.stepContext = stepContext;
     this.observesWindow = signature.processElement().observesWindow();
-    this.systemDoFn = invoker.getClass().isAnnotationPresent(org.apache.beam.sdk.util.SystemDoFnInternal.class);
+    this.systemDoFn =
+        invoker.getClass().isAnnotationPresent(org.apache.beam.sdk.util.SystemDoFnInternal.class);
     @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
     long skew = fn.getAllowedTimestampSkew().getMillis();
     this.allowedSkewMillis = skew;
@@ -89,21 +97,27 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
    * splittable, no side inputs, and only element-scoped {@code @ProcessElement} parameters.
    */
   static boolean supports(DoFnSignature signature, boolean hasSideInputs) {
-    if (hasSideInputs || signature.usesState() || signature.usesTimers() || signature.onWindowExpiration() != null
-        || signature.processElement().isSplittable() || signature.processElement().requiresTimeSortedInput()) {
+    if (hasSideInputs
+        || signature.usesState()
+        || signature.usesTimers()
+        || signature.onWindowExpiration() != null
+        || signature.processElement().isSplittable()
+        || signature.processElement().requiresTimeSortedInput()) {
       return false;
     }
     for (Parameter p : signature.processElement().extraParameters()) {
-      boolean supported = p instanceof Parameter.ElementParameter
-          || p instanceof Parameter.ProcessContextParameter
-          || p instanceof Parameter.TimestampParameter
-          || p instanceof Parameter.WindowParameter
-          || p instanceof Parameter.PaneInfoParameter
-          || p instanceof Parameter.PipelineOptionsParameter
-          || p instanceof Parameter.CausedByDrainParameter
-          || p instanceof Parameter.BundleFinalizerParameter
-          || p instanceof Parameter.TaggedOutputReceiverParameter
-          || (p instanceof Parameter.OutputReceiverParameter && !((Parameter.OutputReceiverParameter) p).isRowReceiver());
+      boolean supported =
+          p instanceof Parameter.ElementParameter
+              || p instanceof Parameter.ProcessContextParameter
+              || p instanceof Parameter.TimestampParameter
+              || p instanceof Parameter.WindowParameter
+              || p instanceof Parameter.PaneInfoParameter
+              || p instanceof Parameter.PipelineOptionsParameter
+              || p instanceof Parameter.CausedByDrainParameter
+              || p instanceof Parameter.BundleFinalizerParameter
+              || p instanceof Parameter.TaggedOutputReceiverParameter
+              || (p instanceof Parameter.OutputReceiverParameter
+                  && !((Parameter.OutputReceiverParameter) p).isRowReceiver());
       if (!supported) {
         return false;
       }
@@ -142,9 +156,17 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
   }
 
   @Override
-  public <KeyT> void onTimer(String timerId, String timerFamilyId, KeyT key, BoundedWindow window, Instant timestamp,
-      Instant outputTimestamp, org.apache.beam.sdk.state.TimeDomain timeDomain, CausedByDrain causedByDrain) {
-    bundles.onTimer(timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain, causedByDrain);
+  public <KeyT> void onTimer(
+      String timerId,
+      String timerFamilyId,
+      KeyT key,
+      BoundedWindow window,
+      Instant timestamp,
+      Instant outputTimestamp,
+      org.apache.beam.sdk.state.TimeDomain timeDomain,
+      CausedByDrain causedByDrain) {
+    bundles.onTimer(
+        timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain, causedByDrain);
   }
 
   @Override
@@ -171,12 +193,17 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     } catch (ArithmeticException e) {
       lowerBound = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
     }
-    if (timestamp.getMillis() < lowerBound || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
-      throw new IllegalArgumentException(String.format(
-          "Cannot output with timestamp %s. Output timestamps must be no earlier than the timestamp of the current input "
-              + "or timer (%s) minus the allowed skew (%s) and no later than %s. See the DoFn#getAllowedTimestampSkew() "
-              + "Javadoc for details on changing the allowed skew.",
-          timestamp, elementTimestamp, org.joda.time.Duration.millis(allowedSkewMillis), BoundedWindow.TIMESTAMP_MAX_VALUE));
+    if (timestamp.getMillis() < lowerBound
+        || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+      throw new IllegalArgumentException(
+          String.format(
+              "Cannot output with timestamp %s. Output timestamps must be no earlier than the timestamp of the current input "
+                  + "or timer (%s) minus the allowed skew (%s) and no later than %s. See the DoFn#getAllowedTimestampSkew() "
+                  + "Javadoc for details on changing the allowed skew.",
+              timestamp,
+              elementTimestamp,
+              org.joda.time.Duration.millis(allowedSkewMillis),
+              BoundedWindow.TIMESTAMP_MAX_VALUE));
     }
   }
 
@@ -236,8 +263,12 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     @Override
     @SuppressWarnings("unchecked")
     public void output(OutputT output) {
-      // A filter passes its element on as it is: the element itself is the output (values are immutable).
-      WindowedValue<OutputT> value = output == element.getValue() ? (WindowedValue<OutputT>) element : element.withValue(output);
+      // A filter passes its element on as it is: the element itself is the output (values are
+      // immutable).
+      WindowedValue<OutputT> value =
+          output == element.getValue()
+              ? (WindowedValue<OutputT>) element
+              : element.withValue(output);
       outputManager.output(mainOutputTag, value);
     }
 
@@ -247,7 +278,10 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public void outputWindowedValue(OutputT output, Instant timestamp, Collection<? extends BoundedWindow> windows,
+    public void outputWindowedValue(
+        OutputT output,
+        Instant timestamp,
+        Collection<? extends BoundedWindow> windows,
         PaneInfo paneInfo) {
       outputWindowedValue(mainOutputTag, output, timestamp, windows, paneInfo);
     }
@@ -260,16 +294,36 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     @Override
     public <T> void outputWithTimestamp(TupleTag<T> tag, T output, Instant timestamp) {
       checkTimestamp(element.getTimestamp(), timestamp);
-      emit(tag, WindowedValues.of(output, timestamp, element.getWindows(), element.getPaneInfo(), element.getRecordId(),
-          element.getRecordOffset(), element.causedByDrain()));
+      emit(
+          tag,
+          WindowedValues.of(
+              output,
+              timestamp,
+              element.getWindows(),
+              element.getPaneInfo(),
+              element.getRecordId(),
+              element.getRecordOffset(),
+              element.causedByDrain()));
     }
 
     @Override
-    public <T> void outputWindowedValue(TupleTag<T> tag, T output, Instant timestamp,
-        Collection<? extends BoundedWindow> windows, PaneInfo paneInfo) {
+    public <T> void outputWindowedValue(
+        TupleTag<T> tag,
+        T output,
+        Instant timestamp,
+        Collection<? extends BoundedWindow> windows,
+        PaneInfo paneInfo) {
       checkTimestamp(element.getTimestamp(), timestamp);
-      emit(tag, WindowedValues.of(output, timestamp, windows, paneInfo, element.getRecordId(), element.getRecordOffset(),
-          element.causedByDrain()));
+      emit(
+          tag,
+          WindowedValues.of(
+              output,
+              timestamp,
+              windows,
+              paneInfo,
+              element.getRecordId(),
+              element.getRecordOffset(),
+              element.causedByDrain()));
     }
 
     @Override
@@ -352,7 +406,8 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public DoFn<InputT, OutputT>.FinishBundleContext finishBundleContext(DoFn<InputT, OutputT> doFn) {
+    public DoFn<InputT, OutputT>.FinishBundleContext finishBundleContext(
+        DoFn<InputT, OutputT> doFn) {
       throw unsupported("FinishBundleContext");
     }
 
@@ -382,7 +437,8 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public DoFn.OutputReceiver<org.apache.beam.sdk.values.Row> outputRowReceiver(DoFn<InputT, OutputT> doFn) {
+    public DoFn.OutputReceiver<org.apache.beam.sdk.values.Row> outputRowReceiver(
+        DoFn<InputT, OutputT> doFn) {
       throw unsupported("a row receiver");
     }
 
@@ -392,7 +448,8 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<?, ?> restrictionTracker() {
+    public org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<?, ?>
+        restrictionTracker() {
       throw unsupported("a restriction tracker");
     }
 
@@ -402,7 +459,8 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator<?> watermarkEstimator() {
+    public org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator<?>
+        watermarkEstimator() {
       throw unsupported("a watermark estimator");
     }
 
@@ -428,12 +486,14 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
 
     /** {@link StatelessDoFnRunner#supports} admits no DoFn that asks for these. */
     private UnsupportedOperationException unsupported(String what) {
-      return new UnsupportedOperationException(what + " is not available in @ProcessElement of " + fn.getClass().getName());
+      return new UnsupportedOperationException(
+          what + " is not available in @ProcessElement of " + fn.getClass().getName());
     }
   }
 
   /** The main output's receiver: outputs keep the element's metadata unless given their own. */
-  private final class MainReceiver implements DoFn.OutputReceiver<OutputT>, WindowedValueReceiver<OutputT> {
+  private final class MainReceiver
+      implements DoFn.OutputReceiver<OutputT>, WindowedValueReceiver<OutputT> {
 
     @Override
     public OutputBuilder<OutputT> builder(OutputT value) {

@@ -12,10 +12,10 @@ import org.joda.time.Duration;
 
 /**
  * A bounded read of an unbounded source ({@code withMaxNumRecords} / {@code withMaxReadTime}) as
- * one engine source whose splits all read at once. Beam's own expansion reads up to 100 splits
- * one after the other per worker thread, each for the full read time; with a read-time limit that
- * takes minutes on a few cores instead of seconds. Beam offers no accessors for the limits, so
- * they are read reflectively; if that fails the transform is expanded as usual.
+ * one engine source whose splits all read at once. Beam's own expansion reads up to 100 splits one
+ * after the other per worker thread, each for the full read time; with a read-time limit that takes
+ * minutes on a few cores instead of seconds. Beam offers no accessors for the limits, so they are
+ * read reflectively; if that fails the transform is expanded as usual.
  */
 public final class BoundedUnboundedReadTranslator {
 
@@ -28,7 +28,9 @@ public final class BoundedUnboundedReadTranslator {
       return null;
     }
     try {
-      return new Limits((UnboundedSource<?, ?>) field(transform, "source"), (Long) field(transform, "maxNumRecords"),
+      return new Limits(
+          (UnboundedSource<?, ?>) field(transform, "source"),
+          (Long) field(transform, "maxNumRecords"),
           (Duration) field(transform, "maxReadTime"));
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;
@@ -46,11 +48,22 @@ public final class BoundedUnboundedReadTranslator {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+  public static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context)
+      throws Exception {
     Limits limits = limits(transform.getTransform());
-    long maxReadTime = limits.maxReadTime() == null ? Long.MAX_VALUE : limits.maxReadTime().getMillis();
-    JobVertex v = context.addSource(transform.getFullName(), new UnboundedSourceAdapter<>((UnboundedSource) limits.source(),
-        context.settings().parallelism(), context.serializableOptions(), limits.maxNumRecords(), maxReadTime, transform.getFullName(), context.metrics()));
+    long maxReadTime =
+        limits.maxReadTime() == null ? Long.MAX_VALUE : limits.maxReadTime().getMillis();
+    JobVertex v =
+        context.addSource(
+            transform.getFullName(),
+            new UnboundedSourceAdapter<>(
+                (UnboundedSource) limits.source(),
+                context.settings().parallelism(),
+                context.serializableOptions(),
+                limits.maxNumRecords(),
+                maxReadTime,
+                transform.getFullName(),
+                context.metrics()));
     context.setProducer((PCollection<?>) transform.getOutputs().values().iterator().next(), v, 0);
   }
 }

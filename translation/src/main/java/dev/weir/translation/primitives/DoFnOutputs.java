@@ -18,11 +18,19 @@ import org.apache.beam.sdk.values.TupleTag;
  * pipeline does not consume too, so the DoFn may emit to them); side input {@code i} arrives on
  * input {@code i + 1}.
  */
-record DoFnOutputs(TupleTag<?> mainTag, Map<TupleTag<?>, Integer> indexes, Map<TupleTag<?>, Coder<?>> coders,
-    List<TupleTag<?>> additional, Map<TupleTag<?>, PCollection<?>> outputs, Map<Integer, PCollectionView<?>> sideInputsByInput) {
+record DoFnOutputs(
+    TupleTag<?> mainTag,
+    Map<TupleTag<?>, Integer> indexes,
+    Map<TupleTag<?>, Coder<?>> coders,
+    List<TupleTag<?>> additional,
+    Map<TupleTag<?>, PCollection<?>> outputs,
+    Map<Integer, PCollectionView<?>> sideInputsByInput) {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static DoFnOutputs of(AppliedPTransform<?, ?, ?> transform, TupleTag<?> mainTag, List<TupleTag<?>> declaredTags,
+  static DoFnOutputs of(
+      AppliedPTransform<?, ?, ?> transform,
+      TupleTag<?> mainTag,
+      List<TupleTag<?>> declaredTags,
       Collection<PCollectionView<?>> sideInputs) {
     Map<TupleTag<?>, Integer> indexes = new HashMap<>();
     Map<TupleTag<?>, Coder<?>> coders = new HashMap<>();

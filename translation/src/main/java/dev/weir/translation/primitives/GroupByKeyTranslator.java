@@ -5,20 +5,20 @@ import dev.weir.translation.TranslationContext;
 import dev.weir.translation.UnsupportedTransformException;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
+import dev.weir.translation.operators.OnTimeGroupByKeyOperator;
 import java.util.Map;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
-import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
-import dev.weir.translation.operators.OnTimeGroupByKeyOperator;
 
 /** GroupByKey: a HASH edge by encoded key into a ReduceFnRunner-based operator. */
 final class GroupByKeyTranslator {
@@ -30,16 +30,24 @@ final class GroupByKeyTranslator {
    * fires once, on time, and {@link OnTimeGroupByKeyOperator} does it without a ReduceFnRunner.
    */
   static boolean firesOnlyOnTime(WindowingStrategy<?, ?> windowing) {
-    return windowing.getWindowFn().isNonMerging() && windowing.getTrigger() instanceof DefaultTrigger
+    return windowing.getWindowFn().isNonMerging()
+        && windowing.getTrigger() instanceof DefaultTrigger
         && windowing.getAllowedLateness().getMillis() == 0;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
-    PCollection<KV<Object, Object>> input = (PCollection<KV<Object, Object>>) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
-    PCollection<KV<Object, Iterable<Object>>> output = (PCollection) transform.getOutputs().values().iterator().next();
+    PCollection<KV<Object, Object>> input =
+        (PCollection<KV<Object, Object>>)
+            PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<KV<Object, Iterable<Object>>> output =
+        (PCollection) transform.getOutputs().values().iterator().next();
     if (!(input.getCoder() instanceof KvCoder)) {
-      throw new UnsupportedTransformException("GroupByKey '" + transform.getFullName() + "' needs a KvCoder input, got " + input.getCoder());
+      throw new UnsupportedTransformException(
+          "GroupByKey '"
+              + transform.getFullName()
+              + "' needs a KvCoder input, got "
+              + input.getCoder());
     }
     KvCoder<Object, Object> kvCoder = (KvCoder<Object, Object>) input.getCoder();
     Coder<Object> keyCoder = kvCoder.getKeyCoder();
@@ -56,11 +64,27 @@ final class GroupByKeyTranslator {
       Coder windowCoder = windowing.getWindowFn().windowCoder();
       TimestampCombiner timestamps = windowing.getTimestampCombiner();
       String outputName = output.getName();
-      vertex = context.addOperator(name, () -> new OnTimeGroupByKeyOperator<>(name, keyCoder, valueCoder, windowCoder, timestamps,
-          metrics, outputName));
+      vertex =
+          context.addOperator(
+              name,
+              () ->
+                  new OnTimeGroupByKeyOperator<>(
+                      name, keyCoder, valueCoder, windowCoder, timestamps, metrics, outputName));
     } else {
-      vertex = context.addOperator(name, () -> new GroupByKeyOperator<>(name, options, reduceFn,
-          new TupleTag<KV<Object, Iterable<Object>>>("output"), outputCoder, windowing, keyCoder, metrics).countingElements(elementNames));
+      vertex =
+          context.addOperator(
+              name,
+              () ->
+                  new GroupByKeyOperator<>(
+                          name,
+                          options,
+                          reduceFn,
+                          new TupleTag<KV<Object, Iterable<Object>>>("output"),
+                          outputCoder,
+                          windowing,
+                          keyCoder,
+                          metrics)
+                      .countingElements(elementNames));
     }
     context.connectByKey(input, vertex, 0);
     context.setProducer(output, vertex, 0);

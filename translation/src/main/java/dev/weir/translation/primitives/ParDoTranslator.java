@@ -27,28 +27,43 @@ import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * ParDo: one vertex per DoFn, chained to its producer unless it is stateful (then a HASH edge by
- * key feeds it) or has side inputs (broadcast edges on inputs 1..n). Outputs are numbered: the
- * main output 0, the others in the order Beam lists them.
+ * key feeds it) or has side inputs (broadcast edges on inputs 1..n). Outputs are numbered: the main
+ * output 0, the others in the order Beam lists them.
  */
 final class ParDoTranslator {
 
   private ParDoTranslator() {}
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
-    ParDo.MultiOutput<Object, Object> parDo = (ParDo.MultiOutput<Object, Object>) transform.getTransform();
+  static void translate(AppliedPTransform<?, ?, ?> transform, TranslationContext context)
+      throws Exception {
+    ParDo.MultiOutput<Object, Object> parDo =
+        (ParDo.MultiOutput<Object, Object>) transform.getTransform();
     DoFn<Object, Object> doFn = parDo.getFn();
     DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
     if (signature.processElement().isSplittable()) {
-      throw new UnsupportedTransformException("splittable DoFn " + doFn.getClass().getName() + " in '" + transform.getFullName()
-          + "' reached translation without being expanded (URN " + ParDoTranslation.class.getSimpleName() + ")");
+      throw new UnsupportedTransformException(
+          "splittable DoFn "
+              + doFn.getClass().getName()
+              + " in '"
+              + transform.getFullName()
+              + "' reached translation without being expanded (URN "
+              + ParDoTranslation.class.getSimpleName()
+              + ")");
     }
-    PCollection<Object> input = (PCollection<Object>) PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<Object> input =
+        (PCollection<Object>)
+            PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     String name = transform.getFullName();
 
     TupleTag<Object> mainTag = parDo.getMainOutputTag();
     Map<String, PCollectionView<?>> sideInputMapping = parDo.getSideInputs();
-    DoFnOutputs numbering = DoFnOutputs.of(transform, mainTag, parDo.getAdditionalOutputTags().getAll(), sideInputMapping.values());
+    DoFnOutputs numbering =
+        DoFnOutputs.of(
+            transform,
+            mainTag,
+            parDo.getAdditionalOutputTags().getAll(),
+            sideInputMapping.values());
     Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
     Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
     List<TupleTag<?>> additional = numbering.additional();
@@ -56,18 +71,24 @@ final class ParDoTranslator {
     Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
     Map<Integer, String> elementNames = numbering.pcollectionNames();
 
-    boolean stateful = DoFnSignatures.isStateful(doFn) || signature.processElement().requiresTimeSortedInput();
+    boolean stateful =
+        DoFnSignatures.isStateful(doFn) || signature.processElement().requiresTimeSortedInput();
     Coder<?> keyCoder = null;
     if (stateful) {
       Coder<?> inputKvCoder = input.getCoder();
       if (!(inputKvCoder instanceof KvCoder<?, ?> kv)) {
-        throw new UnsupportedTransformException("stateful DoFn in '" + name + "' needs a KV input with a KvCoder, got " + input.getCoder());
+        throw new UnsupportedTransformException(
+            "stateful DoFn in '"
+                + name
+                + "' needs a KV input with a KvCoder, got "
+                + input.getCoder());
       }
       keyCoder = kv.getKeyCoder();
     }
     DoFnSchemaInformation schema;
     try {
-      // What ParDoTranslation computes, without building the whole payload (DoFn serialized, display data).
+      // What ParDoTranslation computes, without building the whole payload (DoFn serialized,
+      // display data).
       schema = ParDo.getDoFnSchemaInformation(doFn, input);
     } catch (RuntimeException e) {
       schema = DoFnSchemaInformation.create();
@@ -84,11 +105,32 @@ final class ParDoTranslator {
     DoFnSchemaInformation finalSchema = schema;
     byte[] serializedFn = SerializableUtils.serializeToByteArray(doFn);
 
-    JobVertex vertex = context.addOperator(name, () -> new ParDoOperator<>(name, options,
-        (DoFn<Object, Object>) SerializableUtils.deserializeFromByteArray(serializedFn, "DoFn of " + name), inputCoder,
-        mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping, finalSchema,
-        finalKeyCoder, metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames)
-        .withStableInput(stableInput));
+    JobVertex vertex =
+        context.addOperator(
+            name,
+            () ->
+                new ParDoOperator<>(
+                        name,
+                        options,
+                        (DoFn<Object, Object>)
+                            SerializableUtils.deserializeFromByteArray(
+                                serializedFn, "DoFn of " + name),
+                        inputCoder,
+                        mainTag,
+                        additional,
+                        outputIndexes,
+                        outputCoders,
+                        windowing,
+                        sideInputsByInput,
+                        sideInputMapping,
+                        finalSchema,
+                        finalKeyCoder,
+                        metrics,
+                        maxBundleSize,
+                        maxBundleMillis)
+                    .withCheckpointing(checkpointing)
+                    .countingElements(elementNames)
+                    .withStableInput(stableInput));
     if (stateful) {
       context.connectByKey((PCollection<KV<Object, Object>>) (PCollection) input, vertex, 0);
     } else {

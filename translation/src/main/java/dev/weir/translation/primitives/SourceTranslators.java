@@ -15,7 +15,9 @@ import org.apache.beam.sdk.util.construction.SplittableParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PValue;
 
-/** Impulse, Read (bounded and unbounded) and TestStream: the transforms that become engine sources. */
+/**
+ * Impulse, Read (bounded and unbounded) and TestStream: the transforms that become engine sources.
+ */
 final class SourceTranslators {
 
   private SourceTranslators() {}
@@ -30,21 +32,50 @@ final class SourceTranslators {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static void read(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+  static void read(AppliedPTransform<?, ?, ?> transform, TranslationContext context)
+      throws Exception {
     Object t = transform.getTransform();
     int parallelism = context.settings().parallelism();
     dev.weir.engine.source.Source<?> source;
     if (t instanceof SplittableParDo.PrimitiveBoundedRead<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
+      source =
+          new BoundedSourceAdapter<>(
+              (BoundedSource) read.getSource(),
+              parallelism,
+              context.serializableOptions(),
+              transform.getFullName(),
+              context.metrics());
     } else if (t instanceof SplittableParDo.PrimitiveUnboundedRead<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
+      source =
+          new UnboundedSourceAdapter<>(
+              (UnboundedSource) read.getSource(),
+              parallelism,
+              context.serializableOptions(),
+              transform.getFullName(),
+              context.metrics());
     } else if (t instanceof Read.Bounded<?> read) {
-      source = new BoundedSourceAdapter<>((BoundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
+      source =
+          new BoundedSourceAdapter<>(
+              (BoundedSource) read.getSource(),
+              parallelism,
+              context.serializableOptions(),
+              transform.getFullName(),
+              context.metrics());
     } else if (t instanceof Read.Unbounded<?> read) {
-      source = new UnboundedSourceAdapter<>((UnboundedSource) read.getSource(), parallelism, context.serializableOptions(), transform.getFullName(), context.metrics());
+      source =
+          new UnboundedSourceAdapter<>(
+              (UnboundedSource) read.getSource(),
+              parallelism,
+              context.serializableOptions(),
+              transform.getFullName(),
+              context.metrics());
     } else {
-      throw new dev.weir.translation.UnsupportedTransformException("read transform '" + transform.getFullName()
-          + "' of type " + t.getClass().getName() + " is not supported");
+      throw new dev.weir.translation.UnsupportedTransformException(
+          "read transform '"
+              + transform.getFullName()
+              + "' of type "
+              + t.getClass().getName()
+              + " is not supported");
     }
     JobVertex v = context.addSource(transform.getFullName(), source);
     context.setProducer(onlyOutput(transform), v, 0);
@@ -53,8 +84,10 @@ final class SourceTranslators {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void testStream(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
     TestStream<?> stream = (TestStream<?>) transform.getTransform();
-    // One replaying subtask: a second one, not yet ended, would hold the watermark back and make late data look on time.
-    JobVertex v = context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()), 1);
+    // One replaying subtask: a second one, not yet ended, would hold the watermark back and make
+    // late data look on time.
+    JobVertex v =
+        context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()), 1);
     context.markUsesTestStream();
     context.setProducer(onlyOutput(transform), v, 0);
   }

@@ -21,8 +21,8 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
- * Splittable DoFns, after Beam's own expansion into keyed work items: the grouping into work
- * items becomes a HASH edge by the (random) key, and processing a keyed ProcessFn operator.
+ * Splittable DoFns, after Beam's own expansion into keyed work items: the grouping into work items
+ * becomes a HASH edge by the (random) key, and processing a keyed ProcessFn operator.
  */
 final class SplittableTranslators {
 
@@ -31,39 +31,68 @@ final class SplittableTranslators {
   /** GBKIntoKeyedWorkItems: no vertex; its consumer takes the keyed input over a HASH edge. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void intoKeyedWorkItems(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
-    PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<?> input =
+        PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     PCollection<?> output = (PCollection<?>) transform.getOutputs().values().iterator().next();
     context.setWorkItemInput(output, input);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  static void processElements(AppliedPTransform<?, ?, ?> transform, TranslationContext context) throws Exception {
+  static void processElements(AppliedPTransform<?, ?, ?> transform, TranslationContext context)
+      throws Exception {
     SplittableParDoViaKeyedWorkItems.ProcessElements<Object, Object, Object, ?, ?> process =
-        (SplittableParDoViaKeyedWorkItems.ProcessElements<Object, Object, Object, ?, ?>) transform.getTransform();
-    PCollection<?> workItems = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
-    PCollection<KV<byte[], KV<Object, Object>>> keyed = (PCollection) context.workItemInput(workItems);
+        (SplittableParDoViaKeyedWorkItems.ProcessElements<Object, Object, Object, ?, ?>)
+            transform.getTransform();
+    PCollection<?> workItems =
+        PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<KV<byte[], KV<Object, Object>>> keyed =
+        (PCollection) context.workItemInput(workItems);
     String name = transform.getFullName();
 
     TupleTag<Object> mainTag = process.getMainOutputTag();
     Map<String, PCollectionView<?>> sideInputMapping = process.getSideInputMapping();
-    DoFnOutputs numbering = DoFnOutputs.of(transform, mainTag, process.getAdditionalOutputTags().getAll(), process.getSideInputs());
+    DoFnOutputs numbering =
+        DoFnOutputs.of(
+            transform,
+            mainTag,
+            process.getAdditionalOutputTags().getAll(),
+            process.getSideInputs());
     Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
     Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
     List<TupleTag<?>> additional = numbering.additional();
     Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
     Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
     Map<Integer, String> elementNames = numbering.pcollectionNames();
-    byte[] serializedFn = SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
+    byte[] serializedFn =
+        SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
     SerializablePipelineOptions options = context.serializableOptions();
     WindowingStrategy<?, ?> windowing = keyed.getWindowingStrategy();
     JobMetrics metrics = context.metrics();
     int maxBundleSize = context.settings().maxBundleSize();
     long maxBundleMillis = context.settings().maxBundleMillis();
     boolean checkpointing = context.settings().checkpointing();
-    JobVertex vertex = context.addOperator(name, () -> new SplittableProcessOperator<>(name, options,
-        (SplittableParDoViaKeyedWorkItems.ProcessFn) SerializableUtils.deserializeFromByteArray(serializedFn, name),
-        mainTag, additional, outputIndexes, outputCoders, windowing, sideInputsByInput, sideInputMapping,
-        ByteArrayCoder.of(), metrics, maxBundleSize, maxBundleMillis).withCheckpointing(checkpointing).countingElements(elementNames));
+    JobVertex vertex =
+        context.addOperator(
+            name,
+            () ->
+                new SplittableProcessOperator<>(
+                        name,
+                        options,
+                        (SplittableParDoViaKeyedWorkItems.ProcessFn)
+                            SerializableUtils.deserializeFromByteArray(serializedFn, name),
+                        mainTag,
+                        additional,
+                        outputIndexes,
+                        outputCoders,
+                        windowing,
+                        sideInputsByInput,
+                        sideInputMapping,
+                        ByteArrayCoder.of(),
+                        metrics,
+                        maxBundleSize,
+                        maxBundleMillis)
+                    .withCheckpointing(checkpointing)
+                    .countingElements(elementNames));
     context.connectByKey(keyed, vertex, 0);
     for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
       context.connectSideInput(side.getValue(), vertex, side.getKey());

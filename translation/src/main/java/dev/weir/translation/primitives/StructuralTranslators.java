@@ -43,21 +43,26 @@ final class StructuralTranslators {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void assignWindows(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
-    PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    PCollection<?> input =
+        PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     WindowFn<?, ?> windowFn = ((Window.Assign<?>) transform.getTransform()).getWindowFn();
     if (windowFn == null) {
       context.alias(onlyOutput(transform), input); // only the trigger or lateness changed
       return;
     }
-    JobVertex vertex = context.addOperator(transform.getFullName(), () -> new WindowAssignOperator<>((WindowFn) windowFn));
+    JobVertex vertex =
+        context.addOperator(
+            transform.getFullName(), () -> new WindowAssignOperator<>((WindowFn) windowFn));
     context.connect(input, vertex, 0);
     context.setProducer(onlyOutput(transform), vertex, 0);
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   static void materializeView(AppliedPTransform<?, ?, ?> transform, TranslationContext context) {
-    PCollection<?> input = PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
-    CreateWeirView.MaterializeView<?, ?> materialize = (CreateWeirView.MaterializeView<?, ?>) transform.getTransform();
+    PCollection<?> input =
+        PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
+    CreateWeirView.MaterializeView<?, ?> materialize =
+        (CreateWeirView.MaterializeView<?, ?>) transform.getTransform();
     context.setViewData(materialize.view(), input);
     context.alias(onlyOutput(transform), input);
   }

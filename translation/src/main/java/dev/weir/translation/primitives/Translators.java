@@ -8,16 +8,24 @@ public final class Translators {
 
   private Translators() {}
 
-  private static final Map<String, TransformTranslator> BY_URN = Map.ofEntries(
-      Map.entry(org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_GBKIKWI_URN, SplittableTranslators::intoKeyedWorkItems),
-      Map.entry(org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_PROCESS_URN, SplittableTranslators::processElements),
-      Map.entry(PTransformTranslation.IMPULSE_TRANSFORM_URN, SourceTranslators::impulse),
-      Map.entry(PTransformTranslation.READ_TRANSFORM_URN, SourceTranslators::read),
-      Map.entry(PTransformTranslation.TEST_STREAM_TRANSFORM_URN, SourceTranslators::testStream),
-      Map.entry(PTransformTranslation.PAR_DO_TRANSFORM_URN, ParDoTranslator::translate),
-      Map.entry(PTransformTranslation.GROUP_BY_KEY_TRANSFORM_URN, GroupByKeyTranslator::translate),
-      Map.entry(PTransformTranslation.FLATTEN_TRANSFORM_URN, StructuralTranslators::flatten),
-      Map.entry(PTransformTranslation.ASSIGN_WINDOWS_TRANSFORM_URN, StructuralTranslators::assignWindows));
+  private static final Map<String, TransformTranslator> BY_URN =
+      Map.ofEntries(
+          Map.entry(
+              org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_GBKIKWI_URN,
+              SplittableTranslators::intoKeyedWorkItems),
+          Map.entry(
+              org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_PROCESS_URN,
+              SplittableTranslators::processElements),
+          Map.entry(PTransformTranslation.IMPULSE_TRANSFORM_URN, SourceTranslators::impulse),
+          Map.entry(PTransformTranslation.READ_TRANSFORM_URN, SourceTranslators::read),
+          Map.entry(PTransformTranslation.TEST_STREAM_TRANSFORM_URN, SourceTranslators::testStream),
+          Map.entry(PTransformTranslation.PAR_DO_TRANSFORM_URN, ParDoTranslator::translate),
+          Map.entry(
+              PTransformTranslation.GROUP_BY_KEY_TRANSFORM_URN, GroupByKeyTranslator::translate),
+          Map.entry(PTransformTranslation.FLATTEN_TRANSFORM_URN, StructuralTranslators::flatten),
+          Map.entry(
+              PTransformTranslation.ASSIGN_WINDOWS_TRANSFORM_URN,
+              StructuralTranslators::assignWindows));
 
   /** The translator for a primitive's URN, or {@code null}. */
   public static TransformTranslator forUrn(String urn) {

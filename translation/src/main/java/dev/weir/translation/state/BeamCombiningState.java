@@ -10,13 +10,15 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
  * Beam's CombiningState on an engine value state holding the accumulator. Combine functions may
  * change an accumulator in place: the engine state hands out accumulators no snapshot shares.
  */
-final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedState implements CombiningState<InputT, AccumT, OutputT> {
+final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedState
+    implements CombiningState<InputT, AccumT, OutputT> {
 
   private final ValueState<String, AccumT> state;
   private final CombineFn<InputT, AccumT, OutputT> fn;
   private final String namespace;
 
-  BeamCombiningState(ValueState<String, AccumT> state, CombineFn<InputT, AccumT, OutputT> fn, String namespace) {
+  BeamCombiningState(
+      ValueState<String, AccumT> state, CombineFn<InputT, AccumT, OutputT> fn, String namespace) {
     super(state, namespace);
     this.state = state;
     this.fn = fn;
@@ -41,7 +43,8 @@ final class BeamCombiningState<InputT, AccumT, OutputT> extends EngineBackedStat
   @Override
   public void addAccum(AccumT accum) {
     AccumT existing = state.value(namespace);
-    state.update(namespace, existing == null ? accum : fn.mergeAccumulators(Arrays.asList(existing, accum)));
+    state.update(
+        namespace, existing == null ? accum : fn.mergeAccumulators(Arrays.asList(existing, accum)));
   }
 
   @Override

@@ -46,43 +46,47 @@ final class BeamMapState<K, V> extends EngineBackedState implements MapState<K, 
 
   @Override
   public ReadableState<V> getOrDefault(K key, V defaultValue) {
-    return Readables.of(() -> {
-      V v = state.get(namespace, key);
-      return v == null ? defaultValue : v;
-    });
+    return Readables.of(
+        () -> {
+          V v = state.get(namespace, key);
+          return v == null ? defaultValue : v;
+        });
   }
 
   @Override
   public ReadableState<Iterable<K>> keys() {
-    return Readables.of(() -> {
-      List<K> keys = new ArrayList<>();
-      for (Map.Entry<K, V> e : state.entries(namespace)) {
-        keys.add(e.getKey());
-      }
-      return keys;
-    });
+    return Readables.of(
+        () -> {
+          List<K> keys = new ArrayList<>();
+          for (Map.Entry<K, V> e : state.entries(namespace)) {
+            keys.add(e.getKey());
+          }
+          return keys;
+        });
   }
 
   @Override
   public ReadableState<Iterable<V>> values() {
-    return Readables.of(() -> {
-      List<V> values = new ArrayList<>();
-      for (Map.Entry<K, V> e : state.entries(namespace)) {
-        values.add(e.getValue());
-      }
-      return values;
-    });
+    return Readables.of(
+        () -> {
+          List<V> values = new ArrayList<>();
+          for (Map.Entry<K, V> e : state.entries(namespace)) {
+            values.add(e.getValue());
+          }
+          return values;
+        });
   }
 
   @Override
   public ReadableState<Iterable<Map.Entry<K, V>>> entries() {
-    return Readables.of(() -> {
-      List<Map.Entry<K, V>> entries = new ArrayList<>();
-      for (Map.Entry<K, V> e : state.entries(namespace)) {
-        entries.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
-      }
-      return entries;
-    });
+    return Readables.of(
+        () -> {
+          List<Map.Entry<K, V>> entries = new ArrayList<>();
+          for (Map.Entry<K, V> e : state.entries(namespace)) {
+            entries.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+          }
+          return entries;
+        });
   }
 
   @Override

@@ -19,7 +19,8 @@ final class BeamMultimapState<K, V> extends EngineBackedState implements Multima
   private final Coder<K> keyCoder;
   private final String namespace;
 
-  BeamMultimapState(MapState<String, StructuralKey<K>, List<V>> state, Coder<K> keyCoder, String namespace) {
+  BeamMultimapState(
+      MapState<String, StructuralKey<K>, List<V>> state, Coder<K> keyCoder, String namespace) {
     super(state, namespace);
     this.state = state;
     this.keyCoder = keyCoder;
@@ -37,10 +38,11 @@ final class BeamMultimapState<K, V> extends EngineBackedState implements Multima
 
   @Override
   public ReadableState<Iterable<V>> get(K key) {
-    return Readables.of(() -> {
-      List<V> values = state.get(namespace, StructuralKey.of(keyCoder, key));
-      return values == null ? List.of() : List.copyOf(values);
-    });
+    return Readables.of(
+        () -> {
+          List<V> values = state.get(namespace, StructuralKey.of(keyCoder, key));
+          return values == null ? List.of() : List.copyOf(values);
+        });
   }
 
   @Override
@@ -50,26 +52,28 @@ final class BeamMultimapState<K, V> extends EngineBackedState implements Multima
 
   @Override
   public ReadableState<Iterable<K>> keys() {
-    return Readables.of(() -> {
-      List<K> keys = new ArrayList<>();
-      for (Map.Entry<StructuralKey<K>, List<V>> e : state.entries(namespace)) {
-        keys.add(e.getKey().key);
-      }
-      return keys;
-    });
+    return Readables.of(
+        () -> {
+          List<K> keys = new ArrayList<>();
+          for (Map.Entry<StructuralKey<K>, List<V>> e : state.entries(namespace)) {
+            keys.add(e.getKey().key);
+          }
+          return keys;
+        });
   }
 
   @Override
   public ReadableState<Iterable<Map.Entry<K, V>>> entries() {
-    return Readables.of(() -> {
-      List<Map.Entry<K, V>> entries = new ArrayList<>();
-      for (Map.Entry<StructuralKey<K>, List<V>> e : state.entries(namespace)) {
-        for (V v : e.getValue()) {
-          entries.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey().key, v));
-        }
-      }
-      return entries;
-    });
+    return Readables.of(
+        () -> {
+          List<Map.Entry<K, V>> entries = new ArrayList<>();
+          for (Map.Entry<StructuralKey<K>, List<V>> e : state.entries(namespace)) {
+            for (V v : e.getValue()) {
+              entries.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey().key, v));
+            }
+          }
+          return entries;
+        });
   }
 
   @Override

@@ -47,7 +47,8 @@ final class BeamOrderedListState<T> extends EngineBackedState implements Ordered
   @Override
   public Iterable<TimestampedValue<T>> readRange(Instant minTimestamp, Instant limitTimestamp) {
     List<TimestampedValue<T>> result = new ArrayList<>();
-    for (Map.Entry<Long, List<T>> e : sorted(minTimestamp.getMillis(), limitTimestamp.getMillis()).entrySet()) {
+    for (Map.Entry<Long, List<T>> e :
+        sorted(minTimestamp.getMillis(), limitTimestamp.getMillis()).entrySet()) {
       Instant at = Instant.ofEpochMilli(e.getKey());
       for (T v : e.getValue()) {
         result.add(TimestampedValue.of(v, at));

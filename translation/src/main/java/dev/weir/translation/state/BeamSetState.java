@@ -19,7 +19,10 @@ final class BeamSetState<T> extends EngineBackedState implements SetState<T> {
     this.namespace = namespace;
   }
 
-  /** Whether the set holds {@code t} now: Beam's contract (StateInternalsTest) is a value read at the call, not later. */
+  /**
+   * Whether the set holds {@code t} now: Beam's contract (StateInternalsTest) is a value read at
+   * the call, not later.
+   */
   @Override
   public ReadableState<Boolean> contains(T t) {
     return Readables.immediate(state.contains(namespace, t));

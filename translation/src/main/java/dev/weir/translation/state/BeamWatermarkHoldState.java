@@ -20,7 +20,12 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   private final String id;
   private final TimestampCombiner combiner;
 
-  BeamWatermarkHoldState(MapState<String, String, Long> holds, WatermarkHolds tracker, Object key, String namespace, String id,
+  BeamWatermarkHoldState(
+      MapState<String, String, Long> holds,
+      WatermarkHolds tracker,
+      Object key,
+      String namespace,
+      String id,
       TimestampCombiner combiner) {
     this.holds = holds;
     this.tracker = tracker;
@@ -41,7 +46,8 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   @Override
   public void add(Instant value) {
     Long old = holds.get(namespace, id);
-    long combined = old == null ? value.getMillis() : combiner.combine(new Instant(old), value).getMillis();
+    long combined =
+        old == null ? value.getMillis() : combiner.combine(new Instant(old), value).getMillis();
     if (old != null && old == combined) {
       return; // the hold stays where it is
     }
@@ -74,8 +80,11 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   /** Two handles on the same hold are equal (state merging relies on it). */
   @Override
   public boolean equals(Object o) {
-    return o instanceof BeamWatermarkHoldState other && other.holds == holds && other.namespace.equals(namespace)
-        && other.id.equals(id) && java.util.Objects.equals(other.key, key);
+    return o instanceof BeamWatermarkHoldState other
+        && other.holds == holds
+        && other.namespace.equals(namespace)
+        && other.id.equals(id)
+        && java.util.Objects.equals(other.key, key);
   }
 
   @Override

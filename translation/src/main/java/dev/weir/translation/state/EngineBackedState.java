@@ -1,8 +1,8 @@
 package dev.weir.translation.state;
 
 /**
- * A Beam state handle on one engine state in one namespace. Handles are created per access, so
- * two handles on the same state and namespace must be equal: Beam's state merging compares them.
+ * A Beam state handle on one engine state in one namespace. Handles are created per access, so two
+ * handles on the same state and namespace must be equal: Beam's state merging compares them.
  */
 abstract class EngineBackedState {
 
@@ -16,7 +16,9 @@ abstract class EngineBackedState {
 
   @Override
   public final boolean equals(Object o) {
-    return o != null && o.getClass() == getClass() && ((EngineBackedState) o).engineState == engineState
+    return o != null
+        && o.getClass() == getClass()
+        && ((EngineBackedState) o).engineState == engineState
         && ((EngineBackedState) o).stateNamespace.equals(stateNamespace);
   }
 

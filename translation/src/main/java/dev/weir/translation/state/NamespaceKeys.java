@@ -3,11 +3,11 @@ package dev.weir.translation.state;
 import org.apache.beam.runners.core.StateNamespace;
 
 /**
- * Beam state namespaces' string keys, with a small cache in front: a window namespace's key is
- * its window encoded and in Base64, and runners-core's ReduceFnRunner asks for it on every state
- * and timer access, several times per element (it was a quarter of a windowed GroupByKey's time).
- * Direct-mapped by hash: bounded, whatever the number of windows. Namespaces are equal exactly
- * when their windows' structural values are, which is when their encodings are. Single-threaded.
+ * Beam state namespaces' string keys, with a small cache in front: a window namespace's key is its
+ * window encoded and in Base64, and runners-core's ReduceFnRunner asks for it on every state and
+ * timer access, several times per element (it was a quarter of a windowed GroupByKey's time).
+ * Direct-mapped by hash: bounded, whatever the number of windows. Namespaces are equal exactly when
+ * their windows' structural values are, which is when their encodings are. Single-threaded.
  */
 final class NamespaceKeys {
 

@@ -3,7 +3,9 @@ package dev.weir.translation.state;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.state.ReadableState;
 
-/** Beam's ReadableState over a computation: state here is local, so reading later is reading now. */
+/**
+ * Beam's ReadableState over a computation: state here is local, so reading later is reading now.
+ */
 final class Readables {
 
   private Readables() {}

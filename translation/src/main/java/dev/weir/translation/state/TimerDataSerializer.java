@@ -13,8 +13,8 @@ import org.apache.beam.sdk.values.CausedByDrain;
 import org.joda.time.Instant;
 
 /**
- * Beam timers in snapshots (as engine timer namespaces and in the pending-timer state): every
- * field of TimerData, the namespace by its string key, read back with the window coder.
+ * Beam timers in snapshots (as engine timer namespaces and in the pending-timer state): every field
+ * of TimerData, the namespace by its string key, read back with the window coder.
  */
 final class TimerDataSerializer implements TypeSerializer<TimerData> {
 
@@ -56,7 +56,15 @@ final class TimerDataSerializer implements TypeSerializer<TimerData> {
     TimeDomain domain = TimeDomain.valueOf(in.readUTF());
     boolean deleted = in.readBoolean();
     CausedByDrain drain = CausedByDrain.valueOf(in.readUTF());
-    TimerData timer = TimerData.of(id, family, StateNamespaces.fromString(namespace, windowCoder), timestamp, output, domain, drain);
+    TimerData timer =
+        TimerData.of(
+            id,
+            family,
+            StateNamespaces.fromString(namespace, windowCoder),
+            timestamp,
+            output,
+            domain,
+            drain);
     return deleted ? timer.deleted() : timer;
   }
 }

@@ -37,11 +37,11 @@ import org.apache.beam.sdk.util.CombineFnUtil;
 /**
  * Beam state on the engine's keyed state, for the current key (the encoded Beam key): each Beam
  * state tag is an engine state of its own, named after the tag, whose namespace is the Beam
- * namespace's string key and whose serializers are the tag's coders, so snapshots and a
- * serializing backend (RocksDB) store it with Beam's encoding. Value and combining state are
- * engine values; bags engine lists; sets, maps, multimaps and ordered lists engine maps;
- * watermark holds one engine map (namespace → tag → hold) shared by all tags, from which the
- * operator's hold index is rebuilt after a restore.
+ * namespace's string key and whose serializers are the tag's coders, so snapshots and a serializing
+ * backend (RocksDB) store it with Beam's encoding. Value and combining state are engine values;
+ * bags engine lists; sets, maps, multimaps and ordered lists engine maps; watermark holds one
+ * engine map (namespace → tag → hold) shared by all tags, from which the operator's hold index is
+ * rebuilt after a restore.
  */
 public final class WeirStateInternals implements StateInternals {
 
@@ -54,17 +54,23 @@ public final class WeirStateInternals implements StateInternals {
   private final WatermarkHolds holds;
   private final boolean bagsHoldOnlyInputs;
   private final MapState<String, String, Long> holdCells;
+
   /** Engine state per tag id, created on the tag's first use. */
   private final Map<String, Object> engineStates = new HashMap<>();
+
   private final NamespaceKeys namespaceKeys = new NamespaceKeys();
   private KeyBytes decodedFor;
   private Object decodedKey;
 
   /**
-   * @param bagsHoldOnlyInputs whether bags hold only input elements, which Beam forbids changing
-   *     in place (a GroupByKey's buffers), so snapshots may share them instead of copying
+   * @param bagsHoldOnlyInputs whether bags hold only input elements, which Beam forbids changing in
+   *     place (a GroupByKey's buffers), so snapshots may share them instead of copying
    */
-  public WeirStateInternals(KeyedStateBackend<Object> backend, Coder<?> keyCoder, WatermarkHolds holds, boolean bagsHoldOnlyInputs) {
+  public WeirStateInternals(
+      KeyedStateBackend<Object> backend,
+      Coder<?> keyCoder,
+      WatermarkHolds holds,
+      boolean bagsHoldOnlyInputs) {
     this.backend = backend;
     this.bagsHoldOnlyInputs = bagsHoldOnlyInputs;
     this.keyCoder = keyCoder;
@@ -74,11 +80,14 @@ public final class WeirStateInternals implements StateInternals {
 
   /** Puts every key's watermark holds into the operator's hold index (after a restore). */
   public void rebuildHolds() throws Exception {
-    backend.forEachEntry(HOLDS, (key, namespace) -> {
-      for (Map.Entry<String, Long> hold : holdCells.entries(namespace)) {
-        holds.set(new BeamWatermarkHoldState.HoldId(key, namespace, hold.getKey()), hold.getValue());
-      }
-    });
+    backend.forEachEntry(
+        HOLDS,
+        (key, namespace) -> {
+          for (Map.Entry<String, Long> hold : holdCells.entries(namespace)) {
+            holds.set(
+                new BeamWatermarkHoldState.HoldId(key, namespace, hold.getKey()), hold.getValue());
+          }
+        });
   }
 
   @Override
@@ -96,7 +105,8 @@ public final class WeirStateInternals implements StateInternals {
   }
 
   @Override
-  public <T extends State> T state(StateNamespace namespace, StateTag<T> address, StateContext<?> c) {
+  public <T extends State> T state(
+      StateNamespace namespace, StateTag<T> address, StateContext<?> c) {
     return address.bind(new Binder(namespaceKeys.of(namespace), c));
   }
 
@@ -127,67 +137,116 @@ public final class WeirStateInternals implements StateInternals {
     @Override
     public <T> ValueState<T> bindValue(StateTag<ValueState<T>> tag, Coder<T> coder) {
       String id = tag.getId();
-      dev.weir.state.ValueState<String, T> s = engineState(id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(coder)));
+      dev.weir.state.ValueState<String, T> s =
+          engineState(
+              id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(coder)));
       return new BeamValueState<>(s, namespace);
     }
 
     @Override
     public <T> BagState<T> bindBag(StateTag<BagState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      dev.weir.state.ListState<String, T> s = engineState(id, () -> StateSpec.list(PREFIX + id, Serializers.STRING,
-          bagsHoldOnlyInputs ? Serializers.asImmutable(serializer(elemCoder)) : serializer(elemCoder)));
+      dev.weir.state.ListState<String, T> s =
+          engineState(
+              id,
+              () ->
+                  StateSpec.list(
+                      PREFIX + id,
+                      Serializers.STRING,
+                      bagsHoldOnlyInputs
+                          ? Serializers.asImmutable(serializer(elemCoder))
+                          : serializer(elemCoder)));
       return new BeamBagState<>(s, namespace);
     }
 
     @Override
     public <T> SetState<T> bindSet(StateTag<SetState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      MapState<String, T, Boolean> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING, serializer(elemCoder), Serializers.BOOLEAN));
+      MapState<String, T, Boolean> s =
+          engineState(
+              id,
+              () ->
+                  StateSpec.map(
+                      PREFIX + id, Serializers.STRING, serializer(elemCoder), Serializers.BOOLEAN));
       return new BeamSetState<>(s, namespace);
     }
 
     @Override
-    public <K, V> org.apache.beam.sdk.state.MapState<K, V> bindMap(StateTag<org.apache.beam.sdk.state.MapState<K, V>> tag,
-        Coder<K> mapKeyCoder, Coder<V> mapValueCoder) {
+    public <K, V> org.apache.beam.sdk.state.MapState<K, V> bindMap(
+        StateTag<org.apache.beam.sdk.state.MapState<K, V>> tag,
+        Coder<K> mapKeyCoder,
+        Coder<V> mapValueCoder) {
       String id = tag.getId();
-      MapState<String, K, V> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING, serializer(mapKeyCoder), serializer(mapValueCoder)));
+      MapState<String, K, V> s =
+          engineState(
+              id,
+              () ->
+                  StateSpec.map(
+                      PREFIX + id,
+                      Serializers.STRING,
+                      serializer(mapKeyCoder),
+                      serializer(mapValueCoder)));
       return new BeamMapState<>(s, namespace);
     }
 
     @Override
-    public <K, V> MultimapState<K, V> bindMultimap(StateTag<MultimapState<K, V>> tag, Coder<K> keyCoder, Coder<V> valueCoder) {
+    public <K, V> MultimapState<K, V> bindMultimap(
+        StateTag<MultimapState<K, V>> tag, Coder<K> keyCoder, Coder<V> valueCoder) {
       String id = tag.getId();
-      MapState<String, StructuralKey<K>, List<V>> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING,
-          new StructuralKey.Serializer<>(keyCoder), serializer(ListCoder.of(valueCoder))));
+      MapState<String, StructuralKey<K>, List<V>> s =
+          engineState(
+              id,
+              () ->
+                  StateSpec.map(
+                      PREFIX + id,
+                      Serializers.STRING,
+                      new StructuralKey.Serializer<>(keyCoder),
+                      serializer(ListCoder.of(valueCoder))));
       return new BeamMultimapState<>(s, keyCoder, namespace);
     }
 
     @Override
-    public <T> OrderedListState<T> bindOrderedList(StateTag<OrderedListState<T>> tag, Coder<T> elemCoder) {
+    public <T> OrderedListState<T> bindOrderedList(
+        StateTag<OrderedListState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      MapState<String, Long, List<T>> s = engineState(id, () -> StateSpec.map(PREFIX + id, Serializers.STRING,
-          serializer(VarLongCoder.of()), serializer(ListCoder.of(elemCoder))));
+      MapState<String, Long, List<T>> s =
+          engineState(
+              id,
+              () ->
+                  StateSpec.map(
+                      PREFIX + id,
+                      Serializers.STRING,
+                      serializer(VarLongCoder.of()),
+                      serializer(ListCoder.of(elemCoder))));
       return new BeamOrderedListState<>(s, namespace);
     }
 
     @Override
     public <InputT, AccumT, OutputT> CombiningState<InputT, AccumT, OutputT> bindCombiningValue(
-        StateTag<CombiningState<InputT, AccumT, OutputT>> tag, Coder<AccumT> accumCoder, CombineFn<InputT, AccumT, OutputT> combineFn) {
+        StateTag<CombiningState<InputT, AccumT, OutputT>> tag,
+        Coder<AccumT> accumCoder,
+        CombineFn<InputT, AccumT, OutputT> combineFn) {
       String id = tag.getId();
-      dev.weir.state.ValueState<String, AccumT> s = engineState(id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(accumCoder)));
+      dev.weir.state.ValueState<String, AccumT> s =
+          engineState(
+              id, () -> StateSpec.value(PREFIX + id, Serializers.STRING, serializer(accumCoder)));
       return new BeamCombiningState<>(s, combineFn, namespace);
     }
 
     @Override
-    public <InputT, AccumT, OutputT> CombiningState<InputT, AccumT, OutputT> bindCombiningValueWithContext(
-        StateTag<CombiningState<InputT, AccumT, OutputT>> tag, Coder<AccumT> accumCoder,
-        CombineFnWithContext<InputT, AccumT, OutputT> combineFn) {
+    public <InputT, AccumT, OutputT>
+        CombiningState<InputT, AccumT, OutputT> bindCombiningValueWithContext(
+            StateTag<CombiningState<InputT, AccumT, OutputT>> tag,
+            Coder<AccumT> accumCoder,
+            CombineFnWithContext<InputT, AccumT, OutputT> combineFn) {
       return bindCombiningValue(tag, accumCoder, CombineFnUtil.bindContext(combineFn, context));
     }
 
     @Override
-    public WatermarkHoldState bindWatermark(StateTag<WatermarkHoldState> tag, TimestampCombiner timestampCombiner) {
-      return new BeamWatermarkHoldState(holdCells, holds, backend.currentKey(), namespace, tag.getId(), timestampCombiner);
+    public WatermarkHoldState bindWatermark(
+        StateTag<WatermarkHoldState> tag, TimestampCombiner timestampCombiner) {
+      return new BeamWatermarkHoldState(
+          holdCells, holds, backend.currentKey(), namespace, tag.getId(), timestampCombiner);
     }
   }
 }

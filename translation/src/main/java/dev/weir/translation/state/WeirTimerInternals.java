@@ -12,10 +12,10 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Instant;
 
 /**
- * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by
- * its namespace, id and family: setting it again moves it, so the timer set last per identity is
- * kept in keyed state and the earlier one deleted. The engine fires a timer once the watermark
- * (or clock) reaches its time; Beam fires once it has passed it, so timers are registered one
+ * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by its
+ * namespace, id and family: setting it again moves it, so the timer set last per identity is kept
+ * in keyed state and the earlier one deleted. The engine fires a timer once the watermark (or
+ * clock) reaches its time; Beam fires once it has passed it, so timers are registered one
  * millisecond later than their Beam timestamp.
  */
 public final class WeirTimerInternals implements TimerInternals {
@@ -28,27 +28,36 @@ public final class WeirTimerInternals implements TimerInternals {
   private final KeyedStateBackend<Object> backend;
 
   /** Timers of windows of {@code windowCoder}; engine timers carry the TimerData as namespace. */
-  public WeirTimerInternals(KeyedStateBackend<Object> backend, TimerService timers, WatermarkHolds timerHolds,
+  public WeirTimerInternals(
+      KeyedStateBackend<Object> backend,
+      TimerService timers,
+      WatermarkHolds timerHolds,
       org.apache.beam.sdk.coders.Coder<? extends BoundedWindow> windowCoder) {
     this.backend = backend;
     this.timers = timers;
     TimerDataSerializer serializer = new TimerDataSerializer(windowCoder);
-    this.pendingSpec = StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, serializer);
+    this.pendingSpec =
+        StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, serializer);
     this.pending = backend.state(pendingSpec);
     this.timerHolds = timerHolds;
     timers.setNamespaceSerializer(serializer);
   }
 
-  /** Puts the output holds of every key's pending timers into the operator's hold index (after a restore). */
+  /**
+   * Puts the output holds of every key's pending timers into the operator's hold index (after a
+   * restore).
+   */
   public void rebuildHolds() throws Exception {
-    backend.forEachEntry(pendingSpec, (key, none) -> {
-      for (java.util.Map.Entry<String, TimerData> e : pending.entries(null)) {
-        TimerData timer = e.getValue();
-        if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
-          timerHolds.set(new HoldId(key, e.getKey()), outputHold(timer));
-        }
-      }
-    });
+    backend.forEachEntry(
+        pendingSpec,
+        (key, none) -> {
+          for (java.util.Map.Entry<String, TimerData> e : pending.entries(null)) {
+            TimerData timer = e.getValue();
+            if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
+              timerHolds.set(new HoldId(key, e.getKey()), outputHold(timer));
+            }
+          }
+        });
   }
 
   private String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
@@ -56,8 +65,13 @@ public final class WeirTimerInternals implements TimerInternals {
   }
 
   @Override
-  public void setTimer(StateNamespace namespace, String timerId, String timerFamilyId, Instant target,
-      Instant outputTimestamp, TimeDomain timeDomain) {
+  public void setTimer(
+      StateNamespace namespace,
+      String timerId,
+      String timerFamilyId,
+      Instant target,
+      Instant outputTimestamp,
+      TimeDomain timeDomain) {
     setTimer(TimerData.of(timerId, timerFamilyId, namespace, target, outputTimestamp, timeDomain));
   }
 
@@ -67,7 +81,8 @@ public final class WeirTimerInternals implements TimerInternals {
     TimerData previous = pending.get(null, identity);
     if (previous != null) {
       if (previous.equals(timer)) {
-        return; // set again as it is (ReduceFnRunner does so for every element): already registered and held
+        return; // set again as it is (ReduceFnRunner does so for every element): already registered
+        // and held
       }
       unregister(previous);
     }
@@ -102,7 +117,10 @@ public final class WeirTimerInternals implements TimerInternals {
     }
   }
 
-  /** A timer fired: it is no longer pending. Returns false when it was replaced or deleted meanwhile. */
+  /**
+   * A timer fired: it is no longer pending. Returns false when it was replaced or deleted
+   * meanwhile.
+   */
   public boolean onFired(TimerData timer) {
     String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
     TimerData current = pending.get(null, identity);
@@ -126,7 +144,8 @@ public final class WeirTimerInternals implements TimerInternals {
   }
 
   @Override
-  public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain timeDomain) {
+  public void deleteTimer(
+      StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain timeDomain) {
     deleteTimer(namespace, timerId, timerFamilyId);
   }
 

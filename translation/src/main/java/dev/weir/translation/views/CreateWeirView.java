@@ -17,11 +17,12 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * How a view is made on Weir: its elements are concatenated per window (one list per pane, so
- * every pane the consumers see is complete), then {@link MaterializeView} marks that list
- * collection as the view's data, which consumers receive over a broadcast edge.
+ * How a view is made on Weir: its elements are concatenated per window (one list per pane, so every
+ * pane the consumers see is complete), then {@link MaterializeView} marks that list collection as
+ * the view's data, which consumers receive over a broadcast edge.
  */
-public final class CreateWeirView<ElemT, ViewT> extends PTransform<PCollection<ElemT>, PCollection<ElemT>> {
+public final class CreateWeirView<ElemT, ViewT>
+    extends PTransform<PCollection<ElemT>, PCollection<ElemT>> {
 
   private final PCollectionView<ViewT> view;
 
@@ -32,14 +33,16 @@ public final class CreateWeirView<ElemT, ViewT> extends PTransform<PCollection<E
   @Override
   public PCollection<ElemT> expand(PCollection<ElemT> input) {
     Coder<ElemT> coder = input.getCoder();
-    input.apply(Combine.globally(new Concatenate<ElemT>()).withoutDefaults())
+    input
+        .apply(Combine.globally(new Concatenate<ElemT>()).withoutDefaults())
         .setCoder(ListCoder.of(coder))
         .apply(new MaterializeView<>(view));
     return input;
   }
 
   /** The primitive that ends a view: translation records its input as the view's data. */
-  public static final class MaterializeView<ElemT, ViewT> extends PTransform<PCollection<List<ElemT>>, PCollection<List<ElemT>>> {
+  public static final class MaterializeView<ElemT, ViewT>
+      extends PTransform<PCollection<List<ElemT>>, PCollection<List<ElemT>>> {
     private final PCollectionView<ViewT> view;
 
     MaterializeView(PCollectionView<ViewT> view) {
@@ -52,7 +55,8 @@ public final class CreateWeirView<ElemT, ViewT> extends PTransform<PCollection<E
 
     @Override
     public PCollection<List<ElemT>> expand(PCollection<List<ElemT>> input) {
-      return PCollection.createPrimitiveOutputInternal(input.getPipeline(), input.getWindowingStrategy(), input.isBounded(), input.getCoder());
+      return PCollection.createPrimitiveOutputInternal(
+          input.getPipeline(), input.getWindowingStrategy(), input.isBounded(), input.getCoder());
     }
   }
 
@@ -84,30 +88,37 @@ public final class CreateWeirView<ElemT, ViewT> extends PTransform<PCollection<E
     }
 
     @Override
-    public Coder<List<T>> getAccumulatorCoder(org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
+    public Coder<List<T>> getAccumulatorCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
       return ListCoder.of(inputCoder);
     }
 
     @Override
-    public Coder<List<T>> getDefaultOutputCoder(org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
+    public Coder<List<T>> getDefaultOutputCoder(
+        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
       return ListCoder.of(inputCoder);
     }
   }
 
   /** Replaces Beam's CreatePCollectionView with {@link CreateWeirView}. */
   public static final class OverrideFactory<ElemT, ViewT>
-      implements PTransformOverrideFactory<PCollection<ElemT>, PCollection<ElemT>, View.CreatePCollectionView<ElemT, ViewT>> {
+      implements PTransformOverrideFactory<
+          PCollection<ElemT>, PCollection<ElemT>, View.CreatePCollectionView<ElemT, ViewT>> {
 
     @Override
     @SuppressWarnings("unchecked")
     public PTransformReplacement<PCollection<ElemT>, PCollection<ElemT>> getReplacementTransform(
-        AppliedPTransform<PCollection<ElemT>, PCollection<ElemT>, View.CreatePCollectionView<ElemT, ViewT>> transform) {
+        AppliedPTransform<
+                PCollection<ElemT>, PCollection<ElemT>, View.CreatePCollectionView<ElemT, ViewT>>
+            transform) {
       PCollectionView<ViewT> view = (PCollectionView<ViewT>) transform.getTransform().getView();
-      return PTransformReplacement.of(PTransformReplacements.getSingletonMainInput(transform), new CreateWeirView<>(view));
+      return PTransformReplacement.of(
+          PTransformReplacements.getSingletonMainInput(transform), new CreateWeirView<>(view));
     }
 
     @Override
-    public Map<PCollection<?>, ReplacementOutput> mapOutputs(Map<TupleTag<?>, PCollection<?>> outputs, PCollection<ElemT> newOutput) {
+    public Map<PCollection<?>, ReplacementOutput> mapOutputs(
+        Map<TupleTag<?>, PCollection<?>> outputs, PCollection<ElemT> newOutput) {
       return ReplacementOutputs.singleton(outputs, newOutput);
     }
   }

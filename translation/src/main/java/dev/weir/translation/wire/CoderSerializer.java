@@ -30,22 +30,51 @@ import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.values.WindowedValues;
 
-/** The engine's serializer interface implemented by a Beam coder: records between tasks, state in snapshots. */
+/**
+ * The engine's serializer interface implemented by a Beam coder: records between tasks, state in
+ * snapshots.
+ */
 public final class CoderSerializer<T> implements TypeSerializer<T>, Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  /** Coders whose values never change once made (boxed numbers, strings, Joda instants, windows, panes). */
-  private static final Set<Class<?>> IMMUTABLE_VALUES = Set.of(VarLongCoder.class, BigEndianLongCoder.class, VarIntCoder.class,
-      BigEndianIntegerCoder.class, BigEndianShortCoder.class, TextualIntegerCoder.class, StringUtf8Coder.class, BooleanCoder.class,
-      DoubleCoder.class, FloatCoder.class, InstantCoder.class, DurationCoder.class, ByteCoder.class, VoidCoder.class,
-      BigIntegerCoder.class, BigDecimalCoder.class, IntervalWindow.getCoder().getClass(), GlobalWindow.Coder.class,
-      PaneInfo.PaneInfoCoder.class);
+  /**
+   * Coders whose values never change once made (boxed numbers, strings, Joda instants, windows,
+   * panes).
+   */
+  private static final Set<Class<?>> IMMUTABLE_VALUES =
+      Set.of(
+          VarLongCoder.class,
+          BigEndianLongCoder.class,
+          VarIntCoder.class,
+          BigEndianIntegerCoder.class,
+          BigEndianShortCoder.class,
+          TextualIntegerCoder.class,
+          StringUtf8Coder.class,
+          BooleanCoder.class,
+          DoubleCoder.class,
+          FloatCoder.class,
+          InstantCoder.class,
+          DurationCoder.class,
+          ByteCoder.class,
+          VoidCoder.class,
+          BigIntegerCoder.class,
+          BigDecimalCoder.class,
+          IntervalWindow.getCoder().getClass(),
+          GlobalWindow.Coder.class,
+          PaneInfo.PaneInfoCoder.class);
 
-  /** Coders of value classes that are immutable when everything they hold is (KV, a nullable, a windowed value). */
-  private static final Set<Class<?>> IMMUTABLE_CONTAINERS = Set.of(KvCoder.class, NullableCoder.class,
-      WindowedValues.FullWindowedValueCoder.class, WindowedValues.ValueOnlyWindowedValueCoder.class,
-      WindowedValues.ParamWindowedValueCoder.class);
+  /**
+   * Coders of value classes that are immutable when everything they hold is (KV, a nullable, a
+   * windowed value).
+   */
+  private static final Set<Class<?>> IMMUTABLE_CONTAINERS =
+      Set.of(
+          KvCoder.class,
+          NullableCoder.class,
+          WindowedValues.FullWindowedValueCoder.class,
+          WindowedValues.ValueOnlyWindowedValueCoder.class,
+          WindowedValues.ParamWindowedValueCoder.class);
 
   private final Coder<T> coder;
   private final boolean immutable;
@@ -57,7 +86,10 @@ public final class CoderSerializer<T> implements TypeSerializer<T>, Serializable
     this.immutable = isImmutable(coder);
   }
 
-  /** Whether a coder's values never change once made, judged by its class and those of its components. */
+  /**
+   * Whether a coder's values never change once made, judged by its class and those of its
+   * components.
+   */
   static boolean isImmutable(Coder<?> coder) {
     if (IMMUTABLE_VALUES.contains(coder.getClass())) {
       return true;

@@ -3,9 +3,9 @@ package dev.weir.translation.wire;
 import java.util.Arrays;
 
 /**
- * An encoded Beam key as the engine's key: the bytes with a well-spread hash computed once.
- * (A {@code ByteBuffer}'s hash of short encodings collides heavily, which turned per-key state
- * lookups into tree searches.)
+ * An encoded Beam key as the engine's key: the bytes with a well-spread hash computed once. (A
+ * {@code ByteBuffer}'s hash of short encodings collides heavily, which turned per-key state lookups
+ * into tree searches.)
  */
 public final class KeyBytes {
 

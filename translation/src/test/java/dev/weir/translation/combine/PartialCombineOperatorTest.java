@@ -18,15 +18,25 @@ import org.apache.beam.sdk.values.WindowedValues;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** Accumulators a checkpoint stores instead of sending on, and their restore (also merged, as after a rescale). */
+/**
+ * Accumulators a checkpoint stores instead of sending on, and their restore (also merged, as after
+ * a rescale).
+ */
 class PartialCombineOperatorTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static PartialCombineOperator<String, Long, long[]> operator() {
     org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn fn = Sum.ofLongs();
-    org.apache.beam.sdk.coders.Coder accumulatorCoder = fn.getAccumulatorCoder(org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
-    return new PartialCombineOperator(fn, StringUtf8Coder.of(), accumulatorCoder, (org.apache.beam.sdk.coders.Coder) IntervalWindow.getCoder(),
-        TimestampCombiner.EARLIEST, 1_000);
+    org.apache.beam.sdk.coders.Coder accumulatorCoder =
+        fn.getAccumulatorCoder(
+            org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
+    return new PartialCombineOperator(
+        fn,
+        StringUtf8Coder.of(),
+        accumulatorCoder,
+        (org.apache.beam.sdk.coders.Coder) IntervalWindow.getCoder(),
+        TimestampCombiner.EARLIEST,
+        1_000);
   }
 
   private static WindowedValue<KV<String, Long>> value(String key, long v, BoundedWindow window) {
@@ -38,7 +48,10 @@ class PartialCombineOperatorTest {
     Map<String, Long> sums = new HashMap<>();
     for (Object o : harness.output()) {
       KV<String, long[]> kv = ((WindowedValue<KV<String, long[]>>) o).getValue();
-      sums.merge(kv.getKey() + "@" + ((WindowedValue<?>) o).getWindows().iterator().next(), kv.getValue()[0], Long::sum);
+      sums.merge(
+          kv.getKey() + "@" + ((WindowedValue<?>) o).getWindows().iterator().next(),
+          kv.getValue()[0],
+          Long::sum);
     }
     return sums;
   }
@@ -51,8 +64,10 @@ class PartialCombineOperatorTest {
     byte[] second;
     PartialCombineOperator<String, Long, long[]> opA = operator();
     PartialCombineOperator<String, Long, long[]> opB = operator();
-    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(opA).open();
-        OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b = OperatorTestHarness.of(opB).open()) {
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a =
+            OperatorTestHarness.of(opA).open();
+        OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b =
+            OperatorTestHarness.of(opB).open()) {
       a.processElement(value("x", 1, w1));
       a.processElement(value("x", 2, w1));
       a.processElement(value("y", 5, w2));
@@ -66,7 +81,8 @@ class PartialCombineOperatorTest {
     PartialCombineOperator<String, Long, long[]> restored = operator();
     restored.restoreOperatorState(first);
     restored.restoreOperatorState(second);
-    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> c = OperatorTestHarness.of(restored).open()) {
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> c =
+        OperatorTestHarness.of(restored).open()) {
       c.processElement(value("y", 100, w2));
       c.endInput();
       assertThat(sums(c)).isEqualTo(Map.of("x@" + w1, 13L, "y@" + w2, 105L, "z@" + w2, 7L));
@@ -74,13 +90,17 @@ class PartialCombineOperatorTest {
     }
   }
 
-  /** The operator state is the accumulators at the barrier: input after it changes them in place (Sum's long[]), not the snapshot. */
+  /**
+   * The operator state is the accumulators at the barrier: input after it changes them in place
+   * (Sum's long[]), not the snapshot.
+   */
   @Test
   void aSnapshotIsNotChangedByInputAfterTheBarrier() throws Exception {
     IntervalWindow w = new IntervalWindow(new Instant(0), new Instant(1_000));
     PartialCombineOperator<String, Long, long[]> op = operator();
     byte[] snapshot;
-    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(op).open()) {
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a =
+        OperatorTestHarness.of(op).open()) {
       a.processElement(value("x", 1, w));
       a.processElement(value("y", 2, w));
       snapshot = op.snapshotOperatorState(1);
@@ -91,38 +111,49 @@ class PartialCombineOperatorTest {
     }
     PartialCombineOperator<String, Long, long[]> restored = operator();
     restored.restoreOperatorState(snapshot);
-    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b = OperatorTestHarness.of(restored).open()) {
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b =
+        OperatorTestHarness.of(restored).open()) {
       b.endInput();
       assertThat(sums(b)).isEqualTo(Map.of("x@" + w, 1L, "y@" + w, 2L));
     }
   }
 
-  /** The snapshot's bytes are the documented layout: length-prefixed outer encodings (checkpoints of earlier builds restore). */
+  /**
+   * The snapshot's bytes are the documented layout: length-prefixed outer encodings (checkpoints of
+   * earlier builds restore).
+   */
   @Test
   void theSnapshotLayoutIsLengthPrefixedOuterEncodings() throws Exception {
     IntervalWindow w = new IntervalWindow(new Instant(0), new Instant(1_000));
     PartialCombineOperator<String, Long, long[]> op = operator();
     byte[] snapshot;
-    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a = OperatorTestHarness.of(op).open()) {
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> a =
+        OperatorTestHarness.of(op).open()) {
       a.processElement(value("x", 5, w));
       snapshot = op.snapshotOperatorState(1);
     }
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
     java.io.DataOutputStream out = new java.io.DataOutputStream(expected);
     out.writeInt(1);
-    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
+    writeLengthPrefixed(
+        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
     out.writeInt(1);
-    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "x"));
+    writeLengthPrefixed(
+        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "x"));
     @SuppressWarnings({"unchecked", "rawtypes"})
-    org.apache.beam.sdk.coders.Coder<long[]> accumulators = (org.apache.beam.sdk.coders.Coder)
-        ((org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn) Sum.ofLongs()).getAccumulatorCoder(
-            org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
-    writeLengthPrefixed(out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
+    org.apache.beam.sdk.coders.Coder<long[]> accumulators =
+        (org.apache.beam.sdk.coders.Coder)
+            ((org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn) Sum.ofLongs())
+                .getAccumulatorCoder(
+                    org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
+    writeLengthPrefixed(
+        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
     out.writeLong(5);
     assertThat(snapshot).isEqualTo(expected.toByteArray());
   }
 
-  private static void writeLengthPrefixed(java.io.DataOutputStream out, byte[] bytes) throws java.io.IOException {
+  private static void writeLengthPrefixed(java.io.DataOutputStream out, byte[] bytes)
+      throws java.io.IOException {
     out.writeInt(bytes.length);
     out.write(bytes);
   }

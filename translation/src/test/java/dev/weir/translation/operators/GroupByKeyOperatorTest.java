@@ -31,28 +31,44 @@ import org.junit.jupiter.api.Test;
 class GroupByKeyOperatorTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, Iterable<Long>>>> sessions()
-      throws Exception {
-    WindowingStrategy<?, ?> windowing = WindowingStrategy.of(Sessions.withGapDuration(Duration.millis(10)));
-    GroupByKeyOperator op = new GroupByKeyOperator<>("gbk", new SerializablePipelineOptions(PipelineOptionsFactory.create()),
-        SystemReduceFn.buffering(VarLongCoder.of()), new TupleTag<>("out"),
-        KvCoder.of(StringUtf8Coder.of(), IterableCoder.of(VarLongCoder.of())), windowing, StringUtf8Coder.of(), new JobMetrics());
+  private static OperatorTestHarness<
+          WindowedValue<KV<String, Long>>, WindowedValue<KV<String, Iterable<Long>>>>
+      sessions() throws Exception {
+    WindowingStrategy<?, ?> windowing =
+        WindowingStrategy.of(Sessions.withGapDuration(Duration.millis(10)));
+    GroupByKeyOperator op =
+        new GroupByKeyOperator<>(
+            "gbk",
+            new SerializablePipelineOptions(PipelineOptionsFactory.create()),
+            SystemReduceFn.buffering(VarLongCoder.of()),
+            new TupleTag<>("out"),
+            KvCoder.of(StringUtf8Coder.of(), IterableCoder.of(VarLongCoder.of())),
+            windowing,
+            StringUtf8Coder.of(),
+            new JobMetrics());
     return OperatorTestHarness.keyed(op, EncodedKey.ofKv(StringUtf8Coder.of())).open();
   }
 
   private static WindowedValue<KV<String, Long>> at(String key, long t) {
-    return WindowedValues.of(KV.of(key, t), new Instant(t), new IntervalWindow(new Instant(t), new Instant(t + 10)), PaneInfo.NO_FIRING);
+    return WindowedValues.of(
+        KV.of(key, t),
+        new Instant(t),
+        new IntervalWindow(new Instant(t), new Instant(t + 10)),
+        PaneInfo.NO_FIRING);
   }
 
   /** "key [start, end): values" per emitted pane. */
-  private static TreeMap<String, List<Long>> panes(List<WindowedValue<KV<String, Iterable<Long>>>> output) {
+  private static TreeMap<String, List<Long>> panes(
+      List<WindowedValue<KV<String, Iterable<Long>>>> output) {
     TreeMap<String, List<Long>> panes = new TreeMap<>();
     for (WindowedValue<KV<String, Iterable<Long>>> o : output) {
       IntervalWindow w = (IntervalWindow) o.getWindows().iterator().next();
       List<Long> values = new ArrayList<>();
       o.getValue().getValue().forEach(values::add);
       values.sort(null);
-      panes.put(o.getValue().getKey() + " [" + w.start().getMillis() + ", " + w.end().getMillis() + ")", values);
+      panes.put(
+          o.getValue().getKey() + " [" + w.start().getMillis() + ", " + w.end().getMillis() + ")",
+          values);
     }
     return panes;
   }
@@ -67,9 +83,18 @@ class GroupByKeyOperatorTest {
       h.processElement(at("a", 12));
       // One watermark beyond every session, in the same bundle: nothing may be dropped as late.
       h.processWatermark(100);
-      assertThat(panes(h.output())).isEqualTo(new TreeMap<>(java.util.Map.of(
-          "a [0, 22)", List.of(0L, 5L, 12L), "b [3, 13)", List.of(3L), "a [40, 50)", List.of(40L))));
-      h.processElement(at("a", 60)); // behind the watermark: its session expired, dropped as Beam does
+      assertThat(panes(h.output()))
+          .isEqualTo(
+              new TreeMap<>(
+                  java.util.Map.of(
+                      "a [0, 22)",
+                      List.of(0L, 5L, 12L),
+                      "b [3, 13)",
+                      List.of(3L),
+                      "a [40, 50)",
+                      List.of(40L))));
+      h.processElement(
+          at("a", 60)); // behind the watermark: its session expired, dropped as Beam does
       h.endInput();
       assertThat(h.output()).hasSize(3);
     }

@@ -22,23 +22,42 @@ import org.apache.beam.sdk.values.WindowedValues;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** One on-time pane per key and window, with ReduceFnRunner's timestamps, holds and late-data dropping; restored from a snapshot. */
+/**
+ * One on-time pane per key and window, with ReduceFnRunner's timestamps, holds and late-data
+ * dropping; restored from a snapshot.
+ */
 class OnTimeGroupByKeyOperatorTest {
 
   private static final IntervalWindow W1 = new IntervalWindow(new Instant(0), new Instant(1_000));
-  private static final IntervalWindow W2 = new IntervalWindow(new Instant(1_000), new Instant(2_000));
+  private static final IntervalWindow W2 =
+      new IntervalWindow(new Instant(1_000), new Instant(2_000));
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, Iterable<Long>>>> harness(
-      TimestampCombiner timestamps, byte[][] restored) throws Exception {
-    OnTimeGroupByKeyOperator<String, Long> op = new OnTimeGroupByKeyOperator<>("gbk", StringUtf8Coder.of(), VarLongCoder.of(),
-        (Coder) IntervalWindow.getCoder(), timestamps, new JobMetrics(), "out");
+  private static OperatorTestHarness<
+          WindowedValue<KV<String, Long>>, WindowedValue<KV<String, Iterable<Long>>>>
+      harness(TimestampCombiner timestamps, byte[][] restored) throws Exception {
+    OnTimeGroupByKeyOperator<String, Long> op =
+        new OnTimeGroupByKeyOperator<>(
+            "gbk",
+            StringUtf8Coder.of(),
+            VarLongCoder.of(),
+            (Coder) IntervalWindow.getCoder(),
+            timestamps,
+            new JobMetrics(),
+            "out");
     return restored == null
         ? OperatorTestHarness.keyed(op, EncodedKey.ofKv(StringUtf8Coder.of())).open()
-        : OperatorTestHarness.keyed(op, EncodedKey.ofKv(StringUtf8Coder.of()), 1, List.of(restored[0]), List.of(restored[1])).open();
+        : OperatorTestHarness.keyed(
+                op,
+                EncodedKey.ofKv(StringUtf8Coder.of()),
+                1,
+                List.of(restored[0]),
+                List.of(restored[1]))
+            .open();
   }
 
-  private static WindowedValue<KV<String, Long>> value(String key, long v, long timestamp, BoundedWindow window) {
+  private static WindowedValue<KV<String, Long>> value(
+      String key, long v, long timestamp, BoundedWindow window) {
     return WindowedValues.of(KV.of(key, v), new Instant(timestamp), window, PaneInfo.NO_FIRING);
   }
 
@@ -50,8 +69,13 @@ class OnTimeGroupByKeyOperatorTest {
       List<Long> values = new ArrayList<>();
       o.getValue().getValue().forEach(values::add);
       values.sort(null);
-      String id = o.getValue().getKey() + "@" + ((IntervalWindow) o.getWindows().iterator().next()).end().getMillis();
-      assertThat(panes.put(id, o.getTimestamp().getMillis() + ":" + values)).as("one pane per key and window").isNull();
+      String id =
+          o.getValue().getKey()
+              + "@"
+              + ((IntervalWindow) o.getWindows().iterator().next()).end().getMillis();
+      assertThat(panes.put(id, o.getTimestamp().getMillis() + ":" + values))
+          .as("one pane per key and window")
+          .isNull();
     }
     return panes;
   }
@@ -74,13 +98,15 @@ class OnTimeGroupByKeyOperatorTest {
       h.processElement(value("a", 99, 999, W1)); // W1 has expired: dropped
       h.processElement(value("a", 5, 1_200, W2));
       h.endInput();
-      assertThat(panes(h.output())).isEqualTo(Map.of("a@1000", "100:[1, 2]", "b@1000", "500:[3]", "a@2000", "1200:[4, 5]"));
+      assertThat(panes(h.output()))
+          .isEqualTo(Map.of("a@1000", "100:[1, 2]", "b@1000", "500:[3]", "a@2000", "1200:[4, 5]"));
     }
   }
 
   @Test
   void latestAndEndOfWindowTimestamps() throws Exception {
-    try (var latest = harness(TimestampCombiner.LATEST, null); var end = harness(TimestampCombiner.END_OF_WINDOW, null)) {
+    try (var latest = harness(TimestampCombiner.LATEST, null);
+        var end = harness(TimestampCombiner.END_OF_WINDOW, null)) {
       for (var h : List.of(latest, end)) {
         h.processElement(value("a", 1, 300, W1));
         h.processElement(value("a", 2, 700, W1));

@@ -13,6 +13,7 @@ import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -21,7 +22,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
-import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -35,7 +35,10 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** The reused-context runner gives exactly what runners-core's SimpleDoFnRunner gives, and admits only stateless DoFns. */
+/**
+ * The reused-context runner gives exactly what runners-core's SimpleDoFnRunner gives, and admits
+ * only stateless DoFns.
+ */
 class StatelessDoFnRunnerTest {
 
   private static final TupleTag<String> MAIN = new TupleTag<>("main");
@@ -43,12 +46,21 @@ class StatelessDoFnRunnerTest {
   private static final IntervalWindow W1 = new IntervalWindow(new Instant(0), new Instant(100));
   private static final IntervalWindow W2 = new IntervalWindow(new Instant(50), new Instant(150));
 
-  /** Uses every kind of output a stateless DoFn has, and its element, timestamp, pane and window. */
+  /**
+   * Uses every kind of output a stateless DoFn has, and its element, timestamp, pane and window.
+   */
   static final class EveryOutput extends DoFn<Long, String> {
     @ProcessElement
-    public void process(@Element Long element, @Timestamp Instant timestamp, BoundedWindow window, PaneInfo pane,
-        OutputReceiver<String> out, MultiOutputReceiver tagged, ProcessContext c) {
-      out.output("plain:" + element + "@" + window.maxTimestamp().getMillis() + ":" + pane.getTiming());
+    public void process(
+        @Element Long element,
+        @Timestamp Instant timestamp,
+        BoundedWindow window,
+        PaneInfo pane,
+        OutputReceiver<String> out,
+        MultiOutputReceiver tagged,
+        ProcessContext c) {
+      out.output(
+          "plain:" + element + "@" + window.maxTimestamp().getMillis() + ":" + pane.getTiming());
       out.outputWithTimestamp("later:" + element, timestamp.plus(Duration.millis(5)));
       out.builder("built:" + element).setTimestamp(timestamp.plus(Duration.millis(1))).output();
       c.output(SIDE, "side:" + element);
@@ -74,7 +86,8 @@ class StatelessDoFnRunnerTest {
 
   static final class TooEarly extends DoFn<Long, String> {
     @ProcessElement
-    public void process(@Element Long element, @Timestamp Instant timestamp, OutputReceiver<String> out) {
+    public void process(
+        @Element Long element, @Timestamp Instant timestamp, OutputReceiver<String> out) {
       out.outputWithTimestamp("x", timestamp.minus(Duration.millis(1)));
     }
   }
@@ -96,7 +109,9 @@ class StatelessDoFnRunnerTest {
 
   static final class Splittable extends DoFn<Long, String> {
     @ProcessElement
-    public void process(org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<OffsetRange, Long> tracker) {}
+    public void process(
+        org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<OffsetRange, Long>
+            tracker) {}
 
     @GetInitialRestriction
     public OffsetRange initial(@Element Long element) {
@@ -112,26 +127,48 @@ class StatelessDoFnRunnerTest {
   private record Emitted(TupleTag<?> tag, WindowedValue<?> value) {}
 
   private static DoFnRunner<Long, String> simple(DoFn<Long, String> fn, List<Emitted> sink) {
-    WindowedValueMultiReceiver receiver = new WindowedValueMultiReceiver() {
-      @Override
-      public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
-        sink.add(new Emitted(tag, value));
-      }
-    };
-    return DoFnRunners.simpleRunner(PipelineOptionsFactory.create(), fn, NullSideInputReader.empty(), receiver, MAIN, List.of(SIDE),
-        stepContext(), VarLongCoder.of(), Map.of(), WindowingStrategy.globalDefault(), DoFnSchemaInformation.create(), Map.of());
+    WindowedValueMultiReceiver receiver =
+        new WindowedValueMultiReceiver() {
+          @Override
+          public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
+            sink.add(new Emitted(tag, value));
+          }
+        };
+    return DoFnRunners.simpleRunner(
+        PipelineOptionsFactory.create(),
+        fn,
+        NullSideInputReader.empty(),
+        receiver,
+        MAIN,
+        List.of(SIDE),
+        stepContext(),
+        VarLongCoder.of(),
+        Map.of(),
+        WindowingStrategy.globalDefault(),
+        DoFnSchemaInformation.create(),
+        Map.of());
   }
 
   private static DoFnRunner<Long, String> reused(DoFn<Long, String> fn, List<Emitted> sink) {
-    WindowedValueMultiReceiver receiver = new WindowedValueMultiReceiver() {
-      @Override
-      public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
-        sink.add(new Emitted(tag, value));
-      }
-    };
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(fn.getClass()), false)).isTrue();
-    return new StatelessDoFnRunner<>(simple(fn, sink), fn, DoFnSignatures.getSignature(fn.getClass()), PipelineOptionsFactory.create(),
-        receiver, MAIN, List.of(SIDE), Map.of(), stepContext());
+    WindowedValueMultiReceiver receiver =
+        new WindowedValueMultiReceiver() {
+          @Override
+          public <T> void output(TupleTag<T> tag, WindowedValue<T> value) {
+            sink.add(new Emitted(tag, value));
+          }
+        };
+    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(fn.getClass()), false))
+        .isTrue();
+    return new StatelessDoFnRunner<>(
+        simple(fn, sink),
+        fn,
+        DoFnSignatures.getSignature(fn.getClass()),
+        PipelineOptionsFactory.create(),
+        receiver,
+        MAIN,
+        List.of(SIDE),
+        Map.of(),
+        stepContext());
   }
 
   private static StepContext stepContext() {
@@ -182,28 +219,44 @@ class StatelessDoFnRunnerTest {
     List<Emitted> plainSink = new ArrayList<>();
     run(reused(new Plain(), plainSink));
     assertThat(plainSink).hasSize(3);
-    assertThat(new ArrayList<BoundedWindow>(plainSink.get(0).value().getWindows())).containsExactlyInAnyOrder(W1, W2);
+    assertThat(new ArrayList<BoundedWindow>(plainSink.get(0).value().getWindows()))
+        .containsExactlyInAnyOrder(W1, W2);
   }
 
   @Test
   void userExceptionsAndBadOutputsFailAsInRunnersCore() {
-    assertThatThrownBy(() -> reused(new Throwing(), new ArrayList<>()).processElement(WindowedValues.valueInGlobalWindow(7L)))
+    assertThatThrownBy(
+            () ->
+                reused(new Throwing(), new ArrayList<>())
+                    .processElement(WindowedValues.valueInGlobalWindow(7L)))
         .isInstanceOf(UserCodeException.class)
         .hasRootCauseInstanceOf(IllegalStateException.class)
         .hasRootCauseMessage("user failure on 7");
-    assertThatThrownBy(() -> reused(new TooEarly(), new ArrayList<>())
-        .processElement(WindowedValues.timestampedValueInGlobalWindow(7L, new Instant(100))))
+    assertThatThrownBy(
+            () ->
+                reused(new TooEarly(), new ArrayList<>())
+                    .processElement(
+                        WindowedValues.timestampedValueInGlobalWindow(7L, new Instant(100))))
         .hasRootCauseInstanceOf(IllegalArgumentException.class)
-        .rootCause().hasMessageContaining("Cannot output with timestamp");
-    assertThatThrownBy(() -> reused(new UnknownTag(), new ArrayList<>()).processElement(WindowedValues.valueInGlobalWindow(7L)))
-        .rootCause().hasMessageContaining("Unknown output tag");
+        .rootCause()
+        .hasMessageContaining("Cannot output with timestamp");
+    assertThatThrownBy(
+            () ->
+                reused(new UnknownTag(), new ArrayList<>())
+                    .processElement(WindowedValues.valueInGlobalWindow(7L)))
+        .rootCause()
+        .hasMessageContaining("Unknown output tag");
   }
 
   @Test
   void onlyStatelessElementScopedDoFnsQualify() {
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), false)).isTrue();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), true)).isFalse();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Stateful.class), false)).isFalse();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Splittable.class), false)).isFalse();
+    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), false))
+        .isTrue();
+    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), true))
+        .isFalse();
+    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Stateful.class), false))
+        .isFalse();
+    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Splittable.class), false))
+        .isFalse();
   }
 }

@@ -24,14 +24,23 @@ class RedistributionTranslatorTest {
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(CrashingRunner.class); // only translated here, never run
     Pipeline p = Pipeline.create(options);
-    p.apply("Numbers", Create.of(1, 2, 3)).apply("Spread", Reshuffle.viaRandomKey())
+    p.apply("Numbers", Create.of(1, 2, 3))
+        .apply("Spread", Reshuffle.viaRandomKey())
         .apply("Again", Redistribute.arbitrarily());
     p.apply("Pairs", Create.of(KV.of("a", 1), KV.of("b", 2))).apply("ByKey", Redistribute.byKey());
     PipelineTranslator.applyOverrides(p);
-    List<String> names = PipelineTranslator.translate(p, "job", new TranslationSettings(2, 128, 1000, 1000), p.getOptions())
-        .jobGraph().vertices().stream().map(JobVertex::name).toList();
+    List<String> names =
+        PipelineTranslator.translate(
+                p, "job", new TranslationSettings(2, 128, 1000, 1000), p.getOptions())
+            .jobGraph()
+            .vertices()
+            .stream()
+            .map(JobVertex::name)
+            .toList();
     assertThat(names).noneMatch(n -> n.contains("GroupByKey") || n.contains("RestoreMetadata"));
-    assertThat(names).anyMatch(n -> n.endsWith("Spread/Reshuffle")).anyMatch(n -> n.endsWith("Again/Redistribute.RedistributeByKey"))
+    assertThat(names)
+        .anyMatch(n -> n.endsWith("Spread/Reshuffle"))
+        .anyMatch(n -> n.endsWith("Again/Redistribute.RedistributeByKey"))
         .anyMatch(n -> n.equals("ByKey"));
   }
 }

@@ -20,8 +20,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.util.CoderUtils;
 
 /**
- * WeirStateInternals on a real keyed state backend for Beam's {@code StateInternalsTest}: a
- * backend owning every key group, with one current key. Closes what it made.
+ * WeirStateInternals on a real keyed state backend for Beam's {@code StateInternalsTest}: a backend
+ * owning every key group, with one current key. Closes what it made.
  */
 final class StateInternalsFixture implements AutoCloseable {
 
@@ -53,10 +53,16 @@ final class StateInternalsFixture implements AutoCloseable {
   @SuppressWarnings({"unchecked", "rawtypes"})
   StateInternals create() {
     try {
-      KeyedStateBackend<Object> backend = factory.create("test", backends.size(), (dev.weir.state.serialization.TypeSerializer)
-          new EncodedKey.Serializer(), KeyGroupRange.of(0, MAX_PARALLELISM - 1), MAX_PARALLELISM);
+      KeyedStateBackend<Object> backend =
+          factory.create(
+              "test",
+              backends.size(),
+              (dev.weir.state.serialization.TypeSerializer) new EncodedKey.Serializer(),
+              KeyGroupRange.of(0, MAX_PARALLELISM - 1),
+              MAX_PARALLELISM);
       backends.add(backend);
-      backend.setCurrentKey(new KeyBytes(CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "key")));
+      backend.setCurrentKey(
+          new KeyBytes(CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "key")));
       return new WeirStateInternals(backend, StringUtf8Coder.of(), new WatermarkHolds(), false);
     } catch (CoderException e) {
       throw new IllegalStateException(e);

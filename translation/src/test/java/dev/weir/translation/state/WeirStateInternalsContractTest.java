@@ -5,7 +5,10 @@ import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StateInternalsTest;
 import org.junit.After;
 
-/** Beam's own contract for StateInternals, on WeirStateInternals over the backend of a subclass's fixture. */
+/**
+ * Beam's own contract for StateInternals, on WeirStateInternals over the backend of a subclass's
+ * fixture.
+ */
 public abstract class WeirStateInternalsContractTest extends StateInternalsTest {
 
   private final StateInternalsFixture fixture = fixture();

@@ -16,28 +16,50 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValues;
 import org.junit.jupiter.api.Test;
 
-/** What the heap backend may share with a snapshot and what it must copy, judged from Beam coders. */
+/**
+ * What the heap backend may share with a snapshot and what it must copy, judged from Beam coders.
+ */
 class CoderSerializerTest {
 
   @Test
   void valuesOfImmutableCodersAndOfContainersOfThemAreShared() {
     assertThat(new CoderSerializer<>(VarLongCoder.of()).isImmutableType()).isTrue();
-    assertThat(new CoderSerializer<>(KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(VarLongCoder.of()))).isImmutableType()).isTrue();
-    assertThat(new CoderSerializer<>(WindowedValues.getFullCoder(VarLongCoder.of(), IntervalWindow.getCoder())).isImmutableType()).isTrue();
-    assertThat(new CoderSerializer<>(WindowedValues.getFullCoder(StringUtf8Coder.of(), GlobalWindow.Coder.INSTANCE)).isImmutableType()).isTrue();
+    assertThat(
+            new CoderSerializer<>(
+                    KvCoder.of(StringUtf8Coder.of(), NullableCoder.of(VarLongCoder.of())))
+                .isImmutableType())
+        .isTrue();
+    assertThat(
+            new CoderSerializer<>(
+                    WindowedValues.getFullCoder(VarLongCoder.of(), IntervalWindow.getCoder()))
+                .isImmutableType())
+        .isTrue();
+    assertThat(
+            new CoderSerializer<>(
+                    WindowedValues.getFullCoder(StringUtf8Coder.of(), GlobalWindow.Coder.INSTANCE))
+                .isImmutableType())
+        .isTrue();
   }
 
   @Test
   void mutableValuesAnywhereInsideAreCopied() {
     assertThat(new CoderSerializer<>(ByteArrayCoder.of()).isImmutableType()).isFalse();
     assertThat(new CoderSerializer<>(ListCoder.of(VarLongCoder.of())).isImmutableType()).isFalse();
-    assertThat(new CoderSerializer<>(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of())).isImmutableType()).isFalse();
-    assertThat(new CoderSerializer<>(WindowedValues.getFullCoder(ByteArrayCoder.of(), IntervalWindow.getCoder())).isImmutableType()).isFalse();
+    assertThat(
+            new CoderSerializer<>(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()))
+                .isImmutableType())
+        .isFalse();
+    assertThat(
+            new CoderSerializer<>(
+                    WindowedValues.getFullCoder(ByteArrayCoder.of(), IntervalWindow.getCoder()))
+                .isImmutableType())
+        .isFalse();
   }
 
   @Test
   void aCopyIsEqualAndIndependent() throws Exception {
-    CoderSerializer<KV<String, byte[]>> kvs = new CoderSerializer<>(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()));
+    CoderSerializer<KV<String, byte[]>> kvs =
+        new CoderSerializer<>(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()));
     KV<String, byte[]> original = KV.of("k", new byte[] {1, 2});
     KV<String, byte[]> copy = kvs.copy(original);
     original.getValue()[0] = 9;
