@@ -6,8 +6,10 @@ import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
+import dev.weir.runner.WeirPipelineResult;
 import dev.weir.state.KeyedStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -176,18 +179,14 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
       System.gc();
       RunResult a =
           BeamWorkloads.keyedSum(
-              "weir",
-              org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(base).create(),
-              beamRecords);
+              "weir", PipelineOptionsFactory.fromArgs(base).create(), beamRecords);
       System.gc();
       RunResult b =
           BeamWorkloads.keyedSum(
               "weir",
-              org.apache.beam.sdk.options.PipelineOptionsFactory.fromArgs(checkpointed).create(),
+              PipelineOptionsFactory.fromArgs(checkpointed).create(),
               beamRecords,
-              result ->
-                  beamStats.stats =
-                      ((dev.weir.runner.WeirPipelineResult) result).checkpointStats());
+              result -> beamStats.stats = ((WeirPipelineResult) result).checkpointStats());
       if (a.checksum() != b.checksum()) {
         throw new IllegalStateException(
             "Beam W2 with checkpoints summed differently: " + a.checksum() + " vs " + b.checksum());
@@ -216,7 +215,7 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
   }
 
   private static final class AtomicStats {
-    volatile dev.weir.engine.cluster.JobClient client;
+    volatile JobClient client;
     volatile CheckpointStats stats;
   }
 

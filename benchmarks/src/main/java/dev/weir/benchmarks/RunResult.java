@@ -1,5 +1,9 @@
 package dev.weir.benchmarks;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
 /** One measured run of a workload: records read, checksum of the result, wall time of the job. */
 public record RunResult(
     String system, String workload, long records, long checksum, long elapsedNanos) {
@@ -9,9 +13,9 @@ public record RunResult(
   }
 
   /** The run with the median throughput of several rounds. */
-  public static RunResult median(java.util.List<RunResult> runs) {
-    java.util.List<RunResult> sorted = new java.util.ArrayList<>(runs);
-    sorted.sort(java.util.Comparator.comparingDouble(RunResult::recordsPerSecond));
+  public static RunResult median(List<RunResult> runs) {
+    List<RunResult> sorted = new ArrayList<>(runs);
+    sorted.sort(Comparator.comparingDouble(RunResult::recordsPerSecond));
     return sorted.get(sorted.size() / 2);
   }
 }

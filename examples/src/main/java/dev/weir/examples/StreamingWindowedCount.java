@@ -17,6 +17,7 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * A streaming job: an unbounded source of numbers at a fixed rate, each stamped with its creation
@@ -59,7 +60,7 @@ public final class StreamingWindowedCount {
             "Generate",
             GenerateSequence.from(0)
                 .withRate(options.getRate(), Duration.standardSeconds(1))
-                .withTimestampFn(i -> org.joda.time.Instant.now()))
+                .withTimestampFn(i -> Instant.now()))
         .apply("Window", Window.into(FixedWindows.of(Duration.standardSeconds(1))))
         .apply("Key", MapElements.into(TypeDescriptors.longs()).via((Long i) -> i % 4))
         .apply("Count", Count.perElement())

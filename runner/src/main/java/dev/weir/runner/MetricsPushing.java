@@ -1,9 +1,11 @@
 package dev.weir.runner;
 
 import dev.weir.translation.metrics.JobMetrics;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.beam.runners.core.metrics.NoOpMetricsSink;
 import org.apache.beam.sdk.metrics.MetricsOptions;
 import org.apache.beam.sdk.metrics.MetricsSink;
 import org.apache.beam.sdk.util.InstanceBuilder;
@@ -45,8 +47,7 @@ final class MetricsPushing {
    */
   static MetricsPushing forOptions(MetricsOptions options, JobMetrics metrics, String jobName) {
     Class<? extends MetricsSink> sinkClass = options.getMetricsSink();
-    if (sinkClass == null
-        || sinkClass == org.apache.beam.runners.core.metrics.NoOpMetricsSink.class) {
+    if (sinkClass == null || sinkClass == NoOpMetricsSink.class) {
       return null;
     }
     Long period = options.getMetricsPushPeriod();
@@ -73,7 +74,7 @@ final class MetricsPushing {
   }
 
   /** Pushes every period until {@code jobEnded} completes, then once more and stops its thread. */
-  void start(java.util.concurrent.CompletableFuture<?> jobEnded) {
+  void start(CompletableFuture<?> jobEnded) {
     timer.scheduleAtFixedRate(this::push, periodSeconds, periodSeconds, TimeUnit.SECONDS);
     jobEnded.whenComplete(
         (result, failure) -> {

@@ -1,5 +1,6 @@
 package dev.weir.runner;
 
+import java.nio.file.Path;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
@@ -111,7 +112,7 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   class RocksDbDirFactory implements DefaultValueFactory<String> {
     @Override
     public String create(PipelineOptions options) {
-      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-rocksdb").toString();
+      return Path.of(System.getProperty("java.io.tmpdir"), "weir-rocksdb").toString();
     }
   }
 
@@ -135,8 +136,7 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   class CheckpointDirFactory implements DefaultValueFactory<String> {
     @Override
     public String create(PipelineOptions options) {
-      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints")
-          .toString();
+      return Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints").toString();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.weir.runner;
 
+import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.JobStatus;
@@ -84,7 +85,7 @@ public final class WeirPipelineResult implements PipelineResult {
   }
 
   /** Figures about the job's checkpoints so far ({@code null} when checkpointing is off). */
-  public dev.weir.engine.checkpoint.CheckpointStats checkpointStats() {
+  public CheckpointStats checkpointStats() {
     return job.checkpointStats();
   }
 

@@ -7,11 +7,17 @@ import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.control.ControlEndpoint;
+import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.metrics.MetricsOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
 import org.slf4j.Logger;
@@ -83,8 +89,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
     check(
         weir.getStateBackend() != null
-            && java.util.Set.of("heap", "rocksdb")
-                .contains(weir.getStateBackend().toLowerCase(java.util.Locale.ROOT)),
+            && Set.of("heap", "rocksdb").contains(weir.getStateBackend().toLowerCase(Locale.ROOT)),
         "--stateBackend must be heap or rocksdb, got " + weir.getStateBackend());
     check(
         weir.getCheckpointDir() != null && !weir.getCheckpointDir().isBlank(),
@@ -114,13 +119,11 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
-      java.nio.file.Path restoreFrom =
-          options.getSavepointPath() == null
-              ? null
-              : java.nio.file.Path.of(options.getSavepointPath());
+      Path restoreFrom =
+          options.getSavepointPath() == null ? null : Path.of(options.getSavepointPath());
       MetricsPushing pushing =
           MetricsPushing.forOptions(
-              options.as(org.apache.beam.sdk.metrics.MetricsOptions.class),
+              options.as(MetricsOptions.class),
               translation.metrics(),
               translation.jobGraph().name());
       ControlEndpoint control =
@@ -171,27 +174,23 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     boolean checkpointing = options.getCheckpointingInterval() > 0;
     // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic
     // checkpoints only with an interval.
-    java.time.Duration interval =
-        java.time.Duration.ofMillis(Math.max(0, options.getCheckpointingInterval()));
+    Duration interval = Duration.ofMillis(Math.max(0, options.getCheckpointingInterval()));
     config =
         config.withCheckpoints(
             new CheckpointConfig(
                 interval,
-                java.time.Duration.ofMillis(options.getCheckpointTimeoutMillis()),
-                java.time.Duration.ofMillis(options.getMinPauseBetweenCheckpoints()),
+                Duration.ofMillis(options.getCheckpointTimeoutMillis()),
+                Duration.ofMillis(options.getMinPauseBetweenCheckpoints()),
                 options.getNumRetainedCheckpoints(),
-                java.nio.file.Path.of(options.getCheckpointDir())));
+                Path.of(options.getCheckpointDir())));
     if (options.getStateBackend().equalsIgnoreCase("rocksdb")) {
       config =
-          config.withStateBackend(
-              new dev.weir.state.rocksdb.RocksDbStateBackendFactory(
-                  java.nio.file.Path.of(options.getRocksDbDir())));
+          config.withStateBackend(new RocksDbStateBackendFactory(Path.of(options.getRocksDbDir())));
     }
     int attempts =
         options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
     return config.withRestartStrategy(
-        RestartStrategy.fixedDelay(
-            attempts, java.time.Duration.ofMillis(options.getRestartDelayMillis())));
+        RestartStrategy.fixedDelay(attempts, Duration.ofMillis(options.getRestartDelayMillis())));
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.weir.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weir.translation.UnsupportedTransformException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
@@ -15,6 +17,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.FlatMapElements;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.values.KV;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class WeirRunnerSmokeTest {
 
   private static Pipeline pipeline(String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("--runner=WeirRunner"));
+    List<String> args = new ArrayList<>(List.of("--runner=WeirRunner"));
     if (Arrays.stream(extra).noneMatch(a -> a.startsWith("--parallelism"))) {
       args.add("--parallelism=2");
     }
@@ -119,8 +122,7 @@ class WeirRunnerSmokeTest {
 
   /** A primitive no runner knows: it has no URN and no translation. */
   static final class MysteryPrimitive
-      extends org.apache.beam.sdk.transforms.PTransform<
-          PCollection<Integer>, PCollection<Integer>> {
+      extends PTransform<PCollection<Integer>, PCollection<Integer>> {
     @Override
     public PCollection<Integer> expand(PCollection<Integer> input) {
       return PCollection.createPrimitiveOutputInternal(
@@ -133,7 +135,7 @@ class WeirRunnerSmokeTest {
     Pipeline p = pipeline();
     p.apply(Create.of(1, 2)).apply("Mystery step", new MysteryPrimitive());
     assertThatThrownBy(p::run)
-        .isInstanceOf(dev.weir.translation.UnsupportedTransformException.class)
+        .isInstanceOf(UnsupportedTransformException.class)
         .hasMessageContaining("'Mystery step'")
         .hasMessageContaining(MysteryPrimitive.class.getName());
   }

@@ -1,7 +1,12 @@
 package dev.weir.state;
 
+import dev.weir.state.serialization.TypeSerializer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Keyed state of one operator in one subtask, for the key groups of {@link #keyGroupRange()}. Every
@@ -15,7 +20,7 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   int maxParallelism();
 
   /** Writes keys in snapshots (also the keys of timers). */
-  dev.weir.state.serialization.TypeSerializer<K> keySerializer();
+  TypeSerializer<K> keySerializer();
 
   /** Sets the key that state accesses are scoped to. */
   void setCurrentKey(K key);
@@ -64,7 +69,7 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
    */
   @FunctionalInterface
   interface StateSnapshot {
-    void writeTo(java.io.OutputStream out) throws IOException;
+    void writeTo(OutputStream out) throws IOException;
 
     /**
      * Tells the backend the snapshot is written, or never will be: until then it may keep copying
@@ -76,7 +81,7 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
     /** The whole snapshot in memory, then released; for small states and tests. */
     default byte[] write() throws IOException {
       try {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         writeTo(bytes);
         return bytes.toByteArray();
       } finally {
@@ -94,7 +99,7 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
 
   /** {@link #restoreFrom} for snapshots in memory. */
   default void restore(Collection<byte[]> snapshots) throws IOException {
-    java.util.List<SnapshotFormat.Source> sources = new java.util.ArrayList<>();
+    List<SnapshotFormat.Source> sources = new ArrayList<>();
     for (byte[] b : snapshots) {
       sources.add(SnapshotFormat.Source.of(b));
     }

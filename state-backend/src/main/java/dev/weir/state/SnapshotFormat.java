@@ -1,5 +1,23 @@
 package dev.weir.state;
 
+import dev.weir.state.serialization.DataInputView;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The keyed-state snapshot format every backend writes and reads, so a savepoint taken on one
  * backend restores on another (big-endian): magic, version, max parallelism, number of states; per
@@ -22,7 +40,7 @@ public final class SnapshotFormat {
   public interface BlockVisitor {
     void block(
         String state, StateSpec.Kind kind, int keyGroup, byte[] bytes, int offset, int length)
-        throws java.io.IOException;
+        throws IOException;
   }
 
   /**
@@ -31,11 +49,11 @@ public final class SnapshotFormat {
    */
   public interface Source {
     /** The snapshot's bytes from the start. */
-    java.io.InputStream open() throws java.io.IOException;
+    InputStream open() throws IOException;
 
     /** All of it in memory; for small snapshots and tests. */
-    default byte[] readAll() throws java.io.IOException {
-      try (java.io.InputStream in = open()) {
+    default byte[] readAll() throws IOException {
+      try (InputStream in = open()) {
         return in.readAllBytes();
       }
     }
@@ -45,18 +63,17 @@ public final class SnapshotFormat {
     }
 
     /** {@code length} bytes of {@code file} from {@code offset}. */
-    static Source ofFile(java.nio.file.Path file, long offset, long length) {
+    static Source ofFile(Path file, long offset, long length) {
       return () -> {
-        java.nio.channels.FileChannel channel =
-            java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         channel.position(offset);
-        java.io.InputStream whole = java.nio.channels.Channels.newInputStream(channel);
-        return new java.io.BufferedInputStream(
-            new java.io.FilterInputStream(whole) {
+        InputStream whole = Channels.newInputStream(channel);
+        return new BufferedInputStream(
+            new FilterInputStream(whole) {
               private long left = length;
 
               @Override
-              public int read() throws java.io.IOException {
+              public int read() throws IOException {
                 if (left <= 0) {
                   return -1;
                 }
@@ -68,7 +85,7 @@ public final class SnapshotFormat {
               }
 
               @Override
-              public int read(byte[] b, int off, int len) throws java.io.IOException {
+              public int read(byte[] b, int off, int len) throws IOException {
                 if (left <= 0) {
                   return -1;
                 }
@@ -80,7 +97,7 @@ public final class SnapshotFormat {
               }
 
               @Override
-              public long skip(long n) throws java.io.IOException {
+              public long skip(long n) throws IOException {
                 long skipped = super.skip(Math.min(n, left));
                 left -= skipped;
                 return skipped;
@@ -94,8 +111,8 @@ public final class SnapshotFormat {
   /** A snapshot held in memory. */
   public record InMemory(byte[] bytes) implements Source {
     @Override
-    public java.io.InputStream open() {
-      return new java.io.ByteArrayInputStream(bytes);
+    public InputStream open() {
+      return new ByteArrayInputStream(bytes);
     }
 
     @Override
@@ -110,9 +127,8 @@ public final class SnapshotFormat {
    */
   public static void readBlocks(
       byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor)
-      throws java.io.IOException {
-    dev.weir.state.serialization.DataInputView in =
-        new dev.weir.state.serialization.DataInputView(snapshot);
+      throws IOException {
+    DataInputView in = new DataInputView(snapshot);
     checkHeader(in::readInt, maxParallelism);
     int stateCount = in.readInt();
     for (int s = 0; s < stateCount; s++) {
@@ -137,18 +153,18 @@ public final class SnapshotFormat {
    */
   public static void readBlocks(
       Source source, int maxParallelism, KeyGroupRange range, BlockVisitor visitor)
-      throws java.io.IOException {
+      throws IOException {
     if (source instanceof InMemory m) {
       readBlocks(m.bytes(), maxParallelism, range, visitor);
       return;
     }
-    try (java.io.DataInputStream in = new java.io.DataInputStream(source.open())) {
+    try (DataInputStream in = new DataInputStream(source.open())) {
       checkHeader(in::readInt, maxParallelism);
       int stateCount = in.readInt();
       for (int s = 0; s < stateCount; s++) {
         byte[] utf8 = new byte[in.readInt()]; // names as DataOutputView.writeUTF writes them
         in.readFully(utf8);
-        String name = new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
+        String name = new String(utf8, StandardCharsets.UTF_8);
         StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
         int blocks = in.readInt();
         for (int b = 0; b < blocks; b++) {
@@ -163,22 +179,22 @@ public final class SnapshotFormat {
           }
         }
       }
-    } catch (java.io.EOFException e) {
-      throw new java.io.IOException("keyed state snapshot is truncated", e);
+    } catch (EOFException e) {
+      throw new IOException("keyed state snapshot is truncated", e);
     }
   }
 
   private interface IntReader {
-    int readInt() throws java.io.IOException;
+    int readInt() throws IOException;
   }
 
-  private static void checkHeader(IntReader in, int maxParallelism) throws java.io.IOException {
+  private static void checkHeader(IntReader in, int maxParallelism) throws IOException {
     if (in.readInt() != MAGIC) {
-      throw new java.io.IOException("not a Weir keyed state snapshot (bad magic number)");
+      throw new IOException("not a Weir keyed state snapshot (bad magic number)");
     }
     int version = in.readInt();
     if (version != VERSION) {
-      throw new java.io.IOException(
+      throw new IOException(
           "keyed state snapshot version "
               + version
               + " is not supported (expected "
@@ -187,7 +203,7 @@ public final class SnapshotFormat {
     }
     int snapshotMaxParallelism = in.readInt();
     if (snapshotMaxParallelism != maxParallelism) {
-      throw new java.io.IOException(
+      throw new IOException(
           "the snapshot was taken with max parallelism "
               + snapshotMaxParallelism
               + " but the operator now has "
@@ -204,7 +220,7 @@ public final class SnapshotFormat {
    */
   public static final class RestoredState {
     public final StateSpec.Kind kind;
-    public final java.util.List<Block> blocks = new java.util.ArrayList<>();
+    public final List<Block> blocks = new ArrayList<>();
 
     RestoredState(StateSpec.Kind kind) {
       this.kind = kind;
@@ -213,11 +229,11 @@ public final class SnapshotFormat {
 
   /** Collects, per state name, the blocks of {@code range} from snapshots of any subtasks. */
   public static void collect(
-      java.util.Collection<? extends Source> snapshots,
+      Collection<? extends Source> snapshots,
       int maxParallelism,
       KeyGroupRange range,
-      java.util.Map<String, RestoredState> into)
-      throws java.io.IOException {
+      Map<String, RestoredState> into)
+      throws IOException {
     for (Source snapshot : snapshots) {
       readBlocks(
           snapshot,
@@ -226,7 +242,7 @@ public final class SnapshotFormat {
           (name, kind, kg, bytes, offset, length) -> {
             RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
             if (pending.kind != kind) {
-              throw new java.io.IOException(
+              throw new IOException(
                   "state '"
                       + name
                       + "' is "

@@ -9,13 +9,16 @@ import dev.weir.translation.primitives.TransformTranslator;
 import dev.weir.translation.primitives.Translators;
 import dev.weir.translation.views.CreateWeirView;
 import java.util.List;
+import org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformMatcher;
 import org.apache.beam.sdk.runners.PTransformOverride;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.util.construction.PTransformMatchers;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
 import org.apache.beam.sdk.util.construction.SplittableParDo;
@@ -40,8 +43,7 @@ public final class PipelineTranslator {
             PTransformOverride.of(splittableParDo(), new SplittableParDo.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.urnEqualTo(PTransformTranslation.SPLITTABLE_PROCESS_KEYED_URN),
-                new org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems
-                    .OverrideFactory<>()),
+                new SplittableParDoViaKeyedWorkItems.OverrideFactory<>()),
             PTransformOverride.of(
                 PTransformMatchers.classEqualTo(View.CreatePCollectionView.class),
                 new CreateWeirView.OverrideFactory<>())));
@@ -55,12 +57,8 @@ public final class PipelineTranslator {
   private static PTransformMatcher splittableParDo() {
     PTransformMatcher beams = PTransformMatchers.splittableParDo();
     return applied ->
-        applied.getTransform()
-                instanceof org.apache.beam.sdk.transforms.ParDo.MultiOutput<?, ?> parDo
-            ? org.apache.beam.sdk.transforms.reflect.DoFnSignatures.getSignature(
-                    parDo.getFn().getClass())
-                .processElement()
-                .isSplittable()
+        applied.getTransform() instanceof ParDo.MultiOutput<?, ?> parDo
+            ? DoFnSignatures.getSignature(parDo.getFn().getClass()).processElement().isSplittable()
             : beams.matches(applied);
   }
 

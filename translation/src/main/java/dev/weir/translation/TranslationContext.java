@@ -3,6 +3,7 @@ package dev.weir.translation;
 import dev.weir.engine.graph.JobEdge;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.OperatorFactory;
 import dev.weir.engine.source.Source;
 import dev.weir.translation.metrics.JobMetrics;
@@ -200,8 +201,7 @@ public final class TranslationContext {
   public <K, V> JobEdge connectByKey(PCollection<KV<K, V>> input, JobVertex consumer, int index) {
     Coder<K> keyCoder = ((KvCoder<K, V>) input.getCoder()).getKeyCoder();
     consumer.keySerializer(new EncodedKey.Serializer());
-    return connect(input, consumer, index)
-        .hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
+    return connect(input, consumer, index).hash((KeySelector) EncodedKey.ofKv(keyCoder));
   }
 
   /**
@@ -216,7 +216,7 @@ public final class TranslationContext {
         .connect(from, consumer)
         .fromOutput(output)
         .serializer(wire)
-        .hash((dev.weir.engine.graph.KeySelector) EncodedKey.ofKv(keyCoder));
+        .hash((KeySelector) EncodedKey.ofKv(keyCoder));
   }
 
   /** Connects a view's data to every subtask of the consumer, as a side input. */

@@ -3,8 +3,10 @@ package dev.weir.benchmarks.beam;
 import dev.weir.benchmarks.RunResult;
 import dev.weir.benchmarks.Workloads;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
@@ -128,7 +130,7 @@ public final class BeamWorkloads {
   }
 
   private static String newSlot() {
-    String slot = java.util.UUID.randomUUID().toString();
+    String slot = UUID.randomUUID().toString();
     SLOTS.put(slot, new AtomicLong());
     ROWS.put(slot, new AtomicLong());
     return slot;
@@ -155,10 +157,7 @@ public final class BeamWorkloads {
    * figures).
    */
   public static RunResult keyedSum(
-      String system,
-      PipelineOptions options,
-      long records,
-      java.util.function.Consumer<PipelineResult> finished) {
+      String system, PipelineOptions options, long records, Consumer<PipelineResult> finished) {
     String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     p.apply("Numbers", GenerateSequence.from(0).to(records))
@@ -182,7 +181,7 @@ public final class BeamWorkloads {
     return run(p, result -> {});
   }
 
-  private static long run(Pipeline p, java.util.function.Consumer<PipelineResult> finished) {
+  private static long run(Pipeline p, Consumer<PipelineResult> finished) {
     long start = System.nanoTime();
     PipelineResult result = p.run();
     PipelineResult.State state = result.waitUntilFinish();

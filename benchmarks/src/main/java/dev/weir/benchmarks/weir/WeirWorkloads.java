@@ -2,11 +2,14 @@ package dev.weir.benchmarks.weir;
 
 import dev.weir.benchmarks.RunResult;
 import dev.weir.benchmarks.Workloads;
+import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobResult;
+import dev.weir.engine.cluster.JobStatus;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Operators;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.source.SequenceSource;
@@ -15,6 +18,7 @@ import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** W1 and W2 as engine-native Weir jobs, shaped like their Flink DataStream twins. */
 public final class WeirWorkloads {
@@ -43,7 +47,7 @@ public final class WeirWorkloads {
     private ValueState<Void, Long> sum;
 
     @Override
-    public void open(dev.weir.engine.operator.OperatorContext<KeyedLong> context) throws Exception {
+    public void open(OperatorContext<KeyedLong> context) throws Exception {
       super.open(context);
       sum = context.state(SUM);
     }
@@ -93,10 +97,7 @@ public final class WeirWorkloads {
 
   /** W2, handing the job's client to {@code submitted} (to read its checkpoint figures). */
   public static RunResult keyedSum(
-      LocalCluster cluster,
-      long records,
-      int parallelism,
-      java.util.function.Consumer<dev.weir.engine.cluster.JobClient> submitted)
+      LocalCluster cluster, long records, int parallelism, Consumer<JobClient> submitted)
       throws Exception {
     AtomicLong checksum = new AtomicLong();
     AtomicLong results = new AtomicLong();
@@ -123,10 +124,10 @@ public final class WeirWorkloads {
     g.connect(pairs, sums).hash(KeyedLong::key).serializer(KeyedLong.SERIALIZER);
     g.connect(sums, sink).rebalance().serializer(KeyedLong.SERIALIZER);
     long start = System.nanoTime();
-    dev.weir.engine.cluster.JobClient client = cluster.submit(g);
+    JobClient client = cluster.submit(g);
     submitted.accept(client);
     JobResult result = client.waitForCompletion(Duration.ofMinutes(30));
-    if (result.status() != dev.weir.engine.cluster.JobStatus.FINISHED) {
+    if (result.status() != JobStatus.FINISHED) {
       throw new IllegalStateException("W2 ended " + result);
     }
     long elapsed = System.nanoTime() - start;

@@ -1,6 +1,7 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
+import java.util.Arrays;
 
 /**
  * Aligns checkpoint barriers over the input channels of one task. States:
@@ -129,7 +130,7 @@ public final class BarrierAligner {
     currentId = barrier.checkpointId();
     current = barrier;
     arrivedCount = 0;
-    java.util.Arrays.fill(arrived, false);
+    Arrays.fill(arrived, false);
     alignmentStartNanos = System.nanoTime();
     actions.alignmentStarted(currentId);
   }

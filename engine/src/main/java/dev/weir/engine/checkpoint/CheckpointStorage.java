@@ -1,11 +1,17 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.state.KeyGroupRange;
+import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.SnapshotFormat;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -63,7 +69,7 @@ public final class CheckpointStorage {
       int parallelism,
       KeyGroupRange keyGroups,
       boolean finished,
-      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts) {}
+      KeyedStateBackend.StateSnapshot[] parts) {}
 
   /**
    * Writes a task's subtask states (already in memory) to {@code fileName} in the checkpoint's
@@ -75,17 +81,16 @@ public final class CheckpointStorage {
     List<PendingSubtaskState> pending = new ArrayList<>();
     for (SubtaskState s : states) {
       byte[][] bytes = {s.operatorState(), null, s.timers(), s.sourcePosition()};
-      dev.weir.state.KeyedStateBackend.StateSnapshot[] parts =
-          new dev.weir.state.KeyedStateBackend.StateSnapshot[4];
+      KeyedStateBackend.StateSnapshot[] parts = new KeyedStateBackend.StateSnapshot[4];
       for (int i = 0; i < 4; i++) {
         byte[] b = bytes[i];
         parts[i] = b == null ? null : out -> out.write(b);
       }
       if (s.keyedState() != null) {
-        dev.weir.state.SnapshotFormat.Source keyed = s.keyedState();
+        SnapshotFormat.Source keyed = s.keyedState();
         parts[1] =
             out -> {
-              try (java.io.InputStream in = keyed.open()) {
+              try (InputStream in = keyed.open()) {
                 in.transferTo(out);
               }
             };
@@ -196,7 +201,7 @@ public final class CheckpointStorage {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      channel.write(java.nio.ByteBuffer.wrap(out.array(), 0, out.length()));
+      channel.write(ByteBuffer.wrap(out.array(), 0, out.length()));
       channel.force(true);
     }
     try {
@@ -357,7 +362,7 @@ public final class CheckpointStorage {
           int kgEnd = in.readInt();
           boolean finished = in.readBoolean();
           byte[][] parts = new byte[4][];
-          dev.weir.state.SnapshotFormat.Source keyed = null;
+          SnapshotFormat.Source keyed = null;
           for (int p = 0; p < 4; p++) {
             long offset = in.readLong();
             int partLength = in.readInt();
@@ -375,8 +380,7 @@ public final class CheckpointStorage {
             }
             if (p == 1) {
               keyed =
-                  dev.weir.state.SnapshotFormat.Source.ofFile(
-                      file, offset, partLength); // streamed when restored
+                  SnapshotFormat.Source.ofFile(file, offset, partLength); // streamed when restored
             } else {
               parts[p] = readSegment(file, offset, partLength);
             }
@@ -400,7 +404,7 @@ public final class CheckpointStorage {
         list.sort(Comparator.comparingInt(SubtaskState::subtaskIndex));
       }
       return new CompletedCheckpoint(id, savepoint, folder, size, states);
-    } catch (java.io.EOFException e) {
+    } catch (EOFException e) {
       throw new IOException("checkpoint metadata " + metadataFile + " is corrupt (truncated)", e);
     }
   }
@@ -412,7 +416,7 @@ public final class CheckpointStorage {
   private static void verifyChecked(Path file, long length, long crc) throws IOException {
     long actualLength;
     CRC32 actual = new CRC32();
-    try (java.io.InputStream in = Files.newInputStream(file)) {
+    try (InputStream in = Files.newInputStream(file)) {
       byte[] chunk = new byte[256 * 1024];
       long total = 0;
       int n;
@@ -441,7 +445,7 @@ public final class CheckpointStorage {
   private static byte[] readSegment(Path file, long offset, int length) throws IOException {
     byte[] bytes = new byte[length];
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
       long position = offset;
       while (buffer.hasRemaining()) {
         int n = channel.read(buffer, position);
@@ -456,7 +460,7 @@ public final class CheckpointStorage {
   }
 
   /** Counts and checksums what passes through. */
-  private static final class CountingCrcStream extends java.io.FilterOutputStream {
+  private static final class CountingCrcStream extends FilterOutputStream {
     long count;
     private final CRC32 crc;
 

@@ -1,5 +1,7 @@
 package dev.weir.engine.checkpoint;
 
+import java.util.function.Consumer;
+
 /**
  * Hooks where tests inject failures into a running job at the moments that are hardest to get
  * right: while a task aligns barriers and while a snapshot is being written. An exception thrown
@@ -13,7 +15,7 @@ public interface FaultInjector {
    * A task of the job (of its current deployment) started running; {@code fail} fails it from any
    * thread, as a crash of its code would.
    */
-  default void taskRunning(String task, java.util.function.Consumer<Throwable> fail) {}
+  default void taskRunning(String task, Consumer<Throwable> fail) {}
 
   /** In the task's thread, when the first barrier of checkpoint {@code checkpointId} arrived. */
   default void alignmentStarted(String task, long checkpointId) throws Exception {}

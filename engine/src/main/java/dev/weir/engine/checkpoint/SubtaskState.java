@@ -1,6 +1,7 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.state.KeyGroupRange;
+import dev.weir.state.SnapshotFormat;
 
 /**
  * What one subtask of one vertex put into a checkpoint. Every part may be {@code null} (nothing to
@@ -20,7 +21,7 @@ public record SubtaskState(
     int parallelism,
     KeyGroupRange keyGroups,
     byte[] operatorState,
-    dev.weir.state.SnapshotFormat.Source keyedState,
+    SnapshotFormat.Source keyedState,
     byte[] timers,
     byte[] sourcePosition,
     boolean finished) {

@@ -1,5 +1,7 @@
 package dev.weir.engine.cluster;
 
+import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -30,18 +32,18 @@ public interface JobClient {
    * resumed, also at another parallelism. Completes with it, or exceptionally when the job takes no
    * checkpoints (no checkpoint directory) or the savepoint failed.
    */
-  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> triggerSavepoint();
+  CompletableFuture<CompletedCheckpoint> triggerSavepoint();
 
   /**
    * Takes a savepoint and then stops the job (which ends FINISHED); completes with the savepoint.
    */
-  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> stopWithSavepoint();
+  CompletableFuture<CompletedCheckpoint> stopWithSavepoint();
 
   /** Takes a checkpoint now (or right after the one in flight). */
-  CompletableFuture<dev.weir.engine.checkpoint.CompletedCheckpoint> triggerCheckpoint();
+  CompletableFuture<CompletedCheckpoint> triggerCheckpoint();
 
   /** Figures about checkpoints so far, or {@code null} when the job takes none. */
-  dev.weir.engine.checkpoint.CheckpointStats checkpointStats();
+  CheckpointStats checkpointStats();
 
   /** How often the job's tasks were restarted after failures. */
   int restarts();

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,7 +46,7 @@ final class JobExecution implements JobClient, TaskListener {
   private final RestartStrategy restartStrategy;
   private final CheckpointCoordinator coordinator;
   private final ExecutorService snapshotWriters;
-  private final List<Thread> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Thread> writerThreads = new CopyOnWriteArrayList<>();
   private final TaskCheckpointContext checkpointContext;
 
   /**

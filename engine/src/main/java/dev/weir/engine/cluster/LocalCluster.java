@@ -9,11 +9,13 @@ import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.task.Task;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -137,8 +139,8 @@ public final class LocalCluster implements AutoCloseable {
     }
     for (JobExecution e : running) {
       try {
-        e.waitForCompletion(java.time.Duration.ofSeconds(30));
-      } catch (JobExecutionException | java.util.concurrent.TimeoutException ignored) {
+        e.waitForCompletion(Duration.ofSeconds(30));
+      } catch (JobExecutionException | TimeoutException ignored) {
         // cancelled jobs end one way or another; a stuck one is left behind after the wait
       } catch (InterruptedException ie) {
         Thread.currentThread().interrupt();

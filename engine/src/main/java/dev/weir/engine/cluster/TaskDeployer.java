@@ -17,6 +17,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.Partitioning;
+import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.Operator;
 import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.engine.source.SourceReader;
@@ -24,9 +25,11 @@ import dev.weir.engine.task.InputChannelBinding;
 import dev.weir.engine.task.OperatorHost;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
+import dev.weir.engine.time.ManualClock;
 import dev.weir.state.KeyGroups;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,10 +98,10 @@ final class TaskDeployer {
   /** The tasks, not yet started. */
   List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
-    dev.weir.engine.time.ManualClock clock =
+    ManualClock clock =
         graph.manualProcessingTimeStart() == null
             ? null
-            : new dev.weir.engine.time.ManualClock(graph.manualProcessingTimeStart());
+            : new ManualClock(graph.manualProcessingTimeStart());
     for (JobVertex head : topologicalOrder) {
       if (!isChainHead(head)) {
         continue;
@@ -217,7 +220,7 @@ final class TaskDeployer {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private OperatorHost createHost(JobVertex v, int subtask, Task task) throws java.io.IOException {
+  private OperatorHost createHost(JobVertex v, int subtask, Task task) throws IOException {
     Operator<?, ?> operator = v.isSource() ? newSourcePassThrough() : v.operatorFactory().create();
     if (operator == null) {
       throw new IllegalStateException("the operator factory of " + v + " returned null");
@@ -241,7 +244,7 @@ final class TaskDeployer {
   }
 
   private static Operator<?, ?> newSourcePassThrough() {
-    return new dev.weir.engine.operator.AbstractOperator<Object, Object>() {
+    return new AbstractOperator<Object, Object>() {
       @Override
       public void processElement(Object record) {
         output.emit(record);

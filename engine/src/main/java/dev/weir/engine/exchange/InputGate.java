@@ -1,5 +1,7 @@
 package dev.weir.engine.exchange;
 
+import java.util.Arrays;
+
 /**
  * All input channels of a task, over every input edge. Polls them round robin so no channel
  * starves, and tracks which channels have ended. Used by the task's thread only.
@@ -87,7 +89,7 @@ public final class InputGate {
   /** Releases every held channel; data that queued up meanwhile is read next. */
   public void unblockAll() {
     if (blockedCount != 0) {
-      java.util.Arrays.fill(blocked, false);
+      Arrays.fill(blocked, false);
       blockedCount = 0;
     }
   }

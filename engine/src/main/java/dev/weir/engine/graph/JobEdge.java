@@ -2,6 +2,7 @@ package dev.weir.engine.graph;
 
 import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.state.serialization.TypeSerializer;
+import java.util.Objects;
 
 /**
  * A connection from one output of a vertex to one input of another, with its partitioning and the
@@ -79,7 +80,7 @@ public final class JobEdge {
   /** Partitions by key group of {@code keySelector}'s key; the consumer sees state per key. */
   public <T, K> JobEdge hash(KeySelector<T, K> keySelector) {
     partitioning = Partitioning.HASH;
-    this.keySelector = java.util.Objects.requireNonNull(keySelector, "keySelector");
+    this.keySelector = Objects.requireNonNull(keySelector, "keySelector");
     return this;
   }
 

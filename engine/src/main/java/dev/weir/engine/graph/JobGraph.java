@@ -4,6 +4,7 @@ import dev.weir.engine.source.Source;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * What a job computes: sources, operators and the edges between them. Built by the user (or by Beam
@@ -42,11 +43,7 @@ public final class JobGraph {
   public JobVertex addSource(String name, Source<?> source, int parallelism) {
     JobVertex v =
         new JobVertex(
-            vertices.size(),
-            name,
-            java.util.Objects.requireNonNull(source, "source"),
-            null,
-            parallelism);
+            vertices.size(), name, Objects.requireNonNull(source, "source"), null, parallelism);
     vertices.add(v);
     return v;
   }
@@ -55,11 +52,7 @@ public final class JobGraph {
       String name, OperatorFactory<IN, OUT> factory, int parallelism) {
     JobVertex v =
         new JobVertex(
-            vertices.size(),
-            name,
-            null,
-            java.util.Objects.requireNonNull(factory, "factory"),
-            parallelism);
+            vertices.size(), name, null, Objects.requireNonNull(factory, "factory"), parallelism);
     vertices.add(v);
     return v;
   }

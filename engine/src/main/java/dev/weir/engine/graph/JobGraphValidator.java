@@ -3,8 +3,10 @@ package dev.weir.engine.graph;
 import dev.weir.state.KeyGroups;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -101,7 +103,7 @@ public final class JobGraphValidator {
       }
     }
     for (JobVertex v : graph.vertices()) {
-      java.util.Map<Integer, Boolean> excluded = new java.util.HashMap<>();
+      Map<Integer, Boolean> excluded = new HashMap<>();
       boolean anyCounted = v.inputs().isEmpty();
       for (JobEdge e : v.inputs()) {
         Boolean before = excluded.put(e.targetInput(), e.isExcludedFromWatermark());

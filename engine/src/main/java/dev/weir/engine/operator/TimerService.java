@@ -1,5 +1,7 @@
 package dev.weir.engine.operator;
 
+import dev.weir.state.serialization.TypeSerializer;
+
 /**
  * Timers of a keyed operator, scoped to the current key. Timers fire in timestamp order in the
  * task's thread through {@link Operator#onTimer}, with the timer's key made current.
@@ -38,5 +40,5 @@ public interface TimerService {
    * How timer namespaces are written in snapshots; by default Kryo. Set it in {@code open()}:
    * restored timers are read with it once {@code open()} returned.
    */
-  void setNamespaceSerializer(dev.weir.state.serialization.TypeSerializer<?> serializer);
+  void setNamespaceSerializer(TypeSerializer<?> serializer);
 }

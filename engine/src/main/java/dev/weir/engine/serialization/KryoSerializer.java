@@ -8,6 +8,7 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
 import java.io.Serializable;
+import java.lang.reflect.Modifier;
 import org.objenesis.strategy.StdInstantiatorStrategy;
 
 /**
@@ -30,8 +31,7 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
 
   public KryoSerializer(Class<?> type) {
     this.type = type;
-    this.exactType =
-        type != null && (type.isArray() || java.lang.reflect.Modifier.isFinal(type.getModifiers()));
+    this.exactType = type != null && (type.isArray() || Modifier.isFinal(type.getModifiers()));
   }
 
   private void init() {

@@ -1,6 +1,7 @@
 package dev.weir.engine.source;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * A source of records, split across the subtasks of its vertex: each subtask reads with its own
@@ -21,8 +22,8 @@ public interface Source<T> extends Serializable {
    * parallelism the stored positions are dealt round robin over the new subtasks, so a reader may
    * get several (it reads all of their splits) or none.
    */
-  default SourceReader<T> restoreReader(
-      int subtaskIndex, int parallelism, java.util.List<Object> positions) throws Exception {
+  default SourceReader<T> restoreReader(int subtaskIndex, int parallelism, List<Object> positions)
+      throws Exception {
     throw new UnsupportedOperationException(
         "source "
             + getClass().getName()

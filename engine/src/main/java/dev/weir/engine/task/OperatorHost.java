@@ -10,9 +10,11 @@ import dev.weir.engine.time.KeyedTimerService;
 import dev.weir.engine.time.ProcessingTimeScheduler;
 import dev.weir.engine.time.Watermarks;
 import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.SnapshotFormat;
 import dev.weir.state.StateSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Runs one operator inside a task (or a test harness): gives it its context, its outputs, and, when
@@ -69,7 +71,7 @@ public final class OperatorHost implements OperatorContext<Object> {
   }
 
   /** Connects a consumer that sees watermarks but no records (test harnesses). */
-  public void addWatermarkListener(java.util.function.LongConsumer listener) {
+  public void addWatermarkListener(LongConsumer listener) {
     watermarkTargets.add(listener::accept);
   }
 
@@ -167,7 +169,7 @@ public final class OperatorHost implements OperatorContext<Object> {
    * Call before {@link #open()}.
    */
   public void restore(List<SubtaskState> states) throws Exception {
-    List<dev.weir.state.SnapshotFormat.Source> keyed = new ArrayList<>();
+    List<SnapshotFormat.Source> keyed = new ArrayList<>();
     List<byte[]> timerSnapshots = new ArrayList<>();
     for (SubtaskState s : states) {
       if (s.keyedState() != null) {

@@ -3,6 +3,7 @@ package dev.weir.engine.task;
 import dev.weir.engine.exchange.ExchangeEvent;
 import dev.weir.engine.exchange.RecordWriter;
 import dev.weir.engine.operator.Output;
+import dev.weir.engine.source.SourceContext;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import java.util.List;
@@ -31,7 +32,7 @@ final class SourceDriver implements SourceOutput<Object> {
     return reader;
   }
 
-  void open(dev.weir.engine.source.SourceContext context) throws Exception {
+  void open(SourceContext context) throws Exception {
     output = host.output();
     reader.open(context);
   }

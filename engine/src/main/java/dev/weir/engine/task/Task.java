@@ -11,6 +11,7 @@ import dev.weir.engine.exchange.RecordDeserializer;
 import dev.weir.engine.exchange.RecordWriter;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.source.SourceReader;
+import dev.weir.engine.time.ManualClock;
 import dev.weir.engine.time.ScheduledActions;
 import dev.weir.engine.time.Watermarks;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private final TaskWaker waker = new TaskWaker();
   private final Mailbox mailbox;
   private final ScheduledActions scheduler;
-  private final dev.weir.engine.time.ManualClock manualClock;
+  private final ManualClock manualClock;
 
   /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
   private volatile long idleSince;
@@ -74,11 +75,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   }
 
   /** A task that reads processing time from {@code manualClock} when it is not null. */
-  public Task(
-      String name,
-      int subtaskIndex,
-      TaskListener listener,
-      dev.weir.engine.time.ManualClock manualClock) {
+  public Task(String name, int subtaskIndex, TaskListener listener, ManualClock manualClock) {
     this.name = name;
     this.subtaskIndex = subtaskIndex;
     this.listener = listener;

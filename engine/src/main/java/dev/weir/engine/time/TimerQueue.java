@@ -1,7 +1,9 @@
 package dev.weir.engine.time;
 
 import dev.weir.engine.operator.Timer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -61,8 +63,8 @@ final class TimerQueue {
   }
 
   /** The timers in firing order (a copy). */
-  java.util.List<Timer> toList() {
-    return new java.util.ArrayList<>(ordered.values());
+  List<Timer> toList() {
+    return new ArrayList<>(ordered.values());
   }
 
   int size() {

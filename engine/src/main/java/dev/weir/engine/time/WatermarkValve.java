@@ -1,5 +1,7 @@
 package dev.weir.engine.time;
 
+import java.util.Arrays;
+
 /**
  * Combines the watermarks of a task's input channels into the task's input watermark: the minimum
  * over the channels that are not idle, never going backwards. When every channel is idle the task
@@ -27,7 +29,7 @@ public final class WatermarkValve {
     this.idle = new boolean[channels];
     this.ended = new boolean[channels];
     this.listener = listener;
-    java.util.Arrays.fill(watermarks, Watermarks.MIN);
+    Arrays.fill(watermarks, Watermarks.MIN);
   }
 
   public long current() {

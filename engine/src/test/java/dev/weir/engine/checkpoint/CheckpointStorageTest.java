@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weir.state.KeyGroupRange;
+import dev.weir.state.SnapshotFormat;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ class CheckpointStorageTest {
         2,
         new KeyGroupRange(subtask * 64, subtask * 64 + 63),
         new byte[] {marker},
-        dev.weir.state.SnapshotFormat.Source.of(new byte[] {marker, marker}),
+        SnapshotFormat.Source.of(new byte[] {marker, marker}),
         null,
         new byte[] {1, 2, 3},
         false);

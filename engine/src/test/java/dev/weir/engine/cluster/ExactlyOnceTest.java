@@ -8,6 +8,7 @@ import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.engine.task.Task;
 import dev.weir.state.StateSpec;
@@ -178,7 +179,7 @@ class ExactlyOnceTest {
     private TreeMap<Long, List<long[]>> pending = new TreeMap<>();
 
     @Override
-    public void open(dev.weir.engine.operator.OperatorContext<Void> context) throws Exception {
+    public void open(OperatorContext<Void> context) throws Exception {
       super.open(context);
       // Transactions restored from a checkpoint belong to a completed checkpoint: commit them.
       commitUpTo(Long.MAX_VALUE);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CheckpointStorage;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
@@ -15,8 +16,12 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.Serializers;
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,7 +51,7 @@ class LargeStateTest {
         }
 
         @Override
-        public byte[] deserialize(DataInputView source) throws java.io.IOException {
+        public byte[] deserialize(DataInputView source) throws IOException {
           byte[] b = new byte[source.readInt()];
           source.readFully(b);
           return b;
@@ -93,7 +98,7 @@ class LargeStateTest {
       byte[] stored = context.state(PAYLOAD).value(null);
       if (stored != null) {
         payloadOf(key, expected);
-        (java.util.Arrays.equals(stored, expected) ? FOUND : WRONG).incrementAndGet();
+        (Arrays.equals(stored, expected) ? FOUND : WRONG).incrementAndGet();
       }
     }
   }
@@ -136,21 +141,20 @@ class LargeStateTest {
     // Restore the periodic checkpoint before the final one (its tasks had not finished) into a job
     // that checks every payload: the keyed state streams from the files into RocksDB.
     Path runFolder;
-    try (var runs = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
+    try (var runs = Files.list(dir.resolve("checkpoints"))) {
       runFolder = runs.findFirst().orElseThrow();
     }
     Path periodic;
-    try (var checkpoints = java.nio.file.Files.list(runFolder)) {
+    try (var checkpoints = Files.list(runFolder)) {
       periodic =
           checkpoints
               .filter(f -> f.getFileName().toString().startsWith("chk-"))
               .min(
-                  java.util.Comparator.comparingLong(
+                  Comparator.comparingLong(
                       f -> Long.parseLong(f.getFileName().toString().substring(4))))
               .orElseThrow();
     }
-    long restoredBytes =
-        dev.weir.engine.checkpoint.CheckpointStorage.loadPath(periodic).sizeBytes();
+    long restoredBytes = CheckpointStorage.loadPath(periodic).sizeBytes();
     assertThat(restoredBytes)
         .as("state to restore, more than the heap")
         .isGreaterThan(Runtime.getRuntime().maxMemory());

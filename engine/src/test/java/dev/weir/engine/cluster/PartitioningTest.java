@@ -3,6 +3,7 @@ package dev.weir.engine.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.TestSupport;
+import dev.weir.engine.graph.JobEdge;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +48,7 @@ class PartitioningTest {
       int sinkParallelism,
       long n,
       ConcurrentLinkedQueue<long[]> seen,
-      java.util.function.Consumer<dev.weir.engine.graph.JobEdge> partitioning) {
+      Consumer<JobEdge> partitioning) {
     JobGraph g = new JobGraph(name);
     JobVertex src = g.addSource("numbers", new SequenceSource(n), sourceParallelism);
     JobVertex sink = g.addOperator("sink", () -> new SubtaskRecorder(seen), sinkParallelism);

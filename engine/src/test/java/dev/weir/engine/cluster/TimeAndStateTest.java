@@ -11,10 +11,14 @@ import dev.weir.engine.operator.Operators;
 import dev.weir.engine.operator.TimeDomain;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.source.SequenceSource;
+import dev.weir.engine.source.Source;
+import dev.weir.engine.source.SourceOutput;
+import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.time.Watermarks;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -22,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -121,7 +126,7 @@ class TimeAndStateTest {
    * Subtask 0 emits watermark 1000 and ends once subtask 1 is idle; subtask 1 goes idle and waits
    * until it sees that.
    */
-  static final class IdleThenEndSource implements dev.weir.engine.source.Source<Long> {
+  static final class IdleThenEndSource implements Source<Long> {
     private static final long serialVersionUID = 1L;
     static final Map<Integer, Boolean> IDLE = new ConcurrentHashMap<>();
 
@@ -131,14 +136,14 @@ class TimeAndStateTest {
     }
 
     @Override
-    public dev.weir.engine.source.SourceReader<Long> createReader(int subtask, int parallelism) {
+    public SourceReader<Long> createReader(int subtask, int parallelism) {
       IDLE.remove(subtask);
-      return new dev.weir.engine.source.SourceReader<>() {
+      return new SourceReader<>() {
         long started = System.nanoTime();
         boolean done;
 
         @Override
-        public Status emitNext(dev.weir.engine.source.SourceOutput<Long> output) {
+        public Status emitNext(SourceOutput<Long> output) {
           if (subtask == 1) {
             if (!done) {
               output.emitWatermark(10);
@@ -219,7 +224,7 @@ class TimeAndStateTest {
     // Slow enough that processing-time timers (1 ms after each key's first record) come due while
     // running.
     JobClient client = CLUSTER.submit(g);
-    client.waitForCompletion(java.time.Duration.ofSeconds(60));
+    client.waitForCompletion(Duration.ofSeconds(60));
 
     Map<Long, Long> counts = new HashMap<>();
     Map<Long, Long> subtasks = new HashMap<>();
@@ -274,15 +279,14 @@ class TimeAndStateTest {
     }
     Thread.sleep(200); // a second firing per key would show up by now
     client.cancel();
-    client.waitForCompletion(java.time.Duration.ofSeconds(30));
+    client.waitForCompletion(Duration.ofSeconds(30));
 
     assertThat(firings).hasSize(20);
     assertThat(firings.values()).containsOnly(1);
     assertThat(lateness).allMatch(l -> l[1] >= l[0], "fires no earlier than its timestamp");
   }
 
-  static final java.util.concurrent.atomic.AtomicBoolean MAIN_REACHED_100 =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  static final AtomicBoolean MAIN_REACHED_100 = new AtomicBoolean();
 
   @Test
   void anInputExcludedFromTheWatermarkNeitherHoldsBackNorDrivesEventTime() throws Exception {

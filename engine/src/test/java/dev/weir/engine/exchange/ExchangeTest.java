@@ -3,8 +3,13 @@ package dev.weir.engine.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.serialization.KryoSerializer;
+import dev.weir.state.serialization.DataInputView;
+import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.Serializers;
+import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -163,16 +168,15 @@ class ExchangeTest {
   }
 
   /** Raw bytes: a serializer that reads whatever the frame holds. */
-  static final dev.weir.state.serialization.TypeSerializer<byte[]> RAW =
-      new dev.weir.state.serialization.TypeSerializer<>() {
+  static final TypeSerializer<byte[]> RAW =
+      new TypeSerializer<>() {
         @Override
-        public void serialize(byte[] value, dev.weir.state.serialization.DataOutputView target) {
+        public void serialize(byte[] value, DataOutputView target) {
           target.write(value, 0, value.length);
         }
 
         @Override
-        public byte[] deserialize(dev.weir.state.serialization.DataInputView source)
-            throws java.io.IOException {
+        public byte[] deserialize(DataInputView source) throws IOException {
           byte[] b = new byte[source.remaining()];
           source.readFully(b);
           return b;
@@ -192,7 +196,7 @@ class ExchangeTest {
         int length = random.nextInt(10) == 0 ? random.nextInt(300) : random.nextInt(bufferSize);
         byte[] b = new byte[length];
         random.nextBytes(b);
-        sent.add("r" + java.util.Arrays.hashCode(b) + "/" + length);
+        sent.add("r" + Arrays.hashCode(b) + "/" + length);
         writer.emit(b);
         if (random.nextInt(7) == 0) {
           writer.flushAll();
@@ -217,7 +221,7 @@ class ExchangeTest {
               received.add("w" + reader.watermark());
             } else {
               byte[] bytes = (byte[]) r;
-              received.add("r" + java.util.Arrays.hashCode(bytes) + "/" + bytes.length);
+              received.add("r" + Arrays.hashCode(bytes) + "/" + bytes.length);
             }
           }
           channel.consumed(b);

@@ -20,6 +20,7 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -107,7 +108,7 @@ class ChaosExactlyOnceTest {
 
     Pipeline p = ChaosMonkey.streamingPipeline(run);
     p.apply("Events", Read.from(new SequencedEventSource(total, KEYS, 4, 12)))
-        .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
+        .apply("Windows", Window.into(FixedWindows.of(Duration.millis(500))))
         .apply("Group", GroupByKey.create())
         .apply("Global", Window.into(new GlobalWindows()))
         .apply("StateMachine", ParDo.of(new StateMachine()))

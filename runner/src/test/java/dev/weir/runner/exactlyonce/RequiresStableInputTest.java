@@ -3,6 +3,8 @@ package dev.weir.runner.exactlyonce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobResult;
@@ -10,6 +12,7 @@ import dev.weir.engine.cluster.JobStatus;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.runner.WeirPipelineOptions;
+import dev.weir.runner.WeirRunner;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
@@ -21,13 +24,19 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,10 +95,7 @@ class RequiresStableInputTest {
     private final String run;
 
     @StateId("seen")
-    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>>
-        seenSpec =
-            org.apache.beam.sdk.state.StateSpecs.value(
-                org.apache.beam.sdk.coders.VarLongCoder.of());
+    private final StateSpec<ValueState<Long>> seenSpec = StateSpecs.value(VarLongCoder.of());
 
     KeyedStableRecorder(String run) {
       this.run = run;
@@ -97,9 +103,7 @@ class RequiresStableInputTest {
 
     @RequiresStableInput
     @ProcessElement
-    public void process(
-        @Element KV<Long, Long> tagged,
-        @StateId("seen") org.apache.beam.sdk.state.ValueState<Long> seen) {
+    public void process(@Element KV<Long, Long> tagged, @StateId("seen") ValueState<Long> seen) {
       Long before =
           SEEN.computeIfAbsent(run, r -> new ConcurrentHashMap<>())
               .putIfAbsent(tagged.getKey(), tagged.getValue());
@@ -122,9 +126,9 @@ class RequiresStableInputTest {
     options.setStreaming(true);
     options.setParallelism(parallelism);
     options.setJobName(run);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
+    options.setRunner(WeirRunner.class);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollection<KV<Long, Long>> tagged =
+    PCollection<KV<Long, Long>> tagged =
         p.apply("Events", Read.from(new SequencedEventSource(total, 8, 4, perMilli)))
             .apply("Tag", ParDo.of(new RandomTag()));
     if (keyed) {
@@ -152,7 +156,7 @@ class RequiresStableInputTest {
             .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(50), checkpoints))
             .withRestartStrategy(RestartStrategy.fixedDelay(50, Duration.ofMillis(10)))
             .withFaults(
-                new dev.weir.engine.checkpoint.FaultInjector() {
+                new FaultInjector() {
                   @Override
                   public void taskRunning(String task, Consumer<Throwable> fail) {
                     running.put(task, fail);
@@ -190,11 +194,11 @@ class RequiresStableInputTest {
     EngineConfig config =
         EngineConfig.DEFAULT.withCheckpoints(
             CheckpointConfig.every(Duration.ofMillis(100), checkpoints));
-    dev.weir.engine.checkpoint.CompletedCheckpoint savepoint;
+    CompletedCheckpoint savepoint;
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(pipeline(run, true, 2, total, 2).jobGraph());
       Thread.sleep(1200);
-      savepoint = job.stopWithSavepoint().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      savepoint = job.stopWithSavepoint().get(60, TimeUnit.SECONDS);
       assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status())
           .isEqualTo(JobStatus.FINISHED);
     }

@@ -10,20 +10,36 @@ import dev.weir.engine.cluster.JobStatus;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.runner.WeirPipelineOptions;
+import dev.weir.runner.WeirRunner;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.TranslationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +57,7 @@ class SavepointRescaleTest {
 
   private static WeirPipelineOptions streamingOptions(int parallelism) {
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
-    options.setRunner(dev.weir.runner.WeirRunner.class);
+    options.setRunner(WeirRunner.class);
     options.setStreaming(true);
     options.setParallelism(parallelism);
     return options;
@@ -102,17 +118,14 @@ class SavepointRescaleTest {
     assertThat(ChaosExactlyOnceTest.ALERTS).as("lost or repeated events").isEmpty();
   }
 
-  static final Map<String, java.util.concurrent.atomic.AtomicLong> SIDE_SUMS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, AtomicLong> SIDE_SUMS = new ConcurrentHashMap<>();
 
   /** Adds every event's sequence number times the side input's value. */
-  static final class WithSide
-      extends org.apache.beam.sdk.transforms.DoFn<
-          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
-    private final org.apache.beam.sdk.values.PCollectionView<Long> factor;
+  static final class WithSide extends DoFn<KV<Integer, Long>, Void> {
+    private final PCollectionView<Long> factor;
     private final String run;
 
-    WithSide(org.apache.beam.sdk.values.PCollectionView<Long> factor, String run) {
+    WithSide(PCollectionView<Long> factor, String run) {
       this.factor = factor;
       this.run = run;
     }
@@ -120,7 +133,7 @@ class SavepointRescaleTest {
     @ProcessElement
     public void process(ProcessContext c) {
       SIDE_SUMS
-          .computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
+          .computeIfAbsent(run, r -> new AtomicLong())
           .addAndGet(c.element().getValue() * c.sideInput(factor));
     }
   }
@@ -128,9 +141,8 @@ class SavepointRescaleTest {
   private static JobGraph sidePipeline(String run, long perMilli) {
     WeirPipelineOptions options = streamingOptions(2);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollectionView<Long> factor =
-        p.apply("Factor", org.apache.beam.sdk.transforms.Create.of(3L))
-            .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
+    PCollectionView<Long> factor =
+        p.apply("Factor", Create.of(3L)).apply("AsSingleton", View.asSingleton());
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Use", ParDo.of(new WithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);
@@ -172,14 +184,11 @@ class SavepointRescaleTest {
   /**
    * Per run: total of the per-window sums per key; (key, window) pairs reported twice go to ALERTS.
    */
-  static final Map<String, Map<Integer, Long>> WINDOW_SUMS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, Map<Integer, Long>> WINDOW_SUMS = new ConcurrentHashMap<>();
 
-  static final java.util.Set<String> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
 
-  static final class CollectWindowSums
-      extends org.apache.beam.sdk.transforms.DoFn<
-          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
+  static final class CollectWindowSums extends DoFn<KV<Integer, Long>, Void> {
     private final String run;
 
     CollectWindowSums(String run) {
@@ -187,15 +196,13 @@ class SavepointRescaleTest {
     }
 
     @ProcessElement
-    public void process(
-        @Element org.apache.beam.sdk.values.KV<Integer, Long> sum,
-        org.apache.beam.sdk.transforms.windowing.BoundedWindow window) {
+    public void process(@Element KV<Integer, Long> sum, BoundedWindow window) {
       if (!REPORTED.add(run + "/" + sum.getKey() + "/" + window)) {
         ChaosExactlyOnceTest.ALERTS.add(
             "key " + sum.getKey() + " window " + window + " reported twice in " + run);
       }
       WINDOW_SUMS
-          .computeIfAbsent(run, r -> new java.util.concurrent.ConcurrentHashMap<>())
+          .computeIfAbsent(run, r -> new ConcurrentHashMap<>())
           .merge(sum.getKey(), sum.getValue(), Long::sum);
     }
   }
@@ -209,7 +216,7 @@ class SavepointRescaleTest {
     Pipeline p = Pipeline.create(options);
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Windows", Window.into(FixedWindows.of(org.joda.time.Duration.millis(500))))
-        .apply("Sum", org.apache.beam.sdk.transforms.Sum.<Integer>longsPerKey())
+        .apply("Sum", Sum.<Integer>longsPerKey())
         .apply("Collect", ParDo.of(new CollectWindowSums(run)));
     PipelineTranslator.applyOverrides(p);
     return PipelineTranslator.translate(
@@ -259,34 +266,27 @@ class SavepointRescaleTest {
     assertThat(ChaosExactlyOnceTest.ALERTS).as("windows reported twice").isEmpty();
   }
 
-  static final Map<String, java.util.concurrent.atomic.AtomicLong> KEYED_SIDE_SUMS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  static final Map<String, AtomicLong> KEYED_SIDE_SUMS = new ConcurrentHashMap<>();
 
   /**
    * Keyed (it has state): adds every event's sequence number times the side input's value plus one.
    */
-  static final class KeyedWithSide
-      extends org.apache.beam.sdk.transforms.DoFn<
-          org.apache.beam.sdk.values.KV<Integer, Long>, Void> {
-    private final org.apache.beam.sdk.values.PCollectionView<Long> factor;
+  static final class KeyedWithSide extends DoFn<KV<Integer, Long>, Void> {
+    private final PCollectionView<Long> factor;
     private final String run;
 
     @StateId("count")
-    private final org.apache.beam.sdk.state.StateSpec<org.apache.beam.sdk.state.ValueState<Long>>
-        countSpec =
-            org.apache.beam.sdk.state.StateSpecs.value(
-                org.apache.beam.sdk.coders.VarLongCoder.of());
+    private final StateSpec<ValueState<Long>> countSpec = StateSpecs.value(VarLongCoder.of());
 
-    KeyedWithSide(org.apache.beam.sdk.values.PCollectionView<Long> factor, String run) {
+    KeyedWithSide(PCollectionView<Long> factor, String run) {
       this.factor = factor;
       this.run = run;
     }
 
     @ProcessElement
-    public void process(
-        ProcessContext c, @StateId("count") org.apache.beam.sdk.state.ValueState<Long> count) {
+    public void process(ProcessContext c, @StateId("count") ValueState<Long> count) {
       KEYED_SIDE_SUMS
-          .computeIfAbsent(run, r -> new java.util.concurrent.atomic.AtomicLong())
+          .computeIfAbsent(run, r -> new AtomicLong())
           .addAndGet(c.element().getValue() * (c.sideInput(factor) + 1));
       Long n = count.read();
       count.write(n == null ? 1 : n + 1);
@@ -300,13 +300,13 @@ class SavepointRescaleTest {
   private static JobGraph keyedSidePipeline(String run, int parallelism, long perMilli) {
     WeirPipelineOptions options = streamingOptions(parallelism);
     Pipeline p = Pipeline.create(options);
-    org.apache.beam.sdk.values.PCollectionView<Long> factor =
+    PCollectionView<Long> factor =
         p.apply(
                 "Factor",
-                org.apache.beam.sdk.io.GenerateSequence.from(0)
+                GenerateSequence.from(0)
                     .withRate(1, org.joda.time.Duration.standardSeconds(60))
                     .withMaxReadTime(org.joda.time.Duration.standardSeconds(3)))
-            .apply("AsSingleton", org.apache.beam.sdk.transforms.View.asSingleton());
+            .apply("AsSingleton", View.asSingleton());
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Use", ParDo.of(new KeyedWithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);

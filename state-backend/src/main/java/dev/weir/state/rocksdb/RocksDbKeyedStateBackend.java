@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -207,7 +208,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   /** The RocksDB key of (current key, namespace) in a column. */
   <N> byte[] entryKey(Column<N> column, N namespace) {
     if (column.lastKeyPrefix == keyPrefix
-        && java.util.Objects.equals(column.lastNamespace, namespace)
+        && Objects.equals(column.lastNamespace, namespace)
         && column.lastEntryKey != null) {
       return column.lastEntryKey;
     }

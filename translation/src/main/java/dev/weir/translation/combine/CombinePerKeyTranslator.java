@@ -13,9 +13,11 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.util.AppliedCombineFn;
+import org.apache.beam.sdk.util.SerializableUtils;
 import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -88,18 +90,15 @@ public final class CombinePerKeyTranslator {
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
     String name = transform.getFullName();
 
-    Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow> windowCoder =
-        (Coder<org.apache.beam.sdk.transforms.windowing.BoundedWindow>)
-            windowing.getWindowFn().windowCoder();
-    byte[] serializedFn = org.apache.beam.sdk.util.SerializableUtils.serializeToByteArray(fn);
+    Coder<BoundedWindow> windowCoder = (Coder<BoundedWindow>) windowing.getWindowFn().windowCoder();
+    byte[] serializedFn = SerializableUtils.serializeToByteArray(fn);
     JobVertex partial =
         context.addOperator(
             name + "/PartialCombine",
             () ->
                 new PartialCombineOperator<>(
                     (CombineFn<Object, Object, Object>)
-                        org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(
-                            serializedFn, name),
+                        SerializableUtils.deserializeFromByteArray(serializedFn, name),
                     keyCoder,
                     accumulatorCoder,
                     windowCoder,
@@ -126,8 +125,7 @@ public final class CombinePerKeyTranslator {
               () ->
                   new FinalCombineOperator<>(
                       (CombineFn<Object, Object, Object>)
-                          org.apache.beam.sdk.util.SerializableUtils.deserializeFromByteArray(
-                              serializedFn, name),
+                          SerializableUtils.deserializeFromByteArray(serializedFn, name),
                       keyCoder,
                       accumulatorCoder,
                       windowCoder,

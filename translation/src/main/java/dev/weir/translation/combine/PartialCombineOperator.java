@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.Combine.CombineFn;
@@ -199,7 +200,7 @@ public final class PartialCombineOperator<K, InputT, AccumT>
           entries++;
         } else {
           existing.accumulator =
-              combineFn.mergeAccumulators(java.util.List.of(existing.accumulator, accumulator));
+              combineFn.mergeAccumulators(List.of(existing.accumulator, accumulator));
           existing.timestamp = timestampCombiner.combine(existing.timestamp, timestamp);
         }
       }

@@ -3,10 +3,16 @@ package dev.weir.translation.io;
 import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.metrics.StepMetricsContainer;
+import java.io.Closeable;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.io.BoundedSource;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -29,16 +35,14 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
       int parallelism,
       SerializablePipelineOptions options,
       String stepName,
-      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      JobMetrics jobMetrics)
       throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     // Splitting is the source's work too: what it counts meanwhile belongs to its step.
-    org.apache.beam.runners.core.metrics.MetricsContainerImpl splitMetrics =
-        new org.apache.beam.runners.core.metrics.MetricsContainerImpl(stepName);
+    MetricsContainerImpl splitMetrics = new MetricsContainerImpl(stepName);
     List<? extends BoundedSource<T>> split;
-    try (java.io.Closeable ignored =
-        org.apache.beam.sdk.metrics.MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
       long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
       split = source.split(Math.max(1, size / parallelism), options.get());
     }
@@ -81,13 +85,13 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     private final List<? extends BoundedSource<T>> splits;
 
     /** {split index, records read} of the splits still to read, the one being read first. */
-    private final java.util.ArrayDeque<long[]> remaining;
+    private final ArrayDeque<long[]> remaining;
 
     private final PipelineOptions options;
     private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
-    private dev.weir.translation.metrics.StepMetricsContainer container;
+    private StepMetricsContainer container;
 
     Reader(
         List<? extends BoundedSource<T>> splits,
@@ -95,7 +99,7 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
         PipelineOptions options,
         SourceMetrics metrics) {
       this.splits = splits;
-      this.remaining = new java.util.ArrayDeque<>(remaining);
+      this.remaining = new ArrayDeque<>(remaining);
       this.options = options;
       this.metrics = metrics;
     }

@@ -3,6 +3,7 @@ package dev.weir.translation.io;
 import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
+import java.util.List;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
@@ -27,7 +28,7 @@ public final class ImpulseSource implements Source<WindowedValue<byte[]>> {
    */
   @Override
   public SourceReader<WindowedValue<byte[]>> restoreReader(
-      int subtaskIndex, int parallelism, java.util.List<Object> positions) {
+      int subtaskIndex, int parallelism, List<Object> positions) {
     return reader(!positions.contains(Boolean.FALSE));
   }
 

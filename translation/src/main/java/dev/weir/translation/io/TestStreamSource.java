@@ -1,6 +1,7 @@
 package dev.weir.translation.io;
 
 import dev.weir.engine.source.Source;
+import dev.weir.engine.source.SourceContext;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import java.util.List;
@@ -53,10 +54,10 @@ public final class TestStreamSource<T> implements Source<WindowedValue<T>> {
   private SourceReader<WindowedValue<T>> reader(int start) {
     return new SourceReader<>() {
       private int next = start;
-      private dev.weir.engine.source.SourceContext context;
+      private SourceContext context;
 
       @Override
-      public void open(dev.weir.engine.source.SourceContext context) {
+      public void open(SourceContext context) {
         this.context = context;
       }
 

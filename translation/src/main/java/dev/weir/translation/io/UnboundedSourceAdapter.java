@@ -3,12 +3,22 @@ package dev.weir.translation.io;
 import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
+import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.metrics.StepMetricsContainer;
+import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
@@ -34,7 +44,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       int parallelism,
       SerializablePipelineOptions options,
       String stepName,
-      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      JobMetrics jobMetrics)
       throws Exception {
     this(source, parallelism, options, Long.MAX_VALUE, Long.MAX_VALUE, stepName, jobMetrics);
   }
@@ -51,7 +61,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       long maxNumRecords,
       long maxReadTimeMillis,
       String stepName,
-      dev.weir.translation.metrics.JobMetrics jobMetrics)
+      JobMetrics jobMetrics)
       throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
@@ -100,22 +110,20 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * coder; {@code null} before the split was started), records read, and whether its bounded read
    * is done.
    */
-  record SplitPosition(int split, byte[] mark, long read, boolean done)
-      implements java.io.Serializable {}
+  record SplitPosition(int split, byte[] mark, long read, boolean done) implements Serializable {}
 
   private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
     private final List<? extends UnboundedSource<T, ?>> allSplits;
     private final List<SplitPosition> initial;
 
     /** Checkpoint marks taken for checkpoints not yet complete, finalized once they are. */
-    private final java.util.TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized =
-        new java.util.TreeMap<>();
+    private final TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized = new TreeMap<>();
 
     private final PipelineOptions options;
     private final List<UnboundedSource.UnboundedReader<T>> readers = new ArrayList<>();
     private final long maxRecords;
     private final long maxReadTimeMillis;
-    private final java.util.Set<java.nio.ByteBuffer> seenIds;
+    private final Set<ByteBuffer> seenIds;
     private boolean[] started;
     private boolean[] done;
     private long[] read;
@@ -124,7 +132,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private int next;
 
     private final SourceMetrics metrics;
-    private dev.weir.translation.metrics.StepMetricsContainer container;
+    private StepMetricsContainer container;
 
     Reader(
         List<? extends UnboundedSource<T, ?>> allSplits,
@@ -140,7 +148,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       this.options = options;
       this.maxRecords = maxRecords;
       this.maxReadTimeMillis = maxReadTimeMillis;
-      this.seenIds = dedup ? new java.util.HashSet<>() : null;
+      this.seenIds = dedup ? new HashSet<>() : null;
     }
 
     @Override
@@ -157,8 +165,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
             p.mark() == null
                 ? null
                 : (UnboundedSource.CheckpointMark)
-                    org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(
-                        source.getCheckpointMarkCoder(), p.mark());
+                    CoderUtils.decodeFromByteArray(source.getCheckpointMarkCoder(), p.mark());
         readers.add(source.createReader(options, mark));
         read[i] = p.read();
         done[i] = p.done();
@@ -180,10 +187,8 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           UnboundedSource.CheckpointMark mark = readers.get(i).getCheckpointMark();
           marks.add(mark);
           encoded =
-              org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(
-                  (org.apache.beam.sdk.coders.Coder)
-                      allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(),
-                  mark);
+              CoderUtils.encodeToByteArray(
+                  (Coder) allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(), mark);
         }
         positions.add(new SplitPosition(initial.get(i).split(), encoded, read[i], done[i]));
       }
@@ -193,7 +198,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
-      java.util.SortedMap<Long, List<UnboundedSource.CheckpointMark>> covered =
+      SortedMap<Long, List<UnboundedSource.CheckpointMark>> covered =
           unfinalized.headMap(checkpointId, true);
       for (List<UnboundedSource.CheckpointMark> marks : covered.values()) {
         for (UnboundedSource.CheckpointMark mark : marks) {
@@ -240,8 +245,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           available = reader.advance();
         }
         if (available) {
-          if (seenIds == null
-              || seenIds.add(java.nio.ByteBuffer.wrap(reader.getCurrentRecordId()))) {
+          if (seenIds == null || seenIds.add(ByteBuffer.wrap(reader.getCurrentRecordId()))) {
             output.emit(
                 WindowedValues.timestampedValueInGlobalWindow(
                     reader.getCurrent(), reader.getCurrentTimestamp()));

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.beam.runners.core.metrics.MonitoringInfoConstants;
 import org.apache.beam.runners.core.metrics.MonitoringInfoMetricName;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricsContainer;
 
 /**
  * Beam's system metric {@code beam:metric:element_count:v1} for the PCollections a step produces,
@@ -26,7 +27,7 @@ public final class ElementCounts implements Serializable {
   }
 
   /** Binds the counters to the running instance's container. */
-  public void open(org.apache.beam.sdk.metrics.MetricsContainer container) {
+  public void open(MetricsContainer container) {
     int size = pcollectionByOutput.keySet().stream().mapToInt(i -> i).max().orElse(-1) + 1;
     pending = new long[size];
     counters = new Counter[size];

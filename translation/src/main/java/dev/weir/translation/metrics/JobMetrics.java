@@ -1,5 +1,8 @@
 package dev.weir.translation.metrics;
 
+import java.io.Serializable;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.runners.core.metrics.MetricsContainerStepMap;
 import org.apache.beam.sdk.metrics.MetricResults;
@@ -10,17 +13,16 @@ import org.apache.beam.sdk.metrics.MetricResults;
  * here when it closes. Attempted metrics are the closed and the running instances'; committed ones
  * are what closed instances reported, so for a finished job the two agree.
  */
-public final class JobMetrics implements java.io.Serializable {
+public final class JobMetrics implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
-  private record Live(String stepName, MetricsContainerImpl container)
-      implements java.io.Serializable {
+  private record Live(String stepName, MetricsContainerImpl container) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
   private final MetricsContainerStepMap merged = new MetricsContainerStepMap();
-  private final java.util.Map<MetricsContainerImpl, Live> live = new java.util.IdentityHashMap<>();
+  private final Map<MetricsContainerImpl, Live> live = new IdentityHashMap<>();
 
   /**
    * A container for one running instance of {@code stepName}, counted in {@link #results()} until

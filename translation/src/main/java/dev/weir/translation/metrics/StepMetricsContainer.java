@@ -1,5 +1,6 @@
 package dev.weir.translation.metrics;
 
+import org.apache.beam.model.pipeline.v1.MetricsApi;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.metrics.BoundedTrie;
 import org.apache.beam.sdk.metrics.Counter;
@@ -153,8 +154,7 @@ public final class StepMetricsContainer implements MetricsContainer {
   }
 
   @Override
-  public Iterable<org.apache.beam.model.pipeline.v1.MetricsApi.MonitoringInfo>
-      getMonitoringInfos() {
+  public Iterable<MetricsApi.MonitoringInfo> getMonitoringInfos() {
     return cells.getMonitoringInfos();
   }
 }

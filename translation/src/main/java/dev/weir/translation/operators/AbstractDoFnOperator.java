@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.runners.core.StateInternals;
 import org.apache.beam.runners.core.StepContext;
@@ -31,6 +32,8 @@ import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.MetricsContainer;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
@@ -202,8 +205,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     return waiting == null ? List.of() : waiting;
   }
 
-  private boolean sideInputsReady(
-      org.apache.beam.sdk.transforms.windowing.BoundedWindow mainWindow) {
+  private boolean sideInputsReady(BoundedWindow mainWindow) {
     for (PCollectionView<?> view : sideInputViews.values()) {
       if (!sideInputs.isReady(view, view.getWindowMappingFn().getSideInputWindow(mainWindow))) {
         return false;
@@ -301,7 +303,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
           }
 
           @Override
-          public org.apache.beam.sdk.transforms.DoFn.BundleFinalizer bundleFinalizer() {
+          public DoFn.BundleFinalizer bundleFinalizer() {
             return bundleFinalizer;
           }
         };
@@ -327,9 +329,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
       runner =
           createRunner(
               stepContext,
-              sideInputs == null
-                  ? org.apache.beam.runners.core.NullSideInputReader.empty()
-                  : sideInputs,
+              sideInputs == null ? NullSideInputReader.empty() : sideInputs,
               outputManager);
     }
     if (restoredStable != null) {

@@ -2,6 +2,8 @@ package dev.weir.translation.operators;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.joda.time.Instant;
 
@@ -20,7 +22,7 @@ final class BundleFinalization implements DoFn.BundleFinalizer {
   private final boolean awaitCheckpoints;
   private List<Pending> pending = new ArrayList<>();
   private List<Pending> finished = new ArrayList<>();
-  private final java.util.TreeMap<Long, List<Pending>> byCheckpoint = new java.util.TreeMap<>();
+  private final TreeMap<Long, List<Pending>> byCheckpoint = new TreeMap<>();
 
   BundleFinalization(boolean awaitCheckpoints) {
     this.awaitCheckpoints = awaitCheckpoints;
@@ -55,7 +57,7 @@ final class BundleFinalization implements DoFn.BundleFinalizer {
   }
 
   void checkpointComplete(long checkpointId) throws Exception {
-    java.util.SortedMap<Long, List<Pending>> covered = byCheckpoint.headMap(checkpointId, true);
+    SortedMap<Long, List<Pending>> covered = byCheckpoint.headMap(checkpointId, true);
     List<Pending> due = new ArrayList<>();
     for (List<Pending> p : covered.values()) {
       due.addAll(p);

@@ -1,5 +1,7 @@
 package dev.weir.translation.operators;
 
+import dev.weir.state.KeyGroups;
+import dev.weir.state.KeyedStateBackend;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -58,16 +60,13 @@ record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
    * keyed}, may go anywhere), otherwise this fails naming {@code step} and {@code what}.
    */
   static <T> void requireOwnKeys(
-      List<KeyedElement<T>> elements,
-      dev.weir.state.KeyedStateBackend<?> keyed,
-      String step,
-      String what) {
+      List<KeyedElement<T>> elements, KeyedStateBackend<?> keyed, String step, String what) {
     for (KeyedElement<T> e : elements) {
       if (e.key() != null
           && keyed != null
           && !keyed
               .keyGroupRange()
-              .contains(dev.weir.state.KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
+              .contains(KeyGroups.keyGroupFor(e.key(), keyed.maxParallelism()))) {
         throw new IllegalStateException(
             "step '" + step + "' was restored at another parallelism with " + what);
       }

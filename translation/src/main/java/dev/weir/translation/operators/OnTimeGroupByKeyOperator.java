@@ -9,6 +9,7 @@ import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
 import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.metrics.StepMetricsContainer;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class OnTimeGroupByKeyOperator<K, V>
   private transient StateSpec<BoundedWindow, ListState<BoundedWindow, V>> valuesSpec;
   private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Long>> outputTimeSpec;
   private transient OwedWindows owed;
-  private transient dev.weir.translation.metrics.StepMetricsContainer metricsContainer;
+  private transient StepMetricsContainer metricsContainer;
   private transient long inputWatermark;
 
   /** {@code outputPCollection}: the name of the PCollection produced, for Beam's element count. */

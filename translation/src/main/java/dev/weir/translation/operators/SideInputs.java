@@ -1,13 +1,24 @@
 package dev.weir.translation.operators;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.ReadyCheckingSideInputReader;
 import org.apache.beam.runners.core.SideInputHandler;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 
 /**
  * The side inputs of one operator instance. Each side input arrives on its own input as whole panes
@@ -25,8 +36,7 @@ final class SideInputs implements ReadyCheckingSideInputReader {
    * The latest pane per input and window: what a snapshot stores (each new pane replaces the
    * previous).
    */
-  private final Map<Integer, Map<BoundedWindow, WindowedValue<?>>> panes =
-      new java.util.TreeMap<>();
+  private final Map<Integer, Map<BoundedWindow, WindowedValue<?>>> panes = new TreeMap<>();
 
   SideInputs(Map<Integer, PCollectionView<?>> viewsByInput) {
     this.viewsByInput = viewsByInput;
@@ -56,18 +66,17 @@ final class SideInputs implements ReadyCheckingSideInputReader {
 
   /** Writes the latest panes and the side-input watermarks, each pane with its view's coders. */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  void snapshot(java.io.DataOutputStream out) throws java.io.IOException {
+  void snapshot(DataOutputStream out) throws IOException {
     out.writeInt(viewsByInput.size());
     for (Map.Entry<Integer, PCollectionView<?>> e : viewsByInput.entrySet()) {
       out.writeInt(e.getKey());
       out.writeLong(watermarks.getOrDefault(e.getValue(), Long.MIN_VALUE));
-      java.util.Set<WindowedValue<?>> distinct =
-          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      Set<WindowedValue<?>> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
       distinct.addAll(panes.getOrDefault(e.getKey(), Map.of()).values());
-      org.apache.beam.sdk.coders.Coder coder = paneCoder(e.getValue());
+      Coder coder = paneCoder(e.getValue());
       out.writeInt(distinct.size());
       for (WindowedValue<?> pane : distinct) {
-        byte[] bytes = org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(coder, pane);
+        byte[] bytes = CoderUtils.encodeToByteArray(coder, pane);
         out.writeInt(bytes.length);
         out.write(bytes);
       }
@@ -76,36 +85,32 @@ final class SideInputs implements ReadyCheckingSideInputReader {
 
   /** Replays stored panes and watermarks (before any element is processed). */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  void restore(java.io.DataInputStream in) throws java.io.IOException {
+  void restore(DataInputStream in) throws IOException {
     int views = in.readInt();
     for (int v = 0; v < views; v++) {
       int input = in.readInt();
       long watermark = in.readLong();
       PCollectionView<?> view = viewsByInput.get(input);
       if (view == null) {
-        throw new java.io.IOException(
+        throw new IOException(
             "the snapshot has side input " + input + ", which this step no longer has");
       }
-      org.apache.beam.sdk.coders.Coder coder = paneCoder(view);
+      Coder coder = paneCoder(view);
       int count = in.readInt();
       for (int i = 0; i < count; i++) {
         byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
-        addPane(
-            input,
-            (WindowedValue<?>)
-                org.apache.beam.sdk.util.CoderUtils.decodeFromByteArray(coder, bytes));
+        addPane(input, (WindowedValue<?>) CoderUtils.decodeFromByteArray(coder, bytes));
       }
       advanceWatermark(input, watermark);
     }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static org.apache.beam.sdk.coders.Coder<?> paneCoder(PCollectionView<?> view) {
-    org.apache.beam.sdk.coders.Coder element = view.getPCollection().getCoder();
-    return org.apache.beam.sdk.values.WindowedValues.getFullCoder(
-        org.apache.beam.sdk.coders.IterableCoder.of(element),
-        view.getWindowingStrategyInternal().getWindowFn().windowCoder());
+  private static Coder<?> paneCoder(PCollectionView<?> view) {
+    Coder element = view.getPCollection().getCoder();
+    return WindowedValues.getFullCoder(
+        IterableCoder.of(element), view.getWindowingStrategyInternal().getWindowFn().windowCoder());
   }
 
   @Override

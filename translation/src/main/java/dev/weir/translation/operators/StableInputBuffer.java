@@ -1,5 +1,6 @@
 package dev.weir.translation.operators;
 
+import dev.weir.translation.wire.KeyBytes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class StableInputBuffer<T> {
   private final TreeMap<Long, Long> earliestAwaiting = new TreeMap<>();
 
   void add(Object key, WindowedValue<T> value) {
-    sinceLastBarrier.add(new KeyedElement<>((dev.weir.translation.wire.KeyBytes) key, value));
+    sinceLastBarrier.add(new KeyedElement<>((KeyBytes) key, value));
     earliestSinceLastBarrier = Math.min(earliestSinceLastBarrier, value.getTimestamp().getMillis());
   }
 

@@ -9,24 +9,33 @@ import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.state.State;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnOutputReceivers;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature.Parameter;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
+import org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.OutputBuilderSupplier;
+import org.apache.beam.sdk.util.SystemDoFnInternal;
 import org.apache.beam.sdk.util.UserCodeException;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.util.WindowedValueReceiver;
 import org.apache.beam.sdk.values.CausedByDrain;
 import org.apache.beam.sdk.values.OutputBuilder;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
+import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
@@ -84,8 +93,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     this.outputCoders = outputCoders;
     this.stepContext = stepContext;
     this.observesWindow = signature.processElement().observesWindow();
-    this.systemDoFn =
-        invoker.getClass().isAnnotationPresent(org.apache.beam.sdk.util.SystemDoFnInternal.class);
+    this.systemDoFn = invoker.getClass().isAnnotationPresent(SystemDoFnInternal.class);
     @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
     long skew = fn.getAllowedTimestampSkew().getMillis();
     this.allowedSkewMillis = skew;
@@ -163,7 +171,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
       BoundedWindow window,
       Instant timestamp,
       Instant outputTimestamp,
-      org.apache.beam.sdk.state.TimeDomain timeDomain,
+      TimeDomain timeDomain,
       CausedByDrain causedByDrain) {
     bundles.onTimer(
         timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain, causedByDrain);
@@ -202,7 +210,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
                   + "Javadoc for details on changing the allowed skew.",
               timestamp,
               elementTimestamp,
-              org.joda.time.Duration.millis(allowedSkewMillis),
+              Duration.millis(allowedSkewMillis),
               BoundedWindow.TIMESTAMP_MAX_VALUE));
     }
   }
@@ -432,13 +440,12 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public org.apache.beam.sdk.state.TimeDomain timeDomain(DoFn<InputT, OutputT> doFn) {
+    public TimeDomain timeDomain(DoFn<InputT, OutputT> doFn) {
       throw unsupported("the time domain");
     }
 
     @Override
-    public DoFn.OutputReceiver<org.apache.beam.sdk.values.Row> outputRowReceiver(
-        DoFn<InputT, OutputT> doFn) {
+    public DoFn.OutputReceiver<Row> outputRowReceiver(DoFn<InputT, OutputT> doFn) {
       throw unsupported("a row receiver");
     }
 
@@ -448,8 +455,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<?, ?>
-        restrictionTracker() {
+    public RestrictionTracker<?, ?> restrictionTracker() {
       throw unsupported("a restriction tracker");
     }
 
@@ -459,23 +465,22 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     }
 
     @Override
-    public org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator<?>
-        watermarkEstimator() {
+    public WatermarkEstimator<?> watermarkEstimator() {
       throw unsupported("a watermark estimator");
     }
 
     @Override
-    public org.apache.beam.sdk.state.State state(String stateId, boolean alwaysFetched) {
+    public State state(String stateId, boolean alwaysFetched) {
       throw unsupported("state " + stateId);
     }
 
     @Override
-    public org.apache.beam.sdk.state.Timer timer(String timerId) {
+    public Timer timer(String timerId) {
       throw unsupported("timer " + timerId);
     }
 
     @Override
-    public org.apache.beam.sdk.state.TimerMap timerFamily(String tagId) {
+    public TimerMap timerFamily(String tagId) {
       throw unsupported("timer family " + tagId);
     }
 

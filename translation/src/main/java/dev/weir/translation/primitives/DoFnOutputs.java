@@ -61,7 +61,7 @@ record DoFnOutputs(
 
   /** Output index to the name of the PCollection produced there (for element counts). */
   Map<Integer, String> pcollectionNames() {
-    Map<Integer, String> names = new java.util.HashMap<>();
+    Map<Integer, String> names = new HashMap<>();
     outputs().forEach((tag, pcollection) -> names.put(indexes().get(tag), pcollection.getName()));
     return names;
   }

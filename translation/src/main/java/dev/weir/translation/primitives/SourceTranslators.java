@@ -1,7 +1,9 @@
 package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.source.Source;
 import dev.weir.translation.TranslationContext;
+import dev.weir.translation.UnsupportedTransformException;
 import dev.weir.translation.io.BoundedSourceAdapter;
 import dev.weir.translation.io.ImpulseSource;
 import dev.weir.translation.io.TestStreamSource;
@@ -36,7 +38,7 @@ final class SourceTranslators {
       throws Exception {
     Object t = transform.getTransform();
     int parallelism = context.settings().parallelism();
-    dev.weir.engine.source.Source<?> source;
+    Source<?> source;
     if (t instanceof SplittableParDo.PrimitiveBoundedRead<?> read) {
       source =
           new BoundedSourceAdapter<>(
@@ -70,7 +72,7 @@ final class SourceTranslators {
               transform.getFullName(),
               context.metrics());
     } else {
-      throw new dev.weir.translation.UnsupportedTransformException(
+      throw new UnsupportedTransformException(
           "read transform '"
               + transform.getFullName()
               + "' of type "

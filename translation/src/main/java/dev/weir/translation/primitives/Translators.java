@@ -2,6 +2,7 @@ package dev.weir.translation.primitives;
 
 import java.util.Map;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.util.construction.SplittableParDo;
 
 /** The translator of each Beam primitive Weir runs, by URN. */
 public final class Translators {
@@ -11,11 +12,8 @@ public final class Translators {
   private static final Map<String, TransformTranslator> BY_URN =
       Map.ofEntries(
           Map.entry(
-              org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_GBKIKWI_URN,
-              SplittableTranslators::intoKeyedWorkItems),
-          Map.entry(
-              org.apache.beam.sdk.util.construction.SplittableParDo.SPLITTABLE_PROCESS_URN,
-              SplittableTranslators::processElements),
+              SplittableParDo.SPLITTABLE_GBKIKWI_URN, SplittableTranslators::intoKeyedWorkItems),
+          Map.entry(SplittableParDo.SPLITTABLE_PROCESS_URN, SplittableTranslators::processElements),
           Map.entry(PTransformTranslation.IMPULSE_TRANSFORM_URN, SourceTranslators::impulse),
           Map.entry(PTransformTranslation.READ_TRANSFORM_URN, SourceTranslators::read),
           Map.entry(PTransformTranslation.TEST_STREAM_TRANSFORM_URN, SourceTranslators::testStream),

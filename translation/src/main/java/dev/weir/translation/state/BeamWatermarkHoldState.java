@@ -1,6 +1,7 @@
 package dev.weir.translation.state;
 
 import dev.weir.state.MapState;
+import java.util.Objects;
 import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.WatermarkHoldState;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
@@ -84,11 +85,11 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
         && other.holds == holds
         && other.namespace.equals(namespace)
         && other.id.equals(id)
-        && java.util.Objects.equals(other.key, key);
+        && Objects.equals(other.key, key);
   }
 
   @Override
   public int hashCode() {
-    return (namespace.hashCode() * 31 + id.hashCode()) * 31 + java.util.Objects.hashCode(key);
+    return (namespace.hashCode() * 31 + id.hashCode()) * 31 + Objects.hashCode(key);
   }
 }

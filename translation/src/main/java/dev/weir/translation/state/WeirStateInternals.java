@@ -1,6 +1,7 @@
 package dev.weir.translation.state;
 
 import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.ListState;
 import dev.weir.state.MapState;
 import dev.weir.state.StateSpec;
 import dev.weir.state.serialization.Serializers;
@@ -146,7 +147,7 @@ public final class WeirStateInternals implements StateInternals {
     @Override
     public <T> BagState<T> bindBag(StateTag<BagState<T>> tag, Coder<T> elemCoder) {
       String id = tag.getId();
-      dev.weir.state.ListState<String, T> s =
+      ListState<String, T> s =
           engineState(
               id,
               () ->

@@ -5,8 +5,10 @@ import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.MapState;
 import dev.weir.state.StateSpec;
 import dev.weir.state.serialization.Serializers;
+import java.util.Map;
 import org.apache.beam.runners.core.StateNamespace;
 import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.joda.time.Instant;
@@ -32,7 +34,7 @@ public final class WeirTimerInternals implements TimerInternals {
       KeyedStateBackend<Object> backend,
       TimerService timers,
       WatermarkHolds timerHolds,
-      org.apache.beam.sdk.coders.Coder<? extends BoundedWindow> windowCoder) {
+      Coder<? extends BoundedWindow> windowCoder) {
     this.backend = backend;
     this.timers = timers;
     TimerDataSerializer serializer = new TimerDataSerializer(windowCoder);
@@ -51,7 +53,7 @@ public final class WeirTimerInternals implements TimerInternals {
     backend.forEachEntry(
         pendingSpec,
         (key, none) -> {
-          for (java.util.Map.Entry<String, TimerData> e : pending.entries(null)) {
+          for (Map.Entry<String, TimerData> e : pending.entries(null)) {
             TimerData timer = e.getValue();
             if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
               timerHolds.set(new HoldId(key, e.getKey()), outputHold(timer));

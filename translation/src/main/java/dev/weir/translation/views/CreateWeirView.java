@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.runners.PTransformOverrideFactory;
@@ -88,14 +89,12 @@ public final class CreateWeirView<ElemT, ViewT>
     }
 
     @Override
-    public Coder<List<T>> getAccumulatorCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
+    public Coder<List<T>> getAccumulatorCoder(CoderRegistry registry, Coder<T> inputCoder) {
       return ListCoder.of(inputCoder);
     }
 
     @Override
-    public Coder<List<T>> getDefaultOutputCoder(
-        org.apache.beam.sdk.coders.CoderRegistry registry, Coder<T> inputCoder) {
+    public Coder<List<T>> getDefaultOutputCoder(CoderRegistry registry, Coder<T> inputCoder) {
       return ListCoder.of(inputCoder);
     }
   }

@@ -3,15 +3,22 @@ package dev.weir.translation.combine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.testing.OperatorTestHarness;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -26,15 +33,14 @@ class PartialCombineOperatorTest {
 
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static PartialCombineOperator<String, Long, long[]> operator() {
-    org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn fn = Sum.ofLongs();
-    org.apache.beam.sdk.coders.Coder accumulatorCoder =
-        fn.getAccumulatorCoder(
-            org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
+    Combine.BinaryCombineLongFn fn = Sum.ofLongs();
+    Coder accumulatorCoder =
+        fn.getAccumulatorCoder(CoderRegistry.createDefault(), VarLongCoder.of());
     return new PartialCombineOperator(
         fn,
         StringUtf8Coder.of(),
         accumulatorCoder,
-        (org.apache.beam.sdk.coders.Coder) IntervalWindow.getCoder(),
+        (Coder) IntervalWindow.getCoder(),
         TimestampCombiner.EARLIEST,
         1_000);
   }
@@ -132,28 +138,23 @@ class PartialCombineOperatorTest {
       a.processElement(value("x", 5, w));
       snapshot = op.snapshotOperatorState(1);
     }
-    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
-    java.io.DataOutputStream out = new java.io.DataOutputStream(expected);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(expected);
     out.writeInt(1);
-    writeLengthPrefixed(
-        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
+    writeLengthPrefixed(out, CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
     out.writeInt(1);
-    writeLengthPrefixed(
-        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "x"));
+    writeLengthPrefixed(out, CoderUtils.encodeToByteArray(StringUtf8Coder.of(), "x"));
     @SuppressWarnings({"unchecked", "rawtypes"})
-    org.apache.beam.sdk.coders.Coder<long[]> accumulators =
-        (org.apache.beam.sdk.coders.Coder)
-            ((org.apache.beam.sdk.transforms.Combine.BinaryCombineLongFn) Sum.ofLongs())
-                .getAccumulatorCoder(
-                    org.apache.beam.sdk.coders.CoderRegistry.createDefault(), VarLongCoder.of());
-    writeLengthPrefixed(
-        out, org.apache.beam.sdk.util.CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
+    Coder<long[]> accumulators =
+        (Coder)
+            ((Combine.BinaryCombineLongFn) Sum.ofLongs())
+                .getAccumulatorCoder(CoderRegistry.createDefault(), VarLongCoder.of());
+    writeLengthPrefixed(out, CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
     out.writeLong(5);
     assertThat(snapshot).isEqualTo(expected.toByteArray());
   }
 
-  private static void writeLengthPrefixed(java.io.DataOutputStream out, byte[] bytes)
-      throws java.io.IOException {
+  private static void writeLengthPrefixed(DataOutputStream out, byte[] bytes) throws IOException {
     out.writeInt(bytes.length);
     out.write(bytes);
   }

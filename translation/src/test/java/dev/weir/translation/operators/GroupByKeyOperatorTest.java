@@ -7,6 +7,7 @@ import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.wire.EncodedKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
@@ -86,7 +87,7 @@ class GroupByKeyOperatorTest {
       assertThat(panes(h.output()))
           .isEqualTo(
               new TreeMap<>(
-                  java.util.Map.of(
+                  Map.of(
                       "a [0, 22)",
                       List.of(0L, 5L, 12L),
                       "b [3, 13)",

@@ -22,6 +22,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.splittabledofn.OffsetRangeTracker;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -109,9 +110,7 @@ class StatelessDoFnRunnerTest {
 
   static final class Splittable extends DoFn<Long, String> {
     @ProcessElement
-    public void process(
-        org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker<OffsetRange, Long>
-            tracker) {}
+    public void process(RestrictionTracker<OffsetRange, Long> tracker) {}
 
     @GetInitialRestriction
     public OffsetRange initial(@Element Long element) {

@@ -4,6 +4,7 @@ import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
+import dev.weir.state.serialization.TypeSerializer;
 import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class StateInternalsFixture implements AutoCloseable {
           factory.create(
               "test",
               backends.size(),
-              (dev.weir.state.serialization.TypeSerializer) new EncodedKey.Serializer(),
+              (TypeSerializer) new EncodedKey.Serializer(),
               KeyGroupRange.of(0, MAX_PARALLELISM - 1),
               MAX_PARALLELISM);
       backends.add(backend);
