@@ -12,10 +12,26 @@ public record TranslationSettings(
     long maxBundleMillis,
     boolean checkpointing) {
 
-  /** Settings for a job that takes no periodic checkpoints. */
-  public TranslationSettings(
-      int parallelism, int maxParallelism, int maxBundleSize, long maxBundleMillis) {
-    this(parallelism, maxParallelism, maxBundleSize, maxBundleMillis, false);
+  /** Beam's and Weir's defaults for bundles (1,000 elements or 1 s) and max parallelism (128). */
+  public static final int DEFAULT_MAX_PARALLELISM = 128;
+
+  public static final int DEFAULT_MAX_BUNDLE_SIZE = 1000;
+  public static final long DEFAULT_MAX_BUNDLE_MILLIS = 1000;
+
+  /** Settings with the given parallelism, the defaults for the rest and no checkpoints. */
+  public static TranslationSettings withParallelism(int parallelism) {
+    return new TranslationSettings(
+        parallelism,
+        Math.max(parallelism, DEFAULT_MAX_PARALLELISM),
+        DEFAULT_MAX_BUNDLE_SIZE,
+        DEFAULT_MAX_BUNDLE_MILLIS,
+        false);
+  }
+
+  /** These settings, for a job that does (or does not) take periodic checkpoints. */
+  public TranslationSettings checkpointing(boolean enabled) {
+    return new TranslationSettings(
+        parallelism, maxParallelism, maxBundleSize, maxBundleMillis, enabled);
   }
 
   public TranslationSettings {

@@ -62,7 +62,7 @@ final class ChaosMonkey {
     PipelineTranslator.applyOverrides(p);
     String run = p.getOptions().getJobName();
     return PipelineTranslator.translate(
-            p, run, new TranslationSettings(2, 128, 1000, 1000, true), p.getOptions())
+            p, run, TranslationSettings.withParallelism(2).checkpointing(true), p.getOptions())
         .jobGraph();
   }
 

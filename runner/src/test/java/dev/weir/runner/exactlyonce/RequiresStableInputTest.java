@@ -138,7 +138,7 @@ class RequiresStableInputTest {
     }
     PipelineTranslator.applyOverrides(p);
     return PipelineTranslator.translate(
-        p, run, new TranslationSettings(parallelism, 128, 1000, 1000, true), options);
+        p, run, TranslationSettings.withParallelism(parallelism).checkpointing(true), options);
   }
 
   @org.junit.jupiter.params.ParameterizedTest

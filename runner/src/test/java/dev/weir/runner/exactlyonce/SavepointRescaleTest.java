@@ -74,7 +74,7 @@ class SavepointRescaleTest {
         .apply("Sink", ParDo.of(new ChaosExactlyOnceTest.FinalCounts(run)));
     PipelineTranslator.applyOverrides(p);
     return PipelineTranslator.translate(
-            p, "savepoint", new TranslationSettings(parallelism, 128, 1000, 1000, false), options)
+            p, "savepoint", TranslationSettings.withParallelism(parallelism), options)
         .jobGraph();
   }
 
@@ -146,8 +146,7 @@ class SavepointRescaleTest {
     p.apply("Events", Read.from(new SequencedEventSource(TOTAL, KEYS, 4, perMilli)))
         .apply("Use", ParDo.of(new WithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);
-    return PipelineTranslator.translate(
-            p, "side", new TranslationSettings(2, 128, 1000, 1000, false), options)
+    return PipelineTranslator.translate(p, "side", TranslationSettings.withParallelism(2), options)
         .jobGraph();
   }
 
@@ -220,10 +219,7 @@ class SavepointRescaleTest {
         .apply("Collect", ParDo.of(new CollectWindowSums(run)));
     PipelineTranslator.applyOverrides(p);
     return PipelineTranslator.translate(
-            p,
-            "windowed-sum",
-            new TranslationSettings(parallelism, 128, 1000, 1000, false),
-            options)
+            p, "windowed-sum", TranslationSettings.withParallelism(parallelism), options)
         .jobGraph();
   }
 
@@ -311,7 +307,7 @@ class SavepointRescaleTest {
         .apply("Use", ParDo.of(new KeyedWithSide(factor, run)).withSideInputs(factor));
     PipelineTranslator.applyOverrides(p);
     return PipelineTranslator.translate(
-            p, "keyed-side", new TranslationSettings(parallelism, 128, 1000, 1000, false), options)
+            p, "keyed-side", TranslationSettings.withParallelism(parallelism), options)
         .jobGraph();
   }
 

@@ -45,10 +45,9 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
   private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
 
-  private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Pending<AccumT>>>
-      pendingSpec;
-  private transient OwedWindows owed;
-  private transient long inputWatermark;
+  private StateSpec<BoundedWindow, ValueState<BoundedWindow, Pending<AccumT>>> pendingSpec;
+  private OwedWindows owed;
+  private long inputWatermark;
 
   /** A key's merged accumulator in a window and the output timestamp so far. */
   record Pending<A>(A accumulator, long outputMillis) {}

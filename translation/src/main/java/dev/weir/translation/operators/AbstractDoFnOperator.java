@@ -69,45 +69,45 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   private final int maxBundleSize;
   private final long maxBundleMillis;
 
-  protected transient OperatorContext<Object> context;
-  protected transient DoFnRunner<?, OutputT> runner;
-  protected transient WeirStateInternals stateInternals;
-  protected transient WeirTimerInternals timerInternals;
-  protected transient SideInputs sideInputs;
-  private transient WatermarkHolds stateHolds;
-  private transient WatermarkHolds timerHolds;
-  private transient StepMetricsContainer metricsContainer;
-  private transient ThreadMetrics threadMetrics;
+  protected OperatorContext<Object> context;
+  protected DoFnRunner<?, OutputT> runner;
+  protected WeirStateInternals stateInternals;
+  protected WeirTimerInternals timerInternals;
+  protected SideInputs sideInputs;
+  private WatermarkHolds stateHolds;
+  private WatermarkHolds timerHolds;
+  private StepMetricsContainer metricsContainer;
+  private ThreadMetrics threadMetrics;
   private boolean requiresStableInput;
 
   /**
    * Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on).
    */
-  private transient StableInputBuffer<InputT> stableInput;
+  private StableInputBuffer<InputT> stableInput;
 
   /**
    * Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they
    * rescale.
    */
-  private transient KeyedStableInput<InputT> keyedStableInput;
+  private KeyedStableInput<InputT> keyedStableInput;
 
   /** Held elements restored from a completed checkpoint: processed once the operator is open. */
-  private transient List<KeyedElement<InputT>> restoredStable;
+  private List<KeyedElement<InputT>> restoredStable;
 
-  private transient Output<Object> mainOutput;
-  private transient int mainIndex;
+  private Output<Object> mainOutput;
+  private int mainIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
-  private transient Output<Object>[] outputs;
-  private transient boolean bundleStarted;
-  private transient int bundleElements;
-  private transient long bundleNumber;
-  private transient List<KeyedElement<InputT>> pushedBack;
+  private Output<Object>[] outputs;
+  private boolean bundleStarted;
+  private int bundleElements;
+  private long bundleNumber;
+  private List<KeyedElement<InputT>> pushedBack;
 
   /** Non-null for a keyed DoFn with side inputs: where its waiting elements go at a snapshot. */
-  private transient KeyedWaitingStore<InputT> keyedWaiting;
+  private KeyedWaitingStore<InputT> keyedWaiting;
 
-  private transient long inputWatermark;
-  protected transient BundleFinalization bundleFinalizer;
+  private long inputWatermark;
+  protected BundleFinalization bundleFinalizer;
 
   /** Restored side-input panes and waiting elements, applied in {@link #open}. */
   private final List<byte[]> restoredOperatorState = new ArrayList<>();

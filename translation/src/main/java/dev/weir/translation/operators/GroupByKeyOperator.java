@@ -51,14 +51,14 @@ public final class GroupByKeyOperator<K, V, OutputT>
   private final SystemReduceFn<K, V, ?, OutputT, BoundedWindow> reduceFn;
   private static final int MAX_WAITING = 16_384;
 
-  private transient DoFnRunner<KeyedWorkItem<K, V>, KV<K, OutputT>> typedRunner;
+  private DoFnRunner<KeyedWorkItem<K, V>, KV<K, OutputT>> typedRunner;
 
   /**
    * Elements of the open bundle not yet given to ReduceFnRunner, per engine key, in arrival order.
    */
-  private transient Map<Object, Waiting<K, V>> waiting;
+  private Map<Object, Waiting<K, V>> waiting;
 
-  private transient int waitingCount;
+  private int waitingCount;
 
   /** A key's waiting elements. */
   private record Waiting<K, V>(K key, List<WindowedValue<V>> values) {}

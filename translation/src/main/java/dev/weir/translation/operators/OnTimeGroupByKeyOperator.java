@@ -48,11 +48,11 @@ public final class OnTimeGroupByKeyOperator<K, V>
   private final JobMetrics metrics;
   private final ElementCounts elementCounts;
 
-  private transient StateSpec<BoundedWindow, ListState<BoundedWindow, V>> valuesSpec;
-  private transient StateSpec<BoundedWindow, ValueState<BoundedWindow, Long>> outputTimeSpec;
-  private transient OwedWindows owed;
-  private transient StepMetricsContainer metricsContainer;
-  private transient long inputWatermark;
+  private StateSpec<BoundedWindow, ListState<BoundedWindow, V>> valuesSpec;
+  private StateSpec<BoundedWindow, ValueState<BoundedWindow, Long>> outputTimeSpec;
+  private OwedWindows owed;
+  private StepMetricsContainer metricsContainer;
+  private long inputWatermark;
 
   /** {@code outputPCollection}: the name of the PCollection produced, for Beam's element count. */
   public OnTimeGroupByKeyOperator(

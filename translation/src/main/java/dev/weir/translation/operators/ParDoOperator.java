@@ -39,8 +39,8 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   private final Map<String, PCollectionView<?>> sideInputMapping;
   private final boolean stateful;
 
-  private transient DoFnInvoker<InputT, OutputT> invoker;
-  private transient DoFnRunner<InputT, OutputT> typedRunner;
+  private DoFnInvoker<InputT, OutputT> invoker;
+  private DoFnRunner<InputT, OutputT> typedRunner;
 
   public ParDoOperator(
       String stepName,

@@ -40,9 +40,8 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
   private final ProcessFn<InputT, OutputT, RestrictionT, ?, ?> processFn;
   private final Map<String, PCollectionView<?>> sideInputMapping;
 
-  private transient ScheduledExecutorService checkpointTimer;
-  private transient DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT>
-      typedRunner;
+  private ScheduledExecutorService checkpointTimer;
+  private DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT> typedRunner;
 
   public SplittableProcessOperator(
       String stepName,

@@ -31,7 +31,7 @@ class RedistributionTranslatorTest {
     PipelineTranslator.applyOverrides(p);
     List<String> names =
         PipelineTranslator.translate(
-                p, "job", new TranslationSettings(2, 128, 1000, 1000), p.getOptions())
+                p, "job", TranslationSettings.withParallelism(2), p.getOptions())
             .jobGraph()
             .vertices()
             .stream()
