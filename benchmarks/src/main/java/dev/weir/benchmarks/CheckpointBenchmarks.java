@@ -11,6 +11,7 @@ import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.runner.WeirPipelineResult;
 import dev.weir.state.KeyedStateBackendFactory;
+import dev.weir.state.heap.HeapStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +95,8 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
     KeyedStateBackendFactory rocks = new RocksDbStateBackendFactory(work.resolve("rocksdb"));
     List<Setup> setups = new ArrayList<>();
     if (only.contains("heap")) {
-      setups.add(new Setup("heap, no checkpoints", KeyedStateBackendFactory.HEAP, false));
-      setups.add(new Setup("heap, checkpoint every 1 s", KeyedStateBackendFactory.HEAP, true));
+      setups.add(new Setup("heap, no checkpoints", HeapStateBackendFactory.INSTANCE, false));
+      setups.add(new Setup("heap, checkpoint every 1 s", HeapStateBackendFactory.INSTANCE, true));
     }
     if (only.contains("rocksdb")) {
       setups.add(new Setup("rocksdb, no checkpoints", rocks, false));

@@ -3,9 +3,9 @@ package dev.weir.benchmarks;
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackend.StateSnapshot;
-import dev.weir.state.KeyedStateBackendFactory;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
+import dev.weir.state.heap.HeapStateBackendFactory;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.Serializers;
@@ -90,7 +90,7 @@ public final class HeapStateBenchmarks implements Callable<Integer> {
     long size = 0;
     for (int round = -1; round < rounds; round++) {
       try (KeyedStateBackend<Long> backend =
-          KeyedStateBackendFactory.HEAP.create(
+          HeapStateBackendFactory.INSTANCE.create(
               "bench", 0, Serializers.LONG, all, MAX_PARALLELISM)) {
         ValueState<Void, Long> sums = backend.state(BOXED);
         ValueState<Void, long[]> accumulators = backend.state(ARRAY);

@@ -9,7 +9,7 @@ import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.control.ControlEndpoint;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
+import dev.weir.translation.context.TranslationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package dev.weir.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.weir.translation.UnsupportedTransformException;
+import dev.weir.translation.context.UnsupportedTransformException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

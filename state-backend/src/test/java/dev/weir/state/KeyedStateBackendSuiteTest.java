@@ -2,6 +2,7 @@ package dev.weir.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.state.heap.HeapStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.state.serialization.Serializers;
 import java.nio.file.Path;
@@ -49,7 +50,9 @@ class KeyedStateBackendSuiteTest {
 
   private KeyedStateBackend<Long> backend(String kind, KeyGroupRange range) throws Exception {
     KeyedStateBackendFactory factory =
-        kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
+        kind.equals("heap")
+            ? HeapStateBackendFactory.INSTANCE
+            : new RocksDbStateBackendFactory(dir);
     KeyedStateBackend<Long> b = factory.create("op", 0, Serializers.LONG, range, MAX);
     open.add(b);
     return b;

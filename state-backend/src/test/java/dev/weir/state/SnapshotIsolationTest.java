@@ -3,6 +3,7 @@ package dev.weir.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.state.KeyedStateBackend.StateSnapshot;
+import dev.weir.state.heap.HeapStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
@@ -107,7 +108,9 @@ class SnapshotIsolationTest {
 
   private KeyedStateBackend<Long> backend(String kind) throws IOException {
     KeyedStateBackendFactory factory =
-        kind.equals("heap") ? KeyedStateBackendFactory.HEAP : new RocksDbStateBackendFactory(dir);
+        kind.equals("heap")
+            ? HeapStateBackendFactory.INSTANCE
+            : new RocksDbStateBackendFactory(dir);
     KeyedStateBackend<Long> b =
         factory.create("op", open.size(), Serializers.LONG, KeyGroupRange.of(0, MAX - 1), MAX);
     open.add(b);

@@ -2,6 +2,9 @@ package dev.weir.translation;
 
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.translation.combine.CombinePerKeyTranslator;
+import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.context.TranslationSettings;
+import dev.weir.translation.context.UnsupportedTransformException;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.primitives.BoundedUnboundedReadTranslator;
 import dev.weir.translation.primitives.RedistributionTranslator;

@@ -3,6 +3,7 @@ package dev.weir.engine.cluster;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.state.KeyedStateBackendFactory;
+import dev.weir.state.heap.HeapStateBackendFactory;
 
 /**
  * Settings of the exchange, the task runtime, checkpoints and failure handling. Immutable; change
@@ -36,7 +37,7 @@ public record EngineConfig(
           null,
           RestartStrategy.none(),
           FaultInjector.NONE,
-          KeyedStateBackendFactory.HEAP);
+          HeapStateBackendFactory.INSTANCE);
 
   public EngineConfig {
     if (bufferSize < 64) {
@@ -56,7 +57,7 @@ public record EngineConfig(
     }
     if (stateBackend == null) {
       throw new IllegalArgumentException(
-          "stateBackend must not be null; use KeyedStateBackendFactory.HEAP");
+          "stateBackend must not be null; use HeapStateBackendFactory.INSTANCE");
     }
     if (faults == null) {
       throw new IllegalArgumentException("faults must not be null; use FaultInjector.NONE");

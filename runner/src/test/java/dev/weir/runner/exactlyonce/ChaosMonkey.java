@@ -15,7 +15,7 @@ import dev.weir.runner.WeirPipelineOptions;
 import dev.weir.runner.WeirRunner;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
+import dev.weir.translation.context.TranslationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

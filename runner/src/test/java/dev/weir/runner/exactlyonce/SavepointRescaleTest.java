@@ -12,7 +12,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.runner.WeirPipelineOptions;
 import dev.weir.runner.WeirRunner;
 import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
+import dev.weir.translation.context.TranslationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

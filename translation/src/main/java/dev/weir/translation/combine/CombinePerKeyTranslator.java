@@ -1,7 +1,7 @@
 package dev.weir.translation.combine;
 
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.translation.TranslationContext;
+import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
 import dev.weir.translation.wire.CoderSerializer;

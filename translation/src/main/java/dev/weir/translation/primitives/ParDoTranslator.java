@@ -1,8 +1,8 @@
 package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.translation.TranslationContext;
-import dev.weir.translation.UnsupportedTransformException;
+import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.context.UnsupportedTransformException;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.ParDoOperator;
 import java.util.List;

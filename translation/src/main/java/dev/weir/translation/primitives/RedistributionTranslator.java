@@ -1,7 +1,7 @@
 package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.translation.TranslationContext;
+import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.operators.PassThroughOperator;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.transforms.Redistribute;

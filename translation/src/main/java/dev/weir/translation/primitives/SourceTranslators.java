@@ -2,8 +2,8 @@ package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.source.Source;
-import dev.weir.translation.TranslationContext;
-import dev.weir.translation.UnsupportedTransformException;
+import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.context.UnsupportedTransformException;
 import dev.weir.translation.io.BoundedSourceAdapter;
 import dev.weir.translation.io.ImpulseSource;
 import dev.weir.translation.io.TestStreamSource;

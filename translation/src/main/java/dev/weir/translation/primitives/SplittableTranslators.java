@@ -1,7 +1,7 @@
 package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.translation.TranslationContext;
+import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.SplittableProcessOperator;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.translation.TranslationContext;
+import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.io.EmptySource;
 import dev.weir.translation.operators.PassThroughOperator;
 import dev.weir.translation.operators.WindowAssignOperator;

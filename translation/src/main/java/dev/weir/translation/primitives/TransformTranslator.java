@@ -1,6 +1,6 @@
 package dev.weir.translation.primitives;
 
-import dev.weir.translation.TranslationContext;
+import dev.weir.translation.context.TranslationContext;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 
 /** Translates one Beam primitive into vertices and edges of the job graph. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.PipelineTranslator;
-import dev.weir.translation.TranslationSettings;
+import dev.weir.translation.context.TranslationSettings;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptions;

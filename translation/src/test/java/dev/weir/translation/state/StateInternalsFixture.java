@@ -3,6 +3,7 @@ package dev.weir.translation.state;
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackendFactory;
+import dev.weir.state.heap.HeapStateBackendFactory;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.state.serialization.TypeSerializer;
 import dev.weir.translation.wire.EncodedKey;
@@ -38,7 +39,7 @@ final class StateInternalsFixture implements AutoCloseable {
   }
 
   static StateInternalsFixture heap() {
-    return new StateInternalsFixture(KeyedStateBackendFactory.HEAP, null);
+    return new StateInternalsFixture(HeapStateBackendFactory.INSTANCE, null);
   }
 
   static StateInternalsFixture rocksDb() {

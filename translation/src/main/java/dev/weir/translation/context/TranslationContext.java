@@ -1,4 +1,4 @@
-package dev.weir.translation;
+package dev.weir.translation.context;
 
 import dev.weir.engine.graph.JobEdge;
 import dev.weir.engine.graph.JobGraph;
@@ -46,7 +46,8 @@ public final class TranslationContext {
   private SerializablePipelineOptions serializableOptions;
   private boolean usesTestStream;
 
-  TranslationContext(
+  /** A context that adds the translation of one pipeline to {@code graph}. */
+  public TranslationContext(
       JobGraph graph, TranslationSettings settings, PipelineOptions options, JobMetrics metrics) {
     this.graph = graph;
     this.settings = settings;
@@ -59,7 +60,8 @@ public final class TranslationContext {
     usesTestStream = true;
   }
 
-  boolean usesTestStream() {
+  /** Whether a TestStream was translated (see {@link #markUsesTestStream()}). */
+  public boolean usesTestStream() {
     return usesTestStream;
   }
 
@@ -86,7 +88,8 @@ public final class TranslationContext {
     return metrics;
   }
 
-  void setCurrent(AppliedPTransform<?, ?, ?> transform) {
+  /** Called by the pipeline translator before it translates {@code transform}. */
+  public void setCurrent(AppliedPTransform<?, ?, ?> transform) {
     this.current = transform;
   }
 

@@ -1,4 +1,4 @@
-package dev.weir.translation;
+package dev.weir.translation.context;
 
 /**
  * What translation needs to know beyond the pipeline: the parallelism and max parallelism of every

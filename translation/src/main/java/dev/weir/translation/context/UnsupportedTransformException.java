@@ -1,4 +1,4 @@
-package dev.weir.translation;
+package dev.weir.translation.context;
 
 /** The pipeline holds a transform Weir cannot run; the message names it and its URN. */
 public class UnsupportedTransformException extends RuntimeException {
