@@ -4,7 +4,7 @@ package dev.weir.engine.exchange;
  * A control event that travels in line with the records of a channel: it reaches the consumer after
  * every record sent before it and before every record sent after it.
  */
-public sealed interface ExchangeEvent
+public sealed interface ExchangeEvent extends BufferOrEvent
     permits ExchangeEvent.Watermark,
         ExchangeEvent.WatermarkStatus,
         ExchangeEvent.EndOfInput,
@@ -12,12 +12,22 @@ public sealed interface ExchangeEvent
         ExchangeEvent.CancelCheckpoint {
 
   /** Event time on this channel has reached {@code timestamp}. */
-  record Watermark(long timestamp) implements ExchangeEvent {}
+  record Watermark(long timestamp) implements ExchangeEvent {
+    @Override
+    public void deliverTo(Handler handler, int channel) throws Exception {
+      handler.onWatermark(channel, this);
+    }
+  }
 
   /** The channel's producer went idle (left out of watermark computations) or active again. */
   record WatermarkStatus(boolean idle) implements ExchangeEvent {
     public static final WatermarkStatus IDLE = new WatermarkStatus(true);
     public static final WatermarkStatus ACTIVE = new WatermarkStatus(false);
+
+    @Override
+    public void deliverTo(Handler handler, int channel) throws Exception {
+      handler.onWatermarkStatus(channel, this);
+    }
   }
 
   /** The producer sent everything it will send on this channel. */
@@ -25,6 +35,11 @@ public sealed interface ExchangeEvent
     public static final EndOfInput INSTANCE = new EndOfInput();
 
     private EndOfInput() {}
+
+    @Override
+    public void deliverTo(Handler handler, int channel) throws Exception {
+      handler.onEndOfInput(channel);
+    }
 
     @Override
     public String toString() {
@@ -45,8 +60,18 @@ public sealed interface ExchangeEvent
     public CheckpointBarrier(long checkpointId, long timestamp, boolean savepoint) {
       this(checkpointId, timestamp, savepoint, false);
     }
+
+    @Override
+    public void deliverTo(Handler handler, int channel) throws Exception {
+      handler.onBarrier(channel, this);
+    }
   }
 
   /** The producer gave up checkpoint {@code checkpointId}; a consumer aligning it stops waiting. */
-  record CancelCheckpoint(long checkpointId) implements ExchangeEvent {}
+  record CancelCheckpoint(long checkpointId) implements ExchangeEvent {
+    @Override
+    public void deliverTo(Handler handler, int channel) throws Exception {
+      handler.onCancelCheckpoint(channel, this);
+    }
+  }
 }

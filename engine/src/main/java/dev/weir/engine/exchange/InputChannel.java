@@ -8,7 +8,7 @@ package dev.weir.engine.exchange;
 public interface InputChannel {
 
   /** The next buffer or event, or {@code null} if none may be taken now. */
-  Object poll();
+  BufferOrEvent poll();
 
   /** A buffer from {@link #poll()} has been read: recycle it and announce the credit again. */
   void consumed(NetworkBuffer buffer);

@@ -1,10 +1,15 @@
 package dev.weir.engine.exchange;
 
-import java.util.Arrays;
-
 /**
- * All input channels of a task, over every input edge. Polls them round robin so no channel
- * starves, and tracks which channels have ended. Used by the task's thread only.
+ * All input channels of a task, over every input edge. Channels announce that they may have data
+ * (their data listener runs on the producing side); the gate keeps those channels in a queue and
+ * polls only them, in the order they announced, so no channel starves and a poll touches one
+ * channel instead of all of them. Tracks which channels ended and which are held back while a
+ * checkpoint barrier is aligned.
+ *
+ * <p>Threads: {@link #pollNext()} and every method but the channels' data listeners are called by
+ * the task's thread only. The queue of announced channels is shared with the producers' threads and
+ * guarded by {@code announced}'s monitor, taken once per poll and once per announcement.
  */
 public final class InputGate {
 
@@ -14,17 +19,33 @@ public final class InputGate {
   /** Channels held back while a checkpoint barrier is being aligned. */
   private final boolean[] blocked;
 
+  /** Blocked channels taken from the queue: announced again when they are released. */
+  private final boolean[] parked;
+
+  private final AnnouncedChannels announced;
   private int blockedCount;
   private int endedCount;
-  private int next;
   private int lastChannel = -1;
 
+  /**
+   * A gate over {@code channels}; {@code dataListener} runs (on the announcing thread) after a
+   * channel announced data, to wake the task.
+   */
   public InputGate(InputChannel[] channels, Runnable dataListener) {
     this.channels = channels;
     this.ended = new boolean[channels.length];
     this.blocked = new boolean[channels.length];
-    for (InputChannel c : channels) {
-      c.setDataListener(dataListener);
+    this.parked = new boolean[channels.length];
+    this.announced = new AnnouncedChannels(channels.length);
+    for (int i = 0; i < channels.length; i++) {
+      int channel = i;
+      channels[i].setDataListener(
+          () -> {
+            announced.add(channel);
+            dataListener.run();
+          });
+      // Data may have arrived before the listener was set.
+      announced.add(i);
     }
   }
 
@@ -33,24 +54,28 @@ public final class InputGate {
   }
 
   /** The next buffer or event from some channel, or {@code null} when none is ready. */
-  public Object pollNext() {
-    int n = channels.length;
-    for (int i = 0; i < n; i++) {
-      int c = next + i;
-      if (c >= n) {
-        c -= n;
+  public BufferOrEvent pollNext() {
+    while (true) {
+      int c = announced.take();
+      if (c < 0) {
+        return null;
       }
-      if (ended[c] || (blockedCount != 0 && blocked[c])) {
+      if (ended[c]) {
         continue;
       }
-      Object o = channels[c].poll();
-      if (o != null) {
-        lastChannel = c;
-        next = c + 1 == n ? 0 : c + 1;
-        return o;
+      if (blocked[c]) {
+        parked[c] = true;
+        continue;
       }
+      BufferOrEvent next = channels[c].poll();
+      if (next != null) {
+        // It may hold more: to the back of the queue, behind the others that announced data.
+        announced.add(c);
+        lastChannel = c;
+        return next;
+      }
+      // Empty or out of credit: it announces itself again when that changes.
     }
-    return null;
   }
 
   /** The channel that the last {@link #pollNext()} result came from. */
@@ -88,10 +113,17 @@ public final class InputGate {
 
   /** Releases every held channel; data that queued up meanwhile is read next. */
   public void unblockAll() {
-    if (blockedCount != 0) {
-      Arrays.fill(blocked, false);
-      blockedCount = 0;
+    if (blockedCount == 0) {
+      return;
     }
+    for (int c = 0; c < channels.length; c++) {
+      blocked[c] = false;
+      if (parked[c]) {
+        parked[c] = false;
+        announced.add(c);
+      }
+    }
+    blockedCount = 0;
   }
 
   public boolean isFinished() {
@@ -101,6 +133,43 @@ public final class InputGate {
   public void release() {
     for (InputChannel c : channels) {
       c.release();
+    }
+  }
+
+  /**
+   * A FIFO of channel indexes, each at most once: a ring of {@code n} slots, so announcing never
+   * allocates.
+   */
+  private static final class AnnouncedChannels {
+    private final int[] ring;
+    private final boolean[] queued;
+    private int head;
+    private int size;
+
+    AnnouncedChannels(int channels) {
+      this.ring = new int[Math.max(1, channels)];
+      this.queued = new boolean[channels];
+    }
+
+    synchronized void add(int channel) {
+      if (!queued[channel]) {
+        queued[channel] = true;
+        int tail = head + size;
+        ring[tail >= ring.length ? tail - ring.length : tail] = channel;
+        size++;
+      }
+    }
+
+    /** The channel that announced first, or -1. Its flag is cleared before it is polled. */
+    synchronized int take() {
+      if (size == 0) {
+        return -1;
+      }
+      int channel = ring[head];
+      head = head + 1 == ring.length ? 0 : head + 1;
+      size--;
+      queued[channel] = false;
+      return channel;
     }
   }
 }

@@ -16,7 +16,7 @@ public final class LocalInputChannel implements InputChannel {
   }
 
   @Override
-  public Object poll() {
+  public BufferOrEvent poll() {
     return subpartition.poll();
   }
 

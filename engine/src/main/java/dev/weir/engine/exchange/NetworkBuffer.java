@@ -5,7 +5,7 @@ package dev.weir.engine.exchange;
  * travels between tasks and that flow control counts. Owned by a {@link BufferPool}, to which the
  * consumer returns it when it has read it.
  */
-public final class NetworkBuffer {
+public final class NetworkBuffer implements BufferOrEvent {
 
   private final byte[] memory;
   private final BufferPool pool;
@@ -40,6 +40,11 @@ public final class NetworkBuffer {
   /** Makes room for new content; only the pool calls it. */
   void reset() {
     size = 0;
+  }
+
+  @Override
+  public void deliverTo(Handler handler, int channel) throws Exception {
+    handler.onBuffer(channel, this);
   }
 
   /** Hands the buffer back to its pool; the caller must not touch it afterwards. */

@@ -11,7 +11,7 @@ import java.util.ArrayDeque;
  */
 public final class Subpartition {
 
-  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  private final ArrayDeque<BufferOrEvent> queue = new ArrayDeque<>();
   private int credit;
   private int buffersQueued;
   private volatile Runnable dataListener;
@@ -50,8 +50,8 @@ public final class Subpartition {
    * The next buffer or event if the consumer may take it now: an event at the head, or a buffer
    * while credit remains (taking it spends one credit). {@code null} otherwise.
    */
-  public synchronized Object poll() {
-    Object head = queue.peek();
+  public synchronized BufferOrEvent poll() {
+    BufferOrEvent head = queue.peek();
     if (head == null) {
       return null;
     }
@@ -89,7 +89,7 @@ public final class Subpartition {
   /** Drops what is queued, recycling its buffers; for a job that is being torn down. */
   public void release() {
     while (true) {
-      Object o;
+      BufferOrEvent o;
       synchronized (this) {
         o = queue.poll();
       }

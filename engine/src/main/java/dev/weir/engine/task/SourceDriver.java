@@ -6,13 +6,22 @@ import dev.weir.engine.operator.Output;
 import dev.weir.engine.source.SourceContext;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
+import dev.weir.engine.time.Watermarks;
 import java.util.List;
 
 /**
- * Connects a source reader to the operators and edges after it: records go to the source vertex's
- * outputs, watermarks through the source's host, idleness to every edge of the task.
+ * Drives a source task's reader: asks it for records in batches, between which the task runs its
+ * mails, and connects it to the operators and edges after it: records go to the source vertex's
+ * outputs, watermarks through the source's host, idleness to every edge of the task. Task thread
+ * only, except {@link #halt()} and {@link #resume()}.
  */
-final class SourceDriver implements SourceOutput<Object> {
+final class SourceDriver implements SourceOutput<Object>, InputProcessor {
+
+  /** Records asked of the reader per call, before the task looks at its mails again. */
+  private static final int BATCH = 64;
+
+  /** How often a reader that had nothing is asked again: readers do not wake the task. */
+  private static final long POLL_NANOS = 1_000_000L;
 
   private final SourceReader<Object> reader;
   private final OperatorHost host;
@@ -21,6 +30,10 @@ final class SourceDriver implements SourceOutput<Object> {
   private boolean idle;
   private long pendingWatermark = Long.MIN_VALUE;
   private boolean watermarkPending;
+  private boolean ended;
+
+  /** Set at a stop-with-savepoint barrier: the reader is asked for nothing (until resumed). */
+  private volatile boolean halted;
 
   SourceDriver(SourceReader<Object> reader, OperatorHost host, List<RecordWriter<Object>> writers) {
     this.reader = reader;
@@ -35,6 +48,49 @@ final class SourceDriver implements SourceOutput<Object> {
   void open(SourceContext context) throws Exception {
     output = host.output();
     reader.open(context);
+  }
+
+  @Override
+  public InputStatus processInput() throws Exception {
+    if (halted) {
+      return InputStatus.PAUSED;
+    }
+    SourceReader.Status status = SourceReader.Status.MORE_AVAILABLE;
+    for (int i = 0; i < BATCH && status == SourceReader.Status.MORE_AVAILABLE; i++) {
+      status = reader.emitNext(this);
+    }
+    flushWatermark();
+    switch (status) {
+      case END_OF_INPUT:
+        ended = true;
+        emitWatermark(Watermarks.MAX);
+        flushWatermark();
+        return InputStatus.END_OF_INPUT;
+      case NOTHING_AVAILABLE:
+        return InputStatus.NOTHING_AVAILABLE;
+      default:
+        return InputStatus.MORE_AVAILABLE;
+    }
+  }
+
+  @Override
+  public long maxIdleWaitNanos() {
+    return POLL_NANOS;
+  }
+
+  /** Whether the reader reported the end of its input. */
+  boolean ended() {
+    return ended;
+  }
+
+  /** The reader is asked for nothing more (a stop-with-savepoint barrier passed). Any thread. */
+  void halt() {
+    halted = true;
+  }
+
+  /** A stop-with-savepoint failed: the reader is asked for records again. Any thread. */
+  void resume() {
+    halted = false;
   }
 
   @Override

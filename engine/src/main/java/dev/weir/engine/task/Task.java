@@ -6,10 +6,7 @@ import dev.weir.engine.exchange.BufferPool;
 import dev.weir.engine.exchange.ExchangeEvent;
 import dev.weir.engine.exchange.FlushDeadline;
 import dev.weir.engine.exchange.InputGate;
-import dev.weir.engine.exchange.NetworkBuffer;
-import dev.weir.engine.exchange.RecordDeserializer;
 import dev.weir.engine.exchange.RecordWriter;
-import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.engine.time.ManualClock;
 import dev.weir.engine.time.ScheduledActions;
@@ -19,16 +16,20 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * One subtask of an operator chain, run by one thread in a mailbox loop: the default action reads
- * the next input buffer (or asks the source reader for records); between buffers the thread runs
- * mails, due processing-time actions and buffer-timeout flushes. Everything that touches operator
- * state happens in this thread, so nothing here locks per record.
+ * One subtask of an operator chain, run by one thread in a mailbox loop: the default action is the
+ * task's {@link InputProcessor} (the input gate's next buffer or event, or a batch from the source
+ * reader); between those the thread runs mails, due processing-time actions and buffer-timeout
+ * flushes. Everything that touches operator state happens in this thread, so nothing here locks per
+ * record. The task owns its lifecycle: open the chain, run the loop, finish, wait for the job,
+ * close.
+ *
+ * <p>Threads: other threads only post mails ({@link #triggerCheckpoint} and the other checkpoint
+ * calls, {@link #failExternally}), {@link #cancel}, {@link #resumeSource} and read the volatile
+ * status ({@link #isIdle}, {@link #finishedNormally}); everything else is the task's thread.
  */
 public final class Task implements Runnable, CheckpointParticipant {
 
   private static final long MAX_IDLE_WAIT_NANOS = 50_000_000L;
-  private static final long SOURCE_POLL_NANOS = 1_000_000L;
-  private static final int SOURCE_BATCH = 64;
 
   private final String name;
   private final int subtaskIndex;
@@ -37,13 +38,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private final Mailbox mailbox;
   private final ScheduledActions scheduler;
   private final ManualClock manualClock;
-
-  /** When the task last found nothing to do and went to sleep (nanoTime), or 0 while busy. */
-  private volatile long idleSince;
-
-  /** Counts the times the task woke from an idle sleep; written by the task's thread only. */
-  private volatile long idleWakeups;
-
+  private final IdlenessProbe idleness = new IdlenessProbe();
   private volatile boolean ended;
   private final FlushDeadline flushDeadline = new FlushDeadline();
   private final List<OperatorHost> hosts = new ArrayList<>();
@@ -64,11 +59,6 @@ public final class Task implements Runnable, CheckpointParticipant {
    * Restored from a checkpoint taken after this task had finished: it does not process input again.
    */
   private boolean finishedOnRestore;
-
-  private boolean sourceEnded;
-
-  /** Set at a stop-with-savepoint barrier: the source emits nothing more (until the stop fails). */
-  private volatile boolean sourceHalted;
 
   public Task(String name, int subtaskIndex, TaskListener listener) {
     this(name, subtaskIndex, listener, null);
@@ -103,26 +93,21 @@ public final class Task implements Runnable, CheckpointParticipant {
       return false;
     }
     // A signal means a buffer, a mail or a timer is waiting even if the thread has not woken yet.
-    return idleSince != 0 && !waker.isSignalled();
+    return idleness.isAsleepIdle(waker);
   }
 
   /**
    * How often the task woke from an idle sleep: unchanged between two looks means it stayed asleep.
    */
   public long idleWakeups() {
-    return idleWakeups;
+    return idleness.wakeups();
   }
 
   private void sleepIdle(long nanos) {
     // nanos <= 0: a timer is due, so the task is not idle even for the instant it takes to look.
-    if (nanos > 0 && flushDeadline.get() == FlushDeadline.NONE && mailbox.isEmpty()) {
-      idleSince = System.nanoTime();
-    }
+    idleness.sleeping(nanos > 0 && flushDeadline.get() == FlushDeadline.NONE && mailbox.isEmpty());
     waker.await(nanos);
-    if (idleSince != 0) {
-      idleSince = 0;
-      idleWakeups = idleWakeups + 1; // single writer
-    }
+    idleness.woke();
   }
 
   /** No input is waiting: operators may end what they batch (bundles) before the task sleeps. */
@@ -171,7 +156,7 @@ public final class Task implements Runnable, CheckpointParticipant {
    * Whether the task has read all of its input (every channel ended; a source: its reader ended).
    */
   boolean inputEnded() {
-    return gate != null ? gate.isFinished() : sourceEnded;
+    return gate != null ? gate.isFinished() : source != null && source.ended();
   }
 
   public List<OperatorHost> hosts() {
@@ -263,12 +248,15 @@ public final class Task implements Runnable, CheckpointParticipant {
 
   /** The source emits nothing after a stop-with-savepoint barrier. */
   void haltSource() {
-    sourceHalted = true;
+    source.halt();
   }
 
-  /** A stop-with-savepoint failed: the source reads on. */
+  /** A stop-with-savepoint failed: the source reads on. Any thread. */
   public void resumeSource() {
-    sourceHalted = false;
+    SourceDriver s = source;
+    if (s != null) {
+      s.resume();
+    }
     waker.signal();
   }
 
@@ -351,12 +339,7 @@ public final class Task implements Runnable, CheckpointParticipant {
           w.emitWatermark(Watermarks.MAX);
         }
       } else {
-        if (source != null) {
-          source.open(new TaskSourceContext(this, listener, flushDeadline, scheduler, manualClock));
-          runSourceLoop();
-        } else {
-          runInputLoop();
-        }
+        runMailboxLoop(openInput());
         if (checkpointing != null) {
           checkpointing.onInputEnded();
         }
@@ -496,8 +479,23 @@ public final class Task implements Runnable, CheckpointParticipant {
     return wait;
   }
 
-  private void runSourceLoop() throws Exception {
-    SourceReader<Object> reader = source.reader();
+  /** Opens the source reader, or connects the input gate to the head operator. */
+  private InputProcessor openInput() throws Exception {
+    if (source != null) {
+      source.open(new TaskSourceContext(this, listener, flushDeadline, scheduler, manualClock));
+      return source;
+    }
+    OperatorHost head = hosts.get(0);
+    InputWatermarks watermarks =
+        new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
+    return new NetworkInputProcessor(name, gate, bindings, head, watermarks, checkpointing);
+  }
+
+  /**
+   * The loop: mails, timers and flushes first, then (while every output has room) a piece of input;
+   * sleeps when there is nothing to do until woken or the next timer is due.
+   */
+  private void runMailboxLoop(InputProcessor input) throws Exception {
     while (true) {
       waker.clear();
       checkCancelled();
@@ -506,109 +504,19 @@ public final class Task implements Runnable, CheckpointParticipant {
         waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
         continue;
       }
-      if (sourceHalted) {
-        sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
-        continue;
+      switch (input.processInput()) {
+        case MORE_AVAILABLE:
+          break;
+        case NOTHING_AVAILABLE:
+          onInputIdle();
+          sleepIdle(idleWaitNanos(input.maxIdleWaitNanos()));
+          break;
+        case PAUSED:
+          sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
+          break;
+        case END_OF_INPUT:
+          return;
       }
-      SourceReader.Status status = SourceReader.Status.MORE_AVAILABLE;
-      for (int i = 0; i < SOURCE_BATCH && status == SourceReader.Status.MORE_AVAILABLE; i++) {
-        status = reader.emitNext(source);
-      }
-      source.flushWatermark();
-      if (status == SourceReader.Status.END_OF_INPUT) {
-        break;
-      }
-      if (status == SourceReader.Status.NOTHING_AVAILABLE) {
-        onInputIdle();
-        sleepIdle(idleWaitNanos(SOURCE_POLL_NANOS));
-      }
-    }
-    sourceEnded = true;
-    source.emitWatermark(Watermarks.MAX);
-    source.flushWatermark();
-  }
-
-  private void runInputLoop() throws Exception {
-    OperatorHost head = hosts.get(0);
-    InputWatermarks valve =
-        new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
-    while (!gate.isFinished()) {
-      waker.clear();
-      checkCancelled();
-      runPendingWork();
-      if (!outputsAvailable()) {
-        waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
-        continue;
-      }
-      Object next = gate.pollNext();
-      if (next == null) {
-        onInputIdle();
-        sleepIdle(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
-        continue;
-      }
-      int channel = gate.lastChannel();
-      if (next instanceof NetworkBuffer buffer) {
-        processBuffer(head, channel, buffer, valve);
-      } else if (next instanceof ExchangeEvent.Watermark w) {
-        valve.onWatermark(channel, w.timestamp());
-      } else if (next instanceof ExchangeEvent.WatermarkStatus s) {
-        if (s.idle()) {
-          valve.onIdle(channel);
-        } else {
-          valve.onActive(channel);
-        }
-      } else if (next instanceof ExchangeEvent.EndOfInput) {
-        if (bindings[channel].deserializer().hasPartialRecord()) {
-          throw new IllegalStateException(
-              "channel "
-                  + channel
-                  + " ended in the middle of a record: the producer's data is truncated");
-        }
-        gate.markEnded(channel);
-        valve.onEnd(channel);
-        if (checkpointing != null) {
-          checkpointing.aligner().onChannelEnded(channel);
-        }
-      } else if (next instanceof ExchangeEvent.CheckpointBarrier barrier) {
-        requireCheckpointing(barrier).aligner().onBarrier(channel, barrier);
-      } else if (next instanceof ExchangeEvent.CancelCheckpoint cancel) {
-        requireCheckpointing(cancel).aligner().onCancel(cancel.checkpointId());
-      } else {
-        throw new IllegalStateException("unexpected event " + next + " on channel " + channel);
-      }
-    }
-  }
-
-  private TaskCheckpointing requireCheckpointing(ExchangeEvent event) {
-    if (checkpointing == null) {
-      throw new IllegalStateException(
-          event + " reached task " + name + ", which takes no part in checkpoints");
-    }
-    return checkpointing;
-  }
-
-  private void processBuffer(
-      OperatorHost head, int channel, NetworkBuffer buffer, InputWatermarks watermarks)
-      throws Exception {
-    InputChannelBinding binding = bindings[channel];
-    RecordDeserializer<Object> deserializer = binding.deserializer();
-    KeySelector<Object, Object> keys = binding.keySelector();
-    int input = binding.input();
-    deserializer.setBuffer(buffer);
-    try {
-      Object record;
-      while ((record = deserializer.next()) != null) {
-        if (record == RecordDeserializer.WATERMARK) {
-          watermarks.onWatermark(channel, deserializer.watermark());
-        } else {
-          if (keys != null) {
-            head.setCurrentKey(keys.getKey(record));
-          }
-          head.processElement(input, record);
-        }
-      }
-    } finally {
-      gate.channel(channel).consumed(buffer);
     }
   }
 
