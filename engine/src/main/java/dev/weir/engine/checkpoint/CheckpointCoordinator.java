@@ -21,6 +21,12 @@ import org.slf4j.LoggerFactory;
  * asked for meanwhile starts right after it. A checkpoint that a task declines or that times out
  * fails on its own: the job goes on. Runs on one timer thread of its own; tasks call in from
  * theirs.
+ *
+ * <p>Threads: every field is guarded by this object's monitor. Calls to participants happen under
+ * it (they only post mails and return at once, and staying under it keeps a trigger from overtaking
+ * the abort of the checkpoint before it); the futures handed out are completed outside it, so
+ * whatever callers chained onto them never runs under the coordinator's lock. Storage I/O
+ * (metadata, deleting folders) runs on the timer thread, outside the monitor.
  */
 public final class CheckpointCoordinator implements CheckpointResponder, AutoCloseable {
 
@@ -60,6 +66,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     final Map<CheckpointParticipant, TaskStateHandle> acks = new IdentityHashMap<>();
     final CompletableFuture<CompletedCheckpoint> result;
     ScheduledFuture<?> timeout;
+
+    /** Set when the checkpoint is aborted; its future fails with it outside the monitor. */
+    CheckpointException failure;
 
     Pending(long id, boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {
       this.id = id;
@@ -115,21 +124,29 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
    * The tasks of a new deployment of the job (its first, or after a restart): a checkpoint in
    * flight for the previous tasks is aborted.
    */
-  public synchronized void setParticipants(List<? extends CheckpointParticipant> tasks) {
-    if (pending != null) {
-      abortPending("the job is restarting", false);
+  public void setParticipants(List<? extends CheckpointParticipant> tasks) {
+    Pending aborted = null;
+    synchronized (this) {
+      if (pending != null) {
+        aborted = abortPending("the job is restarting", false);
+      }
+      participants = List.copyOf(tasks);
     }
-    participants = List.copyOf(tasks);
+    failFuture(aborted);
   }
 
   /**
    * Stops sending triggers (the job is restarting or ending); a checkpoint in flight is aborted.
    */
-  public synchronized void suspend(String reason) {
-    participants = List.of();
-    if (pending != null) {
-      abortPending(reason, false);
+  public void suspend(String reason) {
+    Pending aborted = null;
+    synchronized (this) {
+      participants = List.of();
+      if (pending != null) {
+        aborted = abortPending(reason, false);
+      }
     }
+    failFuture(aborted);
   }
 
   private synchronized void periodicTick() {
@@ -191,10 +208,15 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     }
   }
 
-  private synchronized void onTimeout(Pending p) {
-    if (pending == p) {
-      abortPending("it did not complete within " + config.timeout().toMillis() + " ms", true);
+  private void onTimeout(Pending p) {
+    Pending aborted = null;
+    synchronized (this) {
+      if (pending == p) {
+        aborted =
+            abortPending("it did not complete within " + config.timeout().toMillis() + " ms", true);
+      }
     }
+    failFuture(aborted);
   }
 
   @Override
@@ -230,11 +252,13 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     try {
       completed = storage.complete(p.id, p.savepoint, handles);
     } catch (IOException | RuntimeException e) {
+      Pending aborted = null;
       synchronized (this) {
         if (pending == p) {
-          abortPending("its metadata could not be written: " + e, true);
+          aborted = abortPending("its metadata could not be written: " + e, true);
         }
       }
+      failFuture(aborted);
       return;
     }
     synchronized (this) {
@@ -269,13 +293,21 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   }
 
   @Override
-  public synchronized void decline(long checkpointId, CheckpointParticipant task, Throwable cause) {
-    if (pending != null && pending.id == checkpointId && participants.contains(task)) {
-      abortPending("task " + task.name() + " declined it: " + cause, true);
+  public void decline(long checkpointId, CheckpointParticipant task, Throwable cause) {
+    Pending aborted = null;
+    synchronized (this) {
+      if (pending != null && pending.id == checkpointId && participants.contains(task)) {
+        aborted = abortPending("task " + task.name() + " declined it: " + cause, true);
+      }
     }
+    failFuture(aborted);
   }
 
-  private void abortPending(String reason, boolean startNext) {
+  /**
+   * Gives up the pending checkpoint; the caller holds the monitor and, once it released it, fails
+   * the returned checkpoint's future with {@link #failFuture}.
+   */
+  private Pending abortPending(String reason, boolean startNext) {
     Pending p = pending;
     pending = null;
     p.timeout.cancel(false);
@@ -289,9 +321,17 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     long id = p.id;
     boolean savepoint = p.savepoint;
     timer.execute(() -> storage.discard(id, savepoint));
-    p.result.completeExceptionally(new CheckpointException(lastFailure));
+    p.failure = new CheckpointException(lastFailure);
     if (startNext) {
       timer.execute(this::startQueued);
+    }
+    return p;
+  }
+
+  /** Completes an aborted checkpoint's future; called without holding the monitor. */
+  private static void failFuture(Pending aborted) {
+    if (aborted != null) {
+      aborted.result.completeExceptionally(aborted.failure);
     }
   }
 
@@ -328,14 +368,16 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   @Override
   public void close() {
     List<Request> dropped;
+    Pending aborted = null;
     synchronized (this) {
       closed = true;
       if (pending != null) {
-        abortPending("the job ended", false);
+        aborted = abortPending("the job ended", false);
       }
       dropped = new ArrayList<>(queued);
       queued.clear();
     }
+    failFuture(aborted);
     for (Request r : dropped) {
       r.result()
           .completeExceptionally(
