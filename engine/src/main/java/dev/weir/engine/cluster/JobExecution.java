@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -46,6 +47,10 @@ final class JobExecution implements JobClient, TaskListener {
   private final RestartStrategy restartStrategy;
   private final CheckpointCoordinator coordinator;
   private final ExecutorService snapshotWriters;
+
+  /** The job's own thread for restarts: waits out the delay, restores and deploys again. */
+  private final ScheduledExecutorService restarter;
+
   private final List<Thread> writerThreads = new CopyOnWriteArrayList<>();
   private final TaskCheckpointContext checkpointContext;
 
@@ -79,6 +84,13 @@ final class JobExecution implements JobClient, TaskListener {
     this.restartStrategy = config.restartStrategy();
     this.coordinator = coordinator;
     this.initialRestore = initialRestore;
+    this.restarter =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "] restarts");
+              t.setDaemon(true);
+              return t;
+            });
     if (coordinator != null) {
       snapshotWriters =
           Executors.newFixedThreadPool(
@@ -290,8 +302,7 @@ final class JobExecution implements JobClient, TaskListener {
       }
     }
     if (restart) {
-      CompletableFuture.delayedExecutor(restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS)
-          .execute(this::restart);
+      restarter.schedule(this::restart, restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS);
     } else if (last) {
       end();
     }
@@ -381,6 +392,7 @@ final class JobExecution implements JobClient, TaskListener {
       }
       coordinator.close();
     }
+    restarter.shutdownNow(); // its thread may be the one running this: it ends once it returns
     onEnd.run();
     completion.complete(result);
   }

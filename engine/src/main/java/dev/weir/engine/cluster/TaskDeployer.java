@@ -35,6 +35,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Turns a validated job graph into wired tasks in this JVM: finds the operator chains, creates a
@@ -98,6 +103,7 @@ final class TaskDeployer {
   /** The tasks, not yet started. */
   List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
+    List<Callable<Void>> restores = new ArrayList<>();
     ManualClock clock =
         graph.manualProcessingTimeStart() == null
             ? null
@@ -119,7 +125,12 @@ final class TaskDeployer {
           taskOf.computeIfAbsent(v.id(), k -> new Task[v.parallelism()])[i] = task;
           OperatorHost host = createHost(v, i, task);
           if (restore != null) {
-            host.restore(restore.statesOf(v.name()));
+            List<SubtaskState> states = restore.statesOf(v.name());
+            restores.add(
+                () -> {
+                  host.restore(states);
+                  return null;
+                });
           }
           hostOf.computeIfAbsent(v.id(), k -> new OperatorHost[v.parallelism()])[i] = host;
           task.addHost(host);
@@ -130,6 +141,7 @@ final class TaskDeployer {
         tasks.add(task);
       }
     }
+    restoreInParallel(restores);
     for (JobEdge e : graph.edges()) {
       if (e.isChained()) {
         for (int i = 0; i < e.source().parallelism(); i++) {
@@ -158,6 +170,50 @@ final class TaskDeployer {
       }
     }
     return tasks;
+  }
+
+  /**
+   * Restores the operators' state on a few threads at once: reading and rebuilding state is most of
+   * a restart's time, and the subtasks' states are independent. The tasks' threads start later, so
+   * they see the restored state.
+   */
+  private void restoreInParallel(List<Callable<Void>> restores) throws Exception {
+    if (restores.size() <= 1) {
+      for (Callable<Void> r : restores) {
+        r.call();
+      }
+      return;
+    }
+    int threads = Math.min(restores.size(), Runtime.getRuntime().availableProcessors());
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "weir[" + graph.name() + "] restore");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      Exception failure = null;
+      for (Future<Void> f : pool.invokeAll(restores)) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          Exception cause =
+              e.getCause() instanceof Exception c ? c : new IllegalStateException(e.getCause());
+          if (failure == null) {
+            failure = cause;
+          } else {
+            failure.addSuppressed(cause);
+          }
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   /**
