@@ -122,6 +122,36 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
         restoredTimers);
   }
 
+  /**
+   * Everything a checkpoint takes of the operator, as a task takes it at a barrier: its operator
+   * state, and for a keyed operator its keyed state and timers ({@code null} where there is none).
+   */
+  public record Snapshot(byte[] operatorState, byte[] keyedState, byte[] timers) {}
+
+  /**
+   * A harness whose operator starts from {@code snapshot}, as a task restored from that checkpoint
+   * (at the same parallelism) starts it: state and timers restored before {@link #open()}.
+   *
+   * @param keys the operator's key selector, or {@code null} for an operator that is not keyed
+   */
+  public static <IN, OUT> OperatorTestHarness<IN, OUT> restored(
+      Operator<IN, OUT> operator, KeySelector<? super IN, ?> keys, int outputs, Snapshot snapshot)
+      throws Exception {
+    OperatorTestHarness<IN, OUT> h =
+        new OperatorTestHarness<>(
+            operator,
+            keys,
+            128,
+            new KryoSerializer<>(Object.class),
+            outputs,
+            keys == null || snapshot.keyedState() == null ? null : List.of(snapshot.keyedState()),
+            keys == null || snapshot.timers() == null ? null : List.of(snapshot.timers()));
+    if (snapshot.operatorState() != null) {
+      call(() -> operator.restoreOperatorState(snapshot.operatorState()));
+    }
+    return h;
+  }
+
   public OperatorTestHarness<IN, OUT> open() throws Exception {
     call(host::open);
     opened = true;
@@ -214,6 +244,27 @@ public final class OperatorTestHarness<IN, OUT> implements AutoCloseable {
    */
   public byte[] snapshotTimers() throws Exception {
     return host.timers().snapshot().write();
+  }
+
+  /**
+   * Takes checkpoint {@code checkpointId}'s synchronous part, as the task does when the barrier
+   * reaches this operator (the operator may emit while it snapshots, a finished bundle for
+   * example).
+   */
+  public Snapshot snapshot(long checkpointId) throws Exception {
+    requireOpen();
+    byte[][] operatorState = new byte[1][];
+    call(() -> operatorState[0] = host.operator().snapshotOperatorState(checkpointId));
+    return new Snapshot(
+        operatorState[0],
+        backend == null ? null : snapshotKeyedState(),
+        host.timers() == null ? null : snapshotTimers());
+  }
+
+  /** Checkpoint {@code checkpointId} completed: the operator may commit what waited for it. */
+  public void notifyCheckpointComplete(long checkpointId) throws Exception {
+    requireOpen();
+    call(() -> host.operator().notifyCheckpointComplete(checkpointId));
   }
 
   private interface Call {

@@ -114,31 +114,19 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
 
   private boolean checkpointing;
 
-  protected AbstractDoFnOperator(
-      String stepName,
-      SerializablePipelineOptions options,
-      TupleTag<OutputT> mainOutputTag,
-      List<TupleTag<?>> additionalOutputTags,
-      Map<TupleTag<?>, Integer> outputIndexes,
-      Map<TupleTag<?>, Coder<?>> outputCoders,
-      WindowingStrategy<?, ?> windowingStrategy,
-      Map<Integer, PCollectionView<?>> sideInputViews,
-      Coder<?> keyCoder,
-      JobMetrics metrics,
-      int maxBundleSize,
-      long maxBundleMillis) {
-    this.stepName = stepName;
-    this.options = options;
-    this.mainOutputTag = mainOutputTag;
-    this.additionalOutputTags = additionalOutputTags;
-    this.outputIndexes = outputIndexes;
-    this.outputCoders = outputCoders;
-    this.windowingStrategy = windowingStrategy;
-    this.sideInputViews = sideInputViews;
-    this.keyCoder = keyCoder;
-    this.metrics = metrics;
-    this.maxBundleSize = maxBundleSize;
-    this.maxBundleMillis = maxBundleMillis;
+  protected AbstractDoFnOperator(DoFnStep<OutputT> step) {
+    this.stepName = step.name();
+    this.options = step.options();
+    this.mainOutputTag = step.mainOutputTag();
+    this.additionalOutputTags = step.additionalOutputTags();
+    this.outputIndexes = step.outputIndexes();
+    this.outputCoders = step.outputCoders();
+    this.windowingStrategy = step.windowingStrategy();
+    this.sideInputViews = step.sideInputViews();
+    this.keyCoder = step.keyCoder();
+    this.metrics = step.metrics();
+    this.maxBundleSize = step.maxBundleSize();
+    this.maxBundleMillis = step.maxBundleMillis();
   }
 
   /**

@@ -74,18 +74,8 @@ public final class GroupByKeyOperator<K, V, OutputT>
       Coder<K> keyCoder,
       JobMetrics metrics) {
     super(
-        stepName,
-        options,
-        mainOutputTag,
-        List.of(),
-        Map.of(mainOutputTag, 0),
-        Map.of(mainOutputTag, outputCoder),
-        windowingStrategy,
-        Map.of(),
-        keyCoder,
-        metrics,
-        Integer.MAX_VALUE,
-        0);
+        DoFnStep.singleOutput(
+            stepName, options, mainOutputTag, outputCoder, windowingStrategy, keyCoder, metrics));
     this.reduceFn = (SystemReduceFn<K, V, ?, OutputT, BoundedWindow>) reduceFn;
   }
 

@@ -1,7 +1,5 @@
 package dev.weir.translation.operators;
 
-import dev.weir.translation.metrics.JobMetrics;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
@@ -10,7 +8,6 @@ import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -22,10 +19,8 @@ import org.apache.beam.sdk.transforms.reflect.DoFnSignatures;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
-import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * A Beam ParDo: stateless, or stateful (keyed: state, timers, OnWindowExpiration, time-sorted
@@ -43,40 +38,16 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   private DoFnRunner<InputT, OutputT> typedRunner;
 
   public ParDoOperator(
-      String stepName,
-      SerializablePipelineOptions options,
+      DoFnStep<OutputT> step,
       DoFn<InputT, OutputT> doFn,
       Coder<InputT> inputCoder,
-      TupleTag<OutputT> mainOutputTag,
-      List<TupleTag<?>> additionalOutputTags,
-      Map<TupleTag<?>, Integer> outputIndexes,
-      Map<TupleTag<?>, Coder<?>> outputCoders,
-      WindowingStrategy<?, ?> windowingStrategy,
-      Map<Integer, PCollectionView<?>> sideInputViews,
-      Map<String, PCollectionView<?>> sideInputMapping,
-      DoFnSchemaInformation schemaInformation,
-      Coder<?> keyCoder,
-      JobMetrics metrics,
-      int maxBundleSize,
-      long maxBundleMillis) {
-    super(
-        stepName,
-        options,
-        mainOutputTag,
-        additionalOutputTags,
-        outputIndexes,
-        outputCoders,
-        windowingStrategy,
-        sideInputViews,
-        keyCoder,
-        metrics,
-        maxBundleSize,
-        maxBundleMillis);
+      DoFnSchemaInformation schemaInformation) {
+    super(step);
     this.doFn = doFn;
     this.inputCoder = inputCoder;
     this.schemaInformation = schemaInformation;
-    this.sideInputMapping = sideInputMapping;
-    this.stateful = keyCoder != null;
+    this.sideInputMapping = step.sideInputMapping();
+    this.stateful = step.keyCoder() != null;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.weir.translation.operators;
 
-import dev.weir.translation.metrics.JobMetrics;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -14,18 +13,14 @@ import org.apache.beam.runners.core.SideInputReader;
 import org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems.ProcessFn;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
 import org.apache.beam.sdk.util.WindowedValueMultiReceiver;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
-import org.apache.beam.sdk.values.WindowingStrategy;
 import org.joda.time.Duration;
 
 /**
@@ -44,35 +39,10 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
   private DoFnRunner<KeyedWorkItem<byte[], KV<InputT, RestrictionT>>, OutputT> typedRunner;
 
   public SplittableProcessOperator(
-      String stepName,
-      SerializablePipelineOptions options,
-      ProcessFn<InputT, OutputT, RestrictionT, ?, ?> processFn,
-      TupleTag<OutputT> mainOutputTag,
-      List<TupleTag<?>> additionalOutputTags,
-      Map<TupleTag<?>, Integer> outputIndexes,
-      Map<TupleTag<?>, Coder<?>> outputCoders,
-      WindowingStrategy<?, ?> windowingStrategy,
-      Map<Integer, PCollectionView<?>> sideInputViews,
-      Map<String, PCollectionView<?>> sideInputMapping,
-      Coder<?> keyCoder,
-      JobMetrics metrics,
-      int maxBundleSize,
-      long maxBundleMillis) {
-    super(
-        stepName,
-        options,
-        mainOutputTag,
-        additionalOutputTags,
-        outputIndexes,
-        outputCoders,
-        windowingStrategy,
-        sideInputViews,
-        keyCoder,
-        metrics,
-        maxBundleSize,
-        maxBundleMillis);
+      DoFnStep<OutputT> step, ProcessFn<InputT, OutputT, RestrictionT, ?, ?> processFn) {
+    super(step);
     this.processFn = processFn;
-    this.sideInputMapping = sideInputMapping;
+    this.sideInputMapping = step.sideInputMapping();
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.weir.translation.primitives;
 
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.operators.DoFnStep;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -11,6 +14,7 @@ import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * How the outputs and side inputs of a DoFn transform are numbered on its vertex: the main output
@@ -57,6 +61,40 @@ record DoFnOutputs(
       byInput.put(input++, view);
     }
     return new DoFnOutputs(mainTag, indexes, coders, additional, outputs, byInput);
+  }
+
+  /** The step these outputs and side inputs belong to, with the translation's bundle settings. */
+  @SuppressWarnings("unchecked")
+  <OutputT> DoFnStep<OutputT> step(
+      String name,
+      TranslationContext context,
+      Map<String, PCollectionView<?>> sideInputMapping,
+      WindowingStrategy<?, ?> windowing,
+      Coder<?> keyCoder) {
+    return new DoFnStep<>(
+        name,
+        context.serializableOptions(),
+        (TupleTag<OutputT>) mainTag,
+        additional,
+        indexes,
+        coders,
+        windowing,
+        sideInputsByInput,
+        sideInputMapping,
+        keyCoder,
+        context.metrics(),
+        context.settings().maxBundleSize(),
+        context.settings().maxBundleMillis());
+  }
+
+  /** Feeds the side inputs to {@code vertex} and makes it the producer of the outputs. */
+  void connect(TranslationContext context, JobVertex vertex) {
+    for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
+      context.connectSideInput(side.getValue(), vertex, side.getKey());
+    }
+    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
+      context.setProducer(o.getValue(), vertex, indexes.get(o.getKey()));
+    }
   }
 
   /** Output index to the name of the PCollection produced there (for element counts). */

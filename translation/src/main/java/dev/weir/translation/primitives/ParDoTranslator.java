@@ -3,11 +3,9 @@ package dev.weir.translation.primitives;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.context.UnsupportedTransformException;
-import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.operators.DoFnStep;
 import dev.weir.translation.operators.ParDoOperator;
-import java.util.List;
 import java.util.Map;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
@@ -23,7 +21,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * ParDo: one vertex per DoFn, chained to its producer unless it is stateful (then a HASH edge by
@@ -64,11 +61,6 @@ final class ParDoTranslator {
             mainTag,
             parDo.getAdditionalOutputTags().getAll(),
             sideInputMapping.values());
-    Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
-    Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
-    List<TupleTag<?>> additional = numbering.additional();
-    Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
-    Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
     Map<Integer, String> elementNames = numbering.pcollectionNames();
 
     boolean stateful =
@@ -93,15 +85,11 @@ final class ParDoTranslator {
     } catch (RuntimeException e) {
       schema = DoFnSchemaInformation.create();
     }
-    SerializablePipelineOptions options = context.serializableOptions();
+    DoFnStep<Object> step =
+        numbering.step(name, context, sideInputMapping, input.getWindowingStrategy(), keyCoder);
     Coder<Object> inputCoder = input.getCoder();
-    WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
-    JobMetrics metrics = context.metrics();
-    int maxBundleSize = context.settings().maxBundleSize();
-    long maxBundleMillis = context.settings().maxBundleMillis();
     boolean checkpointing = context.settings().checkpointing();
     boolean stableInput = signature.processElement().requiresStableInput();
-    Coder<?> finalKeyCoder = keyCoder;
     DoFnSchemaInformation finalSchema = schema;
     byte[] serializedFn = SerializableUtils.serializeToByteArray(doFn);
 
@@ -110,24 +98,12 @@ final class ParDoTranslator {
             name,
             () ->
                 new ParDoOperator<>(
-                        name,
-                        options,
+                        step,
                         (DoFn<Object, Object>)
                             SerializableUtils.deserializeFromByteArray(
                                 serializedFn, "DoFn of " + name),
                         inputCoder,
-                        mainTag,
-                        additional,
-                        outputIndexes,
-                        outputCoders,
-                        windowing,
-                        sideInputsByInput,
-                        sideInputMapping,
-                        finalSchema,
-                        finalKeyCoder,
-                        metrics,
-                        maxBundleSize,
-                        maxBundleMillis)
+                        finalSchema)
                     .withCheckpointing(checkpointing)
                     .countingElements(elementNames)
                     .withStableInput(stableInput));
@@ -136,11 +112,6 @@ final class ParDoTranslator {
     } else {
       context.connect(input, vertex, 0);
     }
-    for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
-      context.connectSideInput(side.getValue(), vertex, side.getKey());
-    }
-    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
-      context.setProducer(o.getValue(), vertex, outputIndexes.get(o.getKey()));
-    }
+    numbering.connect(context, vertex);
   }
 }

@@ -2,14 +2,11 @@ package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
-import dev.weir.translation.metrics.JobMetrics;
+import dev.weir.translation.operators.DoFnStep;
 import dev.weir.translation.operators.SplittableProcessOperator;
-import java.util.List;
 import java.util.Map;
 import org.apache.beam.runners.core.SplittableParDoViaKeyedWorkItems;
-import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.runners.AppliedPTransform;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.util.SerializableUtils;
@@ -18,7 +15,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
  * Splittable DoFns, after Beam's own expansion into keyed work items: the grouping into work items
@@ -57,48 +53,24 @@ final class SplittableTranslators {
             mainTag,
             process.getAdditionalOutputTags().getAll(),
             process.getSideInputs());
-    Map<TupleTag<?>, Integer> outputIndexes = numbering.indexes();
-    Map<TupleTag<?>, Coder<?>> outputCoders = numbering.coders();
-    List<TupleTag<?>> additional = numbering.additional();
-    Map<TupleTag<?>, PCollection<?>> outputs = numbering.outputs();
-    Map<Integer, PCollectionView<?>> sideInputsByInput = numbering.sideInputsByInput();
+    DoFnStep<Object> step =
+        numbering.step(
+            name, context, sideInputMapping, keyed.getWindowingStrategy(), ByteArrayCoder.of());
     Map<Integer, String> elementNames = numbering.pcollectionNames();
     byte[] serializedFn =
         SerializableUtils.serializeToByteArray(process.newProcessFn((DoFn) process.getFn()));
-    SerializablePipelineOptions options = context.serializableOptions();
-    WindowingStrategy<?, ?> windowing = keyed.getWindowingStrategy();
-    JobMetrics metrics = context.metrics();
-    int maxBundleSize = context.settings().maxBundleSize();
-    long maxBundleMillis = context.settings().maxBundleMillis();
     boolean checkpointing = context.settings().checkpointing();
     JobVertex vertex =
         context.addOperator(
             name,
             () ->
                 new SplittableProcessOperator<>(
-                        name,
-                        options,
+                        step,
                         (SplittableParDoViaKeyedWorkItems.ProcessFn)
-                            SerializableUtils.deserializeFromByteArray(serializedFn, name),
-                        mainTag,
-                        additional,
-                        outputIndexes,
-                        outputCoders,
-                        windowing,
-                        sideInputsByInput,
-                        sideInputMapping,
-                        ByteArrayCoder.of(),
-                        metrics,
-                        maxBundleSize,
-                        maxBundleMillis)
+                            SerializableUtils.deserializeFromByteArray(serializedFn, name))
                     .withCheckpointing(checkpointing)
                     .countingElements(elementNames));
     context.connectByKey(keyed, vertex, 0);
-    for (Map.Entry<Integer, PCollectionView<?>> side : sideInputsByInput.entrySet()) {
-      context.connectSideInput(side.getValue(), vertex, side.getKey());
-    }
-    for (Map.Entry<TupleTag<?>, PCollection<?>> o : outputs.entrySet()) {
-      context.setProducer(o.getValue(), vertex, outputIndexes.get(o.getKey()));
-    }
+    numbering.connect(context, vertex);
   }
 }
