@@ -4,15 +4,11 @@ import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.metrics.StepMetricsContainer;
-import java.io.Closeable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
-import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.io.BoundedSource;
-import org.apache.beam.sdk.metrics.MetricsEnvironment;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -24,7 +20,6 @@ import org.apache.beam.sdk.values.WindowedValues;
 public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
   private static final long serialVersionUID = 1L;
-  private static final int BATCH = 64;
 
   private final List<? extends BoundedSource<T>> splits;
   private final SerializablePipelineOptions options;
@@ -39,14 +34,12 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
       throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
-    // Splitting is the source's work too: what it counts meanwhile belongs to its step.
-    MetricsContainerImpl splitMetrics = new MetricsContainerImpl(stepName);
-    List<? extends BoundedSource<T>> split;
-    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
-      long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
-      split = source.split(Math.max(1, size / parallelism), options.get());
-    }
-    jobMetrics.merge(stepName, splitMetrics);
+    List<? extends BoundedSource<T>> split =
+        metrics.split(
+            () -> {
+              long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
+              return source.split(Math.max(1, size / parallelism), options.get());
+            });
     this.splits = split.isEmpty() ? List.of(source) : split;
   }
 
@@ -58,7 +51,7 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
   @Override
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
     List<long[]> mine = new ArrayList<>();
-    for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
+    for (int i : SourceMetrics.dealt(splits.size(), subtaskIndex, parallelism)) {
       mine.add(new long[] {i, 0});
     }
     return new Reader<>(splits, mine, options.get(), metrics);
@@ -81,27 +74,25 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     return new Reader<>(splits, remaining, options.get(), metrics);
   }
 
-  private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
+  private static final class Reader<T> extends MeteredSourceReader<T> {
     private final List<? extends BoundedSource<T>> splits;
 
     /** {split index, records read} of the splits still to read, the one being read first. */
     private final ArrayDeque<long[]> remaining;
 
     private final PipelineOptions options;
-    private final SourceMetrics metrics;
     private BoundedSource.BoundedReader<T> current;
     private boolean available;
-    private StepMetricsContainer container;
 
     Reader(
         List<? extends BoundedSource<T>> splits,
         List<long[]> remaining,
         PipelineOptions options,
         SourceMetrics metrics) {
+      super(metrics);
       this.splits = splits;
       this.remaining = new ArrayDeque<>(remaining);
       this.options = options;
-      this.metrics = metrics;
     }
 
     @Override
@@ -116,18 +107,7 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     }
 
     @Override
-    public void open() {
-      container = metrics.open();
-    }
-
-    @Override
-    public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
-      Status status = emitBatch(output);
-      container.flush(); // what the reader counted becomes visible once per batch, not per record
-      return status;
-    }
-
-    private Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
+    protected Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
       for (int emitted = 0; emitted < BATCH; ) {
         long[] split = remaining.peek();
         if (split == null) {
@@ -159,15 +139,10 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     }
 
     @Override
-    public void close() throws Exception {
-      try {
-        if (current != null) {
-          current.close();
-          current = null;
-        }
-      } finally {
-        metrics.close(container);
-        container = null;
+    protected void closeReaders() throws Exception {
+      if (current != null) {
+        current.close();
+        current = null;
       }
     }
   }

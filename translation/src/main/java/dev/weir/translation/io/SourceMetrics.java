@@ -3,7 +3,13 @@ package dev.weir.translation.io;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepMetricsContainer;
 import dev.weir.translation.metrics.ThreadMetrics;
+import java.io.Closeable;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
+import org.apache.beam.sdk.metrics.MetricsEnvironment;
 
 /**
  * Metrics of a source step: what a Beam reader counts lands in its step's container. The reader's
@@ -21,6 +27,26 @@ final class SourceMetrics implements Serializable {
   SourceMetrics(String stepName, JobMetrics jobMetrics) {
     this.stepName = stepName;
     this.jobMetrics = jobMetrics;
+  }
+
+  /** What the source splits into, split with the step's metrics current: they are its work too. */
+  <S> List<S> split(Callable<List<S>> splitting) throws Exception {
+    MetricsContainerImpl splitMetrics = new MetricsContainerImpl(stepName);
+    List<S> parts;
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
+      parts = splitting.call();
+    }
+    jobMetrics.merge(stepName, splitMetrics);
+    return parts;
+  }
+
+  /** Split indexes {@code subtask, subtask + parallelism, ...}: the share of one subtask. */
+  static List<Integer> dealt(int splits, int subtask, int parallelism) {
+    List<Integer> mine = new ArrayList<>();
+    for (int i = subtask; i < splits; i += parallelism) {
+      mine.add(i);
+    }
+    return mine;
   }
 
   /** A container for one reader, made current for the calling thread. */

@@ -4,7 +4,6 @@ import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.metrics.StepMetricsContainer;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -30,7 +29,6 @@ import org.apache.beam.sdk.values.WindowedValues;
 public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>> {
 
   private static final long serialVersionUID = 1L;
-  private static final int BATCH = 64;
 
   private final List<? extends UnboundedSource<T, ?>> splits;
   private final SerializablePipelineOptions options;
@@ -65,7 +63,8 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       throws Exception {
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
-    List<? extends UnboundedSource<T, ?>> split = source.split(parallelism, options.get());
+    List<? extends UnboundedSource<T, ?>> split =
+        metrics.split(() -> source.split(parallelism, options.get()));
     this.splits = split.isEmpty() ? List.of(source) : split;
     this.maxRecordsPerSplit =
         maxNumRecords == Long.MAX_VALUE
@@ -85,7 +84,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
   @Override
   public SourceReader<WindowedValue<T>> createReader(int subtaskIndex, int parallelism) {
     List<SplitPosition> mine = new ArrayList<>();
-    for (int i = subtaskIndex; i < splits.size(); i += parallelism) {
+    for (int i : SourceMetrics.dealt(splits.size(), subtaskIndex, parallelism)) {
       mine.add(new SplitPosition(i, null, 0, false));
     }
     return new Reader<>(
@@ -112,7 +111,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    */
   record SplitPosition(int split, byte[] mark, long read, boolean done) implements Serializable {}
 
-  private static final class Reader<T> implements SourceReader<WindowedValue<T>> {
+  private static final class Reader<T> extends MeteredSourceReader<T> {
     private final List<? extends UnboundedSource<T, ?>> allSplits;
     private final List<SplitPosition> initial;
 
@@ -131,9 +130,6 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private long startMillis;
     private int next;
 
-    private final SourceMetrics metrics;
-    private StepMetricsContainer container;
-
     Reader(
         List<? extends UnboundedSource<T, ?>> allSplits,
         List<SplitPosition> initial,
@@ -142,7 +138,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
         long maxReadTimeMillis,
         boolean dedup,
         SourceMetrics metrics) {
-      this.metrics = metrics;
+      super(metrics);
       this.allSplits = allSplits;
       this.initial = initial;
       this.options = options;
@@ -153,8 +149,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
 
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public void open() throws Exception {
-      container = metrics.open();
+    protected void openReaders() throws Exception {
       started = new boolean[initial.size()];
       done = new boolean[initial.size()];
       read = new long[initial.size()];
@@ -213,13 +208,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     }
 
     @Override
-    public Status emitNext(SourceOutput<WindowedValue<T>> output) throws Exception {
-      Status status = emitBatch(output);
-      container.flush(); // what the reader counted becomes visible once per batch, not per record
-      return status;
-    }
-
-    private Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
+    protected Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
       if (readers.isEmpty() || doneCount == readers.size()) {
         return Status.END_OF_INPUT;
       }
@@ -279,14 +268,9 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     }
 
     @Override
-    public void close() throws Exception {
-      try {
-        for (UnboundedSource.UnboundedReader<T> reader : readers) {
-          reader.close();
-        }
-      } finally {
-        metrics.close(container);
-        container = null;
+    protected void closeReaders() throws Exception {
+      for (UnboundedSource.UnboundedReader<T> reader : readers) {
+        reader.close();
       }
     }
   }
