@@ -1,18 +1,10 @@
 package dev.weir.engine.checkpoint;
 
-import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.SnapshotFormat;
-import dev.weir.state.serialization.DataInputView;
-import dev.weir.state.serialization.DataOutputView;
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -23,10 +15,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +32,7 @@ import org.slf4j.LoggerFactory;
 public final class CheckpointStorage {
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStorage.class);
-  public static final String METADATA = "_metadata";
-  private static final int METADATA_MAGIC = 0x5745434B; // "WECK"
-  private static final int METADATA_VERSION = 1;
+  public static final String METADATA = CheckpointMetadata.FILE_NAME;
 
   private final Path directory;
 
@@ -60,18 +50,6 @@ public final class CheckpointStorage {
   }
 
   /**
-   * A subtask's state still to be written: its four parts (operator state, keyed state, timers,
-   * source position) stream into the file; a {@code null} part is absent.
-   */
-  public record PendingSubtaskState(
-      String vertex,
-      int subtaskIndex,
-      int parallelism,
-      KeyGroupRange keyGroups,
-      boolean finished,
-      KeyedStateBackend.StateSnapshot[] parts) {}
-
-  /**
    * Writes a task's subtask states (already in memory) to {@code fileName} in the checkpoint's
    * folder.
    */
@@ -80,26 +58,32 @@ public final class CheckpointStorage {
       throws IOException {
     List<PendingSubtaskState> pending = new ArrayList<>();
     for (SubtaskState s : states) {
-      byte[][] bytes = {s.operatorState(), null, s.timers(), s.sourcePosition()};
-      KeyedStateBackend.StateSnapshot[] parts = new KeyedStateBackend.StateSnapshot[4];
-      for (int i = 0; i < 4; i++) {
-        byte[] b = bytes[i];
-        parts[i] = b == null ? null : out -> out.write(b);
-      }
+      Map<StatePart, KeyedStateBackend.StateSnapshot> parts = new EnumMap<>(StatePart.class);
+      putBytes(parts, StatePart.OPERATOR_STATE, s.operatorState());
+      putBytes(parts, StatePart.TIMERS, s.timers());
+      putBytes(parts, StatePart.SOURCE_POSITION, s.sourcePosition());
       if (s.keyedState() != null) {
         SnapshotFormat.Source keyed = s.keyedState();
-        parts[1] =
+        parts.put(
+            StatePart.KEYED_STATE,
             out -> {
               try (InputStream in = keyed.open()) {
                 in.transferTo(out);
               }
-            };
+            });
       }
       pending.add(
           new PendingSubtaskState(
               s.vertex(), s.subtaskIndex(), s.parallelism(), s.keyGroups(), s.finished(), parts));
     }
     return writeTaskStateStreaming(checkpointId, savepoint, fileName, pending);
+  }
+
+  private static void putBytes(
+      Map<StatePart, KeyedStateBackend.StateSnapshot> parts, StatePart part, byte[] bytes) {
+    if (bytes != null) {
+      parts.put(part, out -> out.write(bytes));
+    }
   }
 
   /**
@@ -111,53 +95,7 @@ public final class CheckpointStorage {
       throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
     Files.createDirectories(folder);
-    Path file = folder.resolve(fileName);
-    CRC32 crc = new CRC32();
-    List<TaskStateHandle.Entry> entries = new ArrayList<>();
-    long position = 0;
-    try (FileChannel channel =
-            FileChannel.open(
-                file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
-        OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
-      CountingCrcStream out = new CountingCrcStream(raw, crc);
-      for (PendingSubtaskState s : states) {
-        long[] offsets = new long[4];
-        int[] lengths = new int[4];
-        for (int i = 0; i < 4; i++) {
-          if (s.parts()[i] == null) {
-            offsets[i] = -1;
-            continue;
-          }
-          offsets[i] = out.count;
-          s.parts()[i].writeTo(out);
-          long length = out.count - offsets[i];
-          if (length > Integer.MAX_VALUE) {
-            throw new IOException(
-                "a state part of "
-                    + s.vertex()
-                    + " is larger than 2 GiB; split it over more key groups (raise the parallelism)");
-          }
-          lengths[i] = (int) length;
-        }
-        entries.add(
-            new TaskStateHandle.Entry(
-                s.vertex(),
-                s.subtaskIndex(),
-                s.parallelism(),
-                s.keyGroups().start(),
-                s.keyGroups().end(),
-                s.finished(),
-                offsets,
-                lengths));
-      }
-      out.flush();
-      position = out.count;
-      channel.force(true);
-    }
-    return new TaskStateHandle(fileName, position, crc.getValue(), entries);
+    return TaskStateFiles.write(folder.resolve(fileName), states);
   }
 
   /**
@@ -168,32 +106,8 @@ public final class CheckpointStorage {
       long checkpointId, boolean savepoint, List<TaskStateHandle> handles) throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
     Files.createDirectories(folder);
-    DataOutputView out = new DataOutputView(1024);
-    out.writeInt(METADATA_MAGIC);
-    out.writeInt(METADATA_VERSION);
-    out.writeLong(checkpointId);
-    out.writeBoolean(savepoint);
-    out.writeInt(handles.size());
-    long size = 0;
-    for (TaskStateHandle h : handles) {
-      size += h.length();
-      out.writeUTF(h.fileName());
-      out.writeLong(h.length());
-      out.writeLong(h.crc32());
-      out.writeInt(h.entries().size());
-      for (TaskStateHandle.Entry e : h.entries()) {
-        out.writeUTF(e.vertex());
-        out.writeInt(e.subtaskIndex());
-        out.writeInt(e.parallelism());
-        out.writeInt(e.keyGroupStart());
-        out.writeInt(e.keyGroupEnd());
-        out.writeBoolean(e.finished());
-        for (int i = 0; i < e.offsets().length; i++) {
-          out.writeLong(e.offsets()[i]);
-          out.writeInt(e.lengths()[i]);
-        }
-      }
-    }
+    CheckpointMetadata metadata = new CheckpointMetadata(checkpointId, savepoint, handles);
+    byte[] bytes = metadata.encode();
     Path temp = folder.resolve(METADATA + ".inprogress");
     try (FileChannel channel =
         FileChannel.open(
@@ -201,7 +115,7 @@ public final class CheckpointStorage {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      channel.write(ByteBuffer.wrap(out.array(), 0, out.length()));
+      channel.write(ByteBuffer.wrap(bytes));
       channel.force(true);
     }
     try {
@@ -213,7 +127,7 @@ public final class CheckpointStorage {
               + " cannot rename files atomically; choose a checkpoint directory on a local or POSIX file system",
           e);
     }
-    return new CompletedCheckpoint(checkpointId, savepoint, folder, size, Map.of());
+    return new CompletedCheckpoint(checkpointId, savepoint, folder, metadata.stateSize(), Map.of());
   }
 
   /** Deletes a checkpoint's folder (an aborted checkpoint, or one no longer retained). */
@@ -325,163 +239,42 @@ public final class CheckpointStorage {
     } catch (NoSuchFileException e) {
       throw new IOException("checkpoint metadata " + metadataFile + " is missing", e);
     }
-    try {
-      DataInputView in = new DataInputView(metadata);
-      if (in.readInt() != METADATA_MAGIC) {
-        throw new IOException(
-            "checkpoint metadata " + metadataFile + " is corrupt (bad magic number)");
+    CheckpointMetadata decoded = CheckpointMetadata.decode(metadata, metadataFile);
+    Map<String, List<SubtaskState>> states = new HashMap<>();
+    for (TaskStateHandle h : decoded.files()) {
+      Path file = folder.resolve(h.fileName());
+      TaskStateFiles.verify(file, h.length(), h.crc32());
+      for (TaskStateHandle.Entry e : h.entries()) {
+        Map<StatePart, TaskStateHandle.Segment> parts = e.parts();
+        TaskStateHandle.Segment keyed = parts.get(StatePart.KEYED_STATE);
+        states
+            .computeIfAbsent(e.vertex(), v -> new ArrayList<>())
+            .add(
+                new SubtaskState(
+                    e.vertex(),
+                    e.subtaskIndex(),
+                    e.parallelism(),
+                    e.keyGroups(),
+                    read(file, parts.get(StatePart.OPERATOR_STATE)),
+                    // Keyed state may be larger than the heap: streamed from its file when
+                    // restored.
+                    keyed == null
+                        ? null
+                        : SnapshotFormat.Source.ofFile(file, keyed.offset(), keyed.length()),
+                    read(file, parts.get(StatePart.TIMERS)),
+                    read(file, parts.get(StatePart.SOURCE_POSITION)),
+                    e.finished()));
       }
-      int version = in.readInt();
-      if (version != METADATA_VERSION) {
-        throw new IOException(
-            "checkpoint metadata "
-                + metadataFile
-                + " has version "
-                + version
-                + "; this Weir reads version "
-                + METADATA_VERSION);
-      }
-      long id = in.readLong();
-      boolean savepoint = in.readBoolean();
-      int handles = in.readInt();
-      Map<String, List<SubtaskState>> states = new HashMap<>();
-      long size = 0;
-      for (int h = 0; h < handles; h++) {
-        String fileName = in.readUTF();
-        long length = in.readLong();
-        long crc = in.readLong();
-        Path file = folder.resolve(fileName);
-        verifyChecked(file, length, crc);
-        size += length;
-        int entries = in.readInt();
-        for (int i = 0; i < entries; i++) {
-          String vertex = in.readUTF();
-          int subtask = in.readInt();
-          int parallelism = in.readInt();
-          int kgStart = in.readInt();
-          int kgEnd = in.readInt();
-          boolean finished = in.readBoolean();
-          byte[][] parts = new byte[4][];
-          SnapshotFormat.Source keyed = null;
-          for (int p = 0; p < 4; p++) {
-            long offset = in.readLong();
-            int partLength = in.readInt();
-            if (offset < 0) {
-              continue;
-            }
-            if (offset + partLength > length) {
-              throw new IOException(
-                  "checkpoint metadata "
-                      + metadataFile
-                      + " is corrupt: a part of "
-                      + vertex
-                      + " lies beyond the end of "
-                      + file);
-            }
-            if (p == 1) {
-              keyed =
-                  SnapshotFormat.Source.ofFile(file, offset, partLength); // streamed when restored
-            } else {
-              parts[p] = readSegment(file, offset, partLength);
-            }
-          }
-          states
-              .computeIfAbsent(vertex, v -> new ArrayList<>())
-              .add(
-                  new SubtaskState(
-                      vertex,
-                      subtask,
-                      parallelism,
-                      new KeyGroupRange(kgStart, kgEnd),
-                      parts[0],
-                      keyed,
-                      parts[2],
-                      parts[3],
-                      finished));
-        }
-      }
-      for (List<SubtaskState> list : states.values()) {
-        list.sort(Comparator.comparingInt(SubtaskState::subtaskIndex));
-      }
-      return new CompletedCheckpoint(id, savepoint, folder, size, states);
-    } catch (EOFException e) {
-      throw new IOException("checkpoint metadata " + metadataFile + " is corrupt (truncated)", e);
     }
+    for (List<SubtaskState> list : states.values()) {
+      list.sort(Comparator.comparingInt(SubtaskState::subtaskIndex));
+    }
+    return new CompletedCheckpoint(
+        decoded.checkpointId(), decoded.savepoint(), folder, decoded.stateSize(), states);
   }
 
-  /**
-   * Checks a state file's length and checksum, reading it in chunks (it may be larger than the
-   * heap).
-   */
-  private static void verifyChecked(Path file, long length, long crc) throws IOException {
-    long actualLength;
-    CRC32 actual = new CRC32();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] chunk = new byte[256 * 1024];
-      long total = 0;
-      int n;
-      while ((n = in.read(chunk)) > 0) {
-        actual.update(chunk, 0, n);
-        total += n;
-      }
-      actualLength = total;
-    } catch (NoSuchFileException e) {
-      throw new IOException("checkpoint file " + file + " is missing", e);
-    }
-    if (actualLength != length) {
-      throw new IOException(
-          "checkpoint file "
-              + file
-              + " is corrupt: "
-              + actualLength
-              + " bytes, expected "
-              + length);
-    }
-    if (actual.getValue() != crc) {
-      throw new IOException("checkpoint file " + file + " is corrupt: checksum mismatch");
-    }
-  }
-
-  private static byte[] readSegment(Path file, long offset, int length) throws IOException {
-    byte[] bytes = new byte[length];
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      long position = offset;
-      while (buffer.hasRemaining()) {
-        int n = channel.read(buffer, position);
-        if (n < 0) {
-          throw new IOException(
-              "checkpoint file " + file + " ends before its state part at " + offset);
-        }
-        position += n;
-      }
-    }
-    return bytes;
-  }
-
-  /** Counts and checksums what passes through. */
-  private static final class CountingCrcStream extends FilterOutputStream {
-    long count;
-    private final CRC32 crc;
-
-    CountingCrcStream(OutputStream out, CRC32 crc) {
-      super(out);
-      this.crc = crc;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      crc.update(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      crc.update(b, off, len);
-      count += len;
-    }
+  private static byte[] read(Path file, TaskStateHandle.Segment segment) throws IOException {
+    return segment == null ? null : TaskStateFiles.read(file, segment);
   }
 
   private static void deleteRecursively(Path folder) {

@@ -1,8 +1,9 @@
 package dev.weir.engine.task;
 
 import dev.weir.engine.checkpoint.BarrierAligner;
-import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.checkpoint.PendingSubtaskState;
 import dev.weir.engine.checkpoint.SourcePositions;
+import dev.weir.engine.checkpoint.StatePart;
 import dev.weir.engine.checkpoint.TaskCheckpointContext;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.exchange.ExchangeEvent;
@@ -13,7 +14,9 @@ import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackend.StateSnapshot;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A task's part in checkpoints, in the task's thread: reacts to triggers (sources), aligns barriers
@@ -243,18 +246,25 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
       return;
     }
     try {
-      List<CheckpointStorage.PendingSubtaskState> states = new ArrayList<>(captured.size());
+      List<PendingSubtaskState> states = new ArrayList<>(captured.size());
       for (Captured c : captured) {
+        Map<StatePart, StateSnapshot> parts = new EnumMap<>(StatePart.class);
         byte[] operatorState = c.operatorState();
         byte[] position = c.sourcePosition();
-        StateSnapshot[] parts = {
-          operatorState == null ? null : out -> out.write(operatorState),
-          c.keyed(),
-          c.timers(),
-          position == null ? null : out -> out.write(position)
-        };
+        if (operatorState != null) {
+          parts.put(StatePart.OPERATOR_STATE, out -> out.write(operatorState));
+        }
+        if (c.keyed() != null) {
+          parts.put(StatePart.KEYED_STATE, c.keyed());
+        }
+        if (c.timers() != null) {
+          parts.put(StatePart.TIMERS, c.timers());
+        }
+        if (position != null) {
+          parts.put(StatePart.SOURCE_POSITION, out -> out.write(position));
+        }
         states.add(
-            new CheckpointStorage.PendingSubtaskState(
+            new PendingSubtaskState(
                 c.vertex(), c.subtask(), c.parallelism(), c.keyGroups(), finished, parts));
       }
       TaskStateHandle handle;
