@@ -19,9 +19,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
- * A fast unbounded source into a deliberately slow sink, for 20 s in a small heap (the module's
- * tests run with -Xmx256m): the source must be slowed to the sink's pace, with at most the
- * configured buffers in flight and no OutOfMemoryError.
+ * A fast unbounded source into a deliberately slow sink, for 20 s: the source must be slowed to the
+ * sink's pace, with at most the configured buffers in flight. The bound on records emitted but not
+ * consumed is what keeps memory bounded, so the test holds in any heap (from an IDE too); Maven
+ * runs it in a 256 MiB heap, where an unthrottled source would also end in OutOfMemoryError.
  */
 class BackPressureTest {
 
@@ -53,9 +54,6 @@ class BackPressureTest {
 
   @Test
   void aSlowSinkThrottlesAFastSourceWithBoundedBuffersForTwentySeconds() throws Exception {
-    assertThat(Runtime.getRuntime().maxMemory())
-        .as("run with -Xmx256m")
-        .isLessThanOrEqualTo(256L * 1024 * 1024);
     EngineConfig config = EngineConfig.DEFAULT;
     JobGraph g = new JobGraph("back-pressure");
     JobVertex src = g.addSource("firehose", new Firehose(), 2);

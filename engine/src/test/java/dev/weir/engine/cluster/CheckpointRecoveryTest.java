@@ -2,6 +2,7 @@ package dev.weir.engine.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.engine.TestSupport;
 import dev.weir.engine.checkpoint.CheckpointConfig;
@@ -171,10 +172,7 @@ class CheckpointRecoveryTest {
             CheckpointConfig.every(Duration.ofMillis(20), notADirectory));
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(totalsJob("unwritable", 1_000_000, 5, 2));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (job.checkpointStats().failed() < 3 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> job.checkpointStats().failed() >= 3);
       CheckpointStats stats = job.checkpointStats();
       assertThat(stats.failed()).isGreaterThanOrEqualTo(3);
       assertThat(stats.completed()).isZero();
@@ -183,10 +181,7 @@ class CheckpointRecoveryTest {
 
       // Once the directory can be written, checkpoints complete again.
       Files.delete(notADirectory);
-      while (job.checkpointStats().completed() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(job.checkpointStats().completed()).isGreaterThanOrEqualTo(2);
+      await().atMost(Duration.ofSeconds(20)).until(() -> job.checkpointStats().completed() >= 2);
       assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
       job.cancel();
       assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
@@ -194,12 +189,10 @@ class CheckpointRecoveryTest {
     }
   }
 
-  private static void awaitRestarts(JobExecution job, int restarts) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while ((job.restarts() < restarts || job.status() != JobStatus.RUNNING)
-        && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+  private static void awaitRestarts(JobExecution job, int restarts) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> job.restarts() >= restarts && job.status() == JobStatus.RUNNING);
     assertThat(job.restarts()).isEqualTo(restarts);
   }
 

@@ -2,6 +2,7 @@ package dev.weir.engine.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.engine.TestSupport;
 import dev.weir.engine.graph.JobGraph;
@@ -165,11 +166,7 @@ class FailureAndCancelTest {
     g.connect(src, sink).hash((Long v) -> v).kryo(Long.class);
 
     JobClient client = CLUSTER.submit(g);
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (seen.get() < 10_000 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertThat(seen.get()).isGreaterThanOrEqualTo(10_000);
+    await().atMost(Duration.ofSeconds(10)).until(() -> seen.get() >= 10_000);
     assertThat(client.status()).isEqualTo(JobStatus.RUNNING);
 
     client.cancel();

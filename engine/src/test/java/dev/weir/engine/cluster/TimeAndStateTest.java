@@ -1,6 +1,7 @@
 package dev.weir.engine.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.engine.TestSupport;
 import dev.weir.engine.TestSupport.Scripted;
@@ -273,11 +274,12 @@ class TimeAndStateTest {
     g.connect(src, op).hash((Long v) -> v % 20).kryo(Long.class);
 
     JobClient client = CLUSTER.submit(g);
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (firings.size() < 20 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    Thread.sleep(200); // a second firing per key would show up by now
+    await().atMost(Duration.ofSeconds(20)).until(() -> firings.size() >= 20);
+    // A second firing per key would show up within this time.
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> firings.values().stream().allMatch(n -> n == 1));
     client.cancel();
     client.waitForCompletion(Duration.ofSeconds(30));
 

@@ -2,6 +2,7 @@ package dev.weir.engine.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.engine.TestSupport;
 import dev.weir.engine.checkpoint.CheckpointConfig;
@@ -81,8 +82,10 @@ class ControlEndpointTest {
 
       // The endpoint closed with the job: its port is free again.
       int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-      Thread.sleep(100);
-      ControlEndpoint.bind(port, "again").close();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .ignoreExceptions()
+          .untilAsserted(() -> ControlEndpoint.bind(port, "again").close());
     }
   }
 

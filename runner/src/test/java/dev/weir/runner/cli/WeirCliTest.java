@@ -1,6 +1,7 @@
 package dev.weir.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.weir.runner.WeirPipelineOptions;
 import dev.weir.runner.WeirPipelineResult;
@@ -74,10 +75,15 @@ class WeirCliTest {
         .isEqualTo(PipelineResult.State.DONE);
     assertThat(Files.list(last).count()).isGreaterThan(1);
 
-    Thread.sleep(200); // the endpoint closes with the job
-    Outcome gone = weir("status", "--address", address);
-    assertThat(gone.exitCode()).isEqualTo(1);
-    assertThat(gone.err()).contains("no job answers at " + address);
+    // The endpoint closes with the job.
+    await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              Outcome gone = weir("status", "--address", address);
+              assertThat(gone.exitCode()).isEqualTo(1);
+              assertThat(gone.err()).contains("no job answers at " + address);
+            });
   }
 
   @Test
