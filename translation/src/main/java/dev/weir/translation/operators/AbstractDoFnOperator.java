@@ -13,11 +13,7 @@ import dev.weir.translation.state.WeirStateInternals;
 import dev.weir.translation.state.WeirTimerInternals;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,16 +79,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   /**
    * Non-null while elements must wait for checkpoints (@RequiresStableInput with checkpointing on).
    */
-  private StableInputBuffer<InputT> stableInput;
+  private StableInput<InputT> stableInput;
 
-  /**
-   * Instead of {@link #stableInput} for a keyed DoFn: held elements in keyed state, so they
-   * rescale.
-   */
-  private KeyedStableInput<InputT> keyedStableInput;
-
-  /** Held elements restored from a completed checkpoint: processed once the operator is open. */
-  private List<KeyedElement<InputT>> restoredStable;
+  /** Held elements restored without a stable input to take them: processed once open. */
+  private final List<KeyedElement<InputT>> restoredStable = new ArrayList<>();
 
   private Output<Object> mainOutput;
   private int mainIndex;
@@ -101,10 +91,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   private boolean bundleStarted;
   private int bundleElements;
   private long bundleNumber;
-  private List<KeyedElement<InputT>> pushedBack;
-
-  /** Non-null for a keyed DoFn with side inputs: where its waiting elements go at a snapshot. */
-  private KeyedWaitingStore<InputT> keyedWaiting;
+  private SideInputPushback<InputT> pushedBack;
 
   private long inputWatermark;
   protected BundleFinalization bundleFinalizer;
@@ -233,16 +220,15 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     this.threadMetrics = ThreadMetrics.install();
     this.metricsContainer = metrics.open(stepName);
     elementCounts.open(metricsContainer);
-    this.pushedBack = new ArrayList<>();
+    this.pushedBack = new SideInputPushback<>();
     if (requiresStableInput && checkpointing) {
-      if (context.isKeyed()) {
-        this.keyedStableInput =
-            new KeyedStableInput<>(
-                context,
-                new CoderSerializer<>(requireInputCoder("elements held for @RequiresStableInput")));
-      } else {
-        this.stableInput = new StableInputBuffer<>();
-      }
+      this.stableInput =
+          context.isKeyed()
+              ? new KeyedStableInput<>(
+                  context,
+                  new CoderSerializer<>(
+                      requireInputCoder("elements held for @RequiresStableInput")))
+              : new StableInputBuffer<>();
     }
     this.bundleFinalizer = new BundleFinalization(checkpointing);
     this.inputWatermark = Long.MIN_VALUE;
@@ -320,14 +306,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
               sideInputs == null ? NullSideInputReader.empty() : sideInputs,
               outputManager);
     }
-    if (restoredStable != null) {
-      List<KeyedElement<InputT>> stable = restoredStable;
-      restoredStable = null;
-      processStable(stable);
+    // Restored held elements are stable (their checkpoint completed): processed now.
+    List<KeyedElement<InputT>> restored = new ArrayList<>(restoredStable);
+    restoredStable.clear();
+    if (stableInput != null) {
+      restored.addAll(stableInput.takeRestored());
     }
-    if (keyedStableInput != null) {
-      processStable(keyedStableInput.takeRestored());
-    }
+    processStable(restored);
   }
 
   /**
@@ -381,12 +366,8 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
 
   @Override
   public void processElement(WindowedValue<InputT> element) throws Exception {
-    if (keyedStableInput != null) {
-      keyedStableInput.add(element);
-      return;
-    }
     if (stableInput != null) {
-      stableInput.add(null, element);
+      stableInput.add(element);
       return;
     }
     processNow(element);
@@ -400,8 +381,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
         processReady(element); // no side inputs: nothing waits (and no iterator per element)
       } else {
         for (WindowedValue<InputT> w : processOrPushBack(element)) {
-          pushedBack.add(
-              new KeyedElement<>(context.isKeyed() ? (KeyBytes) context.currentKey() : null, w));
+          pushedBack.add(context.isKeyed() ? (KeyBytes) context.currentKey() : null, w);
         }
       }
     } finally {
@@ -445,15 +425,10 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   @Override
   public long inputWatermarkHold() {
     long hold = Long.MAX_VALUE;
-    for (KeyedElement<InputT> p : pushedBack) {
-      hold = Math.min(hold, p.value().getTimestamp().getMillis());
-    }
+    hold = Math.min(hold, pushedBack.earliestTimestamp());
     // Elements held for stable input are processed later: event time must not pass them meanwhile.
     if (stableInput != null) {
       hold = Math.min(hold, stableInput.earliestTimestamp());
-    }
-    if (keyedStableInput != null) {
-      hold = Math.min(hold, keyedStableInput.earliestTimestamp());
     }
     return hold;
   }
@@ -462,8 +437,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     if (pushedBack.isEmpty()) {
       return;
     }
-    List<KeyedElement<InputT>> waiting = pushedBack;
-    pushedBack = new ArrayList<>();
+    List<KeyedElement<InputT>> waiting = pushedBack.takeAll();
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       startBundleIfNeeded();
       for (KeyedElement<InputT> p : waiting) {
@@ -471,7 +445,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
           context.keyedStateBackend().setCurrentKey(p.key());
         }
         for (WindowedValue<InputT> w : processOrPushBack(p.value())) {
-          pushedBack.add(new KeyedElement<>(p.key(), w));
+          pushedBack.add(p.key(), w);
         }
       }
     }
@@ -527,9 +501,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     if (stableInput != null) {
       processStable(stableInput.takeAll()); // no later checkpoint can make them any more stable
     }
-    if (keyedStableInput != null) {
-      processStable(keyedStableInput.takeAll());
-    }
     finishBundle();
     retryPushedBack();
     if (!pushedBack.isEmpty()) {
@@ -554,36 +525,12 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     if (stableInput != null) {
       stableInput.onBarrier(checkpointId);
     }
-    if (keyedStableInput != null) {
-      keyedStableInput.onBarrier(checkpointId);
-    }
-    boolean holdsStable = stableInput != null && !stableInput.isEmpty();
-    if (sideInputs == null && pushedBack.isEmpty() && !holdsStable) {
-      return null;
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(bytes);
-    out.writeBoolean(sideInputs != null);
-    if (sideInputs != null) {
-      sideInputs.snapshot(out);
-    }
-    List<KeyedElement<InputT>> waitingInOperatorState = pushedBack;
-    if (keyedWaiting != null) {
-      keyedWaiting.store(pushedBack);
-      waitingInOperatorState = List.of();
-    }
-    KeyedElement.writeAll(
-        out,
-        waitingInOperatorState,
-        waitingInOperatorState.isEmpty()
-            ? null
-            : requireInputCoder("the elements waiting for its side inputs"));
-    out.writeBoolean(holdsStable);
-    if (holdsStable) {
-      stableInput.write(out, requireInputCoder("elements held for @RequiresStableInput"));
-    }
-    out.flush();
-    return bytes.toByteArray();
+    return DoFnOperatorState.write(
+        stepName,
+        sideInputs,
+        pushedBack.forOperatorState(),
+        stableInput == null ? List.of() : stableInput.heldInOperatorState(),
+        inputValueCoder());
   }
 
   @Override
@@ -593,53 +540,32 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
 
   private void applyRestoredOperatorState() throws Exception {
     if (context.isKeyed() && sideInputs != null && inputValueCoder() != null) {
-      keyedWaiting =
+      pushedBack.storeInKeyedState(
           new KeyedWaitingStore<>(
               context,
-              new CoderSerializer<>(requireInputCoder("the elements waiting for its side inputs")));
-      pushedBack.addAll(keyedWaiting.load());
+              new CoderSerializer<>(
+                  requireInputCoder("the elements waiting for its side inputs"))));
     }
     for (byte[] state : restoredOperatorState) {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-      if (in.readBoolean()) {
-        if (sideInputs == null) {
-          throw new IllegalStateException(
-              "step '" + stepName + "' was restored with side inputs it no longer has");
-        }
-        sideInputs.restore(in);
-      }
-      List<KeyedElement<InputT>> waiting = KeyedElement.readAll(in, inputValueCoder());
-      KeyedElement.requireOwnKeys(
-          waiting,
-          context.isKeyed() ? context.keyedStateBackend() : null,
-          stepName,
-          "elements waiting for side inputs; restore it at the parallelism it had, or take the savepoint once "
-              + "its side inputs are ready");
-      pushedBack.addAll(waiting);
-      if (in.available() > 0 && in.readBoolean()) {
-        List<KeyedElement<InputT>> held =
-            StableInputBuffer.read(in, requireInputCoder("elements held for @RequiresStableInput"));
-        KeyedElement.requireOwnKeys(
-            held,
-            context.isKeyed() ? context.keyedStateBackend() : null,
-            stepName,
-            "elements held for @RequiresStableInput; restore it at the parallelism it had");
-        if (restoredStable == null) {
-          restoredStable = new ArrayList<>();
-        }
-        restoredStable.addAll(held);
+      DoFnOperatorState.Restored<InputT> restored =
+          DoFnOperatorState.read(
+              state,
+              stepName,
+              sideInputs,
+              context.isKeyed() ? context.keyedStateBackend() : null,
+              inputValueCoder());
+      pushedBack.addAll(restored.waiting());
+      if (stableInput != null) {
+        stableInput.restore(restored.held());
+      } else {
+        restoredStable.addAll(restored.held());
       }
     }
     restoredOperatorState.clear(); // applied once
   }
 
   private Coder<WindowedValue<InputT>> requireInputCoder(String what) {
-    Coder<WindowedValue<InputT>> coder = inputValueCoder();
-    if (coder == null) {
-      throw new IllegalStateException(
-          "step '" + stepName + "' cannot snapshot " + what + ": no input coder");
-    }
-    return coder;
+    return DoFnOperatorState.require(inputValueCoder(), stepName, what);
   }
 
   /**
@@ -654,9 +580,6 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   public void notifyCheckpointComplete(long checkpointId) throws Exception {
     if (stableInput != null) {
       processStable(stableInput.takeStable(checkpointId));
-    }
-    if (keyedStableInput != null) {
-      processStable(keyedStableInput.takeStable(checkpointId));
     }
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
       bundleFinalizer.checkpointComplete(checkpointId);

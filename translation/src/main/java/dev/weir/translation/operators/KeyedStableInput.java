@@ -16,15 +16,17 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
- * {@link StableInputBuffer} for a keyed (stateful) DoFn: held elements live in keyed state, one
- * list per key and epoch (the stretch between two barriers), so a checkpoint holds them per key
- * group and a job resumed at another parallelism finds each with its key. Which keys hold elements
- * of which epoch is indexed in memory; restored elements are all stable (the checkpoint they come
- * from completed) and are handed out once by {@link #takeRestored()}.
+ * {@link StableInput} of a keyed (stateful) DoFn: held elements live in keyed state, one list per
+ * key and epoch (the stretch between two barriers), so a checkpoint holds them per key group and a
+ * job resumed at another parallelism finds each with its key. Which keys hold elements of which
+ * epoch is indexed in memory; restored elements are all stable (the checkpoint they come from
+ * completed) and are handed out once by {@link #takeRestored()}.
  *
  * @param <T> the main input's element type
  */
-final class KeyedStableInput<T> {
+final class KeyedStableInput<T> implements StableInput<T> {
+
+  private final List<KeyedElement<T>> restoredFromOperatorState = new ArrayList<>();
 
   private final OperatorContext<?> context;
   private final StateSpec<Long, ListState<Long, WindowedValue<T>>> spec;
@@ -46,19 +48,16 @@ final class KeyedStableInput<T> {
         StateSpec.list("beam-stable-input", Serializers.LONG, Serializers.asImmutable(elements));
   }
 
-  /** Holds {@code value} under the current key. */
-  void add(WindowedValue<T> value) {
+  @Override
+  public void add(WindowedValue<T> value) {
     KeyBytes key = (KeyBytes) context.currentKey();
     context.state(spec).add(epoch, value);
     keysByEpoch.computeIfAbsent(epoch, e -> new HashSet<>()).add(key);
     earliestByEpoch.merge(epoch, value.getTimestamp().getMillis(), Math::min);
   }
 
-  /**
-   * The earliest timestamp held, or {@link Long#MAX_VALUE}: event time must not pass it, or the
-   * held elements would be late (a stateful DoFn drops late elements) when they are processed.
-   */
-  long earliestTimestamp() {
+  @Override
+  public long earliestTimestamp() {
     long earliest = Long.MAX_VALUE;
     for (long t : earliestByEpoch.values()) {
       earliest = Math.min(earliest, t);
@@ -66,19 +65,16 @@ final class KeyedStableInput<T> {
     return earliest;
   }
 
-  /**
-   * A barrier passed: what came before it becomes stable when checkpoint {@code checkpointId}
-   * completes.
-   */
-  void onBarrier(long checkpointId) {
+  @Override
+  public void onBarrier(long checkpointId) {
     if (keysByEpoch.containsKey(epoch)) {
       endedBy.put(epoch, checkpointId);
       epoch++;
     }
   }
 
-  /** Removes and returns what checkpoint {@code checkpointId} (and earlier ones) made stable. */
-  List<KeyedElement<T>> takeStable(long checkpointId) {
+  @Override
+  public List<KeyedElement<T>> takeStable(long checkpointId) {
     List<KeyedElement<T>> stable = new ArrayList<>();
     Iterator<Map.Entry<Long, Long>> it = endedBy.entrySet().iterator();
     while (it.hasNext()) {
@@ -91,8 +87,8 @@ final class KeyedStableInput<T> {
     return stable;
   }
 
-  /** Removes and returns everything held (at the end of the input). */
-  List<KeyedElement<T>> takeAll() {
+  @Override
+  public List<KeyedElement<T>> takeAll() {
     List<KeyedElement<T>> all = new ArrayList<>();
     for (Long e : new ArrayList<>(keysByEpoch.keySet())) {
       take(e, all);
@@ -117,11 +113,23 @@ final class KeyedStableInput<T> {
     }
   }
 
-  /** Removes and returns the held elements a restore brought back (all of them stable). */
-  List<KeyedElement<T>> takeRestored() throws Exception {
+  /** Nothing: held elements are in keyed state. */
+  @Override
+  public List<KeyedElement<T>> heldInOperatorState() {
+    return List.of();
+  }
+
+  @Override
+  public void restore(List<KeyedElement<T>> fromOperatorState) {
+    restoredFromOperatorState.addAll(fromOperatorState);
+  }
+
+  @Override
+  public List<KeyedElement<T>> takeRestored() throws Exception {
+    List<KeyedElement<T>> restored = new ArrayList<>(restoredFromOperatorState);
+    restoredFromOperatorState.clear();
     List<Object[]> entries = new ArrayList<>();
     context.keyedStateBackend().forEachEntry(spec, (key, e) -> entries.add(new Object[] {key, e}));
-    List<KeyedElement<T>> restored = new ArrayList<>();
     for (Object[] entry : entries) {
       KeyBytes key = (KeyBytes) entry[0];
       context.keyedStateBackend().setCurrentKey(key);

@@ -1,28 +1,21 @@
 package dev.weir.translation.operators;
 
-import dev.weir.translation.wire.KeyBytes;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.values.WindowedValue;
 
 /**
- * Input of a DoFn annotated {@code @RequiresStableInput} while the job takes checkpoints: an
- * element is held until a checkpoint that contains it completes, and only then processed. If the
- * job fails before, the element is not processed at all; after a restore it comes from the
- * checkpoint, byte for byte the same, even if the steps before it are not deterministic. So the
- * DoFn sees every element it processes again (after a failure) with the same value, which is what
- * lets it have side effects outside the pipeline safely.
+ * {@link StableInput} of a DoFn that is not keyed: held elements in memory, carried in the
+ * operator's state by each checkpoint until it completes.
  *
  * @param <T> the main input's element type
  */
-final class StableInputBuffer<T> {
+final class StableInputBuffer<T> implements StableInput<T> {
+
+  private final List<KeyedElement<T>> restored = new ArrayList<>();
 
   private List<KeyedElement<T>> sinceLastBarrier = new ArrayList<>();
 
@@ -32,13 +25,14 @@ final class StableInputBuffer<T> {
   private long earliestSinceLastBarrier = Long.MAX_VALUE;
   private final TreeMap<Long, Long> earliestAwaiting = new TreeMap<>();
 
-  void add(Object key, WindowedValue<T> value) {
-    sinceLastBarrier.add(new KeyedElement<>((KeyBytes) key, value));
+  @Override
+  public void add(WindowedValue<T> value) {
+    sinceLastBarrier.add(new KeyedElement<>(null, value));
     earliestSinceLastBarrier = Math.min(earliestSinceLastBarrier, value.getTimestamp().getMillis());
   }
 
-  /** The earliest timestamp held, or {@link Long#MAX_VALUE}: output must not pass it meanwhile. */
-  long earliestTimestamp() {
+  @Override
+  public long earliestTimestamp() {
     long earliest = earliestSinceLastBarrier;
     for (long t : earliestAwaiting.values()) {
       earliest = Math.min(earliest, t);
@@ -46,12 +40,8 @@ final class StableInputBuffer<T> {
     return earliest;
   }
 
-  boolean isEmpty() {
-    return sinceLastBarrier.isEmpty() && awaitingCompletion.isEmpty();
-  }
-
-  /** A barrier passed: what came before it waits for checkpoint {@code checkpointId}. */
-  void onBarrier(long checkpointId) {
+  @Override
+  public void onBarrier(long checkpointId) {
     if (!sinceLastBarrier.isEmpty()) {
       awaitingCompletion.put(checkpointId, sinceLastBarrier);
       earliestAwaiting.put(checkpointId, earliestSinceLastBarrier);
@@ -60,11 +50,9 @@ final class StableInputBuffer<T> {
     }
   }
 
-  /**
-   * Removes and returns, in arrival order, what checkpoint {@code checkpointId} (and earlier ones)
-   * made stable.
-   */
-  List<KeyedElement<T>> takeStable(long checkpointId) {
+  /** In arrival order. */
+  @Override
+  public List<KeyedElement<T>> takeStable(long checkpointId) {
     List<KeyedElement<T>> stable = new ArrayList<>();
     Iterator<Map.Entry<Long, List<KeyedElement<T>>>> it =
         awaitingCompletion.headMap(checkpointId, true).entrySet().iterator();
@@ -77,8 +65,9 @@ final class StableInputBuffer<T> {
     return stable;
   }
 
-  /** Removes and returns everything held, in arrival order (at the end of the input). */
-  List<KeyedElement<T>> takeAll() {
+  /** In arrival order. */
+  @Override
+  public List<KeyedElement<T>> takeAll() {
     List<KeyedElement<T>> all = takeStable(Long.MAX_VALUE);
     all.addAll(sinceLastBarrier);
     sinceLastBarrier = new ArrayList<>();
@@ -87,23 +76,27 @@ final class StableInputBuffer<T> {
   }
 
   /**
-   * Writes what waits for completion: called while snapshotting checkpoint {@code n} after {@link
-   * #onBarrier(long) onBarrier(n)}, so all of it is in checkpoint {@code n}.
+   * Called while snapshotting checkpoint {@code n} after {@link #onBarrier(long) onBarrier(n)}, so
+   * all of it is in checkpoint {@code n}.
    */
-  void write(DataOutputStream out, Coder<WindowedValue<T>> coder) throws IOException {
+  @Override
+  public List<KeyedElement<T>> heldInOperatorState() {
     List<KeyedElement<T>> all = new ArrayList<>();
     for (List<KeyedElement<T>> held : awaitingCompletion.values()) {
       all.addAll(held);
     }
-    KeyedElement.writeAll(out, all, coder);
+    return all;
   }
 
-  /**
-   * Reads what {@link #write} wrote. The checkpoint it comes from is complete, so these elements
-   * are stable: they are returned for processing rather than held again.
-   */
-  static <T> List<KeyedElement<T>> read(DataInputStream in, Coder<WindowedValue<T>> coder)
-      throws IOException {
-    return KeyedElement.readAll(in, coder);
+  @Override
+  public void restore(List<KeyedElement<T>> fromOperatorState) {
+    restored.addAll(fromOperatorState);
+  }
+
+  @Override
+  public List<KeyedElement<T>> takeRestored() {
+    List<KeyedElement<T>> taken = new ArrayList<>(restored);
+    restored.clear();
+    return taken;
   }
 }
