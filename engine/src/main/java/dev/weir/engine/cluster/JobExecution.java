@@ -25,13 +25,15 @@ import org.slf4j.LoggerFactory;
  * failure does: with restarts left, every task is stopped and the job is deployed again from the
  * latest completed checkpoint; otherwise the first failure fails the whole job (every other task is
  * cancelled, the original exception is the cause).
+ *
+ * <p>Threads: task threads report through the {@link TaskListener} methods, clients call the {@link
+ * JobClient} methods from any thread, restarts run on the job's own restart thread. The fields
+ * below the constructor's are guarded by this object's monitor; calls out of it (to tasks, the
+ * coordinator, futures) happen after it is released.
  */
 final class JobExecution implements JobClient, TaskListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobExecution.class);
-
-  /** Attempts at the checkpoint that closes a finished job before giving up on it. */
-  private static final int FINAL_CHECKPOINT_ATTEMPTS = 3;
 
   /** Creates the tasks of one deployment of the job. */
   interface Deployer {
@@ -46,6 +48,7 @@ final class JobExecution implements JobClient, TaskListener {
   private final Deployer deployer;
   private final RestartStrategy restartStrategy;
   private final CheckpointCoordinator coordinator;
+  private final JobCheckpoints checkpoints;
   private final ExecutorService snapshotWriters;
 
   /** The job's own thread for restarts: waits out the delay, restores and deploys again. */
@@ -67,7 +70,6 @@ final class JobExecution implements JobClient, TaskListener {
   private int running;
   private int finishedInput;
   private int restarts;
-  private int finalCheckpointAttempts;
   private boolean stopped;
   private volatile boolean allFinished;
 
@@ -84,6 +86,7 @@ final class JobExecution implements JobClient, TaskListener {
     this.restartStrategy = config.restartStrategy();
     this.coordinator = coordinator;
     this.initialRestore = initialRestore;
+    this.checkpoints = new JobCheckpoints(jobName, coordinator);
     this.restarter =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -177,7 +180,7 @@ final class JobExecution implements JobClient, TaskListener {
       last = ++finishedInput == tasks.size();
     }
     if (last) {
-      if (coordinator != null && coordinator.config().periodic()) {
+      if (checkpoints.takesFinalCheckpoint()) {
         takeFinalCheckpoint();
       } else {
         releaseFinishedTasks();
@@ -185,40 +188,20 @@ final class JobExecution implements JobClient, TaskListener {
     }
   }
 
-  /**
-   * Every task finished its input: one more checkpoint lets operators commit what the last one did
-   * not cover (sinks, bundle finalizers) before the job closes.
-   */
+  /** Operators close once a last checkpoint committed what they did since the one before. */
   private void takeFinalCheckpoint() {
     List<Task> current;
     synchronized (this) {
       current = tasks;
     }
-    coordinator
-        .trigger(false)
-        .whenComplete(
-            (checkpoint, error) -> {
-              synchronized (this) {
-                if (tasks != current || status != JobStatus.RUNNING) {
-                  return;
-                }
-              }
-              if (error == null) {
-                releaseFinishedTasks();
-              } else if (++finalCheckpointAttempts < FINAL_CHECKPOINT_ATTEMPTS) {
-                takeFinalCheckpoint();
-              } else {
-                Task first = current.get(0);
-                first.failExternally(
-                    new IllegalStateException(
-                        "the final checkpoint of job '"
-                            + jobName
-                            + "' failed "
-                            + FINAL_CHECKPOINT_ATTEMPTS
-                            + " times: "
-                            + error.getMessage()));
-              }
-            });
+    checkpoints.takeFinal(
+        () -> {
+          synchronized (this) {
+            return tasks == current && status == JobStatus.RUNNING;
+          }
+        },
+        this::releaseFinishedTasks,
+        failure -> current.get(0).failExternally(failure));
   }
 
   private void releaseFinishedTasks() {
@@ -420,30 +403,19 @@ final class JobExecution implements JobClient, TaskListener {
     }
   }
 
-  private CompletableFuture<CompletedCheckpoint> noCheckpoints() {
-    return CompletableFuture.failedFuture(
-        new IllegalStateException(
-            "job '"
-                + jobName
-                + "' takes no checkpoints: give it a checkpoint directory (EngineConfig.withCheckpoints, or --checkpointDir)"));
-  }
-
   @Override
   public CompletableFuture<CompletedCheckpoint> triggerSavepoint() {
-    return coordinator == null ? noCheckpoints() : coordinator.trigger(true);
+    return checkpoints.triggerSavepoint();
   }
 
   @Override
   public CompletableFuture<CompletedCheckpoint> triggerCheckpoint() {
-    return coordinator == null ? noCheckpoints() : coordinator.trigger(false);
+    return checkpoints.triggerCheckpoint();
   }
 
   @Override
   public CompletableFuture<CompletedCheckpoint> stopWithSavepoint() {
-    // Sources stop at the savepoint's barrier: nothing after it is processed, so a resumed job
-    // repeats nothing.
-    CompletableFuture<CompletedCheckpoint> savepointDone =
-        coordinator == null ? noCheckpoints() : coordinator.trigger(true, true);
+    CompletableFuture<CompletedCheckpoint> savepointDone = checkpoints.savepointStoppingSources();
     savepointDone.whenComplete(
         (s, error) -> {
           if (error != null) {
@@ -473,7 +445,7 @@ final class JobExecution implements JobClient, TaskListener {
 
   @Override
   public CheckpointStats checkpointStats() {
-    return coordinator == null ? null : coordinator.stats();
+    return checkpoints.stats();
   }
 
   @Override
