@@ -88,9 +88,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   private int mainIndex;
   private ElementCounts elementCounts = new ElementCounts(Map.of());
   private Output<Object>[] outputs;
-  private boolean bundleStarted;
-  private int bundleElements;
-  private long bundleNumber;
+  private Bundles bundles;
   private SideInputPushback<InputT> pushedBack;
 
   private long inputWatermark;
@@ -231,6 +229,13 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
               : new StableInputBuffer<>();
     }
     this.bundleFinalizer = new BundleFinalization(checkpointing);
+    this.bundles =
+        new Bundles(
+            maxBundleSize,
+            maxBundleMillis,
+            context,
+            this::startRunnerBundle,
+            this::onBundleFinished);
     this.inputWatermark = Long.MIN_VALUE;
     this.outputs = new Output[outputIndexes.values().stream().mapToInt(i -> i).max().orElse(0) + 1];
     for (Map.Entry<TupleTag<?>, Integer> e : outputIndexes.entrySet()) {
@@ -335,32 +340,20 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   }
 
   private void startBundleIfNeeded() {
-    if (!bundleStarted) {
-      bundleStarted = true;
-      bundleElements = 0;
-      long bundle = ++bundleNumber;
-      startRunnerBundle();
-      if (maxBundleMillis > 0) {
-        context.scheduleAt(
-            context.currentProcessingTime() + maxBundleMillis,
-            () -> {
-              if (bundleStarted && bundleNumber == bundle) {
-                finishBundle();
-              }
-            });
-      }
-    }
+    bundles.startIfNeeded();
   }
 
   protected void finishBundle() throws Exception {
-    if (bundleStarted) {
-      try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
-        bundleStarted = false;
-        finishRunnerBundle();
-        bundleFinalizer.bundleFinished();
-        elementCounts.flush();
-        metricsContainer.flush();
-      }
+    bundles.finish();
+  }
+
+  /** What ending a bundle does besides the runner's finishBundle: finalizers, metrics. */
+  private void onBundleFinished() throws Exception {
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metricsContainer)) {
+      finishRunnerBundle();
+      bundleFinalizer.bundleFinished();
+      elementCounts.flush();
+      metricsContainer.flush();
     }
   }
 
@@ -387,9 +380,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
     } finally {
       threadMetrics.exit(previous);
     }
-    if (++bundleElements >= maxBundleSize) {
-      finishBundle();
-    }
+    bundles.elementProcessed();
   }
 
   @Override
