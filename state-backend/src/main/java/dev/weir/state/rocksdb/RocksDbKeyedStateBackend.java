@@ -36,7 +36,6 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
 import org.rocksdb.StringAppendOperator;
-import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -66,20 +65,14 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private final Map<String, Column<?>> columns = new LinkedHashMap<>();
   private final Map<String, Object> states = new HashMap<>();
 
-  /**
-   * Restored blocks of states the operator has not declared yet, by state name. The blocks
-   * themselves wait in the default column family (written there as they stream in, so restoring
-   * needs no more memory than one block), until the state is declared or a snapshot copies them.
-   */
-  private final Map<String, RawRestored> restored = new HashMap<>();
+  /** Restored state of states the operator has not declared yet. */
+  private final RocksDbRestoreStaging staging;
 
-  private int rawBlocks;
+  private final RocksDbKeyBuilder<K> keys;
 
-  private record RawBlock(int keyGroup, byte[] rawKey) {}
+  /** A value being written: serialized here, handed to RocksDB as a slice of its array. */
+  private final DataOutputView valueBuffer = new DataOutputView(128);
 
-  private record RawRestored(StateSpec.Kind kind, List<RawBlock> blocks) {}
-
-  private final DataOutputView scratch = new DataOutputView(128);
   private final DataInputView reader = new DataInputView();
   private final AtomicInteger snapshotsInFlight = new AtomicInteger();
   private volatile boolean closing;
@@ -88,16 +81,13 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private K currentKey;
   private int currentKeyGroup;
 
-  /** Key group, key length and key bytes of the current key. */
-  private byte[] keyPrefix;
-
-  /** One state: its column family and a cache of the last (key, namespace) prefix. */
+  /** One state: its column family and a cache of the last (key, namespace) key built. */
   static final class Column<N> {
     final String name;
     final StateSpec<N, ?> spec;
     final ColumnFamilyHandle handle;
     N lastNamespace;
-    byte[] lastKeyPrefix;
+    long lastKeyVersion = -1;
     byte[] lastEntryKey;
 
     Column(String name, StateSpec<N, ?> spec, ColumnFamilyHandle handle) {
@@ -112,6 +102,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       throws IOException {
     this.directory = directory;
     this.keySerializer = keySerializer;
+    this.keys = new RocksDbKeyBuilder<>(keySerializer);
     this.range = range;
     this.maxParallelism = maxParallelism;
     this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
@@ -129,6 +120,9 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
       throw new IOException("cannot open RocksDB in " + directory + ": " + e.getMessage(), e);
     }
     this.defaultColumn = handles.get(0);
+    this.staging =
+        new RocksDbRestoreStaging(
+            db, defaultColumn, writeOptions, directory, keySerializer, range, maxParallelism);
   }
 
   @Override
@@ -159,13 +153,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
               + range
               + ": the record did not arrive over a HASH edge with the same key");
     }
-    byte[] keyBytes = serialize(keySerializer, key);
-    scratch.clear();
-    scratch.writeByte(keyGroup >>> 8);
-    scratch.writeByte(keyGroup);
-    RocksDbKeys.writeLength(scratch, keyBytes.length);
-    scratch.write(keyBytes, 0, keyBytes.length);
-    keyPrefix = scratch.toByteArray();
+    keys.setKey(keyGroup, key);
     currentKey = key;
     currentKeyGroup = keyGroup;
   }
@@ -186,16 +174,6 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   // ---- encoding ----
 
-  <T> byte[] serialize(TypeSerializer<T> serializer, T value) {
-    DataOutputView out = new DataOutputView(32);
-    try {
-      serializer.serialize(value, out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
   <T> T deserialize(TypeSerializer<T> serializer, byte[] bytes, int offset, int length) {
     reader.setBuffer(bytes, offset, length);
     try {
@@ -207,30 +185,33 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   /** The RocksDB key of (current key, namespace) in a column. */
   <N> byte[] entryKey(Column<N> column, N namespace) {
-    if (column.lastKeyPrefix == keyPrefix
+    long version = keys.keyVersion();
+    if (column.lastKeyVersion == version
         && Objects.equals(column.lastNamespace, namespace)
         && column.lastEntryKey != null) {
       return column.lastEntryKey;
     }
-    byte[] ns = serialize(column.spec.namespaceSerializer(), namespace);
-    byte[] key = Arrays.copyOf(keyPrefix, keyPrefix.length + 5 + ns.length);
-    DataOutputView len = new DataOutputView(5);
-    RocksDbKeys.writeLength(len, ns.length);
-    System.arraycopy(len.array(), 0, key, keyPrefix.length, len.length());
-    System.arraycopy(ns, 0, key, keyPrefix.length + len.length(), ns.length);
-    key = Arrays.copyOf(key, keyPrefix.length + len.length() + ns.length);
-    column.lastKeyPrefix = keyPrefix;
+    byte[] key = keys.entryKey(column.spec.namespaceSerializer(), namespace);
+    column.lastKeyVersion = version;
     column.lastNamespace = namespace;
     column.lastEntryKey = key;
     return key;
   }
 
-  <N, UK> byte[] userEntryKey(Column<N> column, N namespace, TypeSerializer<UK> keys, UK userKey) {
-    byte[] prefix = entryKey(column, namespace);
-    byte[] user = serialize(keys, userKey);
-    byte[] key = Arrays.copyOf(prefix, prefix.length + user.length);
-    System.arraycopy(user, 0, key, prefix.length, user.length);
-    return key;
+  <N, UK> byte[] userEntryKey(
+      Column<N> column, N namespace, TypeSerializer<UK> userKeys, UK userKey) {
+    return keys.userEntryKey(column.spec.namespaceSerializer(), namespace, userKeys, userKey);
+  }
+
+  /** {@code value} serialized into the reused value buffer; valid until the next call. */
+  private <T> DataOutputView serializeToBuffer(TypeSerializer<T> serializer, T value) {
+    valueBuffer.clear();
+    try {
+      serializer.serialize(value, valueBuffer);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return valueBuffer;
   }
 
   // ---- RocksDB access ----
@@ -246,6 +227,44 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
   void put(Column<?> column, byte[] key, byte[] value) {
     try {
       db.put(column.handle, writeOptions, key, value);
+    } catch (RocksDBException e) {
+      throw failure("write", column, e);
+    }
+  }
+
+  /** Writes {@code value} at {@code key}, serialized without allocating. */
+  <T> void put(Column<?> column, byte[] key, TypeSerializer<T> serializer, T value) {
+    DataOutputView v = serializeToBuffer(serializer, value);
+    try {
+      db.put(column.handle, writeOptions, key, 0, key.length, v.array(), 0, v.length());
+    } catch (RocksDBException e) {
+      throw failure("write", column, e);
+    }
+  }
+
+  /**
+   * Appends {@code element} to the list at {@code key} (the merge operator adds a delimiter),
+   * framed with its length and serialized without allocating.
+   */
+  <T> void mergeFramed(Column<?> column, byte[] key, TypeSerializer<T> serializer, T element) {
+    valueBuffer.clear();
+    valueBuffer.writeInt(0);
+    try {
+      serializer.serialize(element, valueBuffer);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    valueBuffer.writeIntAt(0, valueBuffer.length() - 4);
+    try {
+      db.merge(
+          column.handle,
+          writeOptions,
+          key,
+          0,
+          key.length,
+          valueBuffer.array(),
+          0,
+          valueBuffer.length());
     } catch (RocksDBException e) {
       throw failure("write", column, e);
     }
@@ -359,10 +378,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
         };
     columns.put(spec.name(), column);
     states.put(spec.name(), state);
-    RawRestored pending = restored.remove(spec.name());
-    if (pending != null) {
-      loadRestored(pending, column);
-    }
+    staging.loadInto(column);
     return (S) state;
   }
 
@@ -421,38 +437,14 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     }
     Snapshot snapshot = db.getSnapshot();
     List<Column<?>> captured = new ArrayList<>(columns.values());
-    Map<String, RawRestored> pending = new LinkedHashMap<>(restored);
+    RocksDbRestoreStaging.Captured staged = staging.capture();
     snapshotsInFlight.incrementAndGet();
     return out -> {
       try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
         if (closing) {
           throw new IOException("the state backend was closed before its snapshot was written");
         }
-        List<RocksDbSnapshotWriter.PendingState> raw = new ArrayList<>();
-        for (Map.Entry<String, RawRestored> p : pending.entrySet()) {
-          List<byte[]> blocks = new ArrayList<>();
-          List<int[]> where = new ArrayList<>();
-          for (RawBlock b : p.getValue().blocks()) {
-            if (keyGroups.contains(b.keyGroup())) {
-              byte[] bytes;
-              try {
-                bytes = db.get(defaultColumn, read, b.rawKey());
-              } catch (RocksDBException e) {
-                throw new IOException(
-                    "cannot read restored state '"
-                        + p.getKey()
-                        + "' for a snapshot: "
-                        + e.getMessage(),
-                    e);
-              }
-              where.add(new int[] {b.keyGroup(), 0, bytes.length});
-              blocks.add(bytes);
-            }
-          }
-          raw.add(
-              new RocksDbSnapshotWriter.PendingState(
-                  p.getKey(), p.getValue().kind(), blocks, where));
-        }
+        List<RocksDbSnapshotWriter.PendingState> raw = staged.read(read, keyGroups);
         new RocksDbSnapshotWriter(db, maxParallelism)
             .write(
                 new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)),
@@ -471,125 +463,13 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   // ---- restore ----
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private void loadRestored(RawRestored pending, Column<?> column) {
-    StateSpec<?, ?> spec = column.spec;
-    if (spec.kind() != pending.kind()) {
-      throw new IllegalArgumentException(
-          spec + " was restored from a snapshot where it is " + pending.kind() + " state");
-    }
-    DataInputView in = new DataInputView();
-    DataOutputView key = new DataOutputView(64);
-    DataOutputView value = new DataOutputView(256);
-    try (WriteBatch batch = new WriteBatch()) {
-      for (RawBlock block : pending.blocks()) {
-        byte[] bytes = db.get(defaultColumn, block.rawKey());
-        in.setBuffer(bytes, 0, bytes.length);
-        int entries = in.readInt();
-        for (int i = 0; i < entries; i++) {
-          key.clear();
-          key.writeByte(block.keyGroup() >>> 8);
-          key.writeByte(block.keyGroup());
-          appendLengthPrefixed(key, in, keySerializer);
-          appendLengthPrefixed(key, in, spec.namespaceSerializer());
-          byte[] prefix = key.toByteArray();
-          switch (pending.kind()) {
-            case VALUE -> batch.put(column.handle, prefix, slice(in, spec.firstSerializer()));
-            case LIST -> {
-              int n = in.readInt();
-              value.clear();
-              for (int e = 0; e < n; e++) {
-                byte[] element = slice(in, spec.firstSerializer());
-                if (e > 0) {
-                  value.writeByte(',');
-                }
-                value.writeInt(element.length);
-                value.write(element, 0, element.length);
-              }
-              if (n > 0) {
-                batch.put(column.handle, prefix, value.toByteArray());
-              }
-            }
-            case MAP -> {
-              int n = in.readInt();
-              for (int e = 0; e < n; e++) {
-                byte[] userKey = slice(in, spec.firstSerializer());
-                byte[] entryKey = Arrays.copyOf(prefix, prefix.length + userKey.length);
-                System.arraycopy(userKey, 0, entryKey, prefix.length, userKey.length);
-                batch.put(column.handle, entryKey, slice(in, spec.secondSerializer()));
-              }
-            }
-          }
-        }
-        // One block per batch: memory stays at one key group's worth however large the state.
-        batch.delete(defaultColumn, block.rawKey());
-        db.write(writeOptions, batch);
-        batch.clear();
-      }
-    } catch (IOException | RocksDBException e) {
-      throw new IllegalStateException(
-          "cannot restore " + spec + " into RocksDB: " + e.getMessage(), e);
-    }
-  }
-
-  /** The bytes one value occupies in {@code in} (found by reading it with its serializer). */
-  private static byte[] slice(DataInputView in, TypeSerializer<?> serializer) throws IOException {
-    int start = in.position();
-    serializer.deserialize(in);
-    return Arrays.copyOfRange(in.array(), start, in.position());
-  }
-
-  private static void appendLengthPrefixed(
-      DataOutputView key, DataInputView in, TypeSerializer<?> serializer) throws IOException {
-    byte[] bytes = slice(in, serializer);
-    RocksDbKeys.writeLength(key, bytes.length);
-    key.write(bytes, 0, bytes.length);
-  }
-
   @Override
   public void restoreFrom(Collection<? extends SnapshotFormat.Source> snapshots)
       throws IOException {
     if (!states.isEmpty()) {
       throw new IllegalStateException("restore must happen before any state is used");
     }
-    for (SnapshotFormat.Source snapshot : snapshots) {
-      SnapshotFormat.readBlocks(
-          snapshot,
-          maxParallelism,
-          range,
-          (name, kind, kg, bytes, offset, length) -> {
-            RawRestored raw =
-                restored.computeIfAbsent(name, n -> new RawRestored(kind, new ArrayList<>()));
-            if (raw.kind() != kind) {
-              throw new IOException(
-                  "state '"
-                      + name
-                      + "' is "
-                      + kind
-                      + " in one snapshot and "
-                      + raw.kind()
-                      + " in another");
-            }
-            byte[] rawKey = ("restored/" + (rawBlocks++)).getBytes(StandardCharsets.UTF_8);
-            byte[] block =
-                offset == 0 && length == bytes.length
-                    ? bytes
-                    : Arrays.copyOfRange(bytes, offset, offset + length);
-            try {
-              db.put(defaultColumn, writeOptions, rawKey, block);
-            } catch (RocksDBException e) {
-              throw new IOException(
-                  "cannot store restored state '"
-                      + name
-                      + "' in RocksDB at "
-                      + directory
-                      + ": "
-                      + e.getMessage(),
-                  e);
-            }
-            raw.blocks().add(new RawBlock(kg, rawKey));
-          });
-    }
+    staging.stage(snapshots);
   }
 
   // ---- lifecycle ----

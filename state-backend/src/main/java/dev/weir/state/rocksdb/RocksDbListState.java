@@ -1,7 +1,6 @@
 package dev.weir.state.rocksdb;
 
 import dev.weir.state.ListState;
-import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ final class RocksDbListState<N, E> implements ListState<N, E> {
   private final RocksDbKeyedStateBackend<?> backend;
   private final RocksDbKeyedStateBackend.Column<N> column;
   private final TypeSerializer<E> elements;
-  private final DataOutputView scratch = new DataOutputView(64);
 
   RocksDbListState(
       RocksDbKeyedStateBackend<?> backend,
@@ -56,24 +54,16 @@ final class RocksDbListState<N, E> implements ListState<N, E> {
     return result;
   }
 
-  private byte[] framed(E element) {
-    byte[] bytes = backend.serialize(elements, element);
-    scratch.clear();
-    scratch.writeInt(bytes.length);
-    scratch.write(bytes, 0, bytes.length);
-    return scratch.toByteArray();
-  }
-
   @Override
   public void add(N namespace, E element) {
-    backend.merge(column, backend.entryKey(column, namespace), framed(element));
+    backend.mergeFramed(column, backend.entryKey(column, namespace), elements, element);
   }
 
   @Override
   public void addAll(N namespace, List<? extends E> list) {
     byte[] key = backend.entryKey(column, namespace);
     for (E e : list) {
-      backend.merge(column, key, framed(e));
+      backend.mergeFramed(column, key, elements, e);
     }
   }
 

@@ -38,7 +38,7 @@ final class RocksDbMapState<N, UK, UV> implements MapState<N, UK, UV> {
 
   @Override
   public void put(N namespace, UK key, UV value) {
-    backend.put(column, userKey(namespace, key), backend.serialize(values, value));
+    backend.put(column, userKey(namespace, key), values, value);
   }
 
   @Override

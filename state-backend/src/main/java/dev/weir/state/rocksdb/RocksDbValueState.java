@@ -30,7 +30,7 @@ final class RocksDbValueState<N, V> implements ValueState<N, V> {
     if (value == null) {
       clear(namespace);
     } else {
-      backend.put(column, backend.entryKey(column, namespace), backend.serialize(values, value));
+      backend.put(column, backend.entryKey(column, namespace), values, value);
     }
   }
 

@@ -32,6 +32,15 @@ public final class DataOutputView extends OutputStream implements DataOutput {
     return position;
   }
 
+  /** Forgets what was written after the first {@code length} bytes; keeps the array. */
+  public void truncate(int length) {
+    if (length < 0 || length > position) {
+      throw new IndexOutOfBoundsException(
+          "cannot truncate " + position + " bytes written to " + length);
+    }
+    position = length;
+  }
+
   /** The backing array; valid bytes are {@code [0, length())}. */
   public byte[] array() {
     return buffer;
