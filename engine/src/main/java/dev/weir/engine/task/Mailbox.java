@@ -9,8 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * failures injected from outside. The task runs them between buffers, so they never race with
  * record processing and operator state needs no locks.
  *
- * <p>Lifecycle: open (mails accepted), then {@linkplain #close() closed} when the task stops
- * running its operators: no new mails, and what is left is dropped. A round of {@link #runBatch()}
+ * <p>Lifecycle: open (mails accepted); {@linkplain #quiesce() quiesced} when a task that finished
+ * its work is about to close its operators: no new mails, but those already accepted still run
+ * ({@link #drain()}), so a checkpoint's completion posted just before the job let its tasks close
+ * is not lost; {@linkplain #close() closed} when the task stops running its operators: no new
+ * mails, and what is left is dropped (a failed or cancelled task). A round of {@link #runBatch()}
  * runs only the mails queued before it started, so mails that post mails cannot starve the task's
  * input.
  *
@@ -22,6 +25,7 @@ public final class Mailbox {
   /** Where the mailbox is in its life. */
   enum State {
     OPEN,
+    QUIESCED,
     CLOSED
   }
 
@@ -33,6 +37,8 @@ public final class Mailbox {
   private final AtomicLong accepted = new AtomicLong();
 
   private long taken;
+
+  /** Changed under this object's monitor, with the enqueueing it decides on. */
   private volatile State state = State.OPEN;
 
   Mailbox(TaskWaker waker, String owner) {
@@ -61,11 +67,15 @@ public final class Mailbox {
    * mails; any thread.
    */
   public boolean tryPut(Action mail) {
-    if (state != State.OPEN) {
-      return false;
+    // Mails are rare (per checkpoint, not per record): the lock keeps a mail from slipping in
+    // after the task quiesced or closed the mailbox and looked for what was left.
+    synchronized (this) {
+      if (state != State.OPEN) {
+        return false;
+      }
+      mails.add(mail);
+      accepted.incrementAndGet();
     }
-    mails.add(mail);
-    accepted.incrementAndGet();
     waker.signal();
     return true;
   }
@@ -91,9 +101,27 @@ public final class Mailbox {
     }
   }
 
+  /** No new mails from now on; those accepted before still run in {@link #drain()}. Task thread. */
+  synchronized void quiesce() {
+    if (state == State.OPEN) {
+      state = State.QUIESCED;
+    }
+  }
+
+  /** Runs every mail still queued, in order; after {@link #quiesce()} no more can come. */
+  void drain() throws Exception {
+    Action mail;
+    while ((mail = mails.poll()) != null) {
+      taken++;
+      mail.run();
+    }
+  }
+
   /** No new mails, and the queued ones are dropped; returns how many were. Task thread. */
   int close() {
-    state = State.CLOSED;
+    synchronized (this) {
+      state = State.CLOSED;
+    }
     int dropped = 0;
     while (mails.poll() != null) {
       dropped++;

@@ -352,6 +352,10 @@ public final class Task implements Runnable, CheckpointParticipant {
       }
       finishedNormally = true;
       awaitJobFinished();
+      // What was posted before the job let its tasks close (the final checkpoint's completion,
+      // for one) still runs while the operators are open.
+      mailbox.quiesce();
+      mailbox.drain();
     } catch (Throwable t) {
       failure = t;
     }

@@ -59,6 +59,23 @@ class MailboxTest {
   }
 
   @Test
+  void aQuiescedMailboxRefusesNewMailsButRunsThoseItAccepted() throws Exception {
+    List<String> ran = new ArrayList<>();
+    mailbox.put(() -> ran.add("accepted"));
+    mailbox.put(() -> mailbox.tryPut(() -> ran.add("posted by a mail")));
+
+    mailbox.quiesce();
+    assertThat(mailbox.state()).isEqualTo(Mailbox.State.QUIESCED);
+    assertThat(mailbox.tryPut(() -> ran.add("late"))).isFalse();
+    assertThatThrownBy(() -> mailbox.put(() -> ran.add("late"))).hasMessageContaining("quiesced");
+    mailbox.drain();
+
+    assertThat(ran).containsExactly("accepted");
+    assertThat(mailbox.isEmpty()).isTrue();
+    assertThat(mailbox.close()).as("nothing left to drop").isZero();
+  }
+
+  @Test
   void mailsFromOtherThreadsAllRunExactlyOnce() throws Exception {
     int threads = 4;
     int perThread = 10_000;
