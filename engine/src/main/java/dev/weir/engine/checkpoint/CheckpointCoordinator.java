@@ -61,7 +61,10 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private final class Pending {
     final long id;
     final boolean savepoint;
+
+    /** A savepoint whose barrier stops the sources (stop-with-savepoint). */
     boolean stop;
+
     final long startNanos = System.nanoTime();
     final Map<CheckpointParticipant, TaskStateHandle> acks = new IdentityHashMap<>();
     final CompletableFuture<CompletedCheckpoint> result;
@@ -196,6 +199,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       boolean savepoint, boolean stopSources, CompletableFuture<CompletedCheckpoint> result) {
     long id = nextId++;
     Pending p = new Pending(id, savepoint, result);
+    p.stop = stopSources;
     pending = p;
     lastTriggerNanos = p.startNanos;
     p.timeout =
@@ -282,8 +286,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
           lastDurationMillis,
           lastSizeBytes);
     }
-    for (CheckpointParticipant t : tasks) {
-      t.notifyCheckpointComplete(p.id);
+    // A savepoint the job goes on after is not what a failover restores (that is the latest
+    // checkpoint, taken before it), so nothing may be committed for it: sources would ack records
+    // a restore reads again, or never again (FLINK-25191). Stop-with-savepoint does commit: the
+    // job resumes from it.
+    if (!p.savepoint || p.stop) {
+      for (CheckpointParticipant t : tasks) {
+        t.notifyCheckpointComplete(p.id);
+      }
     }
     if (!p.savepoint) {
       storage.retain(config.retained());

@@ -382,6 +382,14 @@ final class JobExecution implements JobClient, TaskListener {
 
   @Override
   public void cancel() {
+    cancel(false);
+  }
+
+  /**
+   * Stops every task; with {@code afterMails} each runs the mails it accepted first (after a
+   * stop-with-savepoint: its completion commits what the savepoint covers).
+   */
+  private void cancel(boolean afterMails) {
     List<Task> toCancel;
     boolean waitingToRestart;
     synchronized (this) {
@@ -396,7 +404,11 @@ final class JobExecution implements JobClient, TaskListener {
       coordinator.suspend("the job is cancelled");
     }
     for (Task t : toCancel) {
-      t.cancel();
+      if (afterMails) {
+        t.cancelAfterMails();
+      } else {
+        t.cancel();
+      }
     }
     if (waitingToRestart) {
       end();
@@ -427,7 +439,7 @@ final class JobExecution implements JobClient, TaskListener {
           synchronized (this) {
             stopped = true;
           }
-          cancel();
+          cancel(true);
           return savepoint;
         });
   }

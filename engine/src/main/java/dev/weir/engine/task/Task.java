@@ -292,6 +292,16 @@ public final class Task implements Runnable, CheckpointParticipant {
     return finishedNormally;
   }
 
+  /**
+   * Cancels the task once it ran the mails it accepted before this call (a stop-with-savepoint's
+   * completion, which commits): they are queued in front. Any thread.
+   */
+  public void cancelAfterMails() {
+    if (!mailbox.tryPut(this::cancel)) {
+      cancel();
+    }
+  }
+
   /** Asks the task to stop; its thread leaves the loop, closes the operators and ends. */
   public void cancel() {
     cancelled = true;

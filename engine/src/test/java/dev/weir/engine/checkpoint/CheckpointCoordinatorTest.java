@@ -116,6 +116,31 @@ class CheckpointCoordinatorTest {
     assertThat(c.stats().completed()).isEqualTo(1);
   }
 
+  /**
+   * Issue 12, point 1: a failover restores the latest checkpoint, from before an intermediate
+   * savepoint, so completing that savepoint must commit nothing (sources would ack what the
+   * restored job reads again). Today's code notified every completed savepoint.
+   */
+  @Test
+  void onlyCheckpointsAndStopWithSavepointAreToldComplete() throws Exception {
+    FakeTask a = new FakeTask("a");
+    CheckpointCoordinator c = coordinator(manual(), a);
+
+    CompletableFuture<CompletedCheckpoint> savepoint = c.trigger(true);
+    ack(c, 1, a);
+    assertThat(savepoint.get(10, TimeUnit.SECONDS).savepoint()).isTrue();
+    CompletableFuture<CompletedCheckpoint> checkpoint = c.trigger(false);
+    ack(c, 2, a);
+    checkpoint.get(10, TimeUnit.SECONDS);
+    CompletableFuture<CompletedCheckpoint> stop = c.trigger(true, true);
+    ack(c, 3, a);
+    stop.get(10, TimeUnit.SECONDS);
+
+    assertThat(a.completed)
+        .as("the intermediate savepoint 1 commits nothing")
+        .containsExactly(2L, 3L);
+  }
+
   @Test
   void lateAcknowledgementsAndTasksOfAnotherDeploymentAreIgnored() {
     FakeTask a = new FakeTask("a");
