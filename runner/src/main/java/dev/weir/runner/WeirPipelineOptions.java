@@ -80,6 +80,16 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setNumRetainedCheckpoints(int n);
 
   @Description(
+      "When the newest checkpoint cannot be read at a restart or resume (a missing or corrupt"
+          + " file), restore an older one instead of failing. Off by default: the newest one"
+          + " completed, so sinks and sources may have committed what it covers, and an older"
+          + " one can repeat or lose data.")
+  @Default.Boolean(false)
+  boolean getAllowCheckpointFallback();
+
+  void setAllowCheckpointFallback(boolean allow);
+
+  @Description(
       "How often a failed job is restarted from its latest checkpoint before it fails for good. "
           + "-1 (the default): 3 when checkpointing is on, 0 when it is off.")
   @Default.Integer(-1)

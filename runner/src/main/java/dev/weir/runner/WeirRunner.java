@@ -182,7 +182,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
                 Duration.ofMillis(options.getCheckpointTimeoutMillis()),
                 Duration.ofMillis(options.getMinPauseBetweenCheckpoints()),
                 options.getNumRetainedCheckpoints(),
-                Path.of(options.getCheckpointDir())));
+                Path.of(options.getCheckpointDir()),
+                options.getAllowCheckpointFallback()));
     if (options.getStateBackend().equalsIgnoreCase("rocksdb")) {
       config =
           config.withStateBackend(new RocksDbStateBackendFactory(Path.of(options.getRocksDbDir())));

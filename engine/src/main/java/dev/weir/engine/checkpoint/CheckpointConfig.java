@@ -12,9 +12,17 @@ import java.time.Duration;
  * @param minPause least time between the end of one checkpoint and the start of the next
  * @param retained how many completed checkpoints stay on disk (older ones are deleted)
  * @param directory where checkpoints are written, one folder per job run
+ * @param fallBackToOlder whether a restore whose newest checkpoint is unreadable may take an older
+ *     one; off by default: the newest completed, so sinks and sources may have committed what it
+ *     covers, and an older one could then repeat or lose data
  */
 public record CheckpointConfig(
-    Duration interval, Duration timeout, Duration minPause, int retained, Path directory) {
+    Duration interval,
+    Duration timeout,
+    Duration minPause,
+    int retained,
+    Path directory,
+    boolean fallBackToOlder) {
 
   public CheckpointConfig {
     if (timeout.isNegative() || timeout.isZero()) {
@@ -38,7 +46,8 @@ public record CheckpointConfig(
    * retained.
    */
   public static CheckpointConfig every(Duration interval, Path directory) {
-    return new CheckpointConfig(interval, Duration.ofMinutes(10), Duration.ZERO, 2, directory);
+    return new CheckpointConfig(
+        interval, Duration.ofMinutes(10), Duration.ZERO, 2, directory, false);
   }
 
   public boolean periodic() {
@@ -46,14 +55,19 @@ public record CheckpointConfig(
   }
 
   public CheckpointConfig withTimeout(Duration t) {
-    return new CheckpointConfig(interval, t, minPause, retained, directory);
+    return new CheckpointConfig(interval, t, minPause, retained, directory, fallBackToOlder);
   }
 
   public CheckpointConfig withMinPause(Duration p) {
-    return new CheckpointConfig(interval, timeout, p, retained, directory);
+    return new CheckpointConfig(interval, timeout, p, retained, directory, fallBackToOlder);
   }
 
   public CheckpointConfig withRetained(int n) {
-    return new CheckpointConfig(interval, timeout, minPause, n, directory);
+    return new CheckpointConfig(interval, timeout, minPause, n, directory, fallBackToOlder);
+  }
+
+  /** Whether a restore may fall back to an older checkpoint when the newest is unreadable. */
+  public CheckpointConfig withFallBackToOlder(boolean allowed) {
+    return new CheckpointConfig(interval, timeout, minPause, retained, directory, allowed);
   }
 }

@@ -180,13 +180,17 @@ public final class CheckpointStorage {
   }
 
   /**
-   * The newest checkpoint in this storage that loads completely: a checkpoint with a missing or
-   * corrupt file is skipped (its file is named in the log) and the one before it is tried.
+   * The newest completed checkpoint in this storage, loaded and checked. If it cannot be read (a
+   * missing or corrupt file), this fails naming the file: the checkpoint completed, so sinks and
+   * sources may already have committed what it covers, and restoring an older one could repeat or
+   * lose data. With {@code fallBackToOlder} the ones before it are tried instead, and the risk is
+   * logged.
    *
    * @return {@code null} when no checkpoint was ever completed here
-   * @throws IOException when checkpoints exist but none of them can be read
+   * @throws IOException when the newest checkpoint cannot be read (without {@code
+   *     fallBackToOlder}), or none can
    */
-  public CompletedCheckpoint latest() throws IOException {
+  public CompletedCheckpoint latest(boolean fallBackToOlder) throws IOException {
     List<Long> ids = checkpointIds(true);
     if (ids.isEmpty()) {
       return null;
@@ -197,8 +201,21 @@ public final class CheckpointStorage {
       try {
         return load(folder);
       } catch (IOException e) {
+        if (!fallBackToOlder) {
+          throw new IOException(
+              "the newest checkpoint, "
+                  + folder
+                  + ", cannot be restored: "
+                  + e.getMessage()
+                  + ". It completed, so sinks and sources may have committed what it covers, and"
+                  + " an older checkpoint could repeat or lose data: repair or restore it, or"
+                  + " allow falling back to older checkpoints (--allowCheckpointFallback), at that"
+                  + " risk",
+              e);
+        }
         LOG.warn(
-            "checkpoint {} cannot be restored, trying the one before it: {}",
+            "checkpoint {} cannot be restored, trying the one before it (what it committed may be"
+                + " lost or repeated): {}",
             folder,
             e.getMessage());
         problems.add(e.getMessage());
@@ -208,16 +225,27 @@ public final class CheckpointStorage {
         "no usable checkpoint in " + directory + ": " + String.join("; ", problems));
   }
 
+  /** The newest completed checkpoint, failing if it cannot be read: {@code latest(false)}. */
+  public CompletedCheckpoint latest() throws IOException {
+    return latest(false);
+  }
+
   /**
    * Loads a checkpoint or savepoint folder, or the newest usable checkpoint of a job-run folder
    * (one holding {@code chk-*} folders): what a user passes to resume a job.
    */
   public static CompletedCheckpoint loadPath(Path path) throws IOException {
+    return loadPath(path, false);
+  }
+
+  /** Like {@link #loadPath(Path)}; a job-run folder's checkpoints as {@link #latest(boolean)}. */
+  public static CompletedCheckpoint loadPath(Path path, boolean fallBackToOlder)
+      throws IOException {
     if (Files.exists(path.resolve(METADATA))) {
       return load(path);
     }
     if (Files.isDirectory(path)) {
-      CompletedCheckpoint latest = new CheckpointStorage(path).latest();
+      CompletedCheckpoint latest = new CheckpointStorage(path).latest(fallBackToOlder);
       if (latest != null) {
         return latest;
       }

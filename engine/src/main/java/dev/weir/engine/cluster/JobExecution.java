@@ -309,7 +309,8 @@ final class JobExecution implements JobClient, TaskListener {
     CompletedCheckpoint restore = initialRestore;
     try {
       if (coordinator != null) {
-        CompletedCheckpoint latest = coordinator.storage().latest();
+        CompletedCheckpoint latest =
+            coordinator.storage().latest(coordinator.config().fallBackToOlder());
         if (latest != null) {
           restore = latest;
         }

@@ -74,7 +74,10 @@ public final class LocalCluster implements AutoCloseable {
     CompletedCheckpoint restore = null;
     if (restoreFrom != null) {
       try {
-        restore = CheckpointStorage.loadPath(restoreFrom);
+        restore =
+            CheckpointStorage.loadPath(
+                restoreFrom,
+                jobConfig.checkpoints() != null && jobConfig.checkpoints().fallBackToOlder());
       } catch (IOException e) {
         throw new JobExecutionException(
             "job '" + graph.name() + "' cannot resume: " + e.getMessage(), e);

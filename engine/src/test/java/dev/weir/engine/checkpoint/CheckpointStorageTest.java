@@ -72,7 +72,7 @@ class CheckpointStorageTest {
   }
 
   @Test
-  void aCorruptFileFallsBackToThePreviousCheckpoint() throws IOException {
+  void aCorruptNewestCheckpointFailsNamingItsFileUnlessFallingBackIsAllowed() throws IOException {
     CheckpointStorage storage = new CheckpointStorage(dir);
     write(storage, 1, (byte) 1);
     write(storage, 2, (byte) 2);
@@ -81,7 +81,13 @@ class CheckpointStorageTest {
       f.seek(0);
       f.write(99);
     }
-    CompletedCheckpoint loaded = storage.latest();
+    assertThatThrownBy(storage::latest)
+        .as("issue 12, point 1: today's code fell back silently")
+        .hasMessageContaining("the newest checkpoint, " + storage.folderOf(2, false))
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("--allowCheckpointFallback");
+    assertThatThrownBy(() -> CheckpointStorage.loadPath(dir)).hasMessageContaining(file.toString());
+    CompletedCheckpoint loaded = storage.latest(true);
     assertThat(loaded.id()).isEqualTo(1);
     assertThat(loaded.statesOf("map").get(0).operatorState()).containsExactly(1);
     assertThatThrownBy(() -> CheckpointStorage.load(storage.folderOf(2, false)))
@@ -96,9 +102,9 @@ class CheckpointStorageTest {
     write(storage, 1, (byte) 1);
     write(storage, 2, (byte) 2);
     Files.delete(storage.folderOf(2, false).resolve("task-0000.state"));
-    assertThat(storage.latest().id()).isEqualTo(1);
+    assertThat(storage.latest(true).id()).isEqualTo(1);
     Files.write(storage.folderOf(1, false).resolve("task-0000.state"), new byte[] {1});
-    assertThatThrownBy(storage::latest)
+    assertThatThrownBy(() -> storage.latest(true))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("no usable checkpoint in " + dir)
         .hasMessageContaining("task-0000.state");

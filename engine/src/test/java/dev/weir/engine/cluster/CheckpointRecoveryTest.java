@@ -135,13 +135,37 @@ class CheckpointRecoveryTest {
     }
   }
 
+  /**
+   * Issue 12, point 1: the newest checkpoint completed, so its commits may have happened; a restart
+   * must not silently take an older one. Today's code fell back to checkpoint 1.
+   */
   @Test
-  void
-      aCorruptLatestCheckpointFallsBackToThePreviousOneAndWithNoneUsableTheJobFailsNamingTheDirectory()
-          throws Exception {
+  void aCorruptNewestCheckpointFailsTheRestartNamingTheFile() throws Exception {
     EngineConfig config =
         EngineConfig.DEFAULT
             .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir))
+            .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobExecution job = (JobExecution) cluster.submit(totalsJob("strict", 1_000_000, 5, 2));
+      job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      CompletedCheckpoint second = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      corruptAFileOf(second.folder());
+      job.tasks().get(0).failExternally(new IllegalStateException("injected"));
+      assertThatThrownBy(() -> job.waitForCompletion(Duration.ofSeconds(30)))
+          .hasMessageContaining("the newest checkpoint, " + second.folder())
+          .hasMessageContaining("checksum mismatch")
+          .hasMessageContaining("--allowCheckpointFallback");
+    }
+    TestSupport.assertNoThreadsLeft("totals-strict");
+  }
+
+  @Test
+  void
+      withFallbackAllowedACorruptLatestCheckpointFallsBackAndWithNoneUsableTheJobFailsNamingTheDirectory()
+          throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir).withFallBackToOlder(true))
             .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobExecution job = (JobExecution) cluster.submit(totalsJob("corrupt", 1_000_000, 5, 2));
