@@ -241,18 +241,18 @@ public final class SnapshotFormat {
           range,
           (name, kind, kg, bytes, offset, length) -> {
             RestoredState pending = into.computeIfAbsent(name, n -> new RestoredState(kind));
-            if (pending.kind != kind) {
-              throw new IOException(
-                  "state '"
-                      + name
-                      + "' is "
-                      + kind
-                      + " in one snapshot and "
-                      + pending.kind
-                      + " in another");
-            }
+            requireSameKind(name, pending.kind, kind);
             pending.blocks.add(new Block(kg, bytes, offset, length));
           });
+    }
+  }
+
+  /** Fails when one state's blocks disagree on its kind across the snapshots restored together. */
+  public static void requireSameKind(String name, StateSpec.Kind first, StateSpec.Kind other)
+      throws IOException {
+    if (first != other) {
+      throw new IOException(
+          "state '" + name + "' is " + other + " in one snapshot and " + first + " in another");
     }
   }
 }

@@ -78,16 +78,7 @@ final class RocksDbRestoreStaging {
           (name, kind, kg, bytes, offset, length) -> {
             StagedState state =
                 staged.computeIfAbsent(name, n -> new StagedState(kind, new ArrayList<>()));
-            if (state.kind() != kind) {
-              throw new IOException(
-                  "state '"
-                      + name
-                      + "' is "
-                      + kind
-                      + " in one snapshot and "
-                      + state.kind()
-                      + " in another");
-            }
+            SnapshotFormat.requireSameKind(name, state.kind(), kind);
             byte[] rawKey = ("restored/" + (blocksStaged++)).getBytes(StandardCharsets.UTF_8);
             byte[] block =
                 offset == 0 && length == bytes.length
