@@ -191,7 +191,17 @@ public final class CheckpointStorage {
    *     fallBackToOlder}), or none can
    */
   public CompletedCheckpoint latest(boolean fallBackToOlder) throws IOException {
+    return latestUpTo(Long.MAX_VALUE, fallBackToOlder);
+  }
+
+  /**
+   * Like {@link #latest(boolean)}, among the checkpoints up to {@code maxId}: a job's coordinator
+   * knows which one it completed last, and a newer folder is one it aborted (its deletion may still
+   * be under way) or never finished.
+   */
+  public CompletedCheckpoint latestUpTo(long maxId, boolean fallBackToOlder) throws IOException {
     List<Long> ids = checkpointIds(true);
+    ids.removeIf(id -> id > maxId);
     if (ids.isEmpty()) {
       return null;
     }

@@ -309,10 +309,17 @@ final class JobExecution implements JobClient, TaskListener {
     CompletedCheckpoint restore = initialRestore;
     try {
       if (coordinator != null) {
-        CompletedCheckpoint latest =
-            coordinator.storage().latest(coordinator.config().fallBackToOlder());
-        if (latest != null) {
-          restore = latest;
+        CompletedCheckpoint completed = coordinator.latestCompleted();
+        if (completed != null) {
+          // The one the coordinator completed, not merely the newest folder: a newer one may be
+          // an aborted checkpoint whose deletion is still queued.
+          CompletedCheckpoint latest =
+              coordinator
+                  .storage()
+                  .latestUpTo(completed.id(), coordinator.config().fallBackToOlder());
+          if (latest != null) {
+            restore = latest;
+          }
         }
         coordinator.restoredFrom(restore);
       }

@@ -159,6 +159,39 @@ class CheckpointRecoveryTest {
     TestSupport.assertNoThreadsLeft("totals-strict");
   }
 
+  /**
+   * Issue 12, point 9: an aborted checkpoint's folder may still hold its metadata while its
+   * deletion is queued; a restart must restore what the coordinator completed. The previous code
+   * restored the newest folder with metadata (here a copy of checkpoint 1).
+   */
+  @Test
+  void aRestartRestoresTheLatestCompletedCheckpointNotANewerFolder() throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir))
+            .withRestartStrategy(RestartStrategy.fixedDelay(5, Duration.ofMillis(10)));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobExecution job = (JobExecution) cluster.submit(totalsJob("aborted", 1_000_000, 5, 2));
+      CompletedCheckpoint first = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      CompletedCheckpoint second = job.triggerCheckpoint().get(30, TimeUnit.SECONDS);
+      Path aborted = first.folder().resolveSibling("chk-" + (second.id() + 1));
+      Files.createDirectories(aborted);
+      try (Stream<Path> files = Files.list(first.folder())) {
+        for (Path f : files.toList()) {
+          Files.copy(f, aborted.resolve(f.getFileName()));
+        }
+      }
+      job.tasks().get(0).failExternally(new IllegalStateException("injected"));
+      awaitRestarts(job, 1);
+      assertThat(job.checkpointStats().lastCompletedId())
+          .as("restored from the checkpoint the coordinator completed last")
+          .isEqualTo(second.id());
+      job.cancel();
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.CANCELED);
+    }
+  }
+
   @Test
   void
       withFallbackAllowedACorruptLatestCheckpointFallsBackAndWithNoneUsableTheJobFailsNamingTheDirectory()
