@@ -15,6 +15,25 @@ public final class KeyGroups {
   private KeyGroups() {}
 
   /** The key group of a key: its hash, spread by a murmur finalizer, modulo max parallelism. */
+  /**
+   * The key group of {@code key}, which must lie in {@code range} (the subtask's own): a key
+   * outside it reached the wrong subtask, and the error says why that happens.
+   */
+  public static int ownKeyGroup(Object key, int maxParallelism, KeyGroupRange range) {
+    int keyGroup = keyGroupFor(key, maxParallelism);
+    if (!range.contains(keyGroup)) {
+      throw new IllegalStateException(
+          "key "
+              + key
+              + " is in key group "
+              + keyGroup
+              + ", outside this subtask's "
+              + range
+              + ": the record did not arrive over a HASH edge with the same key");
+    }
+    return keyGroup;
+  }
+
   public static int keyGroupFor(Object key, int maxParallelism) {
     if (key == null) {
       throw new NullPointerException("keys of keyed state and HASH edges must not be null");

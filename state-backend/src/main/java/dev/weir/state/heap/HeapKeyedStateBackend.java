@@ -70,17 +70,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   @Override
   public void setCurrentKey(K key) {
-    int keyGroup = KeyGroups.keyGroupFor(key, maxParallelism);
-    if (!range.contains(keyGroup)) {
-      throw new IllegalStateException(
-          "key "
-              + key
-              + " is in key group "
-              + keyGroup
-              + ", outside this subtask's "
-              + range
-              + ": the record did not arrive over a HASH edge with the same key");
-    }
+    int keyGroup = KeyGroups.ownKeyGroup(key, maxParallelism, range);
     this.currentKey = key;
     this.currentKeyGroup = keyGroup;
   }

@@ -142,17 +142,7 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
 
   @Override
   public void setCurrentKey(K key) {
-    int keyGroup = KeyGroups.keyGroupFor(key, maxParallelism);
-    if (!range.contains(keyGroup)) {
-      throw new IllegalStateException(
-          "key "
-              + key
-              + " is in key group "
-              + keyGroup
-              + ", outside this subtask's "
-              + range
-              + ": the record did not arrive over a HASH edge with the same key");
-    }
+    int keyGroup = KeyGroups.ownKeyGroup(key, maxParallelism, range);
     keys.setKey(keyGroup, key);
     currentKey = key;
     currentKeyGroup = keyGroup;
