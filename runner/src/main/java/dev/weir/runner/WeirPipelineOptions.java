@@ -90,18 +90,31 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setAllowCheckpointFallback(boolean allow);
 
   @Description(
-      "How often a failed job is restarted from its latest checkpoint before it fails for good. "
-          + "-1 (the default): 3 when checkpointing is on, 0 when it is off.")
+      "How often a failed job is restarted from its latest checkpoint, over its whole life, before"
+          + " it fails for good. -1 (the default): without limit when checkpointing is on, never"
+          + " when it is off. A restart whose restore or deployment fails counts as one.")
   @Default.Integer(-1)
   int getRestartAttempts();
 
   void setRestartAttempts(int attempts);
 
-  @Description("Milliseconds to wait before restarting a failed job.")
+  @Description(
+      "Milliseconds to wait before restarting a failed job. The delay doubles with each restart"
+          + " that follows one after which the job did not run stably, up to"
+          + " --maxRestartDelayMillis, and starts over once it did (it completed a checkpoint, or"
+          + " ran --maxRestartDelayMillis without failing).")
   @Default.Long(1000)
   long getRestartDelayMillis();
 
   void setRestartDelayMillis(long millis);
+
+  @Description(
+      "The longest delay before a restart, which repeated failures back off to (see"
+          + " --restartDelayMillis). Set it to --restartDelayMillis for a fixed delay.")
+  @Default.Long(60_000)
+  long getMaxRestartDelayMillis();
+
+  void setMaxRestartDelayMillis(long millis);
 
   @Description(
       "Where keyed state lives: heap (fastest, bounded by the heap) or rocksdb (on local disk, larger than memory).")

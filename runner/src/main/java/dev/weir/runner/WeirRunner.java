@@ -88,6 +88,13 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         weir.getRestartDelayMillis() >= 0,
         "--restartDelayMillis must not be negative, got " + weir.getRestartDelayMillis());
     check(
+        weir.getMaxRestartDelayMillis() >= weir.getRestartDelayMillis(),
+        "--maxRestartDelayMillis ("
+            + weir.getMaxRestartDelayMillis()
+            + ") must not be less than --restartDelayMillis ("
+            + weir.getRestartDelayMillis()
+            + ")");
+    check(
         weir.getStateBackend() != null
             && Set.of("heap", "rocksdb").contains(weir.getStateBackend().toLowerCase(Locale.ROOT)),
         "--stateBackend must be heap or rocksdb, got " + weir.getStateBackend());
@@ -168,8 +175,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     }
   }
 
-  /** The engine settings the options ask for. */
-  static EngineConfig engineConfig(WeirPipelineOptions options, EngineConfig base) {
+  /** The engine settings {@code options} ask for, on top of {@code base}. */
+  public static EngineConfig engineConfig(WeirPipelineOptions options, EngineConfig base) {
     EngineConfig config = base.withBufferTimeoutMillis(options.getBufferTimeoutMillis());
     boolean checkpointing = options.getCheckpointingInterval() > 0;
     // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic
@@ -188,10 +195,17 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       config =
           config.withStateBackend(new RocksDbStateBackendFactory(Path.of(options.getRocksDbDir())));
     }
+    // Streaming jobs live long: transient failures must not add up to a failed job, but a job
+    // that fails again and again backs off.
     int attempts =
-        options.getRestartAttempts() == -1 ? (checkpointing ? 3 : 0) : options.getRestartAttempts();
+        options.getRestartAttempts() != -1
+            ? options.getRestartAttempts()
+            : checkpointing ? RestartStrategy.UNLIMITED : 0;
     return config.withRestartStrategy(
-        RestartStrategy.fixedDelay(attempts, Duration.ofMillis(options.getRestartDelayMillis())));
+        RestartStrategy.exponentialDelay(
+            attempts,
+            Duration.ofMillis(options.getRestartDelayMillis()),
+            Duration.ofMillis(options.getMaxRestartDelayMillis())));
   }
 
   @Override

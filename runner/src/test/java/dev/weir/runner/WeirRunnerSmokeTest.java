@@ -3,7 +3,10 @@ package dev.weir.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.translation.context.UnsupportedTransformException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -118,6 +121,45 @@ class WeirRunnerSmokeTest {
     assertThatThrownBy(() -> pipeline("--noSuchOption=1"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("noSuchOption");
+    assertThatThrownBy(
+            () -> pipeline("--restartDelayMillis=5000", "--maxRestartDelayMillis=1000").run())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--maxRestartDelayMillis (1000) must not be less than");
+  }
+
+  /**
+   * Issue 12, point 2: a streaming job with checkpoints used to be allowed three restarts over its
+   * life; by default it restarts without limit, backing off from --restartDelayMillis up to
+   * --maxRestartDelayMillis. Without checkpoints it fails at once unless asked otherwise.
+   */
+  @Test
+  void withCheckpointsRestartsAreUnlimitedAndBackOffByDefault() {
+    WeirPipelineOptions options =
+        PipelineOptionsFactory.fromArgs("--checkpointingInterval=1000")
+            .create()
+            .as(WeirPipelineOptions.class);
+    RestartStrategy restarts =
+        WeirRunner.engineConfig(options, EngineConfig.DEFAULT).restartStrategy();
+    assertThat(restarts.maxRestarts()).isEqualTo(RestartStrategy.UNLIMITED);
+    assertThat(restarts.allowsRestart(1_000_000)).isTrue();
+    assertThat(restarts.delayBefore(1)).isEqualTo(Duration.ofSeconds(1));
+    assertThat(restarts.delayBefore(3)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(restarts.delayBefore(100)).isEqualTo(Duration.ofMinutes(1));
+
+    options.setRestartAttempts(7);
+    options.setMaxRestartDelayMillis(1000);
+    restarts = WeirRunner.engineConfig(options, EngineConfig.DEFAULT).restartStrategy();
+    assertThat(restarts.allowsRestart(6)).isTrue();
+    assertThat(restarts.allowsRestart(7)).isFalse();
+    assertThat(restarts.delayBefore(5)).as("a fixed delay").isEqualTo(Duration.ofSeconds(1));
+
+    WeirPipelineOptions noCheckpoints =
+        PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    assertThat(
+            WeirRunner.engineConfig(noCheckpoints, EngineConfig.DEFAULT)
+                .restartStrategy()
+                .allowsRestart(0))
+        .isFalse();
   }
 
   /** A primitive no runner knows: it has no URN and no translation. */

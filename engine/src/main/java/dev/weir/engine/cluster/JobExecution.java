@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +48,7 @@ final class JobExecution implements JobClient, TaskListener {
   private final Runnable onEnd;
   private final Deployer deployer;
   private final RestartStrategy restartStrategy;
+  private final RestartBackoff backoff;
   private final CheckpointCoordinator coordinator;
   private final JobCheckpoints checkpoints;
   private final ExecutorService snapshotWriters;
@@ -70,6 +72,7 @@ final class JobExecution implements JobClient, TaskListener {
   private int running;
   private int finishedInput;
   private int restarts;
+  private Duration restartDelay = Duration.ZERO;
   private boolean stopped;
   private volatile boolean allFinished;
 
@@ -84,6 +87,9 @@ final class JobExecution implements JobClient, TaskListener {
     this.onEnd = onEnd;
     this.deployer = deployer;
     this.restartStrategy = config.restartStrategy();
+    this.backoff =
+        new RestartBackoff(
+            restartStrategy, () -> coordinator == null ? 0 : coordinator.stats().completed());
     this.coordinator = coordinator;
     this.initialRestore = initialRestore;
     this.checkpoints = new JobCheckpoints(jobName, coordinator);
@@ -127,6 +133,7 @@ final class JobExecution implements JobClient, TaskListener {
   }
 
   private void startTasks(List<Task> deployed) {
+    backoff.deployed();
     synchronized (this) {
       tasks = new ArrayList<>(deployed);
       running = deployed.size();
@@ -253,20 +260,26 @@ final class JobExecution implements JobClient, TaskListener {
     boolean last;
     boolean restart = false;
     List<Task> toCancel = List.of();
+    // Before taking the monitor: the back-off asks the coordinator for its figures.
+    boolean ranStably = taskFailure != null && backoff.ranStably();
     synchronized (this) {
       if (!tasks.contains(task)) {
         return;
       }
       if (taskFailure != null && status == JobStatus.RUNNING) {
-        if (restarts < restartStrategy.maxRestarts()) {
+        if (restartStrategy.allowsRestart(restarts)) {
           status = JobStatus.RESTARTING;
+          Duration delay = backoff.afterFailure(ranStably);
+          restartDelay = delay;
           LOG.warn(
-              "job '{}': task {} failed ({}); restarting the job from its latest checkpoint (restart {} of at most {})",
+              "job '{}': task {} failed ({}); restarting the job from its latest checkpoint in {} ms"
+                  + " (restart {}; {})",
               jobName,
               task.name(),
               taskFailure.toString(),
+              delay.toMillis(),
               restarts + 1,
-              restartStrategy.maxRestarts());
+              restartStrategy);
         } else {
           failure = taskFailure;
           status = JobStatus.FAILING;
@@ -285,7 +298,7 @@ final class JobExecution implements JobClient, TaskListener {
       }
     }
     if (restart) {
-      restarter.schedule(this::restart, restartStrategy.delay().toMillis(), TimeUnit.MILLISECONDS);
+      scheduleRestart(pendingRestartDelay());
     } else if (last) {
       end();
     }
@@ -325,7 +338,7 @@ final class JobExecution implements JobClient, TaskListener {
       }
       deployed = deployer.deploy(restore, checkpointContext);
     } catch (Throwable e) {
-      failRestart(e);
+      restartFailed(e);
       return;
     }
     LOG.info(
@@ -342,13 +355,53 @@ final class JobExecution implements JobClient, TaskListener {
     startTasks(deployed);
   }
 
-  private void failRestart(Throwable e) {
+  /**
+   * Restoring or deploying failed: that was one restart attempt. What it created is closed already
+   * (the deployer cleans up after itself); the next attempt follows after a longer delay, unless
+   * the attempts are used up or the job was cancelled meanwhile.
+   */
+  private void restartFailed(Throwable e) {
+    Duration delay = null;
     synchronized (this) {
-      failure = e;
-      status = JobStatus.FAILING;
+      if (status == JobStatus.RESTARTING) {
+        if (restartStrategy.allowsRestart(restarts)) {
+          delay = backoff.afterFailedRestart();
+        } else {
+          failure = e;
+          status = JobStatus.FAILING;
+        }
+      }
+    }
+    if (delay != null) {
+      LOG.warn(
+          "job '{}': restart {} failed ({}); trying again in {} ms ({})",
+          jobName,
+          restarts(),
+          e.toString(),
+          delay.toMillis(),
+          restartStrategy);
+      scheduleRestart(delay);
+      return;
     }
     LOG.error("job '{}' cannot restart: {}", jobName, e.getMessage());
     end();
+  }
+
+  private void scheduleRestart(Duration delay) {
+    try {
+      restarter.schedule(this::restart, delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      end(); // the job ended meanwhile (cancelled); end() is idempotent
+    }
+  }
+
+  private synchronized Duration pendingRestartDelay() {
+    return restartDelay;
+  }
+
+  /** The delay before the latest restart (for tests and diagnostics), or {@code null}. */
+  Duration lastRestartDelay() {
+    return backoff.lastDelay();
   }
 
   private void end() {
@@ -473,14 +526,6 @@ final class JobExecution implements JobClient, TaskListener {
     return restarts;
   }
 
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
-  }
-
   @Override
   public CompletableFuture<JobResult> completion() {
     return completion;
@@ -489,7 +534,7 @@ final class JobExecution implements JobClient, TaskListener {
   @Override
   public JobResult waitForCompletion(Duration timeout)
       throws JobExecutionException, TimeoutException, InterruptedException {
-    long timeoutNanos = saturatedNanos(timeout);
+    long timeoutNanos = TimeUnit.NANOSECONDS.convert(timeout);
     long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 2);
     JobResult result;
     try {

@@ -100,9 +100,30 @@ final class TaskDeployer {
     }
   }
 
-  /** The tasks, not yet started. */
+  /**
+   * The tasks, not yet started. When anything fails part-way (an operator factory, a restore, a
+   * source reader), what was created so far is closed before the failure is thrown: keyed state
+   * (RocksDB instances hold native memory and a folder), source readers and buffers.
+   */
   List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
+    try {
+      wire(topologicalOrder, tasks);
+      return tasks;
+    } catch (Throwable e) {
+      for (Task t : tasks) {
+        try {
+          t.discard();
+        } catch (RuntimeException discardFailure) {
+          e.addSuppressed(discardFailure);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Creates, restores and connects the tasks, adding each to {@code tasks} as it is created. */
+  private void wire(List<JobVertex> topologicalOrder, List<Task> tasks) throws Exception {
     List<Callable<Void>> restores = new ArrayList<>();
     ManualClock clock =
         graph.manualProcessingTimeStart() == null
@@ -121,6 +142,7 @@ final class TaskDeployer {
         if (checkpoints != null) {
           task.enableCheckpoints(checkpoints, String.format("task-%04d.state", tasks.size()));
         }
+        tasks.add(task);
         for (JobVertex v : chain) {
           taskOf.computeIfAbsent(v.id(), k -> new Task[v.parallelism()])[i] = task;
           OperatorHost host = createHost(v, i, task);
@@ -138,7 +160,6 @@ final class TaskDeployer {
         if (restore != null && finishedOnRestore(head, i)) {
           task.setFinishedOnRestore();
         }
-        tasks.add(task);
       }
     }
     restoreInParallel(restores);
@@ -169,7 +190,6 @@ final class TaskDeployer {
         }
       }
     }
-    return tasks;
   }
 
   /**
@@ -295,8 +315,15 @@ final class TaskDeployer {
                   KeyGroups.rangeFor(subtask, v.maxParallelism(), v.parallelism()),
                   v.maxParallelism());
     }
-    return new OperatorHost(
-        v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);
+    try {
+      return new OperatorHost(
+          v.name(), subtask, v.parallelism(), operator, task.scheduler(), backend);
+    } catch (RuntimeException e) {
+      if (backend != null) {
+        backend.close();
+      }
+      throw e;
+    }
   }
 
   private static Operator<?, ?> newSourcePassThrough() {

@@ -145,6 +145,16 @@ public final class OperatorHost implements OperatorContext<Object> {
     }
   }
 
+  /**
+   * Releases the keyed state of an operator that was never opened (its deployment failed): a
+   * RocksDB instance holds native memory, files and a folder until it is closed.
+   */
+  void discard() {
+    if (keyedState != null) {
+      keyedState.close();
+    }
+  }
+
   private void fire(Timer timer) throws Exception {
     operator.onTimer(timer);
   }

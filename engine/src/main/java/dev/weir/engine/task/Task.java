@@ -312,6 +312,54 @@ public final class Task implements Runnable, CheckpointParticipant {
     }
   }
 
+  /**
+   * Releases what a task that never ran holds (its operators' keyed state, its source reader, its
+   * buffers) after its deployment failed part-way; a task whose thread started closes all that
+   * itself. Call from the deploying thread, never together with {@link #run()}.
+   *
+   * @throws IllegalStateException when the task's thread was started
+   */
+  public void discard() {
+    Thread t = thread;
+    if (t != null && t.getState() != Thread.State.NEW) {
+      throw new IllegalStateException("task " + name + " ran; it closes what it holds itself");
+    }
+    cancelled = true;
+    mailbox.close();
+    RuntimeException failure = null;
+    for (OperatorHost host : hosts) {
+      try {
+        host.discard();
+      } catch (RuntimeException e) {
+        failure = addTo(failure, e);
+      }
+    }
+    if (source != null) {
+      try {
+        source.reader().close();
+      } catch (Exception e) {
+        failure = addTo(failure, new IllegalStateException("closing the source reader failed", e));
+      }
+    }
+    for (RecordWriter<Object> w : writers) {
+      w.release();
+    }
+    if (gate != null) {
+      gate.release();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static RuntimeException addTo(RuntimeException first, RuntimeException next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
+  }
+
   public Thread thread() {
     return thread;
   }

@@ -2,6 +2,7 @@ package dev.weir.runner.exactlyonce;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.engine.cluster.RestartStrategy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sequence continues exactly where it left off (a lost event or a replay into state already holding
  * it raises an alert) and reports each key's final count when the input ends. Tasks are killed at
  * random times, while aligning barriers and while writing snapshots; the job restarts from its
- * latest checkpoint each time. Afterwards there is no alert and every key's count is exact. The
- * per-key state is a mutable array, changed in place as ordinary Beam code does.
+ * latest checkpoint each time, at least fifty times, with the restart settings a user gets by
+ * default (unlimited restarts, backing off while the job does not make progress). Afterwards there
+ * is no alert and every key's count is exact. The per-key state is a mutable array, changed in
+ * place as ordinary Beam code does.
  */
 class ChaosExactlyOnceTest {
 
@@ -100,8 +103,9 @@ class ChaosExactlyOnceTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"heap", "rocksdb"})
-  void stateMachinesSeeEveryEventExactlyOnceDespiteTwentyFailures(String backend) throws Exception {
-    long total = 160_000;
+  void stateMachinesSeeEveryEventExactlyOnceDespiteFiftyFailuresWithDefaultRestarts(String backend)
+      throws Exception {
+    long total = 2_000_000;
     String run = "chaos-" + backend;
     ALERTS.clear();
     FINALS.remove(run);
@@ -113,7 +117,9 @@ class ChaosExactlyOnceTest {
         .apply("Global", Window.into(new GlobalWindows()))
         .apply("StateMachine", ParDo.of(new StateMachine()))
         .apply("Sink", ParDo.of(new FinalCounts(run)));
-    ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints);
+    RestartStrategy restarts = ChaosMonkey.defaultRestarts();
+    assertThat(restarts.maxRestarts()).isEqualTo(RestartStrategy.UNLIMITED);
+    ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints, restarts, 50);
 
     assertThat(ALERTS).as("state machine alerts (lost or repeated events)").isEmpty();
     Map<Integer, Long> finals = FINALS.get(run);

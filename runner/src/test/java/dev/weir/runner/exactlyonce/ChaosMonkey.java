@@ -29,11 +29,11 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
- * Runs a job with a checkpoint every 40 ms and at least twenty failures: tasks killed at random
- * times, while aligning barriers and while writing snapshots, each followed by a restart from the
- * latest checkpoint. Writing a snapshot is slowed down (as by a slow disk), so the task processes
- * records after the barrier while the snapshot of the state before it is still being written. The
- * job must finish.
+ * Runs a job with a checkpoint every 40 ms under a number of injected failures: tasks killed at
+ * random times, while aligning barriers and while writing snapshots, each followed by a restart
+ * from the latest checkpoint. Writing a snapshot is slowed down (as by a slow disk), so the task
+ * processes records after the barrier while the snapshot of the state before it is still being
+ * written. The job must finish.
  */
 final class ChaosMonkey {
 
@@ -66,8 +66,23 @@ final class ChaosMonkey {
         .jobGraph();
   }
 
-  /** Runs {@code job} on {@code backend} ("heap" or "rocksdb") under failures until it finishes. */
-  static void run(JobGraph job, String backend, Path checkpoints) throws Exception {
+  /**
+   * The restart strategy a user gets who turns checkpointing on and sets nothing else about
+   * restarts.
+   */
+  static RestartStrategy defaultRestarts() {
+    WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
+    options.setCheckpointingInterval(CHECKPOINT_INTERVAL.toMillis());
+    return WeirRunner.engineConfig(options, EngineConfig.DEFAULT).restartStrategy();
+  }
+
+  /**
+   * Runs {@code job} on {@code backend} ("heap" or "rocksdb") under at least {@code failures}
+   * injected failures, restarted as {@code restarts} says, until it finishes.
+   */
+  static void run(
+      JobGraph job, String backend, Path checkpoints, RestartStrategy restarts, int failures)
+      throws Exception {
     Map<String, Consumer<Throwable>> running = new ConcurrentHashMap<>();
     AtomicInteger alignmentFailures = new AtomicInteger();
     AtomicInteger asyncFailures = new AtomicInteger();
@@ -102,7 +117,7 @@ final class ChaosMonkey {
     EngineConfig config =
         EngineConfig.DEFAULT
             .withCheckpoints(CheckpointConfig.every(CHECKPOINT_INTERVAL, checkpoints))
-            .withRestartStrategy(RestartStrategy.fixedDelay(200, Duration.ofMillis(10)))
+            .withRestartStrategy(restarts)
             .withFaults(chaos);
     if (backend.equals("rocksdb")) {
       config =
@@ -113,25 +128,34 @@ final class ChaosMonkey {
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient client = cluster.submit(job);
       Random random = new Random(7);
-      while (!client.status().isTerminal() && client.restarts() < 24) {
+      long completedAtKill = -1;
+      while (!client.status().isTerminal()
+          && (killed + alignmentFailures.get() + asyncFailures.get() < failures
+              || client.restarts() < failures)) {
         Thread.sleep(100 + random.nextInt(150));
         List<Consumer<Throwable>> tasks = new ArrayList<>(running.values());
-        if (client.status() == JobStatus.RUNNING && !tasks.isEmpty()) {
+        long completed = client.checkpointStats().completed();
+        // A transient failure of a job that works: it made progress since the last one.
+        if (client.status() == JobStatus.RUNNING
+            && !tasks.isEmpty()
+            && completed > completedAtKill) {
+          completedAtKill = completed;
           tasks
               .get(random.nextInt(tasks.size()))
               .accept(new IllegalStateException("chaos: killed at a random time"));
           killed++;
         }
       }
-      JobResult result = client.waitForCompletion(Duration.ofMinutes(4));
+      SequencedEventSource.unthrottle(job.name());
+      JobResult result = client.waitForCompletion(Duration.ofMinutes(5));
       assertThat(result.status()).isEqualTo(JobStatus.FINISHED);
       assertThat(killed).as("tasks killed at random times").isPositive();
       assertThat(alignmentFailures.get()).as("failures while aligning").isPositive();
       assertThat(asyncFailures.get()).as("failures while writing snapshots").isPositive();
       assertThat(killed + alignmentFailures.get() + asyncFailures.get())
           .as("failures injected")
-          .isGreaterThanOrEqualTo(20);
-      assertThat(client.restarts()).as("restarts").isGreaterThanOrEqualTo(20);
+          .isGreaterThanOrEqualTo(failures);
+      assertThat(client.restarts()).as("restarts").isGreaterThanOrEqualTo(failures);
       assertThat(client.checkpointStats().completed()).as("checkpoints completed").isPositive();
     }
   }

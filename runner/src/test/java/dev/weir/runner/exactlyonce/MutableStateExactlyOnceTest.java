@@ -1,5 +1,6 @@
 package dev.weir.runner.exactlyonce;
 
+import dev.weir.engine.cluster.RestartStrategy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MutableStateExactlyOnceTest {
 
   private static final int KEYS = 100;
-  private static final long TOTAL = 200_000;
+  private static final long TOTAL = 600_000;
   private static final long PER_KEY = TOTAL / KEYS;
 
   /**
@@ -122,7 +123,12 @@ class MutableStateExactlyOnceTest {
     events
         .apply("Bitmaps", ParDo.of(new Bitmaps()))
         .apply("RecordBits", ParDo.of(new Record(run + "/bits")));
-    ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints);
+    ChaosMonkey.run(
+        ChaosMonkey.translate(p),
+        backend,
+        checkpoints,
+        RestartStrategy.fixedDelay(200, java.time.Duration.ofMillis(10)),
+        20);
 
     SoftAssertions.assertSoftly(
         softly -> {

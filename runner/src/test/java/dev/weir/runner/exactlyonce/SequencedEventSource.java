@@ -4,6 +4,8 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -26,6 +28,17 @@ final class SequencedEventSource
     extends UnboundedSource<KV<Integer, Long>, SequencedEventSource.Mark> {
 
   private static final long serialVersionUID = 1L;
+
+  /**
+   * Jobs (by name) whose readers no longer keep to {@code perMilli}: a chaos test lets the input
+   * run out at full speed once its failures are injected.
+   */
+  private static final Set<String> UNTHROTTLED = ConcurrentHashMap.newKeySet();
+
+  /** From now on, readers of job {@code jobName} read as fast as they can. */
+  static void unthrottle(String jobName) {
+    UNTHROTTLED.add(jobName);
+  }
 
   private final long total;
   private final int keys;
@@ -76,7 +89,7 @@ final class SequencedEventSource
     if (split < 0) {
       throw new IllegalStateException("read a split, not the whole source");
     }
-    return new Reader(mark == null ? split : mark.next);
+    return new Reader(mark == null ? split : mark.next, options.getJobName());
   }
 
   @Override
@@ -94,9 +107,11 @@ final class SequencedEventSource
     private long current = -1;
     private long emitted;
     private final long startNanos = System.nanoTime();
+    private final String jobName;
 
-    Reader(long next) {
+    Reader(long next, String jobName) {
       this.next = next;
+      this.jobName = jobName;
     }
 
     @Override
@@ -111,7 +126,7 @@ final class SequencedEventSource
         return false;
       }
       long allowed = (System.nanoTime() - startNanos) / 1_000_000 * perMilli + perMilli;
-      if (emitted >= allowed) {
+      if (emitted >= allowed && !UNTHROTTLED.contains(jobName)) {
         return false;
       }
       current = next;
