@@ -136,6 +136,68 @@ class RestartTest {
     }
   }
 
+  /** Passes sums on; its first snapshot throws (as a throwing {@code @FinishBundle} would). */
+  static final class FailsFirstSnapshot extends AbstractOperator<long[], long[]> {
+    static final Map<String, AtomicInteger> FAILURES = new ConcurrentHashMap<>();
+    private final String run;
+
+    FailsFirstSnapshot(String run) {
+      this.run = run;
+    }
+
+    @Override
+    public void processElement(long[] sum) {
+      output.emit(sum);
+    }
+
+    @Override
+    public byte[] snapshotOperatorState(long checkpointId) {
+      if (FAILURES.computeIfAbsent(run, r -> new AtomicInteger()).getAndIncrement() == 0) {
+        throw new IllegalStateException("injected: flushing the bundle failed");
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Issue 12, point 8: the sum's RocksDB snapshot is taken, then the operator chained after it
+   * throws in the synchronous part. The previous code never released that snapshot, so the database
+   * never closed and its folder stayed after the job.
+   */
+  @Test
+  void aCheckpointFailingInTheSynchronousPartLeavesNoDatabaseBehind() throws Exception {
+    String run = "sync-failure";
+    long count = 5_000;
+    FAILING_RESTORES.put(run, new AtomicInteger());
+    Path rocksDb = dir.resolve("rocksdb");
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(CheckpointConfig.every(Duration.ofMillis(20), dir.resolve("chk")))
+            .withStateBackend(new RocksDbStateBackendFactory(rocksDb))
+            .withRestartStrategy(RestartStrategy.fixedDelay(3, Duration.ofMillis(10)));
+    JobGraph g = new JobGraph("restarts-" + run);
+    JobVertex src = g.addSource("numbers", new FlakySource(run, count, 5), 2);
+    JobVertex sum = g.addOperator("sum per key", KeyedSum::new, 2);
+    JobVertex fragile = g.addOperator("fragile", () -> new FailsFirstSnapshot(run), 2);
+    JobVertex sink = g.addOperator("sink", () -> new LatestSum(run), 1);
+    g.connect(src, sum).hash((Long v) -> v % KEYS).kryo(Long.class);
+    g.connect(sum, fragile);
+    g.connect(fragile, sink).rebalance().kryo(long[].class);
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobClient job = cluster.submit(g);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(60)).status())
+          .isEqualTo(JobStatus.FINISHED);
+      assertThat(FailsFirstSnapshot.FAILURES.get(run).get())
+          .as("snapshots of the fragile operator")
+          .isGreaterThan(1);
+    }
+    assertThat(SUMS.get(run)).isEqualTo(expectedSums(count));
+    try (Stream<Path> left = Files.list(rocksDb)) {
+      assertThat(left.toList()).as("RocksDB instances left behind").isEmpty();
+    }
+    TestSupport.assertNoThreadsLeft("restarts-" + run);
+  }
+
   private static JobGraph sumsJob(String run, long count, long perMilli) {
     JobGraph g = new JobGraph("restarts-" + run);
     JobVertex src = g.addSource("numbers", new FlakySource(run, count, perMilli), 2);

@@ -11,6 +11,7 @@ import dev.weir.state.serialization.TypeSerializer;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -429,7 +431,38 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
     List<Column<?>> captured = new ArrayList<>(columns.values());
     RocksDbRestoreStaging.Captured staged = staging.capture();
     snapshotsInFlight.incrementAndGet();
-    return out -> {
+    return new PinnedSnapshot(snapshot, keyGroups, captured, staged);
+  }
+
+  /**
+   * A RocksDB snapshot pinned until it is written or released, whichever comes first: a checkpoint
+   * that fails before writing (an unwritable folder, a throwing operator in the synchronous part)
+   * releases it, or the database could never close and its folder, native memory and files would
+   * stay behind.
+   */
+  private final class PinnedSnapshot implements StateSnapshot {
+    private final Snapshot snapshot;
+    private final KeyGroupRange keyGroups;
+    private final List<Column<?>> captured;
+    private final RocksDbRestoreStaging.Captured staged;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    PinnedSnapshot(
+        Snapshot snapshot,
+        KeyGroupRange keyGroups,
+        List<Column<?>> captured,
+        RocksDbRestoreStaging.Captured staged) {
+      this.snapshot = snapshot;
+      this.keyGroups = keyGroups;
+      this.captured = captured;
+      this.staged = staged;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+      if (released.get()) {
+        throw new IllegalStateException("the snapshot was released; it cannot be written");
+      }
       try (ReadOptions read = new ReadOptions().setSnapshot(snapshot)) {
         if (closing) {
           throw new IOException("the state backend was closed before its snapshot was written");
@@ -443,12 +476,20 @@ public final class RocksDbKeyedStateBackend<K> implements KeyedStateBackend<K> {
                 captured,
                 raw);
       } finally {
-        db.releaseSnapshot(snapshot);
-        if (snapshotsInFlight.decrementAndGet() == 0 && closing) {
-          closeNow();
-        }
+        release();
       }
-    };
+    }
+
+    @Override
+    public void release() {
+      if (!released.compareAndSet(false, true)) {
+        return;
+      }
+      db.releaseSnapshot(snapshot);
+      if (snapshotsInFlight.decrementAndGet() == 0 && closing) {
+        closeNow();
+      }
+    }
   }
 
   // ---- restore ----
