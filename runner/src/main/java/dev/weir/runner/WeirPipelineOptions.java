@@ -1,5 +1,6 @@
 package dev.weir.runner;
 
+import dev.weir.engine.checkpoint.CheckpointConfig;
 import java.nio.file.Path;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -55,7 +56,9 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "Directory for checkpoints and savepoints (one folder per job run inside it). "
-          + "Defaults to weir-checkpoints in the system's temporary directory.")
+          + "Defaults to weir-checkpoints-<user> in the system's temporary directory. Created"
+          + " private (0700); an existing folder owned by another user or writable by group or"
+          + " others is refused.")
   @Default.InstanceFactory(CheckpointDirFactory.class)
   String getCheckpointDir();
 
@@ -90,6 +93,16 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setAllowCheckpointFallback(boolean allow);
 
   @Description(
+      "How many checkpoints in a row may fail (time out, be declined by a task, fail to be"
+          + " written) before the job fails over, as if a task had failed; when no restarts are"
+          + " left it fails with the last checkpoint's error. 0: the first failed checkpoint fails"
+          + " the job over.")
+  @Default.Integer(CheckpointConfig.DEFAULT_TOLERABLE_FAILURES)
+  int getTolerableCheckpointFailures();
+
+  void setTolerableCheckpointFailures(int failures);
+
+  @Description(
       "How often a failed job is restarted from its latest checkpoint, over its whole life, before"
           + " it fails for good. -1 (the default): without limit when checkpointing is on, never"
           + " when it is off. A restart whose restore or deployment fails counts as one.")
@@ -117,6 +130,16 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setMaxRestartDelayMillis(long millis);
 
   @Description(
+      "Milliseconds a cancelled task may take to stop (when the job is cancelled, or restarts"
+          + " after a failure). Past it the job ends without waiting (FAILED, or CANCELLED when a"
+          + " cancel was asked for), naming the stuck thread and where it is: user code that"
+          + " ignores interrupts cannot be stopped inside the JVM.")
+  @Default.Long(180_000)
+  long getTaskCancellationTimeoutMillis();
+
+  void setTaskCancellationTimeoutMillis(long millis);
+
+  @Description(
       "Where keyed state lives: heap (fastest, bounded by the heap) or rocksdb (on local disk, larger than memory).")
   @Default.String("heap")
   String getStateBackend();
@@ -125,7 +148,8 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "Local directory for RocksDB state (with --stateBackend=rocksdb); one database per keyed subtask, "
-          + "deleted when the job ends. Defaults to weir-rocksdb in the system's temporary directory.")
+          + "deleted when the job ends. Defaults to weir-rocksdb-<user> in the system's temporary"
+          + " directory; private like --checkpointDir.")
   @Default.InstanceFactory(RocksDbDirFactory.class)
   String getRocksDbDir();
 
@@ -135,7 +159,7 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   class RocksDbDirFactory implements DefaultValueFactory<String> {
     @Override
     public String create(PipelineOptions options) {
-      return Path.of(System.getProperty("java.io.tmpdir"), "weir-rocksdb").toString();
+      return Path.of(System.getProperty("java.io.tmpdir"), "weir-rocksdb-" + userName()).toString();
     }
   }
 
@@ -159,8 +183,14 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   class CheckpointDirFactory implements DefaultValueFactory<String> {
     @Override
     public String create(PipelineOptions options) {
-      return Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints").toString();
+      return Path.of(System.getProperty("java.io.tmpdir"), "weir-checkpoints-" + userName())
+          .toString();
     }
+  }
+
+  /** The user's name as a safe file-name part: default folders are per user. */
+  private static String userName() {
+    return System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]+", "_");
   }
 
   /** The number of CPU cores of this machine. */

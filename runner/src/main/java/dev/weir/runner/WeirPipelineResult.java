@@ -6,6 +6,7 @@ import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.JobStatus;
 import dev.weir.translation.metrics.JobMetrics;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeoutException;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -20,11 +21,22 @@ public final class WeirPipelineResult implements PipelineResult {
   private final JobMetrics metrics;
 
   private final String controlAddress;
+  private final Path controlTokenFile;
 
-  WeirPipelineResult(JobClient job, JobMetrics metrics, String controlAddress) {
+  WeirPipelineResult(
+      JobClient job, JobMetrics metrics, String controlAddress, Path controlTokenFile) {
     this.job = job;
     this.metrics = metrics;
     this.controlAddress = controlAddress;
+    this.controlTokenFile = controlTokenFile;
+  }
+
+  /**
+   * The file holding the token that requests to the control endpoint which change something must
+   * carry ({@code weir ... --token-file=...}), or {@code null} without {@code --controlPort}.
+   */
+  public Path controlTokenFile() {
+    return controlTokenFile;
   }
 
   /**

@@ -82,6 +82,14 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
             + "or a port up to 65535, got "
             + weir.getControlPort());
     check(
+        weir.getTaskCancellationTimeoutMillis() >= 1,
+        "--taskCancellationTimeoutMillis must be at least 1, got "
+            + weir.getTaskCancellationTimeoutMillis());
+    check(
+        weir.getTolerableCheckpointFailures() >= 0,
+        "--tolerableCheckpointFailures must not be negative, got "
+            + weir.getTolerableCheckpointFailures());
+    check(
         weir.getRestartAttempts() >= -1,
         "--restartAttempts must be -1 (default), 0 or more, got " + weir.getRestartAttempts());
     check(
@@ -134,7 +142,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
               translation.metrics(),
               translation.jobGraph().name());
       ControlEndpoint control =
-          bindControlEndpoint(options.getControlPort(), translation.jobGraph().name());
+          bindControlEndpoint(
+              options.getControlPort(),
+              translation.jobGraph().name(),
+              Path.of(options.getCheckpointDir()));
       JobClient job;
       try {
         job = EMBEDDED.submit(translation.jobGraph(), config, restoreFrom);
@@ -152,23 +163,27 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         control.serve(job);
         controlAddress = control.address();
         LOG.info(
-            "job '{}': control endpoint at http://{} (weir savepoint|stop|cancel --address={})",
+            "job '{}': control endpoint at http://{}, token in {} (weir savepoint|stop|cancel"
+                + " --address={} --token-file={})",
             job.jobName(),
             controlAddress,
-            controlAddress);
+            control.tokenFile(),
+            controlAddress,
+            control.tokenFile());
       }
-      return new WeirPipelineResult(job, translation.metrics(), controlAddress);
+      return new WeirPipelineResult(
+          job, translation.metrics(), controlAddress, control == null ? null : control.tokenFile());
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));
     }
   }
 
-  private static ControlEndpoint bindControlEndpoint(int port, String jobName) {
+  private static ControlEndpoint bindControlEndpoint(int port, String jobName, Path tokenDir) {
     if (port == -1) {
       return null;
     }
     try {
-      return ControlEndpoint.bind(port, jobName);
+      return ControlEndpoint.bind(port, jobName, tokenDir);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Invalid Weir option --controlPort=" + port + ": " + e.getMessage(), e);
@@ -177,7 +192,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
 
   /** The engine settings {@code options} ask for, on top of {@code base}. */
   public static EngineConfig engineConfig(WeirPipelineOptions options, EngineConfig base) {
-    EngineConfig config = base.withBufferTimeoutMillis(options.getBufferTimeoutMillis());
+    EngineConfig config =
+        base.withBufferTimeoutMillis(options.getBufferTimeoutMillis())
+            .withTaskCancellationTimeout(
+                Duration.ofMillis(options.getTaskCancellationTimeoutMillis()));
     boolean checkpointing = options.getCheckpointingInterval() > 0;
     // Savepoints need a directory too, so the coordinator exists whenever one is set; periodic
     // checkpoints only with an interval.
@@ -190,7 +208,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
                 Duration.ofMillis(options.getMinPauseBetweenCheckpoints()),
                 options.getNumRetainedCheckpoints(),
                 Path.of(options.getCheckpointDir()),
-                options.getAllowCheckpointFallback()));
+                options.getAllowCheckpointFallback(),
+                options.getTolerableCheckpointFailures()));
     if (options.getStateBackend().equalsIgnoreCase("rocksdb")) {
       config =
           config.withStateBackend(new RocksDbStateBackendFactory(Path.of(options.getRocksDbDir())));

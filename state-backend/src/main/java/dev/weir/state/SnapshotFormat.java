@@ -28,7 +28,16 @@ import java.util.Map;
 public final class SnapshotFormat {
 
   public static final int MAGIC = 0x57454952; // "WEIR"
-  public static final int VERSION = 1;
+
+  /**
+   * Version 2 names a state's kind by {@link StateSpec.Kind#code()}; version 1 (still read) by its
+   * ordinal: VALUE 0, LIST 1, MAP 2.
+   */
+  public static final int VERSION = 2;
+
+  private static final StateSpec.Kind[] V1_KINDS = {
+    StateSpec.Kind.VALUE, StateSpec.Kind.LIST, StateSpec.Kind.MAP
+  };
 
   private SnapshotFormat() {}
 
@@ -129,11 +138,11 @@ public final class SnapshotFormat {
       byte[] snapshot, int maxParallelism, KeyGroupRange range, BlockVisitor visitor)
       throws IOException {
     DataInputView in = new DataInputView(snapshot);
-    checkHeader(in::readInt, maxParallelism);
+    int version = checkHeader(in::readInt, maxParallelism);
     int stateCount = in.readInt();
     for (int s = 0; s < stateCount; s++) {
       String name = in.readUTF();
-      StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+      StateSpec.Kind kind = kind(version, in.readByte());
       int blocks = in.readInt();
       for (int b = 0; b < blocks; b++) {
         int kg = in.readInt();
@@ -159,13 +168,13 @@ public final class SnapshotFormat {
       return;
     }
     try (DataInputStream in = new DataInputStream(source.open())) {
-      checkHeader(in::readInt, maxParallelism);
+      int version = checkHeader(in::readInt, maxParallelism);
       int stateCount = in.readInt();
       for (int s = 0; s < stateCount; s++) {
         byte[] utf8 = new byte[in.readInt()]; // names as DataOutputView.writeUTF writes them
         in.readFully(utf8);
         String name = new String(utf8, StandardCharsets.UTF_8);
-        StateSpec.Kind kind = StateSpec.Kind.values()[in.readByte()];
+        StateSpec.Kind kind = kind(version, in.readByte());
         int blocks = in.readInt();
         for (int b = 0; b < blocks; b++) {
           int kg = in.readInt();
@@ -188,12 +197,23 @@ public final class SnapshotFormat {
     int readInt() throws IOException;
   }
 
-  private static void checkHeader(IntReader in, int maxParallelism) throws IOException {
+  private static StateSpec.Kind kind(int version, byte stored) throws IOException {
+    if (version == 1) {
+      if (stored < 0 || stored >= V1_KINDS.length) {
+        throw new IOException("keyed state snapshot names an unknown state kind " + stored);
+      }
+      return V1_KINDS[stored];
+    }
+    return StateSpec.Kind.ofCode(stored);
+  }
+
+  /** Checks magic, version and max parallelism; returns the version. */
+  private static int checkHeader(IntReader in, int maxParallelism) throws IOException {
     if (in.readInt() != MAGIC) {
       throw new IOException("not a Weir keyed state snapshot (bad magic number)");
     }
     int version = in.readInt();
-    if (version != VERSION) {
+    if (version != VERSION && version != 1) {
       throw new IOException(
           "keyed state snapshot version "
               + version
@@ -210,6 +230,7 @@ public final class SnapshotFormat {
               + maxParallelism
               + "; keep the max parallelism of a job when restoring it");
     }
+    return version;
   }
 
   /** One key-group block of a snapshot, in place in the snapshot's bytes. */

@@ -1,6 +1,7 @@
 package dev.weir.state;
 
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
 import java.util.Objects;
 
 /**
@@ -10,10 +11,36 @@ import java.util.Objects;
 public final class StateSpec<N, S> {
 
   /** What shape of state a spec declares. */
+  /** What a state holds; persisted by its {@link #code()}, never by its ordinal. */
   public enum Kind {
-    VALUE,
-    LIST,
-    MAP
+    VALUE(1),
+    LIST(2),
+    MAP(3);
+
+    private final int code;
+
+    Kind(int code) {
+      this.code = code;
+    }
+
+    /** The kind's number in snapshots; once used, a code keeps its meaning. */
+    public int code() {
+      return code;
+    }
+
+    /**
+     * The kind with {@code code}.
+     *
+     * @throws IOException for a code no kind has (a damaged or newer snapshot)
+     */
+    public static Kind ofCode(int code) throws IOException {
+      for (Kind k : values()) {
+        if (k.code == code) {
+          return k;
+        }
+      }
+      throw new IOException("keyed state snapshot names an unknown state kind " + code);
+    }
   }
 
   private final String name;

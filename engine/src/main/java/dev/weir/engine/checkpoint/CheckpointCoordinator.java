@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,11 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
   private CompletedCheckpoint latest;
   private int completedCount;
   private int failedCount;
+  private int failedInARow;
+
+  /** Told (outside the monitor) when more checkpoints failed in a row than tolerated. */
+  private Consumer<CheckpointException> onTooManyFailures = e -> {};
+
   private long lastDurationMillis;
   private long lastSizeBytes;
   private long maxSizeBytes;
@@ -73,6 +79,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     /** Set when the checkpoint is aborted; its future fails with it outside the monitor. */
     CheckpointException failure;
 
+    /** Set when this failure was one too many: the job fails over with it. */
+    CheckpointException tooMany;
+
     Pending(long id, boolean savepoint, CompletableFuture<CompletedCheckpoint> result) {
       this.id = id;
       this.savepoint = savepoint;
@@ -100,6 +109,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
 
   public CheckpointConfig config() {
     return config;
+  }
+
+  /**
+   * Who fails the job over when more checkpoints than {@link CheckpointConfig#tolerableFailures()}
+   * failed in a row; called on the coordinator's thread or a task's, never under its monitor.
+   */
+  public synchronized void onTooManyFailures(Consumer<CheckpointException> failOver) {
+    this.onTooManyFailures = failOver;
   }
 
   /** Starts periodic checkpoints, if the configuration asks for them. */
@@ -131,7 +148,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     Pending aborted = null;
     synchronized (this) {
       if (pending != null) {
-        aborted = abortPending("the job is restarting", false);
+        aborted = abortPending("the job is restarting", false, false);
       }
       participants = List.copyOf(tasks);
     }
@@ -146,13 +163,26 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     synchronized (this) {
       participants = List.of();
       if (pending != null) {
-        aborted = abortPending(reason, false);
+        aborted = abortPending(reason, false, false);
       }
     }
     failFuture(aborted);
   }
 
-  private synchronized void periodicTick() {
+  /**
+   * Starts a periodic checkpoint when one is due. Never throws: an exception would cancel the
+   * fixed-delay schedule, and with it every later checkpoint.
+   */
+  private void periodicTick() {
+    try {
+      tryPeriodicCheckpoint();
+    } catch (RuntimeException | Error e) {
+      LOG.error(
+          "job '{}': starting a periodic checkpoint failed; the next tick tries again", jobName, e);
+    }
+  }
+
+  private synchronized void tryPeriodicCheckpoint() {
     if (closed || pending != null || participants.isEmpty()) {
       return;
     }
@@ -207,8 +237,14 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     CheckpointBarrier barrier =
         new CheckpointBarrier(id, System.currentTimeMillis(), savepoint, stopSources);
     LOG.debug("job '{}': triggering {} {}", jobName, savepoint ? "savepoint" : "checkpoint", id);
-    for (CheckpointParticipant t : participants) {
-      t.triggerCheckpoint(barrier);
+    try {
+      for (CheckpointParticipant t : participants) {
+        t.triggerCheckpoint(barrier);
+      }
+    } catch (RuntimeException e) {
+      // Left pending, it would block every later checkpoint until its timeout.
+      Pending aborted = abortPending("triggering it failed: " + e, true, true);
+      timer.execute(() -> failFuture(aborted));
     }
   }
 
@@ -217,7 +253,8 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     synchronized (this) {
       if (pending == p) {
         aborted =
-            abortPending("it did not complete within " + config.timeout().toMillis() + " ms", true);
+            abortPending(
+                "it did not complete within " + config.timeout().toMillis() + " ms", true, true);
       }
     }
     failFuture(aborted);
@@ -238,7 +275,28 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     maxSyncNanos = Math.max(maxSyncNanos, syncNanos);
     maxAsyncNanos = Math.max(maxAsyncNanos, asyncNanos);
     if (p.acks.size() == participants.size()) {
-      timer.execute(() -> completePending(p));
+      timer.execute(() -> completeOrFail(p));
+    }
+  }
+
+  /**
+   * Completes {@code p}; whatever goes wrong on the way reaches the checkpoint's future (and the
+   * log) instead of vanishing in the timer thread, and the next queued request still starts.
+   */
+  private void completeOrFail(Pending p) {
+    try {
+      completePending(p);
+    } catch (RuntimeException | Error e) {
+      LOG.error("job '{}': completing checkpoint {} failed", jobName, p.id, e);
+      Pending aborted = null;
+      synchronized (this) {
+        if (pending == p) {
+          aborted = abortPending("completing it failed: " + e, true, true);
+        }
+      }
+      failFuture(aborted);
+      p.result.completeExceptionally(e); // no-op when the abort completed it
+      timer.execute(this::startQueued);
     }
   }
 
@@ -259,7 +317,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       Pending aborted = null;
       synchronized (this) {
         if (pending == p) {
-          aborted = abortPending("its metadata could not be written: " + e, true);
+          aborted = abortPending("its metadata could not be written: " + e, true, true);
         }
       }
       failFuture(aborted);
@@ -276,6 +334,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       lastSizeBytes = completed.sizeBytes();
       maxSizeBytes = Math.max(maxSizeBytes, lastSizeBytes);
       completedCount++;
+      failedInARow = 0;
       if (!p.savepoint) {
         latest = completed;
       }
@@ -307,7 +366,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     Pending aborted = null;
     synchronized (this) {
       if (pending != null && pending.id == checkpointId && participants.contains(task)) {
-        aborted = abortPending("task " + task.name() + " declined it: " + cause, true);
+        aborted = abortPending("task " + task.name() + " declined it: " + cause, true, true);
       }
     }
     failFuture(aborted);
@@ -315,9 +374,11 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
 
   /**
    * Gives up the pending checkpoint; the caller holds the monitor and, once it released it, fails
-   * the returned checkpoint's future with {@link #failFuture}.
+   * the returned checkpoint's future with {@link #failFuture}. A checkpoint that failed on its own
+   * ({@code itsOwnFailure}: not because the job restarts or ends) counts towards the failures in a
+   * row; savepoints do not (whoever asked for one is told it failed).
    */
-  private Pending abortPending(String reason, boolean startNext) {
+  private Pending abortPending(String reason, boolean startNext, boolean itsOwnFailure) {
     Pending p = pending;
     pending = null;
     p.timeout.cancel(false);
@@ -325,6 +386,18 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     lastEndNanos = System.nanoTime();
     lastFailure = (p.savepoint ? "savepoint " : "checkpoint ") + p.id + " failed because " + reason;
     LOG.warn("job '{}': {}", jobName, lastFailure);
+    if (itsOwnFailure && !p.savepoint && ++failedInARow > config.tolerableFailures()) {
+      p.tooMany =
+          new CheckpointException(
+              failedInARow
+                  + " checkpoints in a row failed, more than the "
+                  + config.tolerableFailures()
+                  + " tolerated (--tolerableCheckpointFailures); checkpoints are written to "
+                  + storage.directory()
+                  + ". The last: "
+                  + lastFailure);
+      failedInARow = 0; // the job fails over; its next deployment gets the whole tolerance again
+    }
     for (CheckpointParticipant t : participants) {
       t.abortCheckpoint(p.id, reason);
     }
@@ -338,11 +411,26 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     return p;
   }
 
-  /** Completes an aborted checkpoint's future; called without holding the monitor. */
-  private static void failFuture(Pending aborted) {
-    if (aborted != null) {
-      aborted.result.completeExceptionally(aborted.failure);
+  /**
+   * Completes an aborted checkpoint's future and fails the job over if it was one failure too many;
+   * called without holding the monitor.
+   */
+  private void failFuture(Pending aborted) {
+    if (aborted == null) {
+      return;
     }
+    // Before whoever aborted it goes on (a restart, for one): a completion racing the abort may
+    // have written its metadata.
+    storage.markAborted(aborted.id, aborted.savepoint);
+    if (aborted.tooMany != null) {
+      Consumer<CheckpointException> failOver;
+      synchronized (this) {
+        failOver = onTooManyFailures;
+      }
+      LOG.error("job '{}' fails over: {}", jobName, aborted.tooMany.getMessage());
+      failOver.accept(aborted.tooMany);
+    }
+    aborted.result.completeExceptionally(aborted.failure);
   }
 
   private synchronized void startQueued() {
@@ -366,6 +454,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     return new CheckpointStats(
         completedCount,
         failedCount,
+        failedInARow,
         latest == null ? -1 : latest.id(),
         lastDurationMillis,
         lastSizeBytes,
@@ -382,7 +471,7 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     synchronized (this) {
       closed = true;
       if (pending != null) {
-        aborted = abortPending("the job ended", false);
+        aborted = abortPending("the job ended", false, false);
       }
       dropped = new ArrayList<>(queued);
       queued.clear();

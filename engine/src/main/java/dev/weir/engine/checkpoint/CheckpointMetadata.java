@@ -5,28 +5,39 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /**
  * The {@code _metadata} file of a checkpoint: its id, whether it is a savepoint, and every task
  * state file with its length, CRC-32 and the segments of each operator subtask's {@link
  * StatePart}s. Versioned: a magic number, then a format version this class checks before it reads
- * anything else. Decoding trusts nothing: counts, lengths and segments are checked against what the
- * bytes and the files can hold, and every error names the file.
+ * anything else; version 2 ends with a CRC-32 of everything before it, checked before anything is
+ * decoded. Decoding trusts nothing: counts, lengths and segments are checked against what the bytes
+ * and the files can hold, and every error names the file.
  *
- * <p>Version 1: magic "WECK", version, id, savepoint flag, file count; per file its name, length,
+ * <p>Version 2: magic "WECK", version, id, savepoint flag, file count; per file its name, length,
  * CRC-32 and entry count; per entry vertex, subtask, parallelism, first and last key group,
- * finished flag, and for each part in {@link StatePart} order its offset (-1: absent) and length.
+ * finished flag, part count, and per part its {@linkplain StatePart#tag() tag}, offset and length;
+ * then the CRC-32 of all the bytes before it. Version 1 (still read) had no checksum and listed
+ * every part, absent ones with offset -1, in the order OPERATOR_STATE, KEYED_STATE, TIMERS,
+ * SOURCE_POSITION.
  */
 record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHandle> files) {
 
   static final String FILE_NAME = "_metadata";
   private static final int MAGIC = 0x5745434B; // "WECK"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+
+  /** The parts of version 1, in the order its entries list them. */
+  private static final StatePart[] V1_PARTS = {
+    StatePart.OPERATOR_STATE, StatePart.KEYED_STATE, StatePart.TIMERS, StatePart.SOURCE_POSITION
+  };
 
   /** Bytes of the state files it names. */
   long stateSize() {
@@ -56,13 +67,17 @@ record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHa
         out.writeInt(e.keyGroups().start());
         out.writeInt(e.keyGroups().end());
         out.writeBoolean(e.finished());
-        for (StatePart part : StatePart.values()) {
-          TaskStateHandle.Segment s = e.parts().get(part);
-          out.writeLong(s == null ? -1 : s.offset());
-          out.writeInt(s == null ? 0 : s.length());
+        out.writeByte(e.parts().size());
+        for (Map.Entry<StatePart, TaskStateHandle.Segment> part : e.parts().entrySet()) {
+          out.writeByte(part.getKey().tag());
+          out.writeLong(part.getValue().offset());
+          out.writeInt(part.getValue().length());
         }
       }
     }
+    CRC32 crc = new CRC32();
+    crc.update(out.array(), 0, out.length());
+    out.writeLong(crc.getValue());
     byte[] bytes = new byte[out.length()];
     System.arraycopy(out.array(), 0, bytes, 0, bytes.length);
     return bytes;
@@ -76,7 +91,7 @@ record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHa
         throw corrupt(file, "not a Weir checkpoint metadata file (bad magic number)");
       }
       int version = in.readInt();
-      if (version != VERSION) {
+      if (version != VERSION && version != 1) {
         throw new IOException(
             "checkpoint metadata "
                 + file
@@ -84,6 +99,18 @@ record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHa
                 + version
                 + "; this Weir reads version "
                 + VERSION);
+      }
+      int end = bytes.length;
+      if (version >= 2) {
+        end -= Long.BYTES;
+        if (end < 8) {
+          throw corrupt(file, "truncated");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, end);
+        if (crc.getValue() != ByteBuffer.wrap(bytes, end, Long.BYTES).getLong()) {
+          throw corrupt(file, "checksum mismatch (the file was changed or damaged)");
+        }
       }
       long id = in.readLong();
       boolean savepoint = in.readBoolean();
@@ -115,17 +142,24 @@ record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHa
             throw corrupt(file, "subtask " + subtask + " of " + parallelism + " of " + vertex);
           }
           Map<StatePart, TaskStateHandle.Segment> parts = new EnumMap<>(StatePart.class);
-          for (StatePart part : StatePart.values()) {
+          int partCount = version == 1 ? V1_PARTS.length : in.readUnsignedByte();
+          for (int p = 0; p < partCount; p++) {
+            StatePart part = version == 1 ? V1_PARTS[p] : StatePart.ofTag(in.readUnsignedByte());
             long offset = in.readLong();
             int partLength = in.readInt();
-            if (offset < 0) {
-              continue;
+            if (version == 1 && offset < 0) {
+              continue; // absent
             }
-            if (partLength < 0 || offset + partLength > length) {
+            if (part == null) {
+              throw corrupt(file, vertex + " has a state part this version of Weir does not know");
+            }
+            if (offset < 0 || partLength < 0 || offset + partLength > length) {
               throw corrupt(
                   file, "the " + part + " of " + vertex + " lies beyond the end of " + fileName);
             }
-            parts.put(part, new TaskStateHandle.Segment(offset, partLength));
+            if (parts.put(part, new TaskStateHandle.Segment(offset, partLength)) != null) {
+              throw corrupt(file, "the " + part + " of " + vertex + " is listed twice");
+            }
           }
           entries.add(
               new TaskStateHandle.Entry(
@@ -137,6 +171,9 @@ record CheckpointMetadata(long checkpointId, boolean savepoint, List<TaskStateHa
                   parts));
         }
         files.add(new TaskStateHandle(fileName, length, crc, entries));
+      }
+      if (in.position() != end) {
+        throw corrupt(file, (end - in.position()) + " bytes follow the last entry");
       }
       return new CheckpointMetadata(id, savepoint, files);
     } catch (EOFException e) {

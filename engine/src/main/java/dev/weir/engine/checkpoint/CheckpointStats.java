@@ -3,6 +3,8 @@ package dev.weir.engine.checkpoint;
 /**
  * Figures about a job's checkpoints so far.
  *
+ * @param failedInARow checkpoints (not savepoints) that failed since the last one completed; past
+ *     {@link CheckpointConfig#tolerableFailures()} the job fails over
  * @param lastDurationMillis from trigger to completion of the latest completed checkpoint
  * @param lastSizeBytes bytes written by the latest completed checkpoint
  * @param maxSizeBytes bytes written by the largest completed checkpoint
@@ -15,6 +17,7 @@ package dev.weir.engine.checkpoint;
 public record CheckpointStats(
     int completed,
     int failed,
+    int failedInARow,
     long lastCompletedId,
     long lastDurationMillis,
     long lastSizeBytes,

@@ -1,11 +1,13 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.state.KeyedStateBackend;
+import dev.weir.state.PrivateFiles;
 import dev.weir.state.SnapshotFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,8 +19,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +41,9 @@ public final class CheckpointStorage {
   private final Path directory;
 
   /** Storage in {@code directory} (the folder of one job run; created on the first write). */
+  /** Folders of aborted checkpoints; guards the commit of metadata against an abort. */
+  private final Set<Path> aborted = new HashSet<>();
+
   public CheckpointStorage(Path directory) {
     this.directory = directory;
   }
@@ -94,7 +101,7 @@ public final class CheckpointStorage {
       long checkpointId, boolean savepoint, String fileName, List<PendingSubtaskState> states)
       throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
-    Files.createDirectories(folder);
+    PrivateFiles.createDirectories(folder);
     return TaskStateFiles.write(folder.resolve(fileName), states);
   }
 
@@ -105,21 +112,29 @@ public final class CheckpointStorage {
   public CompletedCheckpoint complete(
       long checkpointId, boolean savepoint, List<TaskStateHandle> handles) throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
-    Files.createDirectories(folder);
+    PrivateFiles.createDirectories(folder);
     CheckpointMetadata metadata = new CheckpointMetadata(checkpointId, savepoint, handles);
     byte[] bytes = metadata.encode();
     Path temp = folder.resolve(METADATA + ".inprogress");
     try (FileChannel channel =
         FileChannel.open(
             temp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
+            Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE),
+            PrivateFiles.ownerOnlyFile(folder))) {
       channel.write(ByteBuffer.wrap(bytes));
       channel.force(true);
     }
     try {
-      Files.move(temp, folder.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
+      synchronized (aborted) {
+        if (aborted.contains(folder)) {
+          Files.deleteIfExists(temp);
+          throw new IOException("checkpoint " + checkpointId + " was aborted");
+        }
+        Files.move(temp, folder.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
+      }
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException(
           "the file system of "
@@ -127,12 +142,48 @@ public final class CheckpointStorage {
               + " cannot rename files atomically; choose a checkpoint directory on a local or POSIX file system",
           e);
     }
+    // The rename and the state files' names live in the folder, the folder's name in its parent:
+    // synced, a crash cannot leave a completed checkpoint without them.
+    syncDirectory(folder);
+    syncDirectory(folder.getParent());
     return new CompletedCheckpoint(checkpointId, savepoint, folder, metadata.stateSize(), Map.of());
+  }
+
+  /** Forces a directory's entries to disk, where the platform allows opening a directory. */
+  private static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (AccessDeniedException | UnsupportedOperationException e) {
+      // Windows cannot open a directory as a channel; NTFS orders metadata updates itself
+    }
+  }
+
+  /**
+   * Makes an aborted checkpoint unusable at once: its metadata is deleted if it was written, and
+   * {@link #complete} refuses it from now on, so no restore, in this process or another, can take
+   * it while its folder waits for {@link #discard}. Cheap: at most one file is deleted.
+   */
+  public void markAborted(long checkpointId, boolean savepoint) {
+    Path folder = folderOf(checkpointId, savepoint);
+    synchronized (aborted) {
+      aborted.add(folder);
+      try {
+        Files.deleteIfExists(folder.resolve(METADATA));
+      } catch (IOException e) {
+        LOG.warn("cannot delete the metadata of aborted checkpoint {}: {}", folder, e.toString());
+      }
+    }
   }
 
   /** Deletes a checkpoint's folder (an aborted checkpoint, or one no longer retained). */
   public void discard(long checkpointId, boolean savepoint) {
-    deleteRecursively(folderOf(checkpointId, savepoint));
+    Path folder = folderOf(checkpointId, savepoint);
+    deleteRecursively(folder);
+    // The coordinator completes and discards on one thread, the completion first: none can come
+    // for this folder any more.
+    synchronized (aborted) {
+      aborted.remove(folder);
+    }
   }
 
   /**

@@ -1,17 +1,38 @@
 package dev.weir.engine.checkpoint;
 
 /**
- * The parts of one operator subtask's state in a checkpoint. Each is optional; in a state file they
- * follow each other in this order, and the metadata lists their segments in this order (both are
- * part of metadata format version 1: append new parts, never reorder).
+ * The parts of one operator subtask's state in a checkpoint. Each is optional. Persisted by its
+ * {@link #tag()}, never by its ordinal, so parts can be added or reordered here without breaking
+ * checkpoints already written; a tag, once used, keeps its meaning.
  */
 public enum StatePart {
   /** What the operator keeps outside keyed state (Beam: side inputs, held elements). */
-  OPERATOR_STATE,
+  OPERATOR_STATE(1),
   /** The keyed state of the subtask's key groups; streamed from its file when restored. */
-  KEYED_STATE,
+  KEYED_STATE(2),
   /** Event- and processing-time timers of the subtask's key groups. */
-  TIMERS,
+  TIMERS(3),
   /** Where a source's reader stands. */
-  SOURCE_POSITION
+  SOURCE_POSITION(4);
+
+  private final int tag;
+
+  StatePart(int tag) {
+    this.tag = tag;
+  }
+
+  /** The part's number in checkpoint metadata. */
+  public int tag() {
+    return tag;
+  }
+
+  /** The part with {@code tag}, or {@code null} for a tag this version does not know. */
+  static StatePart ofTag(int tag) {
+    for (StatePart p : values()) {
+      if (p.tag == tag) {
+        return p;
+      }
+    }
+    return null;
+  }
 }

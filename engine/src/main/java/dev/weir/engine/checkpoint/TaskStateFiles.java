@@ -1,6 +1,7 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.state.KeyedStateBackend.StateSnapshot;
+import dev.weir.state.PrivateFiles;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 
 /**
@@ -36,9 +38,11 @@ final class TaskStateFiles {
     try (FileChannel channel =
             FileChannel.open(
                 file,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE);
+                Set.of(
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE),
+                PrivateFiles.ownerOnlyFile(file.getParent()));
         OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
       CountingCrcStream out = new CountingCrcStream(raw, crc);
       for (PendingSubtaskState s : states) {

@@ -4,6 +4,7 @@ import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.state.KeyedStateBackendFactory;
 import dev.weir.state.heap.HeapStateBackendFactory;
+import java.time.Duration;
 
 /**
  * Settings of the exchange, the task runtime, checkpoints and failure handling. Immutable; change
@@ -13,6 +14,8 @@ import dev.weir.state.heap.HeapStateBackendFactory;
  * @param restartStrategy what a task failure does to the job
  * @param faults failure-injection hooks for tests
  * @param stateBackend where keyed state lives
+ * @param taskCancellationTimeout how long a cancelled task may take to stop; past it the job ends
+ *     without waiting for it (a thread that ignores interrupts cannot be stopped in this JVM)
  */
 public record EngineConfig(
     int bufferSize,
@@ -22,11 +25,12 @@ public record EngineConfig(
     CheckpointConfig checkpoints,
     RestartStrategy restartStrategy,
     FaultInjector faults,
-    KeyedStateBackendFactory stateBackend) {
+    KeyedStateBackendFactory stateBackend,
+    Duration taskCancellationTimeout) {
 
   /**
    * 32 KiB buffers, 5 ms buffer timeout, 4 buffers per output channel, 4 credits per input channel;
-   * no checkpoints, no restarts.
+   * no checkpoints, no restarts; 180 s for a cancelled task to stop (Flink's default).
    */
   public static final EngineConfig DEFAULT =
       new EngineConfig(
@@ -37,7 +41,8 @@ public record EngineConfig(
           null,
           RestartStrategy.none(),
           FaultInjector.NONE,
-          HeapStateBackendFactory.INSTANCE);
+          HeapStateBackendFactory.INSTANCE,
+          Duration.ofSeconds(180));
 
   public EngineConfig {
     if (bufferSize < 64) {
@@ -62,6 +67,12 @@ public record EngineConfig(
     if (faults == null) {
       throw new IllegalArgumentException("faults must not be null; use FaultInjector.NONE");
     }
+    if (taskCancellationTimeout == null
+        || taskCancellationTimeout.isNegative()
+        || taskCancellationTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "taskCancellationTimeout must be positive, got " + taskCancellationTimeout);
+    }
   }
 
   /**
@@ -77,7 +88,8 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withBufferSize(int bytes) {
@@ -89,7 +101,8 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withBuffersPerOutputChannel(int n) {
@@ -101,7 +114,8 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withCreditsPerInputChannel(int n) {
@@ -113,7 +127,8 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withCheckpoints(CheckpointConfig c) {
@@ -125,7 +140,8 @@ public record EngineConfig(
         c,
         restartStrategy,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withRestartStrategy(RestartStrategy r) {
@@ -137,7 +153,8 @@ public record EngineConfig(
         checkpoints,
         r,
         faults,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
   }
 
   /** Where keyed state lives: {@link KeyedStateBackendFactory#HEAP} or a RocksDB factory. */
@@ -150,7 +167,8 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         faults,
-        b);
+        b,
+        taskCancellationTimeout);
   }
 
   public EngineConfig withFaults(FaultInjector f) {
@@ -162,6 +180,21 @@ public record EngineConfig(
         checkpoints,
         restartStrategy,
         f,
-        stateBackend);
+        stateBackend,
+        taskCancellationTimeout);
+  }
+
+  /** How long a cancelled task may take to stop before the job ends without it. */
+  public EngineConfig withTaskCancellationTimeout(Duration timeout) {
+    return new EngineConfig(
+        bufferSize,
+        bufferTimeoutMillis,
+        buffersPerOutputChannel,
+        creditsPerInputChannel,
+        checkpoints,
+        restartStrategy,
+        faults,
+        stateBackend,
+        timeout);
   }
 }

@@ -56,6 +56,8 @@ final class JobExecution implements JobClient, TaskListener {
   /** The job's own thread for restarts: waits out the delay, restores and deploys again. */
   private final ScheduledExecutorService restarter;
 
+  private volatile Thread restarterThread;
+
   private final List<Thread> writerThreads = new CopyOnWriteArrayList<>();
   private final TaskCheckpointContext checkpointContext;
 
@@ -66,6 +68,15 @@ final class JobExecution implements JobClient, TaskListener {
   private final CompletedCheckpoint initialRestore;
 
   private final List<Thread> threads = new ArrayList<>();
+
+  /** Threads of tasks that did not stop when cancelled: the job ended without them. */
+  private final List<Thread> abandoned = new ArrayList<>();
+
+  private final Duration cancellationTimeout;
+
+  /** Why a cancelled job could not stop all its threads; reported with its CANCELED result. */
+  private Throwable cancelProblem;
+
   private List<Task> tasks = new ArrayList<>();
   private JobStatus status = JobStatus.RUNNING;
   private Throwable failure;
@@ -73,6 +84,10 @@ final class JobExecution implements JobClient, TaskListener {
   private int finishedInput;
   private int restarts;
   private Duration restartDelay = Duration.ZERO;
+
+  /** The failure the pending restart is for. */
+  private Throwable restartCause;
+
   private boolean stopped;
   private volatile boolean allFinished;
 
@@ -87,6 +102,7 @@ final class JobExecution implements JobClient, TaskListener {
     this.onEnd = onEnd;
     this.deployer = deployer;
     this.restartStrategy = config.restartStrategy();
+    this.cancellationTimeout = config.taskCancellationTimeout();
     this.backoff =
         new RestartBackoff(
             restartStrategy, () -> coordinator == null ? 0 : coordinator.stats().completed());
@@ -98,6 +114,7 @@ final class JobExecution implements JobClient, TaskListener {
             r -> {
               Thread t = new Thread(r, "weir[" + jobName + "] restarts");
               t.setDaemon(true);
+              restarterThread = t;
               return t;
             });
     if (coordinator != null) {
@@ -114,6 +131,7 @@ final class JobExecution implements JobClient, TaskListener {
           new TaskCheckpointContext(
               coordinator.storage(), snapshotWriters, coordinator, config.faults());
       coordinator.restoredFrom(initialRestore);
+      coordinator.onTooManyFailures(this::failOver);
     } else {
       snapshotWriters = null;
       checkpointContext = null;
@@ -250,6 +268,25 @@ final class JobExecution implements JobClient, TaskListener {
     return true;
   }
 
+  /**
+   * Fails the running deployment as a failing task would (checkpoints kept failing): the job
+   * restarts if it may, else fails with {@code cause}.
+   */
+  private void failOver(Throwable cause) {
+    List<Task> current;
+    synchronized (this) {
+      if (status != JobStatus.RUNNING) {
+        return;
+      }
+      current = new ArrayList<>(tasks);
+    }
+    for (Task t : current) {
+      if (t.failExternally(cause)) {
+        return;
+      }
+    }
+  }
+
   @Override
   public boolean allTasksFinished() {
     return allFinished;
@@ -260,6 +297,7 @@ final class JobExecution implements JobClient, TaskListener {
     boolean last;
     boolean restart = false;
     List<Task> toCancel = List.of();
+    List<Task> deployment = null;
     // Before taking the monitor: the back-off asks the coordinator for its figures.
     boolean ranStably = taskFailure != null && backoff.ranStably();
     synchronized (this) {
@@ -271,6 +309,7 @@ final class JobExecution implements JobClient, TaskListener {
           status = JobStatus.RESTARTING;
           Duration delay = backoff.afterFailure(ranStably);
           restartDelay = delay;
+          restartCause = taskFailure;
           LOG.warn(
               "job '{}': task {} failed ({}); restarting the job from its latest checkpoint in {} ms"
                   + " (restart {}; {})",
@@ -285,6 +324,7 @@ final class JobExecution implements JobClient, TaskListener {
           status = JobStatus.FAILING;
         }
         toCancel = new ArrayList<>(tasks);
+        deployment = tasks;
       }
       last = --running == 0;
       restart = last && status == JobStatus.RESTARTING;
@@ -296,6 +336,9 @@ final class JobExecution implements JobClient, TaskListener {
       if (t != task) {
         t.cancel();
       }
+    }
+    if (deployment != null && !last) {
+      watchCancellation(deployment);
     }
     if (restart) {
       scheduleRestart(pendingRestartDelay());
@@ -417,7 +460,11 @@ final class JobExecution implements JobClient, TaskListener {
                   ? JobStatus.FINISHED
                   : status == JobStatus.CANCELLING ? JobStatus.CANCELED : JobStatus.FINISHED;
       result =
-          new JobResult(jobName, status, Duration.ofNanos(System.nanoTime() - startNanos), failure);
+          new JobResult(
+              jobName,
+              status,
+              Duration.ofNanos(System.nanoTime() - startNanos),
+              failure != null ? failure : cancelProblem);
     }
     if (coordinator != null) {
       // Writers first: a snapshot still being written must not recreate a folder the coordinator
@@ -452,6 +499,7 @@ final class JobExecution implements JobClient, TaskListener {
    */
   private void cancel(boolean afterMails) {
     List<Task> toCancel;
+    List<Task> deployment;
     boolean waitingToRestart;
     synchronized (this) {
       if (status != JobStatus.RUNNING && status != JobStatus.RESTARTING) {
@@ -460,6 +508,7 @@ final class JobExecution implements JobClient, TaskListener {
       waitingToRestart = status == JobStatus.RESTARTING && running == 0;
       status = JobStatus.CANCELLING;
       toCancel = new ArrayList<>(tasks);
+      deployment = tasks;
     }
     if (coordinator != null) {
       coordinator.suspend("the job is cancelled");
@@ -473,7 +522,82 @@ final class JobExecution implements JobClient, TaskListener {
     }
     if (waitingToRestart) {
       end();
+    } else {
+      watchCancellation(deployment);
     }
+  }
+
+  /**
+   * Ends the job if the tasks of {@code deployment} have not all stopped within the cancellation
+   * timeout: a thread that ignores interrupts (user code in a loop) cannot be stopped in this JVM,
+   * and must not keep the job in CANCELLING or RESTARTING for ever.
+   */
+  private void watchCancellation(List<Task> deployment) {
+    try {
+      restarter.schedule(
+          () -> cancellationOverdue(deployment),
+          cancellationTimeout.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the job ended meanwhile
+    }
+  }
+
+  private void cancellationOverdue(List<Task> deployment) {
+    List<Task> stuck = deployment.stream().filter(t -> !t.hasEnded()).toList();
+    if (stuck.isEmpty()) {
+      return;
+    }
+    StringBuilder names = new StringBuilder();
+    Thread first = null;
+    for (Task t : stuck) {
+      Thread thread = t.thread();
+      names
+          .append(names.length() == 0 ? "" : ", ")
+          .append('\'')
+          .append(thread.getName())
+          .append('\'');
+      first = first == null ? thread : first;
+    }
+    TaskCancellationTimeoutException overdue =
+        new TaskCancellationTimeoutException(
+            "job '"
+                + jobName
+                + "': "
+                + stuck.size()
+                + " task(s) did not stop within "
+                + cancellationTimeout.toMillis()
+                + " ms of being cancelled (--taskCancellationTimeoutMillis): thread(s) "
+                + names
+                + ", left running; the job ends without them. The first one's stack is this"
+                + " exception's.",
+            first.getStackTrace());
+    synchronized (this) {
+      if (tasks != deployment || status.isTerminal()) {
+        return;
+      }
+      for (Task t : stuck) {
+        abandoned.add(t.thread());
+      }
+      if (status == JobStatus.CANCELLING && failure == null) {
+        cancelProblem = overdue;
+      } else {
+        Throwable cause = failure != null ? failure : restartCause;
+        if (cause != null) {
+          overdue.initCause(cause);
+        }
+        failure = overdue;
+        status = JobStatus.FAILING;
+      }
+    }
+    for (Task t : stuck) {
+      LOG.error(
+          "job '{}': thread '{}' did not stop when cancelled; it is at:{}",
+          jobName,
+          t.thread().getName(),
+          TaskCancellationTimeoutException.format(t.thread().getStackTrace()));
+    }
+    end();
   }
 
   @Override
@@ -549,6 +673,11 @@ final class JobExecution implements JobClient, TaskListener {
     List<Thread> toJoin;
     synchronized (this) {
       toJoin = new ArrayList<>(threads);
+      toJoin.removeAll(abandoned);
+    }
+    Thread restarts = restarterThread;
+    if (restarts != null && restarts != Thread.currentThread()) {
+      toJoin.add(restarts); // shut down when the job ended; it may be finishing that very call
     }
     for (Thread t : toJoin) {
       t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));

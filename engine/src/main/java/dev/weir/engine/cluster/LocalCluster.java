@@ -7,16 +7,18 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.task.Task;
+import dev.weir.state.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs jobs in this JVM (embedded mode): every subtask is a thread, every channel a local channel.
@@ -85,6 +87,12 @@ public final class LocalCluster implements AutoCloseable {
     }
     CheckpointCoordinator coordinator = null;
     if (jobConfig.checkpoints() != null) {
+      try {
+        PrivateFiles.prepareDirectory(jobConfig.checkpoints().directory(), "--checkpointDir");
+      } catch (IOException e) {
+        throw new JobExecutionException(
+            "job '" + graph.name() + "' cannot start: " + e.getMessage(), e);
+      }
       Path folder = jobConfig.checkpoints().directory().resolve(runFolderName(graph.name()));
       coordinator =
           new CheckpointCoordinator(
@@ -113,19 +121,23 @@ public final class LocalCluster implements AutoCloseable {
     return execution;
   }
 
-  private static final AtomicLong RUNS = new AtomicLong();
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   /**
-   * A folder per run of a job: its name, the start time and a counter, so runs never share
-   * checkpoints.
+   * A folder per run of a job: its name, the start time and a random part, so runs never share
+   * checkpoints and nobody can prepare a run's folder in advance.
    */
   private static String runFolderName(String jobName) {
     String safe = jobName.replaceAll("[^A-Za-z0-9._-]+", "_");
     if (safe.length() > 60) {
       safe = safe.substring(0, 60);
     }
-    return safe + "-" + RUN_TIME.format(LocalDateTime.now()) + "-" + RUNS.incrementAndGet();
+    return safe
+        + "-"
+        + RUN_TIME.format(LocalDateTime.now())
+        + "-"
+        + HexFormat.of().toHexDigits(RANDOM.nextLong());
   }
 
   /** Number of jobs that have not ended. */

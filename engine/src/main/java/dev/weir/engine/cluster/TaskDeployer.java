@@ -259,9 +259,7 @@ final class TaskDeployer {
     List<Object> positions = new ArrayList<>();
     for (SubtaskState s : OperatorHost.assignedTo(states, subtask, v.parallelism())) {
       if (s.sourcePosition() != null) {
-        positions.add(
-            SourcePositions.deserialize(
-                s.sourcePosition(), v.source().getClass().getClassLoader()));
+        positions.add(SourcePositions.deserialize(s.sourcePosition()));
       } else if (!s.finished()) {
         throw new IllegalStateException(
             "source '"

@@ -15,7 +15,9 @@ final class Json {
       string(sb, String.valueOf(keysAndValues[i]));
       sb.append(':');
       Object v = keysAndValues[i + 1];
-      if (v instanceof Number) {
+      if (v == null) {
+        sb.append("null");
+      } else if (v instanceof Number) {
         sb.append(v);
       } else {
         string(sb, String.valueOf(v));

@@ -263,9 +263,11 @@ public final class Task implements Runnable, CheckpointParticipant {
   /**
    * Fails the task from another thread, as if its own code had thrown {@code failure}; a task that
    * ended already stays as it ended.
+   *
+   * @return whether the task took the failure (false: it is ending or ended)
    */
-  public void failExternally(Throwable failure) {
-    mailbox.tryPut(
+  public boolean failExternally(Throwable failure) {
+    return mailbox.tryPut(
         () -> {
           if (failure instanceof Exception e) {
             throw e;
@@ -358,6 +360,11 @@ public final class Task implements Runnable, CheckpointParticipant {
     }
     first.addSuppressed(next);
     return first;
+  }
+
+  /** Whether the task's thread left its loop and reported its end. */
+  public boolean hasEnded() {
+    return ended;
   }
 
   public Thread thread() {

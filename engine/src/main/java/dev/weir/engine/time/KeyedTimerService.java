@@ -179,9 +179,10 @@ public final class KeyedTimerService implements TimerService {
     return stream -> {
       DataOutputView out = new DataOutputView(256 + all.size() * 32);
       out.writeInt(TIMERS_MAGIC);
+      out.writeInt(TIMERS_VERSION);
       out.writeInt(all.size());
       for (Timer t : all) {
-        out.writeByte(t.domain().ordinal());
+        out.writeByte(t.domain() == TimeDomain.EVENT_TIME ? EVENT_TIME_CODE : PROCESSING_TIME_CODE);
         out.writeLong(t.timestamp());
         out.writeInt(t.keyGroup());
         keySerializer.serialize(t.key(), out);
@@ -191,7 +192,30 @@ public final class KeyedTimerService implements TimerService {
     };
   }
 
-  private static final int TIMERS_MAGIC = 0x54494D52; // "TIMR"
+  /**
+   * Version 2: magic "WTMR", version, count, then per timer its domain's code, timestamp, key
+   * group, key and namespace. Version 1 (still read) began with the magic "TIMR" and no version,
+   * and stored the domain's ordinal (event time 0, processing time 1).
+   */
+  private static final int TIMERS_MAGIC = 0x57544D52; // "WTMR"
+
+  private static final int TIMERS_MAGIC_V1 = 0x54494D52; // "TIMR"
+
+  private static final int TIMERS_VERSION = 2;
+  private static final int EVENT_TIME_CODE = 1;
+  private static final int PROCESSING_TIME_CODE = 2;
+
+  private static TimeDomain domain(int version, byte stored) throws IOException {
+    int eventTime = version == 1 ? 0 : EVENT_TIME_CODE;
+    int processingTime = version == 1 ? 1 : PROCESSING_TIME_CODE;
+    if (stored == eventTime) {
+      return TimeDomain.EVENT_TIME;
+    }
+    if (stored == processingTime) {
+      return TimeDomain.PROCESSING_TIME;
+    }
+    throw new IOException("the timer snapshot is corrupt: unknown time domain " + stored);
+  }
 
   /**
    * Registers the timers of snapshots (of any subtasks of the operator) whose key groups this
@@ -215,12 +239,29 @@ public final class KeyedTimerService implements TimerService {
     TypeSerializer<Object> namespaces = namespaceSerializer;
     for (byte[] bytes : snapshots) {
       DataInputView in = new DataInputView(bytes);
-      if (in.readInt() != TIMERS_MAGIC) {
+      int magic = bytes.length < 8 ? 0 : in.readInt();
+      int version;
+      if (magic == TIMERS_MAGIC) {
+        version = in.readInt();
+        if (version != TIMERS_VERSION) {
+          throw new IOException(
+              "timer snapshot version "
+                  + version
+                  + " is not supported (this Weir reads "
+                  + TIMERS_VERSION
+                  + " and 1)");
+        }
+      } else if (magic == TIMERS_MAGIC_V1) {
+        version = 1;
+      } else {
         throw new IOException("not a Weir timer snapshot (bad magic number)");
       }
       int n = in.readInt();
+      if (n < 0 || n > bytes.length) {
+        throw new IOException("the timer snapshot is corrupt: it claims " + n + " timers");
+      }
       for (int i = 0; i < n; i++) {
-        TimeDomain domain = TimeDomain.values()[in.readByte()];
+        TimeDomain domain = domain(version, in.readByte());
         long timestamp = in.readLong();
         int keyGroup = in.readInt();
         Object key = keys.keySerializer().deserialize(in);

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,31 @@ class CheckpointCoordinatorTest {
 
   private static void ack(CheckpointCoordinator c, long id, FakeTask task) {
     c.acknowledge(id, task, handle(task), 1_000, 2_000);
+  }
+
+  /**
+   * Issue 12, point 6: an exception out of a periodic trigger cancelled the fixed-delay schedule,
+   * and with it every later checkpoint; the checkpoint it left pending blocked the rest anyway.
+   */
+  @Test
+  void aPeriodicTriggerThatThrowsOnceDoesNotStopLaterCheckpoints() {
+    FakeTask task = new FakeTask("flaky");
+    AtomicInteger triggers = new AtomicInteger();
+    CheckpointCoordinator[] c = new CheckpointCoordinator[1];
+    task.onTrigger =
+        b -> {
+          if (triggers.incrementAndGet() == 1) {
+            throw new IllegalStateException("injected: the task could not be told");
+          }
+          ack(c[0], b.checkpointId(), task);
+        };
+    c[0] = coordinator(CheckpointConfig.every(Duration.ofMillis(10), dir), task);
+    c[0].start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> c[0].stats().completed() >= 2);
+    assertThat(c[0].stats().failed()).isEqualTo(1);
+    assertThat(c[0].stats().lastFailure())
+        .contains("checkpoint 1 failed because triggering it failed")
+        .contains("injected");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.weir.engine.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.SnapshotFormat;
@@ -9,7 +10,9 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +64,47 @@ class CheckpointStorageTest {
     assertThat(s.sourcePosition()).containsExactly(1, 2, 3);
     assertThat(loaded.statesOf("sum")).hasSize(1);
     assertThat(loaded.statesOf("unknown")).isEmpty();
+  }
+
+  /** Issue 12, point 5: checkpoint folders and files used to get default permissions. */
+  @Test
+  void checkpointFoldersAndFilesAreTheOwnersAlone() throws IOException {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    CheckpointStorage storage = new CheckpointStorage(dir.resolve("run"));
+    CompletedCheckpoint done = write(storage, 1, (byte) 7);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("run"))))
+        .isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(done.folder())))
+        .isEqualTo("rwx------");
+    try (Stream<Path> files = Files.list(done.folder())) {
+      for (Path f : files.toList()) {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+            .as("%s", f.getFileName())
+            .isEqualTo("rw-------");
+      }
+    }
+  }
+
+  /**
+   * Issue 12, point 9: an aborted checkpoint's deletion was only queued, and a completion racing
+   * the abort could write its metadata meanwhile, so a restart could pick a folder being deleted.
+   */
+  @Test
+  void anAbortedCheckpointIsUnusableAsSoonAsTheAbortReturns() throws IOException {
+    CheckpointStorage storage = new CheckpointStorage(dir);
+    write(storage, 1, (byte) 1);
+
+    write(storage, 2, (byte) 2); // the completion won the race
+    storage.markAborted(2, false);
+    assertThat(storage.folderOf(2, false).resolve(CheckpointStorage.METADATA)).doesNotExist();
+    assertThat(storage.latest().id()).isEqualTo(1);
+
+    storage.markAborted(3, false); // the abort won the race
+    assertThatThrownBy(() -> write(storage, 3, (byte) 3))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("checkpoint 3 was aborted");
+    assertThat(storage.folderOf(3, false).resolve(CheckpointStorage.METADATA)).doesNotExist();
+    assertThat(storage.latest().id()).isEqualTo(1);
   }
 
   @Test

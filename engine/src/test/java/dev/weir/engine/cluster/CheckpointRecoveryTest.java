@@ -221,12 +221,14 @@ class CheckpointRecoveryTest {
   }
 
   @Test
-  void anUnwritableCheckpointDirectoryFailsCheckpointsNotTheJob() throws Exception {
+  void withinTheToleranceAnUnwritableCheckpointDirectoryFailsCheckpointsNotTheJob()
+      throws Exception {
     Path notADirectory = dir.resolve("in-the-way");
     Files.writeString(notADirectory, "a file where the checkpoint directory should be");
     EngineConfig config =
         EngineConfig.DEFAULT.withCheckpoints(
-            CheckpointConfig.every(Duration.ofMillis(20), notADirectory));
+            CheckpointConfig.every(Duration.ofMillis(20), notADirectory)
+                .withTolerableFailures(1_000_000));
     try (LocalCluster cluster = new LocalCluster(config)) {
       JobClient job = cluster.submit(totalsJob("unwritable", 1_000_000, 5, 2));
       await().atMost(Duration.ofSeconds(20)).until(() -> job.checkpointStats().failed() >= 3);
@@ -244,6 +246,39 @@ class CheckpointRecoveryTest {
       assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
           .isEqualTo(JobStatus.CANCELED);
     }
+  }
+
+  /**
+   * Issue 12, point 3: the previous code only counted failed checkpoints, so a job whose checkpoint
+   * directory could not be written ran on for ever without one. Past the tolerance it fails over;
+   * when no restart is left it fails, naming the directory and the option.
+   */
+  @Test
+  void checkpointsFailingPastTheToleranceFailTheJobOverAndThenFailItNamingTheDirectory()
+      throws Exception {
+    Path notADirectory = dir.resolve("in-the-way");
+    Files.writeString(notADirectory, "a file where the checkpoint directory should be");
+    EngineConfig config =
+        EngineConfig.DEFAULT
+            .withCheckpoints(
+                CheckpointConfig.every(Duration.ofMillis(20), notADirectory)
+                    .withTolerableFailures(2))
+            .withRestartStrategy(RestartStrategy.fixedDelay(1, Duration.ofMillis(10)));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobExecution job = (JobExecution) cluster.submit(totalsJob("failing", 1_000_000, 5, 2));
+      assertThatThrownBy(() -> job.waitForCompletion(Duration.ofSeconds(30)))
+          .isInstanceOf(JobExecutionException.class)
+          .hasMessageContaining("3 checkpoints in a row failed, more than the 2 tolerated")
+          .hasMessageContaining("--tolerableCheckpointFailures")
+          .hasMessageContaining(notADirectory.toString());
+      assertThat(job.restarts()).as("failed over once, then no restart was left").isEqualTo(1);
+      CheckpointStats stats = job.checkpointStats();
+      assertThat(stats.failed())
+          .as("failed checkpoints, both deployments")
+          .isGreaterThanOrEqualTo(6);
+      assertThat(stats.completed()).isZero();
+    }
+    TestSupport.assertNoThreadsLeft("totals-failing");
   }
 
   private static void awaitRestarts(JobExecution job, int restarts) {

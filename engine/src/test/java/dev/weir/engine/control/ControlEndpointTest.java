@@ -13,12 +13,15 @@ import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.Operators;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,13 +34,86 @@ class ControlEndpointTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** The token of the endpoint under test, sent with every call unless {@code null}. */
+  private String token;
+
   private HttpResponse<String> call(String method, String address, String path) throws Exception {
-    HttpRequest request =
+    return call(method, address, path, token, null);
+  }
+
+  private HttpResponse<String> call(
+      String method, String address, String path, String bearer, String origin) throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://" + address + path))
             .method(method, HttpRequest.BodyPublishers.noBody())
-            .timeout(Duration.ofSeconds(60))
-            .build();
-    return http.send(request, HttpResponse.BodyHandlers.ofString());
+            .timeout(Duration.ofSeconds(60));
+    if (bearer != null) {
+      request.header("Authorization", "Bearer " + bearer);
+    }
+    if (origin != null) {
+      request.header("Origin", origin);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private ControlEndpoint bind(int port, String job) throws Exception {
+    ControlEndpoint endpoint = ControlEndpoint.bind(port, job, dir.resolve("control"));
+    token = Files.readString(endpoint.tokenFile());
+    return endpoint;
+  }
+
+  /** A request with a Host header of our choosing, which HttpClient does not allow. */
+  private static String rawRequest(String address, String requestLine, String host)
+      throws Exception {
+    int colon = address.lastIndexOf(':');
+    try (Socket socket =
+        new Socket(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              (requestLine + "\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Issue 12, point 10: any web page could POST /cancel (a simple cross-origin request), a
+   * DNS-rebinding page could read /status, and any local user could send anything.
+   */
+  @Test
+  void foreignOriginsForeignHostsAndRequestsWithoutTheTokenAreRefused() throws Exception {
+    try (LocalCluster cluster = new LocalCluster()) {
+      ControlEndpoint endpoint = bind(0, "guarded");
+      JobClient job = cluster.submit(slowJob("guarded"));
+      endpoint.serve(job);
+      String address = endpoint.address();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(endpoint.tokenFile())))
+          .isEqualTo("rw-------");
+
+      HttpResponse<String> noToken = call("POST", address, "/cancel", null, null);
+      assertThat(noToken.statusCode()).isEqualTo(401);
+      assertThat(field(noToken.body(), "error")).contains("needs the job's token");
+      HttpResponse<String> wrongToken = call("POST", address, "/cancel", "0" + token, null);
+      assertThat(wrongToken.statusCode()).isEqualTo(401);
+      HttpResponse<String> crossOrigin =
+          call("POST", address, "/cancel", token, "http://evil.example");
+      assertThat(crossOrigin.statusCode()).isEqualTo(403);
+      assertThat(field(crossOrigin.body(), "error")).contains("cross-origin");
+      assertThat(rawRequest(address, "GET /status HTTP/1.1", "evil.example:80"))
+          .startsWith("HTTP/1.1 403")
+          .contains("Host header");
+      assertThat(job.status()).as("nothing got through").isEqualTo(JobStatus.RUNNING);
+
+      assertThat(rawRequest(address, "GET /status HTTP/1.1", address)).startsWith("HTTP/1.1 200");
+      HttpResponse<String> sameOrigin =
+          call("POST", address, "/cancel", token, "http://" + address);
+      assertThat(sameOrigin.statusCode()).isEqualTo(200);
+      assertThat(job.waitForCompletion(Duration.ofSeconds(30)).status())
+          .isEqualTo(JobStatus.CANCELED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(endpoint.tokenFile()));
+    }
   }
 
   private static String field(String json, String name) {
@@ -59,7 +135,7 @@ class ControlEndpointTest {
     EngineConfig config =
         EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     try (LocalCluster cluster = new LocalCluster(config)) {
-      ControlEndpoint endpoint = ControlEndpoint.bind(0, "controlled");
+      ControlEndpoint endpoint = bind(0, "controlled");
       JobClient job = cluster.submit(slowJob("controlled"));
       endpoint.serve(job);
       String address = endpoint.address();
@@ -67,6 +143,7 @@ class ControlEndpointTest {
       HttpResponse<String> status = call("GET", address, "/status");
       assertThat(status.statusCode()).isEqualTo(200);
       assertThat(field(status.body(), "status")).isEqualTo("RUNNING");
+      assertThat(status.body()).contains("\"checkpointsFailedInARow\":0");
 
       HttpResponse<String> savepoint = call("POST", address, "/savepoint");
       assertThat(savepoint.statusCode()).as(savepoint.body()).isEqualTo(200);
@@ -85,17 +162,17 @@ class ControlEndpointTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .ignoreExceptions()
-          .untilAsserted(() -> ControlEndpoint.bind(port, "again").close());
+          .untilAsserted(() -> bind(port, "again").close());
     }
   }
 
   @Test
-  void aPortInUseIsReportedWithThePortAndTheFix() {
-    ControlEndpoint first = ControlEndpoint.bind(0, "first");
+  void aPortInUseIsReportedWithThePortAndTheFix() throws Exception {
+    ControlEndpoint first = bind(0, "first");
     try {
       String address = first.address();
       int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-      assertThatThrownBy(() -> ControlEndpoint.bind(port, "second"))
+      assertThatThrownBy(() -> bind(port, "second"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("control port " + port + " is in use")
           .hasMessageContaining("0 for any free one");
@@ -107,7 +184,7 @@ class ControlEndpointTest {
   @Test
   void aJobWithoutCheckpointDirectoryAnswersWithTheReason() throws Exception {
     try (LocalCluster cluster = new LocalCluster()) {
-      ControlEndpoint endpoint = ControlEndpoint.bind(0, "no-dir");
+      ControlEndpoint endpoint = bind(0, "no-dir");
       JobClient job = cluster.submit(slowJob("no-dir"));
       endpoint.serve(job);
       HttpResponse<String> savepoint = call("POST", endpoint.address(), "/savepoint");

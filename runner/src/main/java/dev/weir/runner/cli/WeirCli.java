@@ -1,12 +1,18 @@
 package dev.weir.runner.cli;
 
+import dev.weir.engine.control.ControlEndpoint;
+import dev.weir.runner.WeirPipelineOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -35,10 +41,28 @@ public final class WeirCli implements Callable<Integer> {
           "host:port of the job's control endpoint, as the job logged it (or WeirPipelineResult.controlAddress()).")
   String address;
 
+  @Option(
+      names = {"-t", "--token-file"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "The job's control token (needed by savepoint, stop, checkpoint and cancel). Default:"
+              + " control-<port>.token in the default checkpoint directory; a job run with"
+              + " --checkpointDir=D writes it into D.")
+  Path tokenFile;
+
+  @Option(
+      names = "--timeout",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Seconds to wait for the answer. Default: 30 for status and cancel, 1800 for savepoint,"
+              + " stop and checkpoint (they answer once the savepoint completed).")
+  Long timeoutSeconds;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -65,15 +89,54 @@ public final class WeirCli implements Callable<Integer> {
     URI uri;
     try {
       uri = URI.create("http://" + address + path);
+      if (uri.getHost() == null || uri.getPort() < 0) {
+        throw new IllegalArgumentException("no host or port");
+      }
     } catch (IllegalArgumentException e) {
       err.println("weir: --address must be host:port, got '" + address + "'");
       return 2;
     }
-    HttpRequest request =
-        HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).build();
+    boolean snapshot = !command.equals("status") && !command.equals("cancel");
+    Duration timeout =
+        Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : snapshot ? 1800 : 30);
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(timeout)
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (!method.equals("GET")) {
+      Path file = tokenFile != null ? tokenFile : defaultTokenFile(uri.getPort());
+      try {
+        request.header("Authorization", "Bearer " + Files.readString(file).trim());
+      } catch (IOException e) {
+        err.println(
+            "weir: cannot read the job's control token from "
+                + file
+                + " ("
+                + e.getMessage()
+                + "): pass --token-file, the control-<port>.token the job wrote into its"
+                + " --checkpointDir");
+        return 2;
+      }
+    }
     HttpResponse<String> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (HttpConnectTimeoutException e) {
+      err.println(
+          "weir: could not connect to "
+              + address
+              + " within "
+              + CONNECT_TIMEOUT.toSeconds()
+              + " s: is the address right?");
+      return 1;
+    } catch (HttpTimeoutException e) {
+      err.println(
+          "weir: no answer from "
+              + address
+              + " within "
+              + timeout.toSeconds()
+              + " s; the job may still be working on it (wait longer with --timeout)");
+      return 1;
     } catch (ConnectException e) {
       err.println(
           "weir: no job answers at "
@@ -96,6 +159,12 @@ public final class WeirCli implements Callable<Integer> {
       out.println(f + ": " + field(body, f));
     }
     return 0;
+  }
+
+  /** Where a job run with the default --checkpointDir wrote the token of the endpoint at port. */
+  static Path defaultTokenFile(int port) {
+    return ControlEndpoint.tokenFile(
+        Path.of(new WeirPipelineOptions.CheckpointDirFactory().create(null)), port);
   }
 
   private static String field(String json, String name) {

@@ -60,13 +60,21 @@ class WeirCliTest {
     assertThat(status.exitCode()).as(status.err()).isZero();
     assertThat(status.out()).contains("job: cli-controlled").contains("status: RUNNING");
 
-    Outcome savepoint = weir("savepoint", "--address", address);
+    Path token = result.controlTokenFile();
+    assertThat(token).exists().hasParent(checkpoints);
+    Outcome withoutToken =
+        weir("savepoint", "--address", address, "--token-file", checkpoints + "/missing");
+    assertThat(withoutToken.exitCode()).isEqualTo(2);
+    assertThat(withoutToken.err())
+        .contains("cannot read the job's control token from " + checkpoints + "/missing");
+
+    Outcome savepoint = weir("savepoint", "--address", address, "--token-file", token.toString());
     assertThat(savepoint.exitCode()).as(savepoint.err()).isZero();
     Path first = Path.of(savepoint.out().strip().replaceFirst("^path: ", ""));
     assertThat(first.resolve("_metadata")).exists();
     assertThat(result.getState()).isEqualTo(PipelineResult.State.RUNNING);
 
-    Outcome stop = weir("stop", "--address", address);
+    Outcome stop = weir("stop", "--address", address, "--token-file", token.toString());
     assertThat(stop.exitCode()).as(stop.err()).isZero();
     Path last = Path.of(stop.out().strip().replaceFirst("^path: ", ""));
     assertThat(last.resolve("_metadata")).exists();

@@ -235,7 +235,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     // Restored states the operator has not declared yet are written back as they came.
     for (CapturedRestored pending : pendingStates) {
       writeName(out, pending.name());
-      out.writeByte(pending.kind().ordinal());
+      out.writeByte(pending.kind().code());
       out.writeInt(pending.blocks().size());
       for (SnapshotFormat.Block b : pending.blocks()) {
         out.writeInt(b.keyGroup());
@@ -247,7 +247,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
       StateSpec<?, ?> spec = table.spec();
       TypeSerializer namespaceSerializer = spec.namespaceSerializer();
       writeName(out, table.name());
-      out.writeByte(spec.kind().ordinal());
+      out.writeByte(spec.kind().code());
       out.writeInt(table.keyGroups().size());
       for (int i = 0; i < table.keyGroups().size(); i++) {
         CopyOnWriteStateMap.Snapshot<K, Object, Object> entries = table.entries().get(i);

@@ -48,7 +48,7 @@ final class RocksDbSnapshotWriter {
     out.writeInt(captured.size() + pending.size());
     for (PendingState p : pending) {
       writeName(out, p.name());
-      out.writeByte(p.kind().ordinal());
+      out.writeByte(p.kind().code());
       out.writeInt(p.blocks().size());
       for (int i = 0; i < p.blocks().size(); i++) {
         int[] w = p.where().get(i);
@@ -62,7 +62,7 @@ final class RocksDbSnapshotWriter {
     for (RocksDbKeyedStateBackend.Column<?> column : captured) {
       writeName(out, column.name);
       StateSpec.Kind kind = column.spec.kind();
-      out.writeByte(kind.ordinal());
+      out.writeByte(kind.code());
       try (RocksIterator it = db.newIterator(column.handle, read)) {
         List<Integer> nonEmpty = new ArrayList<>();
         for (int kg = keyGroups.start(); kg <= keyGroups.end(); kg++) {

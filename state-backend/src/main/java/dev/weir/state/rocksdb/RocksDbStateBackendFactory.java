@@ -3,9 +3,9 @@ package dev.weir.state.rocksdb;
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.KeyedStateBackendFactory;
+import dev.weir.state.PrivateFiles;
 import dev.weir.state.serialization.TypeSerializer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 
@@ -29,8 +29,9 @@ public final class RocksDbStateBackendFactory implements KeyedStateBackendFactor
     if (safe.length() > 40) {
       safe = safe.substring(0, 40);
     }
+    PrivateFiles.prepareDirectory(directory, "--rocksDbDir");
     Path dir = directory.resolve(safe + "-" + subtask + "-" + UUID.randomUUID());
-    Files.createDirectories(dir);
+    PrivateFiles.createDirectories(dir);
     return new RocksDbKeyedStateBackend<>(dir, keys, range, maxParallelism);
   }
 

@@ -139,10 +139,16 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     flush();
   }
 
+  /** Version 2 begins with this and its version; version 1 (still read) with the window count. */
+  private static final int STATE_MAGIC = 0x57434D42; // "WCMB"
+
+  private static final int STATE_VERSION = 2;
+
   /**
-   * The accumulators, per window: {@code [windows] ([window] [entries] ([key] [accumulator]
-   * timestamp)*)*}, each bracketed part its length and its coder's (outer) encoding. Encoded into
-   * one buffer kept between checkpoints: this is the synchronous part of the operator's snapshot.
+   * The accumulators, per window: {@code magic version [windows] ([window] [entries] ([key]
+   * [accumulator] timestamp)*)*}, each bracketed part its length and its coder's (outer) encoding.
+   * Encoded into one buffer kept between checkpoints: this is the synchronous part of the
+   * operator's snapshot.
    */
   @Override
   public byte[] snapshotOperatorState(long checkpointId) throws IOException {
@@ -154,6 +160,8 @@ public final class PartialCombineOperator<K, InputT, AccumT>
     }
     DataOutputView out = snapshotBuffer;
     out.clear();
+    out.writeInt(STATE_MAGIC);
+    out.writeInt(STATE_VERSION);
     out.writeInt(accumulators.size());
     for (Map.Entry<BoundedWindow, Map<Object, Entry<K, AccumT>>> perWindow :
         accumulators.entrySet()) {
@@ -185,6 +193,20 @@ public final class PartialCombineOperator<K, InputT, AccumT>
   public void restoreOperatorState(byte[] state) throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
     int windows = in.readInt();
+    if (windows == STATE_MAGIC) {
+      int version = in.readInt();
+      if (version != STATE_VERSION) {
+        throw new IOException(
+            "the accumulators of a combine have format version "
+                + version
+                + "; this Weir reads version "
+                + STATE_VERSION);
+      }
+      windows = in.readInt();
+    } // else version 1, which began with the window count
+    if (windows < 0 || windows > state.length) {
+      throw new IOException("the accumulators of a combine are corrupt: " + windows + " windows");
+    }
     for (int w = 0; w < windows; w++) {
       BoundedWindow window = CoderUtils.decodeFromByteArray(windowCoder, readBytes(in));
       Map<Object, Entry<K, AccumT>> perKey =

@@ -4,9 +4,9 @@ import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.translation.metrics.JobMetrics;
-import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -98,7 +98,9 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       int subtaskIndex, int parallelism, List<Object> positions) {
     List<SplitPosition> mine = new ArrayList<>();
     for (Object p : positions) {
-      mine.addAll((List<SplitPosition>) p);
+      for (Object split : (List<Object>) p) {
+        mine.add(SplitPosition.fromPlain((List<Object>) split));
+      }
     }
     return new Reader<>(
         splits, mine, options.get(), maxRecordsPerSplit, maxReadTimeMillis, dedup, metrics);
@@ -109,7 +111,25 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
    * coder; {@code null} before the split was started), records read, and whether its bounded read
    * is done.
    */
-  record SplitPosition(int split, byte[] mark, long read, boolean done) implements Serializable {}
+  record SplitPosition(int split, byte[] mark, long read, boolean done) {
+
+    /** As plain values, which checkpoints store without Java serialization. */
+    List<Object> toPlain() {
+      return Arrays.asList(split, mark, read, done);
+    }
+
+    static SplitPosition fromPlain(List<Object> plain) {
+      if (plain.size() != 4) {
+        throw new IllegalArgumentException(
+            "a stored split position has " + plain.size() + " fields, expected 4");
+      }
+      return new SplitPosition(
+          (Integer) plain.get(0),
+          (byte[]) plain.get(1),
+          (Long) plain.get(2),
+          (Boolean) plain.get(3));
+    }
+  }
 
   private static final class Reader<T> extends MeteredSourceReader<T> {
     private final List<? extends UnboundedSource<T, ?>> allSplits;
@@ -174,7 +194,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     @Override
     @SuppressWarnings({"unchecked", "rawtypes"})
     public Object snapshotPosition(long checkpointId) throws Exception {
-      ArrayList<SplitPosition> positions = new ArrayList<>();
+      List<Object> positions = new ArrayList<>();
       List<UnboundedSource.CheckpointMark> marks = new ArrayList<>();
       for (int i = 0; i < readers.size(); i++) {
         byte[] encoded = initial.get(i).mark();
@@ -185,7 +205,8 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
               CoderUtils.encodeToByteArray(
                   (Coder) allSplits.get(initial.get(i).split()).getCheckpointMarkCoder(), mark);
         }
-        positions.add(new SplitPosition(initial.get(i).split(), encoded, read[i], done[i]));
+        positions.add(
+            new SplitPosition(initial.get(i).split(), encoded, read[i], done[i]).toPlain());
       }
       unfinalized.put(checkpointId, marks);
       return positions;

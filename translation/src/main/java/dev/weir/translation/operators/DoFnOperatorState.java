@@ -30,6 +30,14 @@ final class DoFnOperatorState {
    * @param coder the step's input coder, or {@code null} when unknown (then both lists must be
    *     empty)
    */
+  /**
+   * Version 2 begins with this byte and the version; version 1 (still read) began with the
+   * side-input flag, 0 or 1.
+   */
+  private static final int FORMAT_MARKER = 0xD0;
+
+  private static final int VERSION = 2;
+
   static <T> byte[] write(
       String stepName,
       SideInputs sideInputs,
@@ -42,6 +50,8 @@ final class DoFnOperatorState {
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte(FORMAT_MARKER);
+    out.writeByte(VERSION);
     out.writeBoolean(sideInputs != null);
     if (sideInputs != null) {
       sideInputs.snapshot(out);
@@ -74,7 +84,26 @@ final class DoFnOperatorState {
       Coder<WindowedValue<T>> coder)
       throws IOException {
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-    if (in.readBoolean()) {
+    int first = in.readUnsignedByte();
+    boolean hasSideInputs;
+    if (first == FORMAT_MARKER) {
+      int version = in.readUnsignedByte();
+      if (version != VERSION) {
+        throw new IOException(
+            "the operator state of step '"
+                + stepName
+                + "' has format version "
+                + version
+                + "; this Weir reads version "
+                + VERSION);
+      }
+      hasSideInputs = in.readBoolean();
+    } else if (first <= 1) {
+      hasSideInputs = first == 1; // version 1 began with this flag
+    } else {
+      throw new IOException("the operator state of step '" + stepName + "' is corrupt");
+    }
+    if (hasSideInputs) {
       if (sideInputs == null) {
         throw new IllegalStateException(
             "step '" + stepName + "' was restored with side inputs it no longer has");

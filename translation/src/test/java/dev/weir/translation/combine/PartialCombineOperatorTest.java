@@ -138,8 +138,8 @@ class PartialCombineOperatorTest {
       a.processElement(value("x", 5, w));
       snapshot = op.snapshotOperatorState(1);
     }
-    ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(expected);
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(body);
     out.writeInt(1);
     writeLengthPrefixed(out, CoderUtils.encodeToByteArray(IntervalWindow.getCoder(), w));
     out.writeInt(1);
@@ -151,7 +151,20 @@ class PartialCombineOperatorTest {
                 .getAccumulatorCoder(CoderRegistry.createDefault(), VarLongCoder.of());
     writeLengthPrefixed(out, CoderUtils.encodeToByteArray(accumulators, new long[] {5}));
     out.writeLong(5);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    DataOutputStream header = new DataOutputStream(expected);
+    header.writeInt(0x57434D42); // "WCMB"
+    header.writeInt(2); // format version
+    header.write(body.toByteArray());
     assertThat(snapshot).isEqualTo(expected.toByteArray());
+
+    // Version 1, the same without the header, still restores.
+    PartialCombineOperator<String, Long, long[]> restored = operator();
+    restored.restoreOperatorState(body.toByteArray());
+    try (OperatorTestHarness<WindowedValue<KV<String, Long>>, WindowedValue<KV<String, long[]>>> b =
+        OperatorTestHarness.of(restored).open()) {
+      assertThat(restored.snapshotOperatorState(2)).isEqualTo(expected.toByteArray());
+    }
   }
 
   private static void writeLengthPrefixed(DataOutputStream out, byte[] bytes) throws IOException {
