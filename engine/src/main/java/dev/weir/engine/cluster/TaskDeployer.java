@@ -302,7 +302,10 @@ final class TaskDeployer {
     KeyedStateBackend<?> backend = null;
     if (v.isKeyed()) {
       TypeSerializer keySerializer =
-          v.keySerializer() != null ? v.keySerializer() : new KryoSerializer<>(Object.class);
+          v.keySerializer() != null
+              ? v.keySerializer()
+              // Keys are read back from checkpoints: plain values only unless the job says more.
+              : KryoSerializer.registeredOnly(Object.class);
       backend =
           config
               .stateBackend()

@@ -22,6 +22,31 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
 
   private final Class<?> type;
 
+  /**
+   * Reads only registered classes: the declared type and plain JDK values. For bytes read back from
+   * checkpoints, which come from outside the process: Kryo must not instantiate whatever class a
+   * planted file names.
+   */
+  private final boolean registeredOnly;
+
+  /**
+   * Plain values a registered-only serializer reads besides its declared type, with fixed ids (they
+   * are persisted): never reorder or remove, only append. Kryo registers primitives, their wrappers
+   * and String itself.
+   */
+  private static final Class<?>[] PLAIN_VALUES = {
+    byte[].class,
+    int[].class,
+    long[].class,
+    double[].class,
+    boolean[].class,
+    char[].class,
+    String[].class
+  };
+
+  private static final int FIRST_PLAIN_ID = 100;
+  private static final int DECLARED_TYPE_ID = FIRST_PLAIN_ID + PLAIN_VALUES.length;
+
   /** A final declared type needs no class tag per record: every record is of exactly that type. */
   private final boolean exactType;
 
@@ -30,16 +55,39 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
   private transient Input input;
 
   public KryoSerializer(Class<?> type) {
+    this(type, false);
+  }
+
+  private KryoSerializer(Class<?> type, boolean registeredOnly) {
     this.type = type;
+    this.registeredOnly = registeredOnly;
     this.exactType = type != null && (type.isArray() || Modifier.isFinal(type.getModifiers()));
+  }
+
+  /**
+   * A serializer for state that checkpoints keep: it writes and reads only {@code type} and plain
+   * JDK values (boxed primitives, String, primitive arrays); anything else fails naming the class,
+   * and a checkpoint file cannot make it instantiate another class. Give keyed vertices and timer
+   * namespaces of other types a serializer of their own.
+   */
+  public static <T> KryoSerializer<T> registeredOnly(Class<?> type) {
+    return new KryoSerializer<>(type, true);
   }
 
   private void init() {
     kryo = new Kryo();
-    kryo.setRegistrationRequired(false);
+    kryo.setRegistrationRequired(registeredOnly);
     kryo.setReferences(false);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
-    if (type != null && type != Object.class && !type.isInterface()) {
+    boolean concrete = type != null && type != Object.class && !type.isInterface();
+    if (registeredOnly) {
+      for (int i = 0; i < PLAIN_VALUES.length; i++) {
+        kryo.register(PLAIN_VALUES[i], FIRST_PLAIN_ID + i);
+      }
+      if (concrete && kryo.getClassResolver().getRegistration(type) == null) {
+        kryo.register(type, DECLARED_TYPE_ID);
+      }
+    } else if (concrete) {
       kryo.register(type);
     }
     output = new Output(256, -1);
@@ -74,7 +122,7 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
 
   @Override
   public TypeSerializer<T> duplicate() {
-    return new KryoSerializer<>(type);
+    return new KryoSerializer<>(type, registeredOnly);
   }
 
   @Override

@@ -42,7 +42,9 @@ public final class KeyedTimerService implements TimerService {
   private long wakeUpGeneration;
 
   private boolean firingProcessingTimers;
-  private TypeSerializer<Object> namespaceSerializer = new KryoSerializer<>(Object.class);
+
+  /** Until the operator sets one: plain values only, since timers are read back from files. */
+  private TypeSerializer<Object> namespaceSerializer = KryoSerializer.registeredOnly(Object.class);
 
   /**
    * Restored timer snapshots, read once the operator had the chance to set the namespace
