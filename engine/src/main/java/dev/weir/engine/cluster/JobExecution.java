@@ -72,7 +72,8 @@ final class JobExecution implements JobClient, TaskListener {
   /** Threads of tasks that did not stop when cancelled: the job ended without them. */
   private final List<Thread> abandoned = new ArrayList<>();
 
-  private final Duration cancellationTimeout;
+  /** Ends the job when cancelled tasks do not stop: they must not keep it CANCELLING for ever. */
+  private final CancellationWatchdog watchdog;
 
   /** Why a cancelled job could not stop all its threads; reported with its CANCELED result. */
   private Throwable cancelProblem;
@@ -102,7 +103,6 @@ final class JobExecution implements JobClient, TaskListener {
     this.onEnd = onEnd;
     this.deployer = deployer;
     this.restartStrategy = config.restartStrategy();
-    this.cancellationTimeout = config.taskCancellationTimeout();
     this.backoff =
         new RestartBackoff(
             restartStrategy, () -> coordinator == null ? 0 : coordinator.stats().completed());
@@ -117,6 +117,9 @@ final class JobExecution implements JobClient, TaskListener {
               restarterThread = t;
               return t;
             });
+    this.watchdog =
+        new CancellationWatchdog(
+            jobName, config.taskCancellationTimeout(), restarter, this::tasksDidNotStop);
     if (coordinator != null) {
       snapshotWriters =
           Executors.newFixedThreadPool(
@@ -338,7 +341,7 @@ final class JobExecution implements JobClient, TaskListener {
       }
     }
     if (deployment != null && !last) {
-      watchCancellation(deployment);
+      watchdog.watch(deployment);
     }
     if (restart) {
       scheduleRestart(pendingRestartDelay());
@@ -523,55 +526,16 @@ final class JobExecution implements JobClient, TaskListener {
     if (waitingToRestart) {
       end();
     } else {
-      watchCancellation(deployment);
+      watchdog.watch(deployment);
     }
   }
 
   /**
-   * Ends the job if the tasks of {@code deployment} have not all stopped within the cancellation
-   * timeout: a thread that ignores interrupts (user code in a loop) cannot be stopped in this JVM,
-   * and must not keep the job in CANCELLING or RESTARTING for ever.
+   * Tasks of {@code deployment} did not stop in time after their cancel: the job ends without them
+   * (CANCELED after a cancel, with {@code error} in its result; else FAILED with it).
    */
-  private void watchCancellation(List<Task> deployment) {
-    try {
-      restarter.schedule(
-          () -> cancellationOverdue(deployment),
-          cancellationTimeout.toMillis(),
-          TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException e) {
-      // the job ended meanwhile
-    }
-  }
-
-  private void cancellationOverdue(List<Task> deployment) {
-    List<Task> stuck = deployment.stream().filter(t -> !t.hasEnded()).toList();
-    if (stuck.isEmpty()) {
-      return;
-    }
-    StringBuilder names = new StringBuilder();
-    Thread first = null;
-    for (Task t : stuck) {
-      Thread thread = t.thread();
-      names
-          .append(names.length() == 0 ? "" : ", ")
-          .append('\'')
-          .append(thread.getName())
-          .append('\'');
-      first = first == null ? thread : first;
-    }
-    TaskCancellationTimeoutException overdue =
-        new TaskCancellationTimeoutException(
-            "job '"
-                + jobName
-                + "': "
-                + stuck.size()
-                + " task(s) did not stop within "
-                + cancellationTimeout.toMillis()
-                + " ms of being cancelled (--taskCancellationTimeoutMillis): thread(s) "
-                + names
-                + ", left running; the job ends without them. The first one's stack is this"
-                + " exception's.",
-            first.getStackTrace());
+  private void tasksDidNotStop(
+      List<Task> deployment, List<Task> stuck, TaskCancellationTimeoutException error) {
     synchronized (this) {
       if (tasks != deployment || status.isTerminal()) {
         return;
@@ -580,22 +544,15 @@ final class JobExecution implements JobClient, TaskListener {
         abandoned.add(t.thread());
       }
       if (status == JobStatus.CANCELLING && failure == null) {
-        cancelProblem = overdue;
+        cancelProblem = error;
       } else {
         Throwable cause = failure != null ? failure : restartCause;
         if (cause != null) {
-          overdue.initCause(cause);
+          error.initCause(cause);
         }
-        failure = overdue;
+        failure = error;
         status = JobStatus.FAILING;
       }
-    }
-    for (Task t : stuck) {
-      LOG.error(
-          "job '{}': thread '{}' did not stop when cancelled; it is at:{}",
-          jobName,
-          t.thread().getName(),
-          TaskCancellationTimeoutException.format(t.thread().getStackTrace()));
     }
     end();
   }

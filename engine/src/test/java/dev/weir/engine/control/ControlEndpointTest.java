@@ -12,6 +12,7 @@ import dev.weir.engine.cluster.JobStatus;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.Operators;
 import java.net.Socket;
 import java.net.URI;
@@ -23,6 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -120,6 +124,57 @@ class ControlEndpointTest {
     Matcher m = Pattern.compile("\"" + name + "\":\"?([^\",}]*)").matcher(json);
     assertThat(m.find()).as("field %s in %s", name, json).isTrue();
     return m.group(1);
+  }
+
+  /** Released by the test: until then a snapshot of {@link HeldSnapshot} does not finish. */
+  static final CountDownLatch SNAPSHOT_RELEASE = new CountDownLatch(1);
+
+  static final CountDownLatch SNAPSHOT_STARTED = new CountDownLatch(1);
+
+  /** A sink whose snapshot waits for {@link #SNAPSHOT_RELEASE}, so a savepoint stays pending. */
+  static final class HeldSnapshot extends AbstractOperator<Long, Void> {
+    @Override
+    public void processElement(Long value) {}
+
+    @Override
+    public byte[] snapshotOperatorState(long checkpointId) throws InterruptedException {
+      SNAPSHOT_STARTED.countDown();
+      SNAPSHOT_RELEASE.await(30, TimeUnit.SECONDS);
+      return null;
+    }
+  }
+
+  /** Issue 12, point 10: one thread served every request, so status waited for a savepoint. */
+  @Test
+  void statusAnswersWhileASavepointIsPending() throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      ControlEndpoint endpoint = bind(0, "pending");
+      JobGraph g = new JobGraph("pending");
+      JobVertex src = g.addSource("numbers", new TestSupport.PacedSequence(1_000_000, 5), 1);
+      JobVertex sink = g.addOperator("held", HeldSnapshot::new, 1);
+      g.connect(src, sink).rebalance().kryo(Long.class);
+      JobClient job = cluster.submit(g);
+      endpoint.serve(job);
+      String address = endpoint.address();
+      CompletableFuture<HttpResponse<String>> savepoint =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://" + address + "/savepoint"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .header("Authorization", "Bearer " + token)
+                  .timeout(Duration.ofSeconds(60))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(SNAPSHOT_STARTED.await(30, TimeUnit.SECONDS)).isTrue();
+      HttpResponse<String> status = call("GET", address, "/status");
+      assertThat(status.statusCode()).isEqualTo(200);
+      assertThat(savepoint).as("the savepoint is still pending").isNotDone();
+      SNAPSHOT_RELEASE.countDown();
+      assertThat(savepoint.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      job.cancel();
+      job.waitForCompletion(Duration.ofSeconds(30));
+    }
   }
 
   private static JobGraph slowJob(String name) {

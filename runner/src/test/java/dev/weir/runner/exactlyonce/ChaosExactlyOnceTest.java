@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.state.StateSpec;
@@ -58,21 +59,27 @@ class ChaosExactlyOnceTest {
     public void process(
         @Element KV<Integer, Iterable<Long>> events,
         @StateId("progress") ValueState<long[]> state) {
+      state.write(advance(state.read(), events, ALERTS::add));
+    }
+
+    /**
+     * {@code progress} ({next expected, events seen}; {@code null} for none yet) moved on, in
+     * place, by the key's {@code events} in sequence order; every gap or repeat is an alert.
+     */
+    static long[] advance(
+        long[] progress, KV<Integer, Iterable<Long>> events, Consumer<String> alerts) {
       List<Long> sequence = new ArrayList<>();
       events.getValue().forEach(sequence::add);
       sequence.sort(null);
-      long[] progress = state.read();
-      if (progress == null) {
-        progress = new long[2]; // {next expected, events seen}
-      }
+      long[] p = progress == null ? new long[2] : progress;
       for (long seq : sequence) {
-        if (seq != progress[0]) {
-          ALERTS.add("key " + events.getKey() + ": expected event " + progress[0] + ", got " + seq);
+        if (seq != p[0]) {
+          alerts.accept("key " + events.getKey() + ": expected event " + p[0] + ", got " + seq);
         }
-        progress[0] = seq + 1;
-        progress[1]++;
+        p[0] = seq + 1;
+        p[1]++;
       }
-      state.write(progress);
+      return p;
     }
 
     @OnWindowExpiration

@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.Pipeline;
@@ -56,28 +54,15 @@ public final class KilledProcessMain {
     public void process(
         @Element KV<Integer, Iterable<Long>> events,
         @StateId("progress") ValueState<long[]> state) {
-      List<Long> sequence = new ArrayList<>();
-      events.getValue().forEach(sequence::add);
-      sequence.sort(null);
       long[] progress = state.read();
       if (progress != null && SEEN_IN_THIS_JVM.add(events.getKey())) {
         // State for a key this JVM had not seen: it came from the checkpoint resumed from.
         write(Path.of(out, "restored-key-" + events.getKey()), Long.toString(progress[1]));
       }
       SEEN_IN_THIS_JVM.add(events.getKey());
-      if (progress == null) {
-        progress = new long[2]; // {next expected, events seen}
-      }
-      for (long seq : sequence) {
-        if (seq != progress[0]) {
-          append(
-              Path.of(out, "alerts"),
-              "key " + events.getKey() + ": expected " + progress[0] + ", got " + seq + "\n");
-        }
-        progress[0] = seq + 1;
-        progress[1]++;
-      }
-      state.write(progress);
+      state.write(
+          ChaosExactlyOnceTest.StateMachine.advance(
+              progress, events, alert -> append(Path.of(out, "alerts"), alert + "\n")));
     }
 
     @OnWindowExpiration
