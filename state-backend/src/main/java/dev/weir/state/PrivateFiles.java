@@ -37,7 +37,8 @@ public final class PrivateFiles {
       return;
     }
     if (!Files.isDirectory(dir) || !isPosix(dir)) {
-      // Not a folder: what is written there fails, naming it (see the checkpoint failures).
+      // Not a folder: what is written there fails, naming it (a failed checkpoint). Off POSIX
+      // there are no owner-only permissions to check.
       return;
     }
     String me = System.getProperty("user.name");

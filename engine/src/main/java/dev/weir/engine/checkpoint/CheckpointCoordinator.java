@@ -296,7 +296,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
       }
       failFuture(aborted);
       p.result.completeExceptionally(e); // no-op when the abort completed it
-      timer.execute(this::startQueued);
+      if (aborted == null) {
+        timer.execute(this::startQueued); // it failed after completing; the abort queues its own
+      }
     }
   }
 

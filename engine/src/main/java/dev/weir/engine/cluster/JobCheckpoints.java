@@ -3,9 +3,18 @@ package dev.weir.engine.cluster;
 import dev.weir.engine.checkpoint.CheckpointCoordinator;
 import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.FaultInjector;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a job asks of its checkpoints, besides the periodic ones: checkpoints and savepoints on
@@ -18,14 +27,73 @@ final class JobCheckpoints {
   /** Attempts at the checkpoint that closes a finished job before giving up on it. */
   private static final int FINAL_CHECKPOINT_ATTEMPTS = 3;
 
+  private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
+
   private final String jobName;
 
   /** {@code null} for a job without checkpoints. */
   private final CheckpointCoordinator coordinator;
 
-  JobCheckpoints(String jobName, CheckpointCoordinator coordinator) {
+  /** Threads writing snapshots; {@code null} without checkpoints. */
+  private final ExecutorService snapshotWriters;
+
+  private final List<Thread> writerThreads = new CopyOnWriteArrayList<>();
+
+  /** How tasks take part in checkpoints; {@code null} without checkpoints. */
+  private final TaskCheckpointContext taskContext;
+
+  JobCheckpoints(String jobName, CheckpointCoordinator coordinator, FaultInjector faults) {
     this.jobName = jobName;
     this.coordinator = coordinator;
+    if (coordinator == null) {
+      snapshotWriters = null;
+      taskContext = null;
+      return;
+    }
+    snapshotWriters =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
+              t.setDaemon(true);
+              writerThreads.add(t);
+              return t;
+            });
+    taskContext =
+        new TaskCheckpointContext(coordinator.storage(), snapshotWriters, coordinator, faults);
+  }
+
+  /** What tasks need to take part in checkpoints, or {@code null} for a job without them. */
+  TaskCheckpointContext taskContext() {
+    return taskContext;
+  }
+
+  /** Checkpoints completed so far (0 without checkpoints). */
+  long completed() {
+    return coordinator == null ? 0 : coordinator.stats().completed();
+  }
+
+  /**
+   * The job ended: waits for the snapshot writers, then closes the coordinator. Writers first: a
+   * snapshot still being written must not recreate a folder the coordinator discards.
+   */
+  void close() {
+    if (coordinator == null) {
+      return;
+    }
+    snapshotWriters.shutdown();
+    try {
+      if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
+      }
+      // Terminated means the workers left their loop; their threads end a moment later.
+      for (Thread t : writerThreads) {
+        t.join(5_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    coordinator.close();
   }
 
   /** Whether a finished job takes a final checkpoint (it takes periodic ones). */

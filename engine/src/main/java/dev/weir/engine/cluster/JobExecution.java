@@ -10,9 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,15 +49,11 @@ final class JobExecution implements JobClient, TaskListener {
   private final RestartBackoff backoff;
   private final CheckpointCoordinator coordinator;
   private final JobCheckpoints checkpoints;
-  private final ExecutorService snapshotWriters;
 
   /** The job's own thread for restarts: waits out the delay, restores and deploys again. */
   private final ScheduledExecutorService restarter;
 
   private volatile Thread restarterThread;
-
-  private final List<Thread> writerThreads = new CopyOnWriteArrayList<>();
-  private final TaskCheckpointContext checkpointContext;
 
   /**
    * Where the job started from (a savepoint), used by a restart before the first checkpoint
@@ -103,12 +97,10 @@ final class JobExecution implements JobClient, TaskListener {
     this.onEnd = onEnd;
     this.deployer = deployer;
     this.restartStrategy = config.restartStrategy();
-    this.backoff =
-        new RestartBackoff(
-            restartStrategy, () -> coordinator == null ? 0 : coordinator.stats().completed());
     this.coordinator = coordinator;
     this.initialRestore = initialRestore;
-    this.checkpoints = new JobCheckpoints(jobName, coordinator);
+    this.checkpoints = new JobCheckpoints(jobName, coordinator, config.faults());
+    this.backoff = new RestartBackoff(restartStrategy, checkpoints::completed);
     this.restarter =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -121,28 +113,13 @@ final class JobExecution implements JobClient, TaskListener {
         new CancellationWatchdog(
             jobName, config.taskCancellationTimeout(), restarter, this::tasksDidNotStop);
     if (coordinator != null) {
-      snapshotWriters =
-          Executors.newFixedThreadPool(
-              2,
-              r -> {
-                Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
-                t.setDaemon(true);
-                writerThreads.add(t);
-                return t;
-              });
-      checkpointContext =
-          new TaskCheckpointContext(
-              coordinator.storage(), snapshotWriters, coordinator, config.faults());
       coordinator.restoredFrom(initialRestore);
       coordinator.onTooManyFailures(this::failOver);
-    } else {
-      snapshotWriters = null;
-      checkpointContext = null;
     }
   }
 
   TaskCheckpointContext checkpointContext() {
-    return checkpointContext;
+    return checkpoints.taskContext();
   }
 
   /** Starts a thread per task of the first deployment. */
@@ -243,32 +220,13 @@ final class JobExecution implements JobClient, TaskListener {
     }
   }
 
-  /**
-   * Exact, not a guess: every other task is idle at two looks, and none woke in between. A record
-   * in flight wakes its reader before the writer can go idle, so at the moment between the two
-   * looks nothing was being processed and nothing was on its way.
-   */
   @Override
   public boolean othersQuiescent(Task self) {
     List<Task> all;
     synchronized (this) {
       all = new ArrayList<>(tasks);
     }
-    long[] wakeups = new long[all.size()];
-    for (int i = 0; i < all.size(); i++) {
-      Task t = all.get(i);
-      wakeups[i] = t.idleWakeups();
-      if (t != self && !t.isIdle()) {
-        return false;
-      }
-    }
-    for (int i = 0; i < all.size(); i++) {
-      Task t = all.get(i);
-      if (t != self && (!t.isIdle() || t.idleWakeups() != wakeups[i])) {
-        return false;
-      }
-    }
-    return true;
+    return Quiescence.othersQuiescent(all, self);
   }
 
   /**
@@ -382,7 +340,7 @@ final class JobExecution implements JobClient, TaskListener {
         }
         coordinator.restoredFrom(restore);
       }
-      deployed = deployer.deploy(restore, checkpointContext);
+      deployed = deployer.deploy(restore, checkpoints.taskContext());
     } catch (Throwable e) {
       restartFailed(e);
       return;
@@ -469,23 +427,7 @@ final class JobExecution implements JobClient, TaskListener {
               Duration.ofNanos(System.nanoTime() - startNanos),
               failure != null ? failure : cancelProblem);
     }
-    if (coordinator != null) {
-      // Writers first: a snapshot still being written must not recreate a folder the coordinator
-      // discards.
-      snapshotWriters.shutdown();
-      try {
-        if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
-          LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
-        }
-        // Terminated means the workers left their loop; their threads end a moment later.
-        for (Thread t : writerThreads) {
-          t.join(5_000);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      coordinator.close();
-    }
+    checkpoints.close();
     restarter.shutdownNow(); // its thread may be the one running this: it ends once it returns
     onEnd.run();
     completion.complete(result);

@@ -55,11 +55,11 @@ public final class KilledProcessMain {
         @Element KV<Integer, Iterable<Long>> events,
         @StateId("progress") ValueState<long[]> state) {
       long[] progress = state.read();
-      if (progress != null && SEEN_IN_THIS_JVM.add(events.getKey())) {
+      boolean firstSight = SEEN_IN_THIS_JVM.add(events.getKey());
+      if (progress != null && firstSight) {
         // State for a key this JVM had not seen: it came from the checkpoint resumed from.
         write(Path.of(out, "restored-key-" + events.getKey()), Long.toString(progress[1]));
       }
-      SEEN_IN_THIS_JVM.add(events.getKey());
       state.write(
           ChaosExactlyOnceTest.StateMachine.advance(
               progress, events, alert -> append(Path.of(out, "alerts"), alert + "\n")));
