@@ -11,6 +11,7 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -168,22 +169,23 @@ public final class KeyedTimerService implements TimerService {
   }
 
   /**
-   * Captures the live timers (a copy of the references, in the task thread) and returns what writes
-   * them to bytes later, on any thread: per timer its domain, timestamp, key group, key and
-   * namespace. Namespaces are written with Kryo.
+   * Captures the live timers (one array copy per time domain, in the task thread) and returns what
+   * orders and writes them to bytes later, on any thread: per timer its domain, timestamp, key
+   * group, key and namespace. Namespaces are written with Kryo.
    */
   public StateSnapshot snapshot() throws IOException {
     completeRestore();
-    List<Timer> all = eventTimers.toList();
-    all.addAll(processingTimers.toList());
+    TimerQueue.Captured event = eventTimers.capture();
+    TimerQueue.Captured processing = processingTimers.capture();
     TypeSerializer<Object> keySerializer = keys.keySerializer().duplicate();
     TypeSerializer<Object> namespaces = namespaceSerializer.duplicate();
     return stream -> {
-      DataOutputView out = new DataOutputView(256 + all.size() * 32);
+      int count = event.size() + processing.size();
+      DataOutputView out = new DataOutputView(256 + count * 32);
       out.writeInt(TIMERS_MAGIC);
       out.writeInt(TIMERS_VERSION);
-      out.writeInt(all.size());
-      for (Timer t : all) {
+      out.writeInt(count);
+      for (Timer t : concat(event.inFiringOrder(), processing.inFiringOrder())) {
         out.writeByte(t.domain() == TimeDomain.EVENT_TIME ? EVENT_TIME_CODE : PROCESSING_TIME_CODE);
         out.writeLong(t.timestamp());
         out.writeInt(t.keyGroup());
@@ -192,6 +194,13 @@ public final class KeyedTimerService implements TimerService {
       }
       stream.write(out.array(), 0, out.length());
     };
+  }
+
+  private static List<Timer> concat(List<Timer> first, List<Timer> second) {
+    List<Timer> all = new ArrayList<>(first.size() + second.size());
+    all.addAll(first);
+    all.addAll(second);
+    return all;
   }
 
   /**
