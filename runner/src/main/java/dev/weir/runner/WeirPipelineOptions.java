@@ -1,6 +1,7 @@
 package dev.weir.runner;
 
 import dev.weir.engine.checkpoint.CheckpointConfig;
+import dev.weir.translation.context.TranslationSettings;
 import java.nio.file.Path;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
@@ -81,6 +82,17 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   int getNumRetainedCheckpoints();
 
   void setNumRetainedCheckpoints(int n);
+
+  @Description(
+      "Steps chained in one task hand elements over without encoding them. To fail on an element"
+          + " its PCollection's coder cannot encode, as Beam requires, the first element of each"
+          + " chained step and one in this many after it are encoded anyway (the bytes dropped)."
+          + " 1 encodes every element, as the DirectRunner's --enforceEncodability (it cost the"
+          + " grep benchmark W1 60% of its throughput); 0 encodes none.")
+  @Default.Integer(TranslationSettings.DEFAULT_ENCODABILITY_CHECK_INTERVAL)
+  int getEncodabilityCheckInterval();
+
+  void setEncodabilityCheckInterval(int interval);
 
   @Description(
       "When the newest checkpoint cannot be read at a restart or resume (a missing or corrupt"

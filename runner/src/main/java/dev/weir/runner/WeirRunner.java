@@ -129,9 +129,14 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
             options.getMaxParallelism(),
             options.getMaxBundleSize(),
             options.getMaxBundleTimeMillis(),
-            checkpointing);
+            checkpointing,
+            options.getEncodabilityCheckInterval());
     PipelineTranslator.Translation translation =
         PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
+    if (translation.jobGraph().vertices().isEmpty()) {
+      return new WeirPipelineResult(
+          new EmptyJob(translation.jobGraph().name()), translation.metrics(), null, null);
+    }
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
       Path restoreFrom =

@@ -124,8 +124,8 @@ public final class PipelineTranslator {
             context.setCurrent(applied);
             try {
               translator.translate(applied, context);
-            } catch (UnsupportedTransformException e) {
-              throw e;
+            } catch (UnsupportedTransformException | IllegalArgumentException e) {
+              throw e; // what the user can fix, already naming the step
             } catch (Exception e) {
               throw new IllegalStateException(
                   "translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);

@@ -166,8 +166,18 @@ final class TaskDeployer {
     for (JobEdge e : graph.edges()) {
       if (e.isChained()) {
         for (int i = 0; i < e.source().parallelism(); i++) {
-          hostOf.get(e.source().id())[i].chainTo(
-              e.sourceOutput(), hostOf.get(e.target().id())[i], e.targetInput());
+          OperatorHost target = hostOf.get(e.target().id())[i];
+          if (e.encodeWhenChainedEvery() > 0 && e.serializer() != null) {
+            hostOf.get(e.source().id())[i].chainEncodingTo(
+                e.sourceOutput(),
+                target,
+                e.targetInput(),
+                e.serializer().duplicate(),
+                e.encodeWhenChainedEvery(),
+                e.source().name() + " -> " + e.target().name());
+          } else {
+            hostOf.get(e.source().id())[i].chainTo(e.sourceOutput(), target, e.targetInput());
+          }
         }
       }
     }

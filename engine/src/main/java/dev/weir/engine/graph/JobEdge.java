@@ -19,6 +19,7 @@ public final class JobEdge {
   private int sourceOutput;
   private int targetInput;
   private boolean excludedFromWatermark;
+  private int encodeWhenChainedEvery;
 
   JobEdge(JobVertex source, JobVertex target, String targetName) {
     this.source = source;
@@ -96,6 +97,25 @@ public final class JobEdge {
   public JobEdge kryo(Class<?> type) {
     this.serializer = new KryoSerializer<>(type);
     return this;
+  }
+
+  /**
+   * A chained edge hands records over as objects; with {@code every} &gt; 0 it also serializes its
+   * first record and every {@code every}-th after it (1: all of them), dropping the bytes, so a
+   * serializer that cannot encode its records fails the job as it would on an edge between tasks.
+   * Each check costs one serialization; 0 (the default) checks none.
+   */
+  public JobEdge encodeWhenChained(int every) {
+    if (every < 0) {
+      throw new IllegalArgumentException("encodeWhenChained must be 0 or more, got " + every);
+    }
+    this.encodeWhenChainedEvery = every;
+    return this;
+  }
+
+  /** How often a chained edge serializes its records anyway; see {@link #encodeWhenChained}. */
+  public int encodeWhenChainedEvery() {
+    return encodeWhenChainedEvery;
   }
 
   /** Takes the records of the source's side output {@code index} (0 is the main output). */

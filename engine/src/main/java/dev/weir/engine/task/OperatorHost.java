@@ -12,6 +12,7 @@ import dev.weir.engine.time.Watermarks;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.SnapshotFormat;
 import dev.weir.state.StateSpec;
+import dev.weir.state.serialization.TypeSerializer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -78,6 +79,21 @@ public final class OperatorHost implements OperatorContext<Object> {
   /** Connects the downstream chained operator {@code target} to output {@code index}. */
   public void chainTo(int index, OperatorHost target, int targetInput) {
     addOutput(index, new ChainedOutput(target, targetInput));
+  }
+
+  /**
+   * Like {@link #chainTo}, but the first record and every {@code every}-th after it are serialized
+   * with {@code serializer} first (the bytes dropped): one that cannot be encoded fails the task,
+   * naming {@code edge}.
+   */
+  public void chainEncodingTo(
+      int index,
+      OperatorHost target,
+      int targetInput,
+      TypeSerializer<?> serializer,
+      int every,
+      String edge) {
+    addOutput(index, new EncodingChainedOutput(target, targetInput, serializer, every, edge));
   }
 
   @SuppressWarnings("unchecked")

@@ -195,7 +195,8 @@ public final class TranslationContext {
             .connect(p.vertex(), consumer)
             .fromOutput(p.output())
             .toInput(index)
-            .serializer(wireSerializer(input));
+            .serializer(wireSerializer(input))
+            .encodeWhenChained(settings.encodabilityCheckInterval());
     return p.vertex().parallelism() == consumer.parallelism() ? edge : edge.rebalance();
   }
 

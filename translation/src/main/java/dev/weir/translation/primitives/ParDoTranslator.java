@@ -80,10 +80,20 @@ final class ParDoTranslator {
     DoFnSchemaInformation schema;
     try {
       // What ParDoTranslation computes, without building the whole payload (DoFn serialized,
-      // display data).
+      // display data). It also rejects a DoFn that reads rows or fields of an input without a
+      // schema: better now, naming the step, than an IndexOutOfBoundsException per element.
       schema = ParDo.getDoFnSchemaInformation(doFn, input);
-    } catch (RuntimeException e) {
-      schema = DoFnSchemaInformation.create();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalArgumentException(
+          "ParDo '"
+              + name
+              + "' cannot read its input "
+              + input.getName()
+              + " as it asks: "
+              + e.getMessage()
+              + " (a DoFn that takes @Element Row, @FieldAccess or a schema type needs an input"
+              + " with a schema, for example from a @DefaultSchema class or setRowSchema)",
+          e);
     }
     DoFnStep<Object> step =
         numbering.step(name, context, sideInputMapping, input.getWindowingStrategy(), keyCoder);

@@ -1,0 +1,250 @@
+package dev.weir.runner.semantics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Behaviours Beam specifies (and the DirectRunner shows) that the ValidatesRunner suite covers
+ * thinly or not at all, in batch and in streaming.
+ */
+class BeamSemanticsTest {
+
+  static Pipeline pipeline(boolean streaming) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("--runner=WeirRunner", "--parallelism=2", "--streaming=" + streaming));
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create();
+    return Pipeline.create(options);
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void anEmptyPipelineRunsAndIsDone(boolean streaming) {
+    PipelineResult result = pipeline(streaming).run();
+    assertThat(result.waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    assertThat(result.getState()).isEqualTo(PipelineResult.State.DONE);
+    assertThat(result.metrics().allMetrics().getCounters()).isEmpty();
+  }
+
+  /** An Integer coder whose encode throws what it is given. */
+  static final class ThrowingCoder extends CustomCoder<Integer> {
+    private final boolean npe;
+
+    ThrowingCoder(boolean npe) {
+      this.npe = npe;
+    }
+
+    @Override
+    public void encode(Integer value, OutputStream out) throws IOException {
+      if (npe) {
+        throw new NullPointerException("ThrowingCoder cannot encode " + value);
+      }
+      throw new IOException("ThrowingCoder cannot encode " + value);
+    }
+
+    @Override
+    public Integer decode(InputStream in) throws IOException {
+      return VarIntCoder.of().decode(in);
+    }
+  }
+
+  @ParameterizedTest(name = "npe={0}")
+  @ValueSource(booleans = {false, true})
+  void anElementItsCoderCannotEncodeFailsThePipelineOnAChainedEdge(boolean npe) {
+    Pipeline p = pipeline(false);
+    PCollection<Integer> broken =
+        p.apply(Create.of(1, 2, 3))
+            .apply("plus one", MapElements.into(TypeDescriptors.integers()).via(i -> i + 1))
+            .setCoder(new ThrowingCoder(npe));
+    broken.apply("times two", MapElements.into(TypeDescriptors.integers()).via(i -> i * 2));
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .isInstanceOf(Pipeline.PipelineExecutionException.class)
+        .hasRootCauseInstanceOf(npe ? NullPointerException.class : IOException.class)
+        .rootCause()
+        .hasMessageContaining("ThrowingCoder cannot encode");
+  }
+
+  /** How a DoFn outputs with a timestamp; each may run on a different path of the runner. */
+  enum Emission {
+    CONTEXT,
+    RECEIVER,
+    BUILDER,
+    MULTI_OUTPUT,
+    STATEFUL,
+    ON_TIMER
+  }
+
+  /** Outputs each element shifted back by {@code shiftMillis}, allowing {@code skewMillis}. */
+  abstract static class Shifter extends DoFn<KV<String, Integer>, Integer> {
+    final long shiftMillis;
+    final long skewMillis;
+    final Emission emission;
+
+    Shifter(long shiftMillis, long skewMillis, Emission emission) {
+      this.shiftMillis = shiftMillis;
+      this.skewMillis = skewMillis;
+      this.emission = emission;
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(skewMillis);
+    }
+  }
+
+  static final class ShiftBack extends Shifter {
+    ShiftBack(long shiftMillis, long skewMillis, Emission emission) {
+      super(shiftMillis, skewMillis, emission);
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c, MultiOutputReceiver out) {
+      Instant shifted = c.timestamp().minus(Duration.millis(shiftMillis));
+      Integer value = c.element().getValue();
+      switch (emission) {
+        case CONTEXT -> c.outputWithTimestamp(value, shifted);
+        case RECEIVER -> out.get(MAIN).outputWithTimestamp(value, shifted);
+        case BUILDER -> out.get(MAIN).builder(value).setTimestamp(shifted).output();
+        case MULTI_OUTPUT -> c.outputWithTimestamp(SIDE, value, shifted);
+        default -> throw new IllegalStateException(emission.name());
+      }
+    }
+  }
+
+  /** The same from a stateful DoFn (another runner path), from the element or from a timer. */
+  static final class StatefulShiftBack extends Shifter {
+    @StateId("seen")
+    private final StateSpec<ValueState<Integer>> seen = StateSpecs.value();
+
+    @TimerId("at")
+    private final TimerSpec at = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    StatefulShiftBack(long shiftMillis, long skewMillis, Emission emission) {
+      super(shiftMillis, skewMillis, emission);
+    }
+
+    @ProcessElement
+    public void processStateful(
+        ProcessContext c,
+        @StateId("seen") ValueState<Integer> seen,
+        @TimerId("at") Timer at,
+        OutputReceiver<Integer> out) {
+      seen.write(c.element().getValue());
+      if (emission == Emission.ON_TIMER) {
+        at.set(c.timestamp());
+      } else {
+        out.outputWithTimestamp(
+            c.element().getValue(), c.timestamp().minus(Duration.millis(shiftMillis)));
+      }
+    }
+
+    @OnTimer("at")
+    public void onTimer(OnTimerContext c, @StateId("seen") ValueState<Integer> seen) {
+      c.outputWithTimestamp(seen.read(), c.timestamp().minus(Duration.millis(shiftMillis)));
+    }
+  }
+
+  static final TupleTag<Integer> MAIN = new TupleTag<>() {};
+  static final TupleTag<Integer> SIDE = new TupleTag<>() {};
+
+  private static PCollection<KV<String, Integer>> timestamped(Pipeline p) {
+    return p.apply(
+        Create.timestamped(
+            TimestampedValue.of(KV.of("a", 1), new Instant(10_000)),
+            TimestampedValue.of(KV.of("b", 2), new Instant(20_000))));
+  }
+
+  private static PCollection<Integer> shiftBack(
+      Pipeline p, long shiftMillis, long skewMillis, Emission emission) {
+    Shifter fn =
+        emission == Emission.STATEFUL || emission == Emission.ON_TIMER
+            ? new StatefulShiftBack(shiftMillis, skewMillis, emission)
+            : new ShiftBack(shiftMillis, skewMillis, emission);
+    PCollectionTuple outputs =
+        timestamped(p).apply(ParDo.of(fn).withOutputTags(MAIN, TupleTagList.of(SIDE)));
+    return emission == Emission.MULTI_OUTPUT ? outputs.get(SIDE) : outputs.get(MAIN);
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void anOutputBeforeTheAllowedSkewFailsWithBeamsMessage(boolean streaming) {
+    for (Emission emission : Emission.values()) {
+      for (long skew : List.of(0L, 500L)) {
+        Pipeline p = pipeline(streaming);
+        shiftBack(p, skew + 1, skew, emission);
+        assertThatThrownBy(() -> p.run().waitUntilFinish())
+            .as("%s skew=%s", emission, skew)
+            .isInstanceOf(Pipeline.PipelineExecutionException.class)
+            .rootCause()
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("Cannot output with timestamp");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void anOutputWithinTheAllowedSkewPasses(boolean streaming) {
+    for (Emission emission : Emission.values()) {
+      Pipeline p = pipeline(streaming);
+      PAssert.that(shiftBack(p, 500, 500, emission)).containsInAnyOrder(1, 2);
+      assertThat(p.run().waitUntilFinish()).as("%s", emission).isEqualTo(PipelineResult.State.DONE);
+    }
+  }
+
+  /** Reads its element as a Row: only possible when the input has a schema. */
+  static final class ReadsARow extends DoFn<KV<String, Integer>, String> {
+    @ProcessElement
+    public void process(@Element Row row, OutputReceiver<String> out) {
+      out.output(row.toString());
+    }
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void aDoFnAskingForASchemaItsInputLacksIsRejectedBeforeTheJobStarts(boolean streaming) {
+    Pipeline p = pipeline(streaming);
+    p.apply(Create.of(KV.of("a", 1))).apply("reads a row", ParDo.of(new ReadsARow()));
+    assertThatThrownBy(p::run)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reads a row")
+        .hasMessageContaining("schema");
+  }
+}
