@@ -63,6 +63,18 @@ public interface OperatorContext<OUT> {
    */
   default void yieldToTask() throws Exception {}
 
+  /**
+   * Waits until the task's clock reaches {@code timeMillis}, running what waits for the task
+   * meanwhile (as {@link #yieldToTask()}, so due processing-time timers fire); for an operator that
+   * must finish work scheduled for later, in {@code finish()}. Returns true when the clock got
+   * there; false at once when the clock is manual (moved only by a source or harness, it would
+   * never get there after the input ended). A cancelled task stops waiting with an exception.
+   */
+  default boolean awaitProcessingTime(long timeMillis) throws Exception {
+    yieldToTask();
+    return false;
+  }
+
   /** The task's clock, milliseconds since the epoch. */
   long currentProcessingTime();
 

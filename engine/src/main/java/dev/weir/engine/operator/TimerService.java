@@ -27,6 +27,9 @@ public interface TimerService {
    */
   void fireAllProcessingTimeTimers() throws Exception;
 
+  /** The time of the earliest processing-time timer, or {@link Long#MAX_VALUE} when none is set. */
+  long nextProcessingTimeTimer() throws Exception;
+
   /** Fires the earliest processing-time timer now, whatever its time; false when there is none. */
   boolean fireNextProcessingTimeTimer() throws Exception;
 

@@ -339,6 +339,26 @@ public final class OperatorHost implements OperatorContext<Object> {
 
   private ThrowingRunnable taskYield = () -> {};
 
+  /** What {@link #awaitProcessingTime} runs: the task's wait. */
+  public interface TaskWait {
+    boolean awaitProcessingTime(long timeMillis) throws Exception;
+  }
+
+  private TaskWait taskWait =
+      timeMillis -> {
+        taskYield.run();
+        return false;
+      };
+
+  public void setTaskWait(TaskWait wait) {
+    this.taskWait = wait;
+  }
+
+  @Override
+  public boolean awaitProcessingTime(long timeMillis) throws Exception {
+    return taskWait.awaitProcessingTime(timeMillis);
+  }
+
   /** What {@link #yieldToTask()} runs: the task's pending work. */
   public void setTaskYield(ThrowingRunnable yield) {
     this.taskYield = yield;

@@ -150,6 +150,25 @@ public final class Task implements Runnable, CheckpointParticipant {
   public void addHost(OperatorHost host) {
     hosts.add(host);
     host.setTaskYield(this::runPendingWork);
+    host.setTaskWait(this::awaitProcessingTime);
+  }
+
+  /** Longest sleep of {@link #awaitProcessingTime} before it looks at mails and flushes again. */
+  private static final long AWAIT_SLICE_MILLIS = 10;
+
+  private boolean awaitProcessingTime(long timeMillis) throws Exception {
+    runPendingWork();
+    if (!scheduler.followsWallClock()) {
+      return false;
+    }
+    long now;
+    while ((now = scheduler.currentTimeMillis()) < timeMillis) {
+      checkCancelled();
+      waker.await(Math.min(timeMillis - now, AWAIT_SLICE_MILLIS) * 1_000_000L);
+      runPendingWork();
+    }
+    checkCancelled();
+    return true;
   }
 
   /**

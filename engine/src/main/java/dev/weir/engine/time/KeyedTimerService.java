@@ -138,6 +138,12 @@ public final class KeyedTimerService implements TimerService {
   }
 
   @Override
+  public long nextProcessingTimeTimer() throws Exception {
+    completeRestore();
+    return processingTimers.earliest();
+  }
+
+  @Override
   public boolean fireNextProcessingTimeTimer() throws Exception {
     completeRestore();
     Timer t = processingTimers.pollUpTo(Long.MAX_VALUE);

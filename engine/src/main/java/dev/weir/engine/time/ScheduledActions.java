@@ -40,6 +40,14 @@ public final class ScheduledActions implements ProcessingTimeScheduler {
     return new ScheduledActions(false, 0, clock);
   }
 
+  /**
+   * Whether the clock is the wall clock: otherwise only a test harness or a source moves it, and
+   * waiting for it once the input ended would never end.
+   */
+  public boolean followsWallClock() {
+    return !manual && jobClock == null;
+  }
+
   @Override
   public long currentTimeMillis() {
     if (jobClock != null) {

@@ -7,11 +7,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.io.range.OffsetRange;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.state.StateSpec;
@@ -26,6 +30,9 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.PeriodicImpulse;
+import org.apache.beam.sdk.transforms.PeriodicSequence;
+import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -246,5 +253,121 @@ class BeamSemanticsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("reads a row")
         .hasMessageContaining("schema");
+  }
+
+  /** When (processing time) each element arrived, by its scheduled time; static: one JVM. */
+  static final Map<String, List<long[]>> ARRIVALS = new ConcurrentHashMap<>();
+
+  static final class RecordArrival extends DoFn<Instant, Instant> {
+    private final String run;
+
+    RecordArrival(String run) {
+      this.run = run;
+    }
+
+    @ProcessElement
+    public void process(@Element Instant scheduled, OutputReceiver<Instant> out) {
+      ARRIVALS
+          .computeIfAbsent(run, k -> Collections.synchronizedList(new ArrayList<>()))
+          .add(new long[] {scheduled.getMillis(), System.currentTimeMillis()});
+      out.output(scheduled);
+    }
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void periodicSequenceEmitsEachElementNoEarlierThanItsTime(boolean streaming) {
+    String run = "sequence-" + streaming;
+    long interval = 200;
+    Instant start = Instant.now().plus(Duration.millis(1000));
+    Instant end = start.plus(Duration.millis(5 * interval));
+    Pipeline p = pipeline(streaming);
+    p.apply(
+            Create.of(
+                new PeriodicSequence.SequenceDefinition(start, end, Duration.millis(interval))))
+        .apply(PeriodicSequence.create())
+        .apply(ParDo.of(new RecordArrival(run)));
+    assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    assertArrivedOnSchedule(ARRIVALS.get(run), 5);
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void periodicImpulseEmitsEachElementNoEarlierThanItsTime(boolean streaming) {
+    String run = "impulse-" + streaming;
+    long interval = 200;
+    Instant start = Instant.now().plus(Duration.millis(1000));
+    Pipeline p = pipeline(streaming);
+    p.apply(
+            PeriodicImpulse.create()
+                .startAt(start)
+                .stopAt(start.plus(Duration.millis(5 * interval)))
+                .withInterval(Duration.millis(interval)))
+        .apply(ParDo.of(new RecordArrival(run)));
+    assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    assertArrivedOnSchedule(ARRIVALS.get(run), 5);
+  }
+
+  /**
+   * Every element came out no earlier than the processing time it was scheduled for (2 ms for clock
+   * rounding). Elements whose time passed before the job started come out at once, by design.
+   */
+  private static void assertArrivedOnSchedule(List<long[]> arrivals, int atLeast) {
+    assertThat(arrivals).hasSizeGreaterThanOrEqualTo(atLeast);
+    for (long[] a : arrivals) {
+      assertThat(a[1])
+          .as("arrival of the element scheduled at %d", a[0])
+          .isGreaterThanOrEqualTo(a[0] - 2);
+    }
+  }
+
+  /** Outputs one position of its range per call, then asks to resume after {@code delay}. */
+  @DoFn.UnboundedPerElement
+  static final class OnePerResume extends DoFn<String, Long> {
+    private final long delayMillis;
+
+    OnePerResume(long delayMillis) {
+      this.delayMillis = delayMillis;
+    }
+
+    @GetInitialRestriction
+    public OffsetRange initial(@Element String run) {
+      return new OffsetRange(0, 5);
+    }
+
+    @ProcessElement
+    public ProcessContinuation process(
+        @Element String run,
+        RestrictionTracker<OffsetRange, Long> tracker,
+        OutputReceiver<Long> out) {
+      long position = tracker.currentRestriction().getFrom();
+      if (!tracker.tryClaim(position)) {
+        return ProcessContinuation.stop();
+      }
+      ARRIVALS
+          .computeIfAbsent(run, k -> Collections.synchronizedList(new ArrayList<>()))
+          .add(new long[] {position, System.currentTimeMillis()});
+      out.output(position);
+      return ProcessContinuation.resume().withResumeDelay(Duration.millis(delayMillis));
+    }
+  }
+
+  @ParameterizedTest(name = "streaming={0}")
+  @ValueSource(booleans = {false, true})
+  void aSelfCheckpointResumesNoEarlierThanItsResumeDelay(boolean streaming) {
+    String run = "resume-" + streaming;
+    long delay = 200;
+    Pipeline p = pipeline(streaming);
+    PCollection<Long> positions = p.apply(Create.of(run)).apply(ParDo.of(new OnePerResume(delay)));
+    PAssert.that(positions).containsInAnyOrder(0L, 1L, 2L, 3L, 4L);
+    assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    List<long[]> arrivals = new ArrayList<>(ARRIVALS.get(run));
+    arrivals.sort((a, b) -> Long.compare(a[0], b[0]));
+    assertThat(arrivals).hasSize(5);
+    for (int i = 1; i < arrivals.size(); i++) {
+      assertThat(arrivals.get(i)[1] - arrivals.get(i - 1)[1])
+          .as("processing time between outputs %d and %d", i - 1, i)
+          .isGreaterThanOrEqualTo(delay - 2);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.weir.translation.operators;
 
+import dev.weir.engine.operator.TimerService;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -120,10 +121,17 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
 
   @Override
   public void finish() throws Exception {
-    // Restrictions that checkpointed wait for a processing-time timer: resume them now, one at a
-    // time,
-    // letting the task take checkpoints (and run bundle finalizers) between them.
-    while (context.timerService().fireNextProcessingTimeTimer()) {
+    // Restrictions that checkpointed wait for a processing-time timer: resume each when its resume
+    // delay has passed (PeriodicSequence emits one element per interval), letting the task take
+    // checkpoints (and run bundle finalizers) meanwhile. A manual clock (TestStream) never gets
+    // there once the input ended: there they resume at once.
+    TimerService timers = context.timerService();
+    long next;
+    while ((next = timers.nextProcessingTimeTimer()) != Long.MAX_VALUE) {
+      boolean reached = context.awaitProcessingTime(next);
+      if (!reached || timers.nextProcessingTimeTimer() <= context.currentProcessingTime()) {
+        timers.fireNextProcessingTimeTimer();
+      }
       context.yieldToTask();
     }
     super.finish();
