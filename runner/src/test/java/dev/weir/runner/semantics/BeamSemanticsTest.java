@@ -52,12 +52,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BeamSemanticsTest {
 
+  static PipelineOptions options(boolean streaming) {
+    return PipelineOptionsFactory.fromArgs(
+            "--runner=WeirRunner", "--parallelism=2", "--streaming=" + streaming)
+        .create();
+  }
+
   static Pipeline pipeline(boolean streaming) {
-    List<String> args =
-        new ArrayList<>(
-            List.of("--runner=WeirRunner", "--parallelism=2", "--streaming=" + streaming));
-    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(new String[0])).create();
-    return Pipeline.create(options);
+    return Pipeline.create(options(streaming));
   }
 
   @ParameterizedTest(name = "streaming={0}")

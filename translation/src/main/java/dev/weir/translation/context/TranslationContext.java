@@ -9,6 +9,7 @@ import dev.weir.engine.source.Source;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.EncodedKey;
+import dev.weir.translation.wire.KeyBytes;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -221,6 +222,16 @@ public final class TranslationContext {
         .fromOutput(output)
         .serializer(wire)
         .hash((KeySelector) EncodedKey.ofKv(keyCoder));
+  }
+
+  /**
+   * Connects the main output of {@code from} to {@code consumer}, partitioned by the key {@code
+   * key} picks from each record (an encoded key: the consumer sees keyed state per key).
+   */
+  public JobEdge connectByEncodedKey(
+      JobVertex from, CoderSerializer<?> wire, KeySelector<?, KeyBytes> key, JobVertex consumer) {
+    consumer.keySerializer(new EncodedKey.Serializer());
+    return graph.connect(from, consumer).serializer(wire).hash(key);
   }
 
   /** Connects a view's data to every subtask of the consumer, as a side input. */

@@ -4,12 +4,9 @@ import dev.weir.engine.source.Source;
 import dev.weir.engine.source.SourceOutput;
 import dev.weir.engine.source.SourceReader;
 import dev.weir.translation.metrics.JobMetrics;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
@@ -18,6 +15,7 @@ import org.apache.beam.sdk.io.UnboundedSource;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.values.ValueWithRecordId;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
 
@@ -71,9 +69,15 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
             ? Long.MAX_VALUE
             : (maxNumRecords + splits.size() - 1) / splits.size();
     this.maxReadTimeMillis = maxReadTimeMillis;
-    this.dedup =
-        source.requiresDeduping()
-            && (maxNumRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE);
+    this.dedup = source.requiresDeduping();
+  }
+
+  /**
+   * Whether the values come with their record ids ({@code ValueWithRecordId}), for a {@link
+   * RecordIdDeduplication} after the read: the source's {@code requiresDeduping()}.
+   */
+  public boolean emitsRecordIds() {
+    return dedup;
   }
 
   @Override
@@ -142,7 +146,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     private final List<UnboundedSource.UnboundedReader<T>> readers = new ArrayList<>();
     private final long maxRecords;
     private final long maxReadTimeMillis;
-    private final Set<ByteBuffer> seenIds;
+    private final boolean withRecordIds;
     private boolean[] started;
     private boolean[] done;
     private long[] read;
@@ -164,7 +168,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       this.options = options;
       this.maxRecords = maxRecords;
       this.maxReadTimeMillis = maxReadTimeMillis;
-      this.seenIds = dedup ? new HashSet<>() : null;
+      this.withRecordIds = dedup;
     }
 
     @Override
@@ -229,6 +233,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     protected Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
       if (readers.isEmpty() || doneCount == readers.size()) {
         return Status.END_OF_INPUT;
@@ -255,12 +260,15 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           available = reader.advance();
         }
         if (available) {
-          if (seenIds == null || seenIds.add(ByteBuffer.wrap(reader.getCurrentRecordId()))) {
-            output.emit(
-                WindowedValues.timestampedValueInGlobalWindow(
-                    reader.getCurrent(), reader.getCurrentTimestamp()));
-            emitted++;
-          }
+          T value = reader.getCurrent();
+          // With ids the values are ValueWithRecordId<T>: RecordIdDeduplication unwraps them.
+          Object emit =
+              withRecordIds ? new ValueWithRecordId<>(value, reader.getCurrentRecordId()) : value;
+          output.emit(
+              (WindowedValue<T>)
+                  WindowedValues.timestampedValueInGlobalWindow(
+                      emit, reader.getCurrentTimestamp()));
+          emitted++;
           idleReaders = 0;
           if (++read[r] >= maxRecords) {
             done[r] = true;

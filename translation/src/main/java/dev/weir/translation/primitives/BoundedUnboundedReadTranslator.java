@@ -2,6 +2,7 @@ package dev.weir.translation.primitives;
 
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.io.RecordIdDeduplication;
 import dev.weir.translation.io.UnboundedSourceAdapter;
 import java.lang.reflect.Field;
 import org.apache.beam.sdk.io.BoundedReadFromUnboundedSource;
@@ -53,17 +54,21 @@ public final class BoundedUnboundedReadTranslator {
     Limits limits = limits(transform.getTransform());
     long maxReadTime =
         limits.maxReadTime() == null ? Long.MAX_VALUE : limits.maxReadTime().getMillis();
-    JobVertex v =
-        context.addSource(
+    UnboundedSourceAdapter<?> source =
+        new UnboundedSourceAdapter<>(
+            (UnboundedSource) limits.source(),
+            context.settings().parallelism(),
+            context.serializableOptions(),
+            limits.maxNumRecords(),
+            maxReadTime,
             transform.getFullName(),
-            new UnboundedSourceAdapter<>(
-                (UnboundedSource) limits.source(),
-                context.settings().parallelism(),
-                context.serializableOptions(),
-                limits.maxNumRecords(),
-                maxReadTime,
-                transform.getFullName(),
-                context.metrics()));
-    context.setProducer((PCollection<?>) transform.getOutputs().values().iterator().next(), v, 0);
+            context.metrics());
+    JobVertex v = context.addSource(transform.getFullName(), source);
+    PCollection<?> output = (PCollection<?>) transform.getOutputs().values().iterator().next();
+    if (source.emitsRecordIds()) {
+      RecordIdDeduplication.addAfter(context, v, (PCollection) output, transform.getFullName());
+    } else {
+      context.setProducer(output, v, 0);
+    }
   }
 }

@@ -6,6 +6,7 @@ import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.context.UnsupportedTransformException;
 import dev.weir.translation.io.BoundedSourceAdapter;
 import dev.weir.translation.io.ImpulseSource;
+import dev.weir.translation.io.RecordIdDeduplication;
 import dev.weir.translation.io.TestStreamSource;
 import dev.weir.translation.io.UnboundedSourceAdapter;
 import org.apache.beam.sdk.io.BoundedSource;
@@ -80,7 +81,12 @@ final class SourceTranslators {
               + " is not supported");
     }
     JobVertex v = context.addSource(transform.getFullName(), source);
-    context.setProducer(onlyOutput(transform), v, 0);
+    if (source instanceof UnboundedSourceAdapter<?> unbounded && unbounded.emitsRecordIds()) {
+      RecordIdDeduplication.addAfter(
+          context, v, (PCollection) onlyOutput(transform), transform.getFullName());
+    } else {
+      context.setProducer(onlyOutput(transform), v, 0);
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
