@@ -32,10 +32,13 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.PeriodicImpulse;
 import org.apache.beam.sdk.transforms.PeriodicSequence;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.WithTimestamps;
 import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
@@ -116,7 +119,9 @@ class BeamSemanticsTest {
     BUILDER,
     MULTI_OUTPUT,
     STATEFUL,
-    ON_TIMER
+    ON_TIMER,
+    WITH_TIMESTAMPS,
+    SIDE_INPUT
   }
 
   /** Outputs each element shifted back by {@code shiftMillis}, allowing {@code skewMillis}. */
@@ -152,6 +157,7 @@ class BeamSemanticsTest {
         case RECEIVER -> out.get(MAIN).outputWithTimestamp(value, shifted);
         case BUILDER -> out.get(MAIN).builder(value).setTimestamp(shifted).output();
         case MULTI_OUTPUT -> c.outputWithTimestamp(SIDE, value, shifted);
+        case SIDE_INPUT -> out.get(MAIN).outputWithTimestamp(value, shifted);
         default -> throw new IllegalStateException(emission.name());
       }
     }
@@ -202,12 +208,27 @@ class BeamSemanticsTest {
 
   private static PCollection<Integer> shiftBack(
       Pipeline p, long shiftMillis, long skewMillis, Emission emission) {
+    if (emission == Emission.WITH_TIMESTAMPS) {
+      return timestamped(p)
+          .apply(
+              WithTimestamps.of(
+                      (KV<String, Integer> kv) ->
+                          new Instant(kv.getValue() * 10_000L - shiftMillis))
+                  .withAllowedTimestampSkew(Duration.millis(skewMillis)))
+          .apply(MapElements.into(TypeDescriptors.integers()).via(KV::getValue));
+    }
     Shifter fn =
         emission == Emission.STATEFUL || emission == Emission.ON_TIMER
             ? new StatefulShiftBack(shiftMillis, skewMillis, emission)
             : new ShiftBack(shiftMillis, skewMillis, emission);
-    PCollectionTuple outputs =
-        timestamped(p).apply(ParDo.of(fn).withOutputTags(MAIN, TupleTagList.of(SIDE)));
+    ParDo.MultiOutput<KV<String, Integer>, Integer> parDo =
+        ParDo.of(fn).withOutputTags(MAIN, TupleTagList.of(SIDE));
+    if (emission == Emission.SIDE_INPUT) {
+      // With a side input the DoFn runs on another path of the runner (pushed-back elements).
+      PCollectionView<Integer> side = p.apply("side", Create.of(0)).apply(View.asSingleton());
+      parDo = parDo.withSideInputs(side);
+    }
+    PCollectionTuple outputs = timestamped(p).apply(parDo);
     return emission == Emission.MULTI_OUTPUT ? outputs.get(SIDE) : outputs.get(MAIN);
   }
 
