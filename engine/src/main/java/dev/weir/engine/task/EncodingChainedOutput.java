@@ -17,8 +17,7 @@ final class EncodingChainedOutput implements Output<Object>, WatermarkTarget {
   /** Past this the buffer is replaced, so one huge record does not pin its size for good. */
   private static final int RETAINED_BYTES = 1 << 16;
 
-  private final OperatorHost target;
-  private final int input;
+  private final ChainedOutput next;
   private final TypeSerializer<Object> serializer;
   private final int every;
   private final String edge;
@@ -34,8 +33,7 @@ final class EncodingChainedOutput implements Output<Object>, WatermarkTarget {
     if (every < 1) {
       throw new IllegalArgumentException("every must be at least 1, got " + every);
     }
-    this.target = target;
-    this.input = input;
+    this.next = new ChainedOutput(target, input);
     this.serializer = (TypeSerializer<Object>) serializer;
     this.every = every;
     this.edge = edge;
@@ -47,13 +45,7 @@ final class EncodingChainedOutput implements Output<Object>, WatermarkTarget {
       countdown = every;
       encode(record);
     }
-    try {
-      target.processElement(input, record);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new UserCodeException(e);
-    }
+    next.emit(record);
   }
 
   private void encode(Object record) {
@@ -70,6 +62,6 @@ final class EncodingChainedOutput implements Output<Object>, WatermarkTarget {
 
   @Override
   public void processWatermark(long watermark) throws Exception {
-    target.processWatermark(watermark);
+    next.processWatermark(watermark);
   }
 }

@@ -278,6 +278,11 @@ class BeamSemanticsTest {
         .hasMessageContaining("schema");
   }
 
+  /** Adds what a DoFn saw to its run's list: pipelines run in this JVM, so a static map works. */
+  static <T> void record(Map<String, List<T>> results, String run, T value) {
+    results.computeIfAbsent(run, k -> Collections.synchronizedList(new ArrayList<>())).add(value);
+  }
+
   /** When (processing time) each element arrived, by its scheduled time; static: one JVM. */
   static final Map<String, List<long[]>> ARRIVALS = new ConcurrentHashMap<>();
 
@@ -290,9 +295,7 @@ class BeamSemanticsTest {
 
     @ProcessElement
     public void process(@Element Instant scheduled, OutputReceiver<Instant> out) {
-      ARRIVALS
-          .computeIfAbsent(run, k -> Collections.synchronizedList(new ArrayList<>()))
-          .add(new long[] {scheduled.getMillis(), System.currentTimeMillis()});
+      record(ARRIVALS, run, new long[] {scheduled.getMillis(), System.currentTimeMillis()});
       out.output(scheduled);
     }
   }
@@ -367,9 +370,7 @@ class BeamSemanticsTest {
       if (!tracker.tryClaim(position)) {
         return ProcessContinuation.stop();
       }
-      ARRIVALS
-          .computeIfAbsent(run, k -> Collections.synchronizedList(new ArrayList<>()))
-          .add(new long[] {position, System.currentTimeMillis()});
+      record(ARRIVALS, run, new long[] {position, System.currentTimeMillis()});
       out.output(position);
       return ProcessContinuation.resume().withResumeDelay(Duration.millis(delayMillis));
     }

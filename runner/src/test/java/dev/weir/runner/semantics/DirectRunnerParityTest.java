@@ -146,7 +146,8 @@ class DirectRunnerParityTest {
     }
   }
 
-  static final class FormatWithWindow extends DoFn<KV<String, String>, String> {
+  /** key@window=value, for any value. */
+  static final class FormatWithWindow<V> extends DoFn<KV<String, V>, String> {
     @ProcessElement
     public void process(
         ProcessContext c, org.apache.beam.sdk.transforms.windowing.BoundedWindow w) {
@@ -206,7 +207,7 @@ class DirectRunnerParityTest {
                     timestampedPairs(p)
                         .apply(Window.into(FixedWindows.of(Duration.standardSeconds(10))))
                         .apply(Combine.perKey(new MutableMean()))
-                        .apply(ParDo.of(new FormatWithWindow())),
+                        .apply(ParDo.of(new FormatWithWindow<>())),
             NO_FILES));
     all.add(
         Arguments.of(
@@ -225,7 +226,7 @@ class DirectRunnerParityTest {
                                     TypeDescriptors.kvs(
                                         TypeDescriptors.strings(), TypeDescriptors.strings()))
                                 .via(s -> KV.of("all", s)))
-                        .apply(ParDo.of(new FormatWithWindow())),
+                        .apply(ParDo.of(new FormatWithWindow<>())),
             NO_FILES));
     all.add(
         Arguments.of(
@@ -239,12 +240,7 @@ class DirectRunnerParityTest {
                                     .every(Duration.standardSeconds(5))))
                         .apply(MapElements.into(TypeDescriptors.strings()).via(KV::getKey))
                         .apply(Count.perElement())
-                        .apply(
-                            MapElements.into(
-                                    TypeDescriptors.kvs(
-                                        TypeDescriptors.strings(), TypeDescriptors.strings()))
-                                .via(kv -> KV.of(kv.getKey(), String.valueOf(kv.getValue()))))
-                        .apply(ParDo.of(new FormatWithWindow())),
+                        .apply(ParDo.of(new FormatWithWindow<>())),
             NO_FILES));
     all.add(
         Arguments.of(
@@ -274,12 +270,7 @@ class DirectRunnerParityTest {
                     timestampedPairs(p)
                         .apply(Window.into(FixedWindows.of(Duration.standardSeconds(15))))
                         .apply(Latest.perKey())
-                        .apply(
-                            MapElements.into(
-                                    TypeDescriptors.kvs(
-                                        TypeDescriptors.strings(), TypeDescriptors.strings()))
-                                .via(kv -> KV.of(kv.getKey(), String.valueOf(kv.getValue()))))
-                        .apply(ParDo.of(new FormatWithWindow())),
+                        .apply(ParDo.of(new FormatWithWindow<>())),
             NO_FILES));
     all.add(
         Arguments.of(
