@@ -48,7 +48,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private InputGate gate;
   private InputChannelBinding[] bindings;
   private SourceDriver source;
-  private RecordWriter<Object>[] writerArray;
+  private TaskOutputs outputs;
   private volatile boolean cancelled;
   private volatile Thread thread;
   private volatile boolean finishedNormally;
@@ -406,7 +406,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   public void run() {
     Throwable failure = null;
     int opened = 0;
-    writerArray = writers.toArray(new RecordWriter[0]);
+    outputs = new TaskOutputs(writers, flushDeadline);
     if (checkpointing != null) {
       checkpointing.announceRunning();
     }
@@ -419,9 +419,7 @@ public final class Task implements Runnable, CheckpointParticipant {
       if (finishedOnRestore) {
         // Its input was consumed and its operators finished before the checkpoint: only pass the
         // end on.
-        for (RecordWriter<Object> w : writerArray) {
-          w.emitWatermark(Watermarks.MAX);
-        }
+        outputs.emitWatermark(Watermarks.MAX);
       } else {
         runMailboxLoop(openInput());
         if (checkpointing != null) {
@@ -431,9 +429,7 @@ public final class Task implements Runnable, CheckpointParticipant {
           host.finish();
         }
       }
-      for (RecordWriter<Object> w : writerArray) {
-        w.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
-      }
+      outputs.broadcastEvent(ExchangeEvent.EndOfInput.INSTANCE);
       finishedNormally = true;
       awaitJobFinished();
       // What was posted before the job let its tasks close (the final checkpoint's completion,
@@ -519,32 +515,7 @@ public final class Task implements Runnable, CheckpointParticipant {
     if (!scheduler.isEmpty()) {
       scheduler.runDue();
     }
-    long deadline = flushDeadline.get();
-    if (deadline != FlushDeadline.NONE && System.nanoTime() - deadline >= 0) {
-      flushDeadline.reset();
-      for (RecordWriter<Object> w : writerArray) {
-        w.flushAll();
-      }
-    }
-  }
-
-  /** Sends what waits for its buffer timeout now. */
-  private void flushPendingOutput() {
-    if (flushDeadline.get() != FlushDeadline.NONE) {
-      flushDeadline.reset();
-      for (RecordWriter<Object> w : writerArray) {
-        w.flushAll();
-      }
-    }
-  }
-
-  private boolean outputsAvailable() {
-    for (RecordWriter<Object> w : writerArray) {
-      if (!w.isAvailable()) {
-        return false;
-      }
-    }
-    return true;
+    outputs.flushIfDue();
   }
 
   /** How long the loop may sleep: until the next timer or flush, at most a bound. */
@@ -575,7 +546,7 @@ public final class Task implements Runnable, CheckpointParticipant {
     }
     OperatorHost head = hosts.get(0);
     InputWatermarks watermarks =
-        new InputWatermarks(bindings, head, writerArray, this::flushPendingOutput);
+        new InputWatermarks(bindings, head, outputs.writers(), outputs::flushNow);
     return new NetworkInputProcessor(name, gate, bindings, head, watermarks, checkpointing);
   }
 
@@ -588,7 +559,7 @@ public final class Task implements Runnable, CheckpointParticipant {
       waker.clear();
       checkCancelled();
       runPendingWork();
-      if (!outputsAvailable()) {
+      if (!outputs.available()) {
         waker.await(idleWaitNanos(MAX_IDLE_WAIT_NANOS));
         continue;
       }
