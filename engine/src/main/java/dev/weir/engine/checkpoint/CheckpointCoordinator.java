@@ -1,7 +1,9 @@
 package dev.weir.engine.checkpoint;
 
 import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
+import dev.weir.engine.lifecycle.Awaiting;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -405,6 +407,9 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     }
     long id = p.id;
     boolean savepoint = p.savepoint;
+    // Marked before its discard is queued: a writer finishing after the discard then deletes what
+    // it wrote itself.
+    storage.markAborted(id, savepoint);
     timer.execute(() -> storage.discard(id, savepoint));
     p.failure = new CheckpointException(lastFailure);
     if (startNext) {
@@ -421,9 +426,6 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     if (aborted == null) {
       return;
     }
-    // Before whoever aborted it goes on (a restart, for one): a completion racing the abort may
-    // have written its metadata.
-    storage.markAborted(aborted.id, aborted.savepoint);
     if (aborted.tooMany != null) {
       Consumer<CheckpointException> failOver;
       synchronized (this) {
@@ -493,16 +495,11 @@ public final class CheckpointCoordinator implements CheckpointResponder, AutoClo
     if (Thread.currentThread() == timerThread) {
       return; // closing from a completion callback: the thread ends once it returns
     }
-    try {
-      timer.awaitTermination(30, TimeUnit.SECONDS);
-      // The pool is terminated once its worker left its loop; the thread itself ends a moment
-      // later.
-      Thread t = timerThread;
-      if (t != null) {
-        t.join(5_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    Awaiting.termination(timer, Duration.ofSeconds(30));
+    // The pool is terminated once its worker left its loop; the thread itself ends a moment later.
+    Thread t = timerThread;
+    if (t != null) {
+      Awaiting.end(t, Duration.ofSeconds(5));
     }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,10 +17,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,10 +42,23 @@ public final class CheckpointStorage {
 
   private final Path directory;
 
-  /** Storage in {@code directory} (the folder of one job run; created on the first write). */
-  /** Folders of aborted checkpoints; guards the commit of metadata against an abort. */
-  private final Set<Path> aborted = new HashSet<>();
+  /** Aborted checkpoints remembered (their folders); a late writer comes soon after the abort. */
+  private static final int ABORTED_REMEMBERED = 1024;
 
+  /**
+   * Folders of recently aborted checkpoints: guards the commit of metadata against an abort, and
+   * lets a writer that finishes after the abort delete what it wrote.
+   */
+  private final Set<Path> aborted =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Path, Boolean> eldest) {
+              return size() > ABORTED_REMEMBERED;
+            }
+          });
+
+  /** Storage in {@code directory} (the folder of one job run; created on the first write). */
   public CheckpointStorage(Path directory) {
     this.directory = directory;
   }
@@ -101,8 +116,47 @@ public final class CheckpointStorage {
       long checkpointId, boolean savepoint, String fileName, List<PendingSubtaskState> states)
       throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
-    PrivateFiles.createDirectories(folder);
-    return TaskStateFiles.write(folder.resolve(fileName), states);
+    if (isAborted(folder)) {
+      throw new IOException("checkpoint " + checkpointId + " was aborted");
+    }
+    Path file = folder.resolve(fileName);
+    TaskStateHandle handle;
+    try {
+      PrivateFiles.createDirectories(folder);
+      handle = TaskStateFiles.write(file, states);
+    } catch (IOException | RuntimeException e) {
+      deleteIfAborted(folder, file);
+      throw e;
+    }
+    if (deleteIfAborted(folder, file)) {
+      throw new IOException("checkpoint " + checkpointId + " was aborted while it was written");
+    }
+    return handle;
+  }
+
+  /**
+   * Deletes {@code file} (and its folder, once empty) if its checkpoint was aborted: the folder's
+   * discard may have run before the file was written, and nobody else would delete it.
+   */
+  private boolean deleteIfAborted(Path folder, Path file) throws IOException {
+    synchronized (aborted) {
+      if (!aborted.contains(folder)) {
+        return false;
+      }
+      Files.deleteIfExists(file);
+      try {
+        Files.deleteIfExists(folder);
+      } catch (DirectoryNotEmptyException othersStillWriting) {
+        // the last of them deletes the folder
+      }
+      return true;
+    }
+  }
+
+  private boolean isAborted(Path folder) {
+    synchronized (aborted) {
+      return aborted.contains(folder);
+    }
   }
 
   /**
@@ -179,11 +233,6 @@ public final class CheckpointStorage {
   public void discard(long checkpointId, boolean savepoint) {
     Path folder = folderOf(checkpointId, savepoint);
     deleteRecursively(folder);
-    // The coordinator completes and discards on one thread, the completion first: none can come
-    // for this folder any more.
-    synchronized (aborted) {
-      aborted.remove(folder);
-    }
   }
 
   /**

@@ -5,12 +5,13 @@ import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.checkpoint.TaskCheckpointContext;
+import dev.weir.engine.lifecycle.Awaiting;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -82,16 +83,12 @@ final class JobCheckpoints {
       return;
     }
     snapshotWriters.shutdown();
-    try {
-      if (!snapshotWriters.awaitTermination(30, TimeUnit.SECONDS)) {
-        LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
-      }
-      // Terminated means the workers left their loop; their threads end a moment later.
-      for (Thread t : writerThreads) {
-        t.join(5_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!Awaiting.termination(snapshotWriters, Duration.ofSeconds(30))) {
+      LOG.warn("job '{}': snapshot writers still busy 30 s after the job ended", jobName);
+    }
+    // Terminated means the workers left their loop; their threads end a moment later.
+    for (Thread t : writerThreads) {
+      Awaiting.end(t, Duration.ofSeconds(5));
     }
     coordinator.close();
   }

@@ -51,6 +51,11 @@ public final class Task implements Runnable, CheckpointParticipant {
   private TaskOutputs outputs;
   private volatile boolean cancelled;
   private volatile Thread thread;
+
+  /** Guards {@link #interruptible}: a cancel interrupts the thread only while it runs the loop. */
+  private final Object interruptLock = new Object();
+
+  private boolean interruptible = true;
   private volatile boolean finishedNormally;
   private TaskCheckpointing checkpointing;
   private String stateFileName;
@@ -327,9 +332,11 @@ public final class Task implements Runnable, CheckpointParticipant {
   public void cancel() {
     cancelled = true;
     waker.signal();
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt();
+    synchronized (interruptLock) {
+      Thread t = thread;
+      if (t != null && interruptible) {
+        t.interrupt();
+      }
     }
   }
 
@@ -443,8 +450,12 @@ public final class Task implements Runnable, CheckpointParticipant {
     if (cancelled && !finishedNormally) {
       failure = null; // whatever a cancelled task threw while stopping is not the job's failure
     }
-    Thread.interrupted(); // a late cancel's interrupt must not leak into the job's completion
-    // callbacks
+    // No cancel's interrupt may reach the job's completion callbacks: they release the job's
+    // threads and files and must wait for them.
+    synchronized (interruptLock) {
+      interruptible = false;
+    }
+    Thread.interrupted();
     ended = true;
     listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
   }
