@@ -8,7 +8,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
 /**
  * The runner for Beam's TestPipeline ({@code --runner=TestWeirRunner}): runs the pipeline to its
  * end, and when it fails because a PAssert failed, throws that AssertionError itself, as tests
- * expect. TestPipeline then checks that every PAssert succeeded through the metrics.
+ * expect. TestPipeline then checks that every PAssert succeeded through the metrics. Every test
+ * pipeline's job graph is also encoded and decoded as a cluster would ship it, so whatever a
+ * pipeline holds that could not be shipped fails the test.
  */
 public final class TestWeirRunner extends PipelineRunner<PipelineResult> {
 
@@ -19,7 +21,7 @@ public final class TestWeirRunner extends PipelineRunner<PipelineResult> {
   }
 
   public static TestWeirRunner fromOptions(PipelineOptions options) {
-    return new TestWeirRunner(WeirRunner.fromOptions(options));
+    return new TestWeirRunner(WeirRunner.fromOptions(options).checkingShippability());
   }
 
   @Override

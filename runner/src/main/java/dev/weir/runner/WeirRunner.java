@@ -7,6 +7,7 @@ import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.control.ControlEndpoint;
+import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.context.TranslationSettings;
@@ -35,8 +36,21 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
 
   private final WeirPipelineOptions options;
 
+  /** Whether every job graph is encoded and decoded as if shipped to a cluster (tests). */
+  private boolean checkShippable;
+
   private WeirRunner(WeirPipelineOptions options) {
     this.options = options;
+  }
+
+  /**
+   * From now on, encodes and decodes every translated job graph before running it (the original),
+   * as a cluster would ship it: whatever in a pipeline cannot be shipped fails it at submission,
+   * naming the vertex or edge. {@link TestWeirRunner} does this for every test pipeline.
+   */
+  WeirRunner checkingShippability() {
+    this.checkShippable = true;
+    return this;
   }
 
   /** Called by Beam for {@code --runner=WeirRunner}; checks the options. */
@@ -136,6 +150,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     if (translation.jobGraph().vertices().isEmpty()) {
       return new WeirPipelineResult(
           new EmptyJob(translation.jobGraph().name()), translation.metrics(), null, null);
+    }
+    if (checkShippable) {
+      JobGraphCodec.decode(
+          JobGraphCodec.encode(translation.jobGraph()), WeirRunner.class.getClassLoader());
     }
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {

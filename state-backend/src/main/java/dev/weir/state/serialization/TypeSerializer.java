@@ -1,14 +1,18 @@
 package dev.weir.state.serialization;
 
 import java.io.IOException;
+import java.io.Serializable;
 
 /**
  * Turns values of one type into bytes and back. Used for records on the wire and for state in
  * snapshots. Implementations may keep scratch state (a Kryo instance, reusable arrays); such
  * implementations must return a fresh copy from {@link #duplicate()}, since every thread that
  * serializes gets its own instance.
+ *
+ * <p>Serializable: a job graph ships its serializers to the processes that run it. Scratch state is
+ * transient and made again where it is needed.
  */
-public interface TypeSerializer<T> {
+public interface TypeSerializer<T> extends Serializable {
 
   void serialize(T value, DataOutputView target) throws IOException;
 

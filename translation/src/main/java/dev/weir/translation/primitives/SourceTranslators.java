@@ -95,7 +95,10 @@ final class SourceTranslators {
     // One replaying subtask: a second one, not yet ended, would hold the watermark back and make
     // late data look on time.
     JobVertex v =
-        context.addSource(transform.getFullName(), new TestStreamSource(stream.getEvents()), 1);
+        context.addSource(
+            transform.getFullName(),
+            new TestStreamSource(stream.getEvents(), stream.getValueCoder()),
+            1);
     context.markUsesTestStream();
     context.setProducer(onlyOutput(transform), v, 0);
   }
