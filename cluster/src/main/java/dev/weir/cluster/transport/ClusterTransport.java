@@ -9,12 +9,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -42,6 +45,9 @@ public final class ClusterTransport implements AutoCloseable {
   private final Duration handshakeTimeout;
   private final int protocolVersion;
   private final EventLoopGroup loops;
+
+  /** Every port and connection of this process, closed first when it closes. */
+  private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
   /**
    * @param role what this process is, told to every peer
@@ -123,6 +129,7 @@ public final class ClusterTransport implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    channels.add(ch);
                     HandshakeHandler handshake =
                         new HandshakeHandler(
                             Side.ACCEPTOR,
@@ -160,6 +167,7 @@ public final class ClusterTransport implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + bindHost + ":" + port + ": " + cause, cause);
     }
+    channels.add(bound.channel());
     return new Listener(
         bound.channel(), (InetSocketAddress) bound.channel().localAddress(), refused);
   }
@@ -191,6 +199,7 @@ public final class ClusterTransport implements AutoCloseable {
                 (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
             .handler(handshake);
     ChannelFuture connected = client.connect(host, port);
+    channels.add(connected.channel());
     if (!connected.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || !connected.isSuccess()) {
       connected.channel().close();
       Throwable cause = connected.cause();
@@ -225,6 +234,8 @@ public final class ClusterTransport implements AutoCloseable {
   /** Closes every port and connection and stops the event loops (bounded wait). */
   @Override
   public void close() {
+    // Peers see the connections close now, not whenever the event loops get to it.
+    channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
   }
 }

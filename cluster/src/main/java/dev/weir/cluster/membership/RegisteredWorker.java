@@ -1,0 +1,4 @@
+package dev.weir.cluster.membership;
+
+/** A worker the coordinator knows: where it takes data connections and how many slots it offers. */
+public record RegisteredWorker(String id, String host, int dataPort, int slots) {}
