@@ -110,7 +110,7 @@ public final class CoordinatorMembership implements AutoCloseable {
         ctx.close();
         return;
       }
-      if (offer.getSlots() < 1 || offer.getDataPort() < 1 || offer.getDataPort() > 65535) {
+      if (offer.getSlots() < 1 || offer.getDataPort() < 0 || offer.getDataPort() > 65535) {
         LOG.warn(
             "refusing the registration from {}: {} slots, data port {}",
             ctx.channel().remoteAddress(),
@@ -119,8 +119,14 @@ public final class CoordinatorMembership implements AutoCloseable {
         ctx.close();
         return;
       }
+      // Without a host of its own choosing, a worker is reached where its control connection came
+      // from.
+      String host =
+          offer.getHost().isEmpty()
+              ? ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress()
+              : offer.getHost();
       RegisteredWorker w =
-          registry.register(offer.getHost(), offer.getDataPort(), offer.getSlots(), ctx.channel());
+          registry.register(host, offer.getDataPort(), offer.getSlots(), ctx.channel());
       workerId = w.id();
       ctx.writeAndFlush(
           ControlMessage.newBuilder()

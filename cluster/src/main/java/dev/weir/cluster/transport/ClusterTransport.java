@@ -221,7 +221,7 @@ public final class ClusterTransport implements AutoCloseable {
     } catch (ExecutionException e) {
       connected.channel().close();
       throw e.getCause() instanceof HandshakeException h
-          ? new HandshakeException(h.getMessage())
+          ? new HandshakeException(h.getMessage(), h.refused())
           : new HandshakeException(
               "the handshake with " + host + ":" + port + " failed: " + e.getCause());
     } catch (TimeoutException e) {

@@ -100,7 +100,8 @@ final class Handshake {
                 + Integer.toHexString(magic)
                 + " where a Weir process sends 0x"
                 + Integer.toHexString(MAGIC)
-                + "); is the address that of a Weir coordinator or worker?");
+                + "); is the address that of a Weir coordinator or worker?",
+            true);
       }
       int version = in.readInt();
       byte roleCode = in.readByte();
@@ -108,7 +109,8 @@ final class Handshake {
       byte[] nonce = new byte[NONCE_BYTES];
       in.readBytes(nonce);
       if (role == null) {
-        throw new HandshakeException("the peer names an unknown role (code " + roleCode + ")");
+        throw new HandshakeException(
+            "the peer names an unknown role (code " + roleCode + ")", true);
       }
       return new Preamble(version, role, nonce);
     }

@@ -158,7 +158,8 @@ final class HandshakeHandler extends ByteToMessageDecoder {
               + own.role()
               + " version "
               + own.protocolVersion()
-              + "; run the same Weir release on every machine");
+              + "; run the same Weir release on every machine",
+          true);
       return;
     }
     if (side == Side.CONNECTOR) {
@@ -208,7 +209,8 @@ final class HandshakeHandler extends ByteToMessageDecoder {
                 + "); give both the same --secret-file"
             : verdict == Verdict.ROLE_REFUSED
                 ? at + " does not accept a " + own.role() + " on this port"
-                : at + " answered the handshake with an unknown verdict " + code);
+                : at + " answered the handshake with an unknown verdict " + code,
+        true);
   }
 
   private void onAcceptorProof(ChannelHandlerContext ctx, byte[] proof) {
@@ -220,7 +222,8 @@ final class HandshakeHandler extends ByteToMessageDecoder {
               + " at "
               + ctx.channel().remoteAddress()
               + " could not prove it knows the secret; it is not the peer it claims to be, or its"
-              + " --secret-file differs");
+              + " --secret-file differs",
+          true);
       return;
     }
     succeed(ctx);
@@ -246,10 +249,15 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     state = State.FAILED;
     ByteBuf answer = ctx.alloc().buffer(Handshake.VERDICT_BYTES).writeByte(verdict.code);
     ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
-    fail(ctx, "refused a connection from " + ctx.channel().remoteAddress() + ": " + why);
+    fail(ctx, "refused a connection from " + ctx.channel().remoteAddress() + ": " + why, true);
   }
 
   private void fail(ChannelHandlerContext ctx, String message) {
+    fail(ctx, message, false);
+  }
+
+  /** With {@code refused}: a wrong secret, version or role, which trying again does not change. */
+  private void fail(ChannelHandlerContext ctx, String message, boolean refused) {
     if (state == State.DONE) {
       return;
     }
@@ -257,7 +265,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     if (deadline != null) {
       deadline.cancel(false);
     }
-    if (result.tryFailure(new HandshakeException(message)) && side == Side.ACCEPTOR) {
+    if (result.tryFailure(new HandshakeException(message, refused)) && side == Side.ACCEPTOR) {
       LOG.warn("{}", message);
     }
     if (ctx.channel().isActive()) {
@@ -269,11 +277,11 @@ final class HandshakeHandler extends ByteToMessageDecoder {
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable c =
         cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-    fail(
-        ctx,
-        c instanceof HandshakeException
-            ? c.getMessage()
-            : "the handshake with " + ctx.channel().remoteAddress() + " failed: " + c);
+    if (c instanceof HandshakeException h) {
+      fail(ctx, h.getMessage(), h.refused());
+    } else {
+      fail(ctx, "the handshake with " + ctx.channel().remoteAddress() + " failed: " + c);
+    }
   }
 
   @Override

@@ -1,0 +1,36 @@
+package dev.weir.cluster.process;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/** Runs a process command: a user's mistake (a bad option, a bad secret file) is one line. */
+final class ProcessCommands {
+
+  private ProcessCommands() {}
+
+  /** Waits for {@code latch} up to {@code timeout}, an interrupt only ending the wait early. */
+  static void awaitQuietly(java.util.concurrent.CountDownLatch latch, java.time.Duration timeout) {
+    try {
+      latch.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static int run(Object command, String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(command);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler(
+        (e, line, parsed) -> {
+          if (e instanceof IllegalArgumentException
+              || e instanceof dev.weir.cluster.transport.HandshakeException
+              || e instanceof java.io.UncheckedIOException) {
+            err.println("weir " + line.getCommandName() + ": " + e.getMessage());
+            return 1;
+          }
+          throw e;
+        });
+    return cli.execute(args);
+  }
+}
