@@ -56,12 +56,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
   private final CountDownLatch closed = new CountDownLatch(1);
 
   public static void main(String[] args) {
-    System.exit(
-        ProcessCommands.run(
-            new CoordinatorCommand(),
-            args,
-            new PrintWriter(System.out, true),
-            new PrintWriter(System.err, true)));
+    ProcessCommands.main(new CoordinatorCommand(), args);
   }
 
   @Override
@@ -72,14 +67,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             Duration.ofMillis(heartbeatIntervalMillis), Duration.ofMillis(heartbeatTimeoutMillis));
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
-    Thread hook =
-        new Thread(
-            () -> {
-              stopped.countDown();
-              ProcessCommands.awaitQuietly(closed, Duration.ofSeconds(10));
-            },
-            "weir-coordinator-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    ProcessCommands.stopOnShutdown(stopped::countDown, closed, "weir-coordinator-shutdown");
     try (ClusterTransport transport =
             new ClusterTransport(PeerRole.COORDINATOR, secret, Duration.ofSeconds(10), 2);
         CoordinatorMembership membership =

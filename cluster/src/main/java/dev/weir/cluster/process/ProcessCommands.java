@@ -17,6 +17,28 @@ final class ProcessCommands {
     }
   }
 
+  /** Runs {@code command} on this process's console and exits with its code. */
+  static void main(Object command, String[] args) {
+    System.exit(
+        run(command, args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * On SIGTERM or SIGINT: runs {@code stop}, then lets the JVM end once {@code closed} is counted
+   * down (at most 10 s later), so the command releases its ports and connections first.
+   */
+  static void stopOnShutdown(
+      Runnable stop, java.util.concurrent.CountDownLatch closed, String name) {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.run();
+                  awaitQuietly(closed, java.time.Duration.ofSeconds(10));
+                },
+                name));
+  }
+
   static int run(Object command, String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(command);
     cli.setOut(out);

@@ -60,12 +60,7 @@ public final class WorkerCommand implements Callable<Integer> {
   private final CountDownLatch closed = new CountDownLatch(1);
 
   public static void main(String[] args) {
-    System.exit(
-        ProcessCommands.run(
-            new WorkerCommand(),
-            args,
-            new PrintWriter(System.out, true),
-            new PrintWriter(System.err, true)));
+    ProcessCommands.main(new WorkerCommand(), args);
   }
 
   @Override
@@ -89,14 +84,7 @@ public final class WorkerCommand implements Callable<Integer> {
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    Thread hook =
-        new Thread(
-            () -> {
-              events.add("");
-              ProcessCommands.awaitQuietly(closed, Duration.ofSeconds(10));
-            },
-            "weir-worker-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    ProcessCommands.stopOnShutdown(() -> events.add(""), closed, "weir-worker-shutdown");
     try (ClusterTransport transport =
         new ClusterTransport(PeerRole.WORKER, secret, Duration.ofSeconds(10), 1)) {
       while (true) {

@@ -148,10 +148,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     if (peer.protocolVersion() != own.protocolVersion()) {
       fail(
           ctx,
-          "the "
-              + peer.role()
-              + " at "
-              + ctx.channel().remoteAddress()
+          peerAt(ctx)
               + " speaks cluster protocol version "
               + peer.protocolVersion()
               + ", this "
@@ -197,7 +194,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
       state = State.AWAIT_ACCEPTOR_PROOF;
       return;
     }
-    String at = "the " + peer.role() + " at " + ctx.channel().remoteAddress();
+    String at = peerAt(ctx);
     fail(
         ctx,
         verdict == Verdict.WRONG_SECRET
@@ -217,16 +214,18 @@ final class HandshakeHandler extends ByteToMessageDecoder {
     if (!Handshake.verify(secret, Side.ACCEPTOR, peer, own, proof)) {
       fail(
           ctx,
-          "the "
-              + peer.role()
-              + " at "
-              + ctx.channel().remoteAddress()
+          peerAt(ctx)
               + " could not prove it knows the secret; it is not the peer it claims to be, or its"
               + " --secret-file differs",
           true);
       return;
     }
     succeed(ctx);
+  }
+
+  /** "the worker at /127.0.0.1:4711", for messages. */
+  private String peerAt(ChannelHandlerContext ctx) {
+    return "the " + peer.role() + " at " + ctx.channel().remoteAddress();
   }
 
   private static ByteBuf proofBuffer(ChannelHandlerContext ctx, byte[] proof) {

@@ -9,6 +9,7 @@ import dev.weir.cluster.protocol.v1.RegisterWorker;
 import dev.weir.cluster.protocol.v1.WorkerRegistered;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTransport;
+import dev.weir.cluster.transport.ConnectionSetup;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.transport.HandshakeException;
 import dev.weir.cluster.transport.PeerRole;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -64,6 +66,21 @@ class MembershipTest {
             0,
             heartbeats,
             (worker, why) -> lost.add(worker.id() + ": " + why)));
+  }
+
+  /** Control frames to {@code onMessage}, for stand-ins of a coordinator or a worker. */
+  private static ConnectionSetup framed(
+      BiConsumer<ChannelHandlerContext, ControlMessage> onMessage) {
+    return (pipeline, peer) ->
+        ControlFraming.install(
+            pipeline,
+            1 << 20,
+            new SimpleChannelInboundHandler<ControlMessage>() {
+              @Override
+              protected void channelRead0(ChannelHandlerContext ctx, ControlMessage m) {
+                onMessage.accept(ctx, m);
+              }
+            });
   }
 
   private static RegisterWorker offer(int slots) {
@@ -120,18 +137,7 @@ class MembershipTest {
     ClusterTransport.Connection silent =
         transport(PeerRole.WORKER)
             .connect(
-                "127.0.0.1",
-                coordinator.address().getPort(),
-                JOIN_TIMEOUT,
-                (pipeline, peer) ->
-                    ControlFraming.install(
-                        pipeline,
-                        1 << 20,
-                        new SimpleChannelInboundHandler<ControlMessage>() {
-                          @Override
-                          protected void channelRead0(
-                              ChannelHandlerContext ctx, ControlMessage m) {}
-                        }));
+                "127.0.0.1", coordinator.address().getPort(), JOIN_TIMEOUT, framed((ctx, m) -> {}));
     silent.channel().writeAndFlush(ControlMessage.newBuilder().setRegisterWorker(offer(3)).build());
     await().atMost(Duration.ofSeconds(10)).until(() -> coordinator.registry().totalSlots() == 3);
     long start = System.nanoTime();
@@ -165,26 +171,19 @@ class MembershipTest {
                     "127.0.0.1",
                     0,
                     Set.of(PeerRole.WORKER),
-                    (pipeline, peer) ->
-                        ControlFraming.install(
-                            pipeline,
-                            1 << 20,
-                            new SimpleChannelInboundHandler<ControlMessage>() {
-                              @Override
-                              protected void channelRead0(
-                                  ChannelHandlerContext ctx, ControlMessage m) {
-                                if (m.hasRegisterWorker()) {
-                                  ctx.writeAndFlush(
-                                      ControlMessage.newBuilder()
-                                          .setWorkerRegistered(
-                                              WorkerRegistered.newBuilder()
-                                                  .setWorkerId("worker-7")
-                                                  .setHeartbeatIntervalMillis(50)
-                                                  .setHeartbeatTimeoutMillis(400))
-                                          .build());
-                                }
-                              }
-                            })));
+                    framed(
+                        (ctx, m) -> {
+                          if (m.hasRegisterWorker()) {
+                            ctx.writeAndFlush(
+                                ControlMessage.newBuilder()
+                                    .setWorkerRegistered(
+                                        WorkerRegistered.newBuilder()
+                                            .setWorkerId("worker-7")
+                                            .setHeartbeatIntervalMillis(50)
+                                            .setHeartbeatTimeoutMillis(400))
+                                    .build());
+                          }
+                        })));
     WorkerMembership worker = join(transport(PeerRole.WORKER), mute.address().getPort(), 1);
     assertThat(worker.workerId()).isEqualTo("worker-7");
     String why = fenced.poll(10, TimeUnit.SECONDS);

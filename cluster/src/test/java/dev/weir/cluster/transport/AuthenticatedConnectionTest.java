@@ -116,6 +116,14 @@ class AuthenticatedConnectionTest {
                 }));
   }
 
+  /** A plain socket to {@code listener}: a peer that may send anything. */
+  private static Socket rawConnection(ClusterTransport.Listener listener) throws IOException {
+    Socket s = new Socket();
+    s.connect(listener.address(), 10_000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
   @Test
   void peersWithTheSameSecretExchangeControlMessagesAndKnowEachOthersRole() throws Exception {
     ClusterTransport.Listener listener = coordinator(SECRET);
@@ -158,9 +166,7 @@ class AuthenticatedConnectionTest {
   @Test
   void nothingAPeerSendsBeforeItIsAuthenticatedIsDecoded() throws Exception {
     ClusterTransport.Listener listener = coordinator(SECRET);
-    try (Socket s = new Socket()) {
-      s.connect(listener.address(), 10_000);
-      s.setSoTimeout(10_000);
+    try (Socket s = rawConnection(listener)) {
       DataOutputStream out = new DataOutputStream(s.getOutputStream());
       out.writeInt(Handshake.MAGIC);
       out.writeInt(ClusterTransport.PROTOCOL_VERSION);
@@ -210,9 +216,7 @@ class AuthenticatedConnectionTest {
   @Test
   void aPeerThatSaysNothingIsClosedAfterTheHandshakeTimeout() throws Exception {
     ClusterTransport.Listener listener = coordinator(SECRET);
-    try (Socket s = new Socket()) {
-      s.connect(listener.address(), 10_000);
-      s.setSoTimeout(10_000);
+    try (Socket s = rawConnection(listener)) {
       InputStream in = s.getInputStream();
       assertThat(in.readNBytes(Handshake.PREAMBLE_BYTES)).hasSize(Handshake.PREAMBLE_BYTES);
       long start = System.nanoTime();
