@@ -7,7 +7,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -164,6 +166,32 @@ class ClusterProcessesTest {
         .isTrue();
     assertThat(worker.process.exitValue()).isEqualTo(1);
     coordinator.await("refused a connection from .*secret", 10);
+  }
+
+  @Test
+  void weirClusterStartsACoordinatorAndWorkersAndStopsThemAllWhenStopped() throws Exception {
+    Path secret = dir.resolve("made-for-the-cluster");
+    Started cluster =
+        start(
+            LocalClusterCommand.class,
+            "--workers=2",
+            "--slots=1",
+            "--port=0",
+            "--secret-file=" + secret);
+    cluster.await("created a secret for this cluster in " + Pattern.quote(secret.toString()), 30);
+    cluster.await("\\[worker 1\\] worker worker-\\d+ registered", 30);
+    cluster.await("\\[worker 2\\] worker worker-\\d+ registered", 30);
+    cluster.await("cluster: coordinator at 127\\.0\\.0\\.1:\\d+, 2 workers of 1 slots", 30);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(secret)))
+        .isEqualTo("rw-------");
+    List<ProcessHandle> children = cluster.process.children().toList();
+    assertThat(children).hasSize(3);
+
+    cluster.process.destroy(); // SIGTERM: it stops what it started before it ends
+    assertThat(cluster.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    for (ProcessHandle child : children) {
+      assertThat(child.onExit().get(15, TimeUnit.SECONDS).isAlive()).isFalse();
+    }
   }
 
   @Test
