@@ -5,6 +5,7 @@ import dev.weir.state.PrivateFiles;
 import dev.weir.state.SnapshotFormat;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -166,6 +167,10 @@ public final class CheckpointStorage {
   public CompletedCheckpoint complete(
       long checkpointId, boolean savepoint, List<TaskStateHandle> handles) throws IOException {
     Path folder = folderOf(checkpointId, savepoint);
+    if (isAborted(folder)) {
+      // Its discard may have run already: creating the folder again would leave it behind.
+      throw new IOException("checkpoint " + checkpointId + " was aborted");
+    }
     PrivateFiles.createDirectories(folder);
     CheckpointMetadata metadata = new CheckpointMetadata(checkpointId, savepoint, handles);
     byte[] bytes = metadata.encode();
@@ -183,8 +188,7 @@ public final class CheckpointStorage {
     }
     try {
       synchronized (aborted) {
-        if (aborted.contains(folder)) {
-          Files.deleteIfExists(temp);
+        if (deleteIfAborted(folder, temp)) {
           throw new IOException("checkpoint " + checkpointId + " was aborted");
         }
         Files.move(temp, folder.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
@@ -232,7 +236,10 @@ public final class CheckpointStorage {
   /** Deletes a checkpoint's folder (an aborted checkpoint, or one no longer retained). */
   public void discard(long checkpointId, boolean savepoint) {
     Path folder = folderOf(checkpointId, savepoint);
-    deleteRecursively(folder);
+    // Under the lock a late writer deletes its own file with: no file vanishes during the walk.
+    synchronized (aborted) {
+      deleteRecursively(folder);
+    }
   }
 
   /**
@@ -423,7 +430,7 @@ public final class CheckpointStorage {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       LOG.warn("cannot delete {}: {}", folder, e.toString());
     }
   }

@@ -250,7 +250,8 @@ class CheckpointRecoveryTest {
         assertThat(folders.filter(f -> f.getFileName().toString().startsWith("chk-")).toList())
             .as("run %d: every checkpoint folder left is a completed one", run)
             .isNotEmpty()
-            .allSatisfy(f -> assertThat(f.resolve("_metadata")).exists());
+            .allSatisfy(
+                f -> assertThat(f.resolve("_metadata")).as("in %s", filesUnder(f)).exists());
       }
     }
     TestSupport.assertNoThreadsLeft("totals-cancel");
