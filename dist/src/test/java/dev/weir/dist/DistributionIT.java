@@ -2,19 +2,17 @@ package dev.weir.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import dev.weir.cluster.process.ProcessOutput;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,48 +36,14 @@ class DistributionIT {
 
   /** Lines a process printed, read as they come. */
   private static final class Output {
-    final List<String> lines = new ArrayList<>();
+    private final ProcessOutput lines;
 
     Output(Process p) {
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    synchronized (lines) {
-                      lines.add(line);
-                      lines.notifyAll();
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // ended
-                }
-              });
-      reader.setDaemon(true);
-      reader.start();
+      this.lines = new ProcessOutput(p, line -> {});
     }
 
-    Matcher await(String pattern) throws InterruptedException {
-      Pattern p = Pattern.compile(pattern);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      synchronized (lines) {
-        int seen = 0;
-        while (true) {
-          for (; seen < lines.size(); seen++) {
-            Matcher m = p.matcher(lines.get(seen));
-            if (m.find()) {
-              return m;
-            }
-          }
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left <= 0) {
-            throw new AssertionError("no line matching " + pattern + " in " + lines);
-          }
-          lines.wait(left);
-        }
-      }
+    Matcher await(String pattern) throws Exception {
+      return lines.await(pattern, Duration.ofSeconds(30));
     }
   }
 

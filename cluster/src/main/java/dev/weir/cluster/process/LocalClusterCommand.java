@@ -1,22 +1,16 @@
 package dev.weir.cluster.process;
 
 import dev.weir.cluster.transport.ClusterSecret;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,7 +47,7 @@ public final class LocalClusterCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private static final Pattern LISTENING = Pattern.compile("coordinator listening on \\S+:(\\d+)");
+  private static final String LISTENING = "coordinator listening on \\S+:(\\d+)";
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final List<Process> started = new ArrayList<>();
@@ -84,26 +78,30 @@ public final class LocalClusterCommand implements Callable<Integer> {
     }
     ProcessCommands.stopOnShutdown(stop::countDown, closed, "weir-cluster-shutdown");
     try {
-      CompletableFuture<Integer> listening = new CompletableFuture<>();
       Process coordinator =
           start(
               "coordinator",
               out,
-              listening,
               CoordinatorCommand.class,
               "--port=" + port,
               "--secret-file=" + secret);
       coordinator.onExit().thenRun(stop::countDown);
-      int coordinatorPort = listening.get(60, TimeUnit.SECONDS);
+      int coordinatorPort =
+          Integer.parseInt(
+              new ProcessOutput(coordinator, line -> out.println("[coordinator] " + line))
+                  .await(LISTENING, Duration.ofSeconds(60))
+                  .group(1));
       for (int i = 1; i <= workers; i++) {
-        start(
-            "worker " + i,
-            out,
-            null,
-            WorkerCommand.class,
-            "--coordinator=127.0.0.1:" + coordinatorPort,
-            "--slots=" + perWorker,
-            "--secret-file=" + secret);
+        String name = "worker " + i;
+        Process worker =
+            start(
+                name,
+                out,
+                WorkerCommand.class,
+                "--coordinator=127.0.0.1:" + coordinatorPort,
+                "--slots=" + perWorker,
+                "--secret-file=" + secret);
+        new ProcessOutput(worker, line -> out.println("[" + name + "] " + line));
       }
       out.printf(
           "cluster: coordinator at 127.0.0.1:%d, %d workers of %d slots; secret in %s%n",
@@ -123,13 +121,8 @@ public final class LocalClusterCommand implements Callable<Integer> {
         : Path.of("cluster.secret").toAbsolutePath();
   }
 
-  /** Starts {@code main} in a JVM of this one's classpath; its lines go to {@code out}. */
-  private Process start(
-      String name,
-      PrintWriter out,
-      CompletableFuture<Integer> listening,
-      Class<?> main,
-      String... args)
+  /** Starts {@code main} in a JVM of this one's classpath; its end is reported to {@code out}. */
+  private Process start(String name, PrintWriter out, Class<?> main, String... args)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -141,33 +134,9 @@ public final class LocalClusterCommand implements Callable<Integer> {
     synchronized (started) {
       started.add(p);
     }
-    Thread copier =
-        new Thread(
-            () -> {
-              try (BufferedReader in =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                  out.println("[" + name + "] " + line);
-                  if (listening != null) {
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                      listening.complete(Integer.parseInt(m.group(1)));
-                    }
-                  }
-                }
-              } catch (IOException ignored) {
-                // the process ended
-              }
-              out.println("[" + name + "] ended with exit code " + p.onExit().join().exitValue());
-              if (listening != null) {
-                listening.completeExceptionally(
-                    new IllegalStateException("the coordinator ended before it listened"));
-              }
-            },
-            "output of " + name);
-    copier.setDaemon(true);
-    copier.start();
+    p.onExit()
+        .thenAccept(
+            ended -> out.println("[" + name + "] ended with exit code " + ended.exitValue()));
     return p;
   }
 

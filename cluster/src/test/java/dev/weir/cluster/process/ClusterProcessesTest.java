@@ -3,13 +3,11 @@ package dev.weir.cluster.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.cluster.transport.ClusterSecret;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,52 +32,16 @@ class ClusterProcessesTest {
   /** A child JVM and the lines it printed (stdout and stderr). */
   private static final class Started {
     final Process process;
-    final List<String> lines = new ArrayList<>();
+    final ProcessOutput output;
 
     Started(Process process) {
       this.process = process;
-      Thread reader =
-          new Thread(
-              () -> {
-                try (BufferedReader in =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  for (String line; (line = in.readLine()) != null; ) {
-                    synchronized (lines) {
-                      lines.add(line);
-                      lines.notifyAll();
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // the process ended
-                }
-              },
-              "output of pid " + process.pid());
-      reader.setDaemon(true);
-      reader.start();
+      this.output = new ProcessOutput(process, line -> {});
     }
 
     /** The first match of {@code pattern} in a line printed within {@code seconds}. */
-    Matcher await(String pattern, int seconds) throws InterruptedException {
-      Pattern p = Pattern.compile(pattern);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-      synchronized (lines) {
-        int seen = 0;
-        while (true) {
-          for (; seen < lines.size(); seen++) {
-            Matcher m = p.matcher(lines.get(seen));
-            if (m.find()) {
-              return m;
-            }
-          }
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left <= 0) {
-            throw new AssertionError(
-                "pid " + process.pid() + " printed no line matching " + pattern + ": " + lines);
-          }
-          lines.wait(left);
-        }
-      }
+    Matcher await(String pattern, int seconds) throws Exception {
+      return output.await(pattern, Duration.ofSeconds(seconds));
     }
   }
 
@@ -110,7 +72,7 @@ class ClusterProcessesTest {
     return file;
   }
 
-  private int coordinatorPort(Started coordinator) throws InterruptedException {
+  private int coordinatorPort(Started coordinator) throws Exception {
     return Integer.parseInt(
         coordinator.await("coordinator listening on 127\\.0\\.0\\.1:(\\d+)", 30).group(1));
   }

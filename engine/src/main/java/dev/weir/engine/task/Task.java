@@ -52,10 +52,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   private volatile boolean cancelled;
   private volatile Thread thread;
 
-  /** Guards {@link #interruptible}: a cancel interrupts the thread only while it runs the loop. */
-  private final Object interruptLock = new Object();
-
-  private boolean interruptible = true;
+  private final LoopInterrupts interrupts = new LoopInterrupts();
   private volatile boolean finishedNormally;
   private TaskCheckpointing checkpointing;
   private String stateFileName;
@@ -332,12 +329,7 @@ public final class Task implements Runnable, CheckpointParticipant {
   public void cancel() {
     cancelled = true;
     waker.signal();
-    synchronized (interruptLock) {
-      Thread t = thread;
-      if (t != null && interruptible) {
-        t.interrupt();
-      }
-    }
+    interrupts.interrupt(thread);
   }
 
   /**
@@ -450,12 +442,7 @@ public final class Task implements Runnable, CheckpointParticipant {
     if (cancelled && !finishedNormally) {
       failure = null; // whatever a cancelled task threw while stopping is not the job's failure
     }
-    // No cancel's interrupt may reach the job's completion callbacks: they release the job's
-    // threads and files and must wait for them.
-    synchronized (interruptLock) {
-      interruptible = false;
-    }
-    Thread.interrupted();
+    interrupts.close(); // no cancel's interrupt may reach the job's completion callbacks
     ended = true;
     listener.taskEnded(this, failure == null ? null : UserCodeException.unwrap(failure));
   }
