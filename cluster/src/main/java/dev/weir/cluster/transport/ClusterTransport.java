@@ -88,9 +88,12 @@ public final class ClusterTransport implements AutoCloseable {
       return refused.get();
     }
 
+    /** Stops listening; nothing to do once the transport closed it. */
     @Override
     public void close() {
-      channel.close().syncUninterruptibly();
+      if (channel.isOpen() && !channel.eventLoop().isShuttingDown()) {
+        channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      }
     }
   }
 
