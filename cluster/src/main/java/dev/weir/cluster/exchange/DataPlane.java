@@ -3,6 +3,7 @@ package dev.weir.cluster.exchange;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.PeerIdentity;
 import dev.weir.cluster.transport.PeerRole;
+import dev.weir.cluster.transport.WorkerAddress;
 import dev.weir.engine.exchange.RemoteInputChannel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
@@ -68,9 +69,9 @@ public final class DataPlane implements AutoCloseable {
     return listener;
   }
 
-  /** Where other workers reach this one: {@code host:port}. */
-  public String address() {
-    return advertisedHost + ":" + advertisedPort;
+  /** Where other workers reach this one. */
+  public WorkerAddress address() {
+    return new WorkerAddress(advertisedHost, advertisedPort);
   }
 
   /**

@@ -84,7 +84,7 @@ class RemoteExchangeTest {
   }
 
   private int producerPort() {
-    return Integer.parseInt(producerSide.address().split(":")[1]);
+    return producerSide.address().port();
   }
 
   /** A partition of {@code channels} on the producer side, registered, with its writer. */
@@ -288,7 +288,7 @@ class RemoteExchangeTest {
     PartitionId back = id("y->z#0");
     consumerSide.registry().register(back, new ResultPartition("y->z#0", 1, BUFFER_SIZE, 2));
     await().atMost(TIMEOUT).until(() -> producerSide.connectionCount() == 1);
-    int consumerPort = Integer.parseInt(consumerSide.address().split(":")[1]);
+    int consumerPort = consumerSide.address().port();
     RemoteInputChannel reverse =
         producerSide.openChannel("127.0.0.1", consumerPort, back, 0, CREDITS, BUFFER_SIZE);
 

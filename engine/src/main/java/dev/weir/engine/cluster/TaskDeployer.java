@@ -45,12 +45,19 @@ import java.util.concurrent.Future;
  * Turns a validated job graph into wired tasks in this JVM: finds the operator chains, creates a
  * task per chain and subtask with its operators, and connects every non-chained edge with result
  * partitions (producer side) and input gates of local channels (consumer side).
+ *
+ * <p>A job spread over several processes is deployed by each of them with the same graph and {@link
+ * TaskPlacement}: each creates only the tasks placed on it, registers the partitions that consumers
+ * elsewhere read with its {@link RemoteExchange}, and reads partitions produced elsewhere through
+ * remote channels from it.
  */
-final class TaskDeployer {
+public final class TaskDeployer {
 
   private final JobGraph graph;
   private final EngineConfig config;
   private final TaskListener listener;
+  private final TaskPlacement placement;
+  private final RemoteExchange remote;
 
   /** vertex id → subtask → the task that runs it. */
   private final Map<Integer, Task[]> taskOf = new HashMap<>();
@@ -75,11 +82,30 @@ final class TaskDeployer {
       TaskListener listener,
       CompletedCheckpoint restore,
       TaskCheckpointContext checkpoints) {
+    this(graph, config, listener, restore, checkpoints, TaskPlacement.ALL_LOCAL, null);
+  }
+
+  /**
+   * The part of a job that runs in this process.
+   *
+   * @param placement which tasks run here
+   * @param remote the exchange with the other processes; {@code null} when all tasks run here
+   */
+  public TaskDeployer(
+      JobGraph graph,
+      EngineConfig config,
+      TaskListener listener,
+      CompletedCheckpoint restore,
+      TaskCheckpointContext checkpoints,
+      TaskPlacement placement,
+      RemoteExchange remote) {
     this.graph = graph;
     this.config = config;
     this.listener = listener;
     this.restore = restore;
     this.checkpoints = checkpoints;
+    this.placement = placement;
+    this.remote = remote;
   }
 
   /** Checkpointed state finds its operator by vertex name, so names must be unique. */
@@ -105,7 +131,7 @@ final class TaskDeployer {
    * source reader), what was created so far is closed before the failure is thrown: keyed state
    * (RocksDB instances hold native memory and a folder), source readers and buffers.
    */
-  List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
+  public List<Task> deploy(List<JobVertex> topologicalOrder) throws Exception {
     List<Task> tasks = new ArrayList<>();
     try {
       wire(topologicalOrder, tasks);
@@ -129,6 +155,8 @@ final class TaskDeployer {
         graph.manualProcessingTimeStart() == null
             ? null
             : new ManualClock(graph.manualProcessingTimeStart());
+    // Numbered over the whole job, wherever a task runs, so state files never share a name.
+    int taskIndex = 0;
     for (JobVertex head : topologicalOrder) {
       if (!isChainHead(head)) {
         continue;
@@ -136,11 +164,15 @@ final class TaskDeployer {
       List<JobVertex> chain = chainOf(head);
       String chainName = String.join(" -> ", chain.stream().map(JobVertex::name).toList());
       for (int i = 0; i < head.parallelism(); i++) {
+        int index = taskIndex++;
+        if (!placement.isLocal(head, i)) {
+          continue;
+        }
         Task task =
             new Task(
                 chainName + " (" + (i + 1) + "/" + head.parallelism() + ")", i, listener, clock);
         if (checkpoints != null) {
-          task.enableCheckpoints(checkpoints, String.format("task-%04d.state", tasks.size()));
+          task.enableCheckpoints(checkpoints, String.format("task-%04d.state", index));
         }
         tasks.add(task);
         for (JobVertex v : chain) {
@@ -166,7 +198,10 @@ final class TaskDeployer {
     for (JobEdge e : graph.edges()) {
       if (e.isChained()) {
         for (int i = 0; i < e.source().parallelism(); i++) {
-          OperatorHost target = hostOf.get(e.target().id())[i];
+          OperatorHost target = localHost(e.target(), i);
+          if (target == null) {
+            continue; // the chain runs elsewhere
+          }
           if (e.encodeWhenChainedEvery() > 0 && e.serializer() != null) {
             hostOf.get(e.source().id())[i].chainEncodingTo(
                 e.sourceOutput(),
@@ -182,9 +217,11 @@ final class TaskDeployer {
       }
     }
     Map<JobEdge, ResultPartition[]> partitions = new HashMap<>();
-    for (JobEdge e : graph.edges()) {
+    List<JobEdge> edges = graph.edges();
+    for (int k = 0; k < edges.size(); k++) {
+      JobEdge e = edges.get(k);
       if (!e.isChained()) {
-        partitions.put(e, connectProducers(e));
+        partitions.put(e, connectProducers(e, k));
       }
     }
     for (JobVertex v : topologicalOrder) {
@@ -192,7 +229,10 @@ final class TaskDeployer {
         continue;
       }
       for (int j = 0; j < v.parallelism(); j++) {
-        Task task = taskOf.get(v.id())[j];
+        Task task = localTask(v, j);
+        if (task == null) {
+          continue; // runs elsewhere
+        }
         if (v.isSource()) {
           task.setSource(createReader(v, j));
         } else {
@@ -282,6 +322,26 @@ final class TaskDeployer {
     return v.source().restoreReader(subtask, v.parallelism(), positions);
   }
 
+  /** The task running subtask {@code i} of {@code v} here, or {@code null} if it runs elsewhere. */
+  private Task localTask(JobVertex v, int i) {
+    Task[] tasks = taskOf.get(v.id());
+    return tasks == null ? null : tasks[i];
+  }
+
+  private OperatorHost localHost(JobVertex v, int i) {
+    OperatorHost[] hosts = hostOf.get(v.id());
+    return hosts == null ? null : hosts[i];
+  }
+
+  /** The head of the chain {@code v} runs in. */
+  private static JobVertex chainHeadOf(JobVertex v) {
+    JobVertex head = v;
+    while (!isChainHead(head)) {
+      head = head.inputs().get(0).source();
+    }
+    return head;
+  }
+
   private static boolean isChainHead(JobVertex v) {
     return v.isSource() || !(v.inputs().size() == 1 && v.inputs().get(0).isChained());
   }
@@ -346,17 +406,33 @@ final class TaskDeployer {
     };
   }
 
+  /**
+   * The name of what subtask {@code producerSubtask} sends over the {@code edgeIndex}th edge of the
+   * graph: the same in every process that deploys the graph.
+   */
+  public static String partitionName(int edgeIndex, int producerSubtask) {
+    return "edge-" + edgeIndex + "#" + producerSubtask;
+  }
+
+  /** The partitions of the producers of {@code e} that run here (others stay {@code null}). */
   @SuppressWarnings("unchecked")
-  private ResultPartition[] connectProducers(JobEdge e) {
+  private ResultPartition[] connectProducers(JobEdge e, int edgeIndex) {
     JobVertex producer = e.source();
     JobVertex consumer = e.target();
     int channels = e.partitioning() == Partitioning.FORWARD ? 1 : consumer.parallelism();
     ResultPartition[] result = new ResultPartition[producer.parallelism()];
     for (int i = 0; i < producer.parallelism(); i++) {
+      Task task = localTask(producer, i);
+      if (task == null) {
+        continue; // produced elsewhere
+      }
       ResultPartition partition =
           new ResultPartition(
               e + " #" + i, channels, config.bufferSize(), config.buffersPerOutputChannel());
       result[i] = partition;
+      if (readElsewhere(e, i)) {
+        remote.registerPartition(partitionName(edgeIndex, i), partition);
+      }
       ChannelSelector<Object> selector =
           switch (e.partitioning()) {
             case FORWARD -> ChannelSelector.single();
@@ -368,7 +444,6 @@ final class TaskDeployer {
                     consumer.maxParallelism(),
                     channels);
           };
-      Task task = taskOf.get(producer.id())[i];
       RecordWriter<Object> writer =
           new RecordWriter<>(
               partition,
@@ -382,9 +457,24 @@ final class TaskDeployer {
     return result;
   }
 
+  /** Whether a consumer of subtask {@code producer}'s partition of {@code e} runs elsewhere. */
+  private boolean readElsewhere(JobEdge e, int producer) {
+    JobVertex consumer = e.target();
+    if (e.partitioning() == Partitioning.FORWARD) {
+      return !placement.isLocal(consumer, producer);
+    }
+    for (int j = 0; j < consumer.parallelism(); j++) {
+      if (!placement.isLocal(consumer, j)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @SuppressWarnings("unchecked")
   private void connectConsumer(
-      JobVertex v, int subtask, Task task, Map<JobEdge, ResultPartition[]> partitions) {
+      JobVertex v, int subtask, Task task, Map<JobEdge, ResultPartition[]> partitions)
+      throws InterruptedException {
     List<InputChannel> channels = new ArrayList<>();
     List<InputChannelBinding> bindings = new ArrayList<>();
     for (JobEdge e : v.inputs()) {
@@ -397,9 +487,20 @@ final class TaskDeployer {
       int to = e.partitioning() == Partitioning.FORWARD ? subtask + 1 : producers.length;
       int channelInPartition = e.partitioning() == Partitioning.FORWARD ? 0 : subtask;
       for (int i = from; i < to; i++) {
-        channels.add(
-            new LocalInputChannel(
-                producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
+        if (producers[i] != null) {
+          channels.add(
+              new LocalInputChannel(
+                  producers[i].subpartition(channelInPartition), config.creditsPerInputChannel()));
+        } else {
+          channels.add(
+              remote.openChannel(
+                  chainHeadOf(e.source()),
+                  i,
+                  partitionName(graph.edges().indexOf(e), i),
+                  channelInPartition,
+                  config.creditsPerInputChannel(),
+                  config.bufferSize()));
+        }
         RecordDeserializer<Object> deserializer =
             new RecordDeserializer<>((TypeSerializer<Object>) e.serializer().duplicate());
         bindings.add(

@@ -1,0 +1,33 @@
+package dev.weir.cluster.transport;
+
+/** Where a worker's data plane listens: the host its peers reach it by, and the port. */
+public record WorkerAddress(String host, int port) {
+
+  public WorkerAddress {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("a worker address needs a host");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port " + port + " of " + host + " is not a port");
+    }
+  }
+
+  /** Parses {@code host:port}. */
+  public static WorkerAddress parse(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("'" + address + "' is not host:port");
+    }
+    try {
+      return new WorkerAddress(
+          address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + address + "' is not host:port", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return host + ":" + port;
+  }
+}
