@@ -12,7 +12,9 @@ import java.util.function.BiFunction;
 /**
  * The exchange of one attempt of a job with its tasks on other workers, over this worker's {@link
  * DataPlane}: partitions are registered under the attempt, so a consumer of another attempt finds
- * none of them. {@link #release} unregisters them when the attempt's tasks here end.
+ * none of them. Channels are requested in a second step ({@link #requestChannels}), once every
+ * worker registered its partitions. {@link #release} unregisters them when the attempt's tasks here
+ * end.
  */
 public final class AttemptExchange implements RemoteExchange {
 
@@ -21,6 +23,7 @@ public final class AttemptExchange implements RemoteExchange {
   private final long attempt;
   private final BiFunction<JobVertex, Integer, WorkerAddress> workerOf;
   private final List<PartitionId> registered = new ArrayList<>();
+  private final List<DataPlane.PendingChannel> pending = new ArrayList<>();
 
   /**
    * @param workerOf where the task of a chain head and subtask runs (its worker's data address)
@@ -43,23 +46,41 @@ public final class AttemptExchange implements RemoteExchange {
     registered.add(id);
   }
 
+  /** A channel requested only by {@link #requestChannels}, once every worker prepared. */
   @Override
-  public InputChannel openChannel(
+  public synchronized InputChannel openChannel(
       JobVertex producerHead,
       int producerSubtask,
       String name,
       int subpartition,
       int credits,
-      int bufferSize)
-      throws InterruptedException {
+      int bufferSize) {
     WorkerAddress producer = workerOf.apply(producerHead, producerSubtask);
-    return plane.openChannel(
-        producer.host(),
-        producer.port(),
-        new PartitionId(job, attempt, name),
-        subpartition,
-        credits,
-        bufferSize);
+    DataPlane.PendingChannel channel =
+        plane.prepareChannel(
+            producer.host(),
+            producer.port(),
+            new PartitionId(job, attempt, name),
+            subpartition,
+            credits,
+            bufferSize);
+    pending.add(channel);
+    return channel.channel();
+  }
+
+  /**
+   * Requests every channel opened so far from its producer's worker: call once every worker of the
+   * attempt registered its partitions (connecting may block).
+   */
+  public void requestChannels() throws InterruptedException {
+    List<DataPlane.PendingChannel> toRequest;
+    synchronized (this) {
+      toRequest = new ArrayList<>(pending);
+      pending.clear();
+    }
+    for (DataPlane.PendingChannel c : toRequest) {
+      c.request();
+    }
   }
 
   /** Unregisters this attempt's partitions: nobody can request them any more. */

@@ -82,25 +82,57 @@ public final class DataPlane implements AutoCloseable {
   public RemoteInputChannel openChannel(
       String host, int port, PartitionId id, int subpartition, int credits, int bufferSize)
       throws InterruptedException {
+    PendingChannel pending = prepareChannel(host, port, id, subpartition, credits, bufferSize);
+    pending.request();
+    return pending.channel();
+  }
+
+  /**
+   * A channel as {@link #openChannel} makes it, requested only when {@link PendingChannel#request}
+   * is called: a deployment prepares every channel, and requests them once every worker registered
+   * its partitions.
+   */
+  public PendingChannel prepareChannel(
+      String host, int port, PartitionId id, int subpartition, int credits, int bufferSize) {
     if (bufferSize > MAX_BUFFER_BYTES) {
       throw new IllegalArgumentException(
           "network buffers of " + bufferSize + " bytes; at most " + MAX_BUFFER_BYTES);
     }
-    String peer = host + ":" + port;
     RemoteInputChannel input =
         new RemoteInputChannel(
-            "subpartition " + subpartition + " of " + id + " from the worker at " + peer,
+            "subpartition "
+                + subpartition
+                + " of "
+                + id
+                + " from the worker at "
+                + host
+                + ":"
+                + port,
             credits,
             bufferSize);
-    DataConnection connection;
-    try {
-      connection = connectionTo(host, port);
-    } catch (RuntimeException unreachable) {
-      input.onFailure(unreachable.getMessage());
-      return input;
+    return new PendingChannel(this, host, port, id, subpartition, input);
+  }
+
+  /** A channel not requested yet. */
+  public record PendingChannel(
+      DataPlane plane,
+      String host,
+      int port,
+      PartitionId id,
+      int subpartition,
+      RemoteInputChannel channel) {
+
+    /** Connects to the producer's worker if needed (may block) and requests the subpartition. */
+    public void request() throws InterruptedException {
+      DataConnection connection;
+      try {
+        connection = plane.connectionTo(host, port);
+      } catch (RuntimeException unreachable) {
+        channel.onFailure(unreachable.getMessage());
+        return;
+      }
+      connection.open(id, subpartition, channel);
     }
-    connection.open(id, subpartition, input);
-    return input;
   }
 
   private DataConnection connectionTo(String host, int port) throws InterruptedException {

@@ -5,8 +5,10 @@ import dev.weir.cluster.protocol.v1.Heartbeat;
 import dev.weir.cluster.protocol.v1.RegisterWorker;
 import dev.weir.cluster.protocol.v1.WorkerRegistered;
 import dev.weir.cluster.transport.ClusterTransport;
+import dev.weir.cluster.transport.ConnectionSetup;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.transport.PeerRole;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,16 +46,46 @@ public final class CoordinatorMembership implements AutoCloseable {
       int port,
       HeartbeatSettings heartbeats,
       BiConsumer<RegisteredWorker, String> onLost) {
+    this(transport, bindHost, port, heartbeats, onLost, null, null);
+  }
+
+  /**
+   * Listens on {@code bindHost:port} for workers and clients.
+   *
+   * @param onLost told of every lost worker and why (on an event loop: must not block)
+   * @param workerMessages makes, per worker connection, the handler of the messages membership does
+   *     not handle (job messages); {@code null}: none
+   * @param clients sets up a client's connection; {@code null}: clients are refused
+   */
+  public CoordinatorMembership(
+      ClusterTransport transport,
+      String bindHost,
+      int port,
+      HeartbeatSettings heartbeats,
+      BiConsumer<RegisteredWorker, String> onLost,
+      Supplier<ChannelHandler> workerMessages,
+      ConnectionSetup clients) {
     this.heartbeats = heartbeats;
     this.registry = new WorkerRegistry(heartbeats, System::nanoTime, onLost);
     this.listener =
         transport.listen(
             bindHost,
             port,
-            Set.of(PeerRole.WORKER),
-            (pipeline, peer) ->
+            clients == null ? Set.of(PeerRole.WORKER) : Set.of(PeerRole.WORKER, PeerRole.CLIENT),
+            (pipeline, peer) -> {
+              if (peer.role() == PeerRole.CLIENT) {
+                clients.install(pipeline, peer);
+              } else if (workerMessages == null) {
                 ControlFraming.install(
-                    pipeline, ControlFraming.DEFAULT_MAX_FRAME_BYTES, new MembershipHandler()));
+                    pipeline, ControlFraming.DEFAULT_MAX_FRAME_BYTES, new MembershipHandler());
+              } else {
+                ControlFraming.install(
+                    pipeline,
+                    ControlFraming.DEFAULT_MAX_FRAME_BYTES,
+                    new MembershipHandler(),
+                    workerMessages.get());
+              }
+            });
     long every = heartbeats.interval().toMillis();
     this.timeoutCheck =
         listener

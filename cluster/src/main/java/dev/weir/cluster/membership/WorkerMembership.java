@@ -9,6 +9,7 @@ import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.transport.HandshakeException;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -83,6 +84,23 @@ public final class WorkerMembership implements AutoCloseable {
       Supplier<List<RunningTask>> running,
       Consumer<String> onFenced)
       throws InterruptedException {
+    return join(transport, host, port, timeout, offer, running, onFenced, null);
+  }
+
+  /**
+   * As above; {@code jobMessages} (if not {@code null}) receives the coordinator's messages that
+   * membership does not handle, and may answer on their channel.
+   */
+  public static WorkerMembership join(
+      ClusterTransport transport,
+      String host,
+      int port,
+      Duration timeout,
+      RegisterWorker offer,
+      Supplier<List<RunningTask>> running,
+      Consumer<String> onFenced,
+      ChannelHandler jobMessages)
+      throws InterruptedException {
     CompletableFuture<WorkerRegistered> registered = new CompletableFuture<>();
     WorkerMembership[] self = new WorkerMembership[1];
     ClusterTransport.Connection c =
@@ -94,35 +112,37 @@ public final class WorkerMembership implements AutoCloseable {
                 ControlFraming.install(
                     pipeline,
                     ControlFraming.DEFAULT_MAX_FRAME_BYTES,
-                    new SimpleChannelInboundHandler<ControlMessage>() {
-                      @Override
-                      protected void channelRead0(ChannelHandlerContext ctx, ControlMessage m) {
-                        if (m.hasWorkerRegistered()) {
-                          registered.complete(m.getWorkerRegistered());
-                        } else if (m.hasHeartbeat() && self[0] != null) {
-                          self[0].lastHeardNanos = System.nanoTime();
-                        } else {
-                          ctx.fireChannelRead(m);
-                        }
-                      }
+                    handlers(
+                        jobMessages,
+                        new SimpleChannelInboundHandler<ControlMessage>() {
+                          @Override
+                          protected void channelRead0(ChannelHandlerContext ctx, ControlMessage m) {
+                            if (m.hasWorkerRegistered()) {
+                              registered.complete(m.getWorkerRegistered());
+                            } else if (m.hasHeartbeat() && self[0] != null) {
+                              self[0].lastHeardNanos = System.nanoTime();
+                            } else {
+                              ctx.fireChannelRead(m);
+                            }
+                          }
 
-                      @Override
-                      public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-                        registered.completeExceptionally(
-                            new HandshakeException(
-                                "the coordinator at "
-                                    + host
-                                    + ":"
-                                    + port
-                                    + " closed the connection before accepting the registration"
-                                    + " (see its log)"));
-                        WorkerMembership m = self[0];
-                        if (m != null) {
-                          m.fence("the control connection to the coordinator closed");
-                        }
-                        super.channelInactive(ctx);
-                      }
-                    }));
+                          @Override
+                          public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+                            registered.completeExceptionally(
+                                new HandshakeException(
+                                    "the coordinator at "
+                                        + host
+                                        + ":"
+                                        + port
+                                        + " closed the connection before accepting the registration"
+                                        + " (see its log)"));
+                            WorkerMembership m = self[0];
+                            if (m != null) {
+                              m.fence("the control connection to the coordinator closed");
+                            }
+                            super.channelInactive(ctx);
+                          }
+                        })));
     c.channel().writeAndFlush(ControlMessage.newBuilder().setRegisterWorker(offer).build());
     WorkerRegistered registration;
     try {
@@ -152,6 +172,12 @@ public final class WorkerMembership implements AutoCloseable {
         m.workerId,
         offer.getSlots());
     return m;
+  }
+
+  private static ChannelHandler[] handlers(ChannelHandler jobMessages, ChannelHandler membership) {
+    return jobMessages == null
+        ? new ChannelHandler[] {membership}
+        : new ChannelHandler[] {membership, jobMessages};
   }
 
   private void start() {

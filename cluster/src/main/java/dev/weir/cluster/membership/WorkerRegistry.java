@@ -111,6 +111,12 @@ public final class WorkerRegistry {
     onLost.accept(worker, why);
   }
 
+  /** The control connection of a registered worker, or {@code null} if it is not (any more). */
+  public synchronized Channel channelOf(String workerId) {
+    Entry e = workers.get(workerId);
+    return e == null ? null : e.channel();
+  }
+
   /** The registered workers, in registration order. */
   public synchronized List<RegisteredWorker> workers() {
     List<RegisteredWorker> list = new ArrayList<>(workers.size());

@@ -26,13 +26,19 @@ public final class ControlFraming {
 
   private ControlFraming() {}
 
-  /** Adds the framing and then {@code messages} (which receives {@link ControlMessage}s). */
-  public static void install(ChannelPipeline pipeline, int maxFrameBytes, ChannelHandler messages) {
+  /**
+   * Adds the framing and then {@code messages} in order (they receive {@link ControlMessage}s; what
+   * one does not handle it passes on to the next).
+   */
+  public static void install(
+      ChannelPipeline pipeline, int maxFrameBytes, ChannelHandler... messages) {
     pipeline.addLast("frame-decoder", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4));
     pipeline.addLast("message-decoder", new ProtobufDecoder(ControlMessage.getDefaultInstance()));
     pipeline.addLast("frame-encoder", new LengthFieldPrepender(4));
     pipeline.addLast("message-encoder", new ProtobufEncoder());
-    pipeline.addLast("messages", messages);
+    for (int i = 0; i < messages.length; i++) {
+      pipeline.addLast(i == 0 ? "messages" : "messages-" + i, messages[i]);
+    }
     pipeline.addLast("close-on-error", new CloseOnError());
   }
 

@@ -177,7 +177,8 @@ class SplitJobTest {
     AttemptExchange exchangeB =
         new AttemptExchange(b, "job", 1, (head, subtask) -> addresses[subtask]);
     TwoWorkerJob job = new TwoWorkerJob(5);
-    // Both deploy before either starts: every partition is registered before it is requested.
+    // Both deploy, then request their channels: every partition is registered before it is asked
+    // for.
     List<Task> tasksA =
         new TaskDeployer(graph, EngineConfig.DEFAULT, job, null, null, onA, exchangeA)
             .deploy(order);
@@ -189,6 +190,8 @@ class SplitJobTest {
     // Partitions read on the other worker: numbers 0 (by sums 1) on a; numbers 1 and sums 1 on b.
     assertThat(a.registry().size()).isEqualTo(1);
     assertThat(b.registry().size()).isEqualTo(2);
+    exchangeA.requestChannels();
+    exchangeB.requestChannels();
     List<Thread> threads = new ArrayList<>();
     for (Task t : tasksA) {
       threads.add(t.prepareThread("a " + t.name()));

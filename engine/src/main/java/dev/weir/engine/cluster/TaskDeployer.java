@@ -333,6 +333,14 @@ public final class TaskDeployer {
     return hosts == null ? null : hosts[i];
   }
 
+  /**
+   * The heads of the operator chains of a validated graph, in {@code topologicalOrder}: a job has a
+   * task per head and subtask.
+   */
+  public static List<JobVertex> chainHeads(List<JobVertex> topologicalOrder) {
+    return topologicalOrder.stream().filter(TaskDeployer::isChainHead).toList();
+  }
+
   /** The head of the chain {@code v} runs in. */
   private static JobVertex chainHeadOf(JobVertex v) {
     JobVertex head = v;

@@ -1,0 +1,322 @@
+package dev.weir.cluster.worker;
+
+import dev.weir.cluster.exchange.AttemptExchange;
+import dev.weir.cluster.exchange.DataPlane;
+import dev.weir.cluster.protocol.v1.ControlMessage;
+import dev.weir.cluster.protocol.v1.JobAttempt;
+import dev.weir.cluster.protocol.v1.PrepareTasks;
+import dev.weir.cluster.protocol.v1.RunningTask;
+import dev.weir.cluster.protocol.v1.SubtaskId;
+import dev.weir.cluster.protocol.v1.TaskLocation;
+import dev.weir.cluster.protocol.v1.TaskState;
+import dev.weir.cluster.protocol.v1.TaskStatus;
+import dev.weir.cluster.transport.WorkerAddress;
+import dev.weir.cluster.usercode.JarStore;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.TaskDeployer;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobGraphCodec;
+import dev.weir.engine.graph.JobGraphValidator;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.task.Task;
+import dev.weir.engine.task.TaskListener;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tasks of one attempt of a job that run on this worker: deployed from the coordinator's {@link
+ * PrepareTasks} (the graph decoded in a class loader of the job's own jars, the tasks placed
+ * elsewhere reached over the data plane), started on its {@code StartTasks}, and reported as they
+ * finish their input and end. When its last task ended it releases its partitions and closes its
+ * class loader, so nothing of the job stays reachable on the worker.
+ *
+ * <p>Threads: prepared on the worker's deploy thread; {@link #start}, {@link #allTasksFinished} and
+ * {@link #cancel} from the control connection's event loop; the {@link TaskListener} methods from
+ * task threads. State under the object's monitor.
+ */
+final class DeployedAttempt implements TaskListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeployedAttempt.class);
+
+  private final JobAttempt job;
+  private final String jobName;
+  private final WorkerJobs worker;
+  private final URLClassLoader userCode;
+  private final AttemptExchange exchange;
+  private final Map<Task, SubtaskId> ids = new HashMap<>();
+  private List<Task> tasks = List.of();
+  private int ended;
+  private boolean started;
+  private volatile boolean allFinished;
+
+  private DeployedAttempt(
+      JobAttempt job,
+      String jobName,
+      WorkerJobs worker,
+      URLClassLoader userCode,
+      AttemptExchange exchange) {
+    this.job = job;
+    this.jobName = jobName;
+    this.worker = worker;
+    this.userCode = userCode;
+    this.exchange = exchange;
+  }
+
+  /** Deploys the tasks {@code request} places on worker {@code workerId}, not yet started. */
+  static DeployedAttempt prepare(
+      PrepareTasks request,
+      String workerId,
+      DataPlane dataPlane,
+      JarStore jars,
+      EngineConfig config,
+      WorkerJobs worker)
+      throws Exception {
+    List<URL> urls = new ArrayList<>();
+    for (String sha : request.getJarSha256List()) {
+      urls.add(jars.path(sha).toUri().toURL());
+    }
+    JobAttempt job = request.getJob();
+    URLClassLoader userCode =
+        new URLClassLoader(
+            "weir-job-" + job.getJobId(),
+            urls.toArray(new URL[0]),
+            DeployedAttempt.class.getClassLoader());
+    Map<String, WorkerAddress> addresses = new HashMap<>();
+    Map<String, String> workers = new HashMap<>();
+    for (TaskLocation l : request.getPlacementList()) {
+      String task = taskKey(l.getTask().getVertex(), l.getTask().getSubtask());
+      addresses.put(task, new WorkerAddress(l.getDataHost(), l.getDataPort()));
+      workers.put(task, l.getWorkerId());
+    }
+    AttemptExchange exchange =
+        new AttemptExchange(
+            dataPlane,
+            job.getJobId(),
+            job.getAttempt(),
+            (head, subtask) -> {
+              WorkerAddress a = addresses.get(taskKey(head.name(), subtask));
+              if (a == null) {
+                throw new IllegalStateException(
+                    "the placement names no worker for " + head.name() + " " + subtask);
+              }
+              return a;
+            });
+    DeployedAttempt attempt =
+        new DeployedAttempt(job, request.getJobName(), worker, userCode, exchange);
+    Thread current = Thread.currentThread();
+    ClassLoader previous = current.getContextClassLoader();
+    current.setContextClassLoader(userCode);
+    try {
+      JobGraph graph = JobGraphCodec.decode(request.getJobGraph().toByteArray(), userCode);
+      List<JobVertex> order = JobGraphValidator.validate(graph);
+      for (JobVertex head : TaskDeployer.chainHeads(order)) {
+        for (int i = 0; i < head.parallelism(); i++) {
+          if (!addresses.containsKey(taskKey(head.name(), i))) {
+            throw new IllegalArgumentException(
+                "the placement has no worker for task " + head.name() + " " + (i + 1));
+          }
+        }
+      }
+      List<Task> deployed =
+          new TaskDeployer(
+                  graph,
+                  config,
+                  attempt,
+                  null,
+                  null,
+                  (head, subtask) -> workerId.equals(workers.get(taskKey(head.name(), subtask))),
+                  exchange)
+              .deploy(order);
+      // Tasks are deployed head by head, subtask by subtask: name them in that order.
+      List<SubtaskId> local = new ArrayList<>();
+      for (JobVertex head : TaskDeployer.chainHeads(order)) {
+        for (int i = 0; i < head.parallelism(); i++) {
+          if (workerId.equals(workers.get(taskKey(head.name(), i)))) {
+            local.add(SubtaskId.newBuilder().setVertex(head.name()).setSubtask(i).build());
+          }
+        }
+      }
+      attempt.bind(deployed, local, request.getSubtasksList());
+      return attempt;
+    } catch (Exception | LinkageError e) {
+      exchange.release();
+      closeQuietly(userCode);
+      throw e;
+    } finally {
+      current.setContextClassLoader(previous);
+    }
+  }
+
+  private static String taskKey(String head, int subtask) {
+    return head + "\u0000" + subtask;
+  }
+
+  /** Names the deployed tasks, checking they are the ones the coordinator placed here. */
+  private synchronized void bind(
+      List<Task> deployed, List<SubtaskId> local, List<SubtaskId> expected) {
+    if (deployed.size() != local.size()
+        || !new java.util.HashSet<>(local).equals(new java.util.HashSet<>(expected))) {
+      for (Task t : deployed) {
+        t.discard();
+      }
+      throw new IllegalStateException(
+          "deployed "
+              + deployed.size()
+              + " tasks where the coordinator placed "
+              + expected.size()
+              + " on this worker");
+    }
+    for (int i = 0; i < deployed.size(); i++) {
+      ids.put(deployed.get(i), local.get(i));
+    }
+    tasks = List.copyOf(deployed);
+  }
+
+  JobAttempt job() {
+    return job;
+  }
+
+  synchronized List<RunningTask> running() {
+    List<RunningTask> running = new ArrayList<>();
+    if (started) {
+      for (SubtaskId id : ids.values()) {
+        running.add(RunningTask.newBuilder().setJob(job).setSubtask(id).build());
+      }
+    }
+    return running;
+  }
+
+  /**
+   * Requests the channels from other workers (every worker prepared, so their partitions are
+   * registered) and starts a thread per task, in the job's class loader. May block while
+   * connecting: not on an event loop.
+   */
+  void start() throws InterruptedException {
+    synchronized (this) {
+      if (started) {
+        return;
+      }
+    }
+    exchange.requestChannels();
+    List<Thread> threads = new ArrayList<>();
+    synchronized (this) {
+      if (started) {
+        return;
+      }
+      started = true;
+      for (Task t : tasks) {
+        Thread thread = t.prepareThread("weir[" + jobName + "] " + t.name());
+        thread.setContextClassLoader(userCode);
+        threads.add(thread);
+      }
+    }
+    if (threads.isEmpty()) {
+      release();
+    }
+    for (Thread t : threads) {
+      t.start();
+    }
+  }
+
+  /** The coordinator says every task of the attempt finished its input: tasks here may end. */
+  void onAllTasksFinished() {
+    allFinished = true;
+    List<Task> all;
+    synchronized (this) {
+      all = tasks;
+    }
+    for (Task t : all) {
+      t.waker().signal();
+    }
+  }
+
+  /** Cancels the tasks (a task not started yet is discarded). */
+  void cancel(String why) {
+    List<Task> all;
+    boolean wasStarted;
+    synchronized (this) {
+      all = tasks;
+      wasStarted = started;
+      started = true;
+    }
+    LOG.info("cancelling {} tasks of {}: {}", all.size(), WorkerJobs.key(job), why);
+    if (!wasStarted) {
+      for (Task t : all) {
+        t.discard();
+      }
+      release();
+      return;
+    }
+    for (Task t : all) {
+      t.cancel();
+    }
+  }
+
+  // ---- TaskListener: task threads ----
+
+  @Override
+  public void taskFinished(Task task) {
+    report(task, TaskState.TASK_STATE_INPUT_FINISHED, null);
+  }
+
+  @Override
+  public boolean allTasksFinished() {
+    return allFinished;
+  }
+
+  @Override
+  public boolean othersQuiescent(Task self) {
+    return false; // the others may run elsewhere: the job is never known to be quiet here
+  }
+
+  @Override
+  public void taskEnded(Task task, Throwable failure) {
+    TaskState state =
+        failure != null
+            ? TaskState.TASK_STATE_FAILED
+            : task.finishedNormally()
+                ? TaskState.TASK_STATE_FINISHED
+                : TaskState.TASK_STATE_CANCELED;
+    report(task, state, failure);
+    boolean last;
+    synchronized (this) {
+      last = ++ended == tasks.size();
+    }
+    if (last) {
+      release();
+    }
+  }
+
+  private void report(Task task, TaskState state, Throwable failure) {
+    SubtaskId id;
+    synchronized (this) {
+      id = ids.get(task);
+    }
+    TaskStatus.Builder status = TaskStatus.newBuilder().setJob(job).setSubtask(id).setState(state);
+    if (failure != null) {
+      status.setFailure(failure.toString());
+    }
+    worker.send(ControlMessage.newBuilder().setTaskStatus(status).build());
+  }
+
+  private void release() {
+    exchange.release();
+    closeQuietly(userCode);
+    worker.ended(this);
+  }
+
+  private static void closeQuietly(URLClassLoader loader) {
+    try {
+      loader.close();
+    } catch (IOException e) {
+      LOG.warn("cannot close the class loader of a job: {}", e.toString());
+    }
+  }
+}

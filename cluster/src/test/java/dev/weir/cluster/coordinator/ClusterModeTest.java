@@ -1,0 +1,268 @@
+package dev.weir.cluster.coordinator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.membership.HeartbeatSettings;
+import dev.weir.cluster.membership.WorkerMembership;
+import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTransport;
+import dev.weir.cluster.transport.PeerRole;
+import dev.weir.cluster.worker.ClusterWorker;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.LocalCluster;
+import dev.weir.engine.graph.JobGraph;
+import dev.weir.engine.graph.JobGraphCodec;
+import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.operator.AbstractOperator;
+import dev.weir.engine.operator.OperatorContext;
+import dev.weir.engine.operator.Operators;
+import dev.weir.engine.operator.Timer;
+import dev.weir.engine.source.SequenceSource;
+import dev.weir.state.StateSpec;
+import dev.weir.state.ValueState;
+import dev.weir.state.serialization.Serializers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A coordinator, two workers and a client in one JVM, over loopback: jobs submitted as bytes are
+ * placed on the workers' slots, deployed in two phases, and end as the client is told.
+ */
+@Timeout(120)
+class ClusterModeTest {
+
+  private static final ClusterSecret SECRET =
+      ClusterSecret.of("a secret shared by the cluster".getBytes(StandardCharsets.UTF_8));
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  private static final int KEYS = 100;
+
+  /** Sink output per run (the workers run in this JVM). */
+  static final Map<String, Queue<String>> OUTPUT = new ConcurrentHashMap<>();
+
+  @TempDir Path work;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  /** Sums values per key; a timer at the end of event time emits "key=sum". */
+  static final class KeyedSum extends AbstractOperator<Long, String> {
+    static final StateSpec<Void, ValueState<Void, Long>> SUM =
+        StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
+    private ValueState<Void, Long> sum;
+
+    @Override
+    public void open(OperatorContext<String> context) throws Exception {
+      super.open(context);
+      sum = context.state(SUM);
+    }
+
+    @Override
+    public void processElement(Long value) {
+      if (value < 0) {
+        throw new IllegalStateException("a negative number: " + value);
+      }
+      Long current = sum.value(null);
+      if (current == null) {
+        context.timerService().registerEventTimeTimer(null, Long.MAX_VALUE - 1);
+      }
+      sum.update(null, (current == null ? 0 : current) + value);
+    }
+
+    @Override
+    public void onTimer(Timer timer) {
+      output.emit(context.currentKey() + "=" + sum.value(null));
+    }
+  }
+
+  /**
+   * numbers (p) -> poison (p, chained: {@code failAt} becomes -1) -HASH-> keyed sums (p)
+   * -REBALANCE-> collect (1), the sums into OUTPUT[run].
+   */
+  static JobGraph keyedSums(String run, long records, int parallelism, long failAt) {
+    OUTPUT.computeIfAbsent(run, r -> new ConcurrentLinkedQueue<>()).clear();
+    JobGraph g = new JobGraph(run);
+    JobVertex numbers = g.addSource("numbers", new SequenceSource(records), parallelism);
+    JobVertex poison =
+        g.addOperator(
+            "poison", () -> Operators.map((Long v) -> v == failAt ? -1L : v), parallelism);
+    JobVertex sums =
+        g.addOperator("sums", KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
+    JobVertex collect =
+        g.addOperator("collect", () -> Operators.sink((String s) -> OUTPUT.get(run).add(s)), 1);
+    g.connect(numbers, poison);
+    g.connect(poison, sums).hash((Long v) -> Math.abs(v) % KEYS).serializer(Serializers.LONG);
+    g.connect(sums, collect).rebalance().serializer(Serializers.STRING);
+    return g;
+  }
+
+  private static Map<String, String> byKey(Queue<String> lines) {
+    Map<String, String> byKey = new TreeMap<>();
+    for (String line : lines) {
+      String[] kv = line.split("=");
+      assertThat(byKey.put(kv[0], kv[1])).as("one sum per key: %s", line).isNull();
+    }
+    return byKey;
+  }
+
+  private ClusterCoordinator coordinator() {
+    ClusterTransport transport =
+        closing(new ClusterTransport(PeerRole.COORDINATOR, SECRET, TIMEOUT, 2));
+    return closing(
+        new ClusterCoordinator(
+            transport,
+            "127.0.0.1",
+            0,
+            new HeartbeatSettings(Duration.ofMillis(200), Duration.ofSeconds(5)),
+            work.resolve("coordinator"),
+            (w, why) -> {}));
+  }
+
+  private WorkerMembership worker(ClusterCoordinator coordinator, String name, int slots)
+      throws InterruptedException {
+    ClusterTransport transport = closing(new ClusterTransport(PeerRole.WORKER, SECRET, TIMEOUT, 1));
+    ClusterWorker worker =
+        closing(
+            new ClusterWorker(
+                transport,
+                slots,
+                "127.0.0.1",
+                0,
+                "127.0.0.1",
+                work.resolve(name),
+                EngineConfig.DEFAULT));
+    return closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {}));
+  }
+
+  private ClusterClient client(ClusterCoordinator coordinator) throws InterruptedException {
+    return closing(
+        ClusterClient.connect("127.0.0.1", coordinator.address().getPort(), SECRET, TIMEOUT));
+  }
+
+  private ClusterCoordinator withWorkers(int... slots) throws InterruptedException {
+    ClusterCoordinator coordinator = coordinator();
+    int total = 0;
+    for (int i = 0; i < slots.length; i++) {
+      worker(coordinator, "w" + i, slots[i]);
+      total += slots[i];
+    }
+    int expected = total;
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> coordinator.membership().registry().totalSlots() == expected);
+    return coordinator;
+  }
+
+  @Test
+  void aJobOverTwoWorkersGivesTheEmbeddedOutput() throws Exception {
+    long records = 200_000;
+    try (LocalCluster local = new LocalCluster(EngineConfig.DEFAULT)) {
+      local.submit(keyedSums("embedded", records, 2, -5)).waitForCompletion(TIMEOUT);
+    }
+    ClusterCoordinator coordinator = withWorkers(1, 1);
+    ClusterClient client = client(coordinator);
+    byte[] graph = JobGraphCodec.encode(keyedSums("cluster", records, 2, -5));
+
+    ClusterClient.SubmittedJob job = client.submit("keyed sums", graph, List.of(), TIMEOUT);
+    JobEnded ended = job.ended().get(60, TimeUnit.SECONDS);
+
+    assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
+    Map<String, String> expected = new TreeMap<>();
+    for (long k = 0; k < KEYS; k++) {
+      long sum = 0;
+      for (long i = k; i < records; i += KEYS) {
+        sum += i;
+      }
+      expected.put(Long.toString(k), Long.toString(sum));
+    }
+    assertThat(byKey(OUTPUT.get("cluster"))).isEqualTo(byKey(OUTPUT.get("embedded")));
+    assertThat(byKey(OUTPUT.get("cluster"))).isEqualTo(expected);
+    await().atMost(TIMEOUT).until(() -> coordinator.runningJobs() == 0);
+  }
+
+  @Test
+  void aJobNeedingMoreSlotsThanAreFreeIsRefusedNamingThem() throws Exception {
+    ClusterCoordinator coordinator = withWorkers(1);
+    ClusterClient client = client(coordinator);
+    byte[] graph = JobGraphCodec.encode(keyedSums("too-wide", 10, 3, -5));
+
+    assertThatThrownBy(() -> client.submit("too wide", graph, List.of(), TIMEOUT))
+        .isInstanceOf(ClusterClient.JobRefusedException.class)
+        .hasMessageContaining("needs 3 slots")
+        .hasMessageContaining("1 are free on 1 workers");
+  }
+
+  @Test
+  void aFailingTaskFailsTheJobWithItsCause() throws Exception {
+    ClusterCoordinator coordinator = withWorkers(1, 1);
+    ClusterClient client = client(coordinator);
+    byte[] graph = JobGraphCodec.encode(keyedSums("poisoned", 100_000, 2, 777));
+
+    JobEnded ended =
+        client.submit("poisoned", graph, List.of(), TIMEOUT).ended().get(60, TimeUnit.SECONDS);
+
+    assertThat(ended.getStatus()).isEqualTo("FAILED");
+    assertThat(ended.getFailure()).contains("sums").contains("a negative number: -1");
+    await().atMost(TIMEOUT).until(() -> coordinator.runningJobs() == 0);
+  }
+
+  @Test
+  void aLostWorkerFailsItsJob() throws Exception {
+    ClusterCoordinator coordinator = coordinator();
+    worker(coordinator, "w1", 1);
+    WorkerMembership second = worker(coordinator, "w2", 1);
+    await().atMost(TIMEOUT).until(() -> coordinator.membership().registry().totalSlots() == 2);
+    ClusterClient client = client(coordinator);
+    byte[] graph = JobGraphCodec.encode(keyedSums("endless", Long.MAX_VALUE, 2, -5));
+    ClusterClient.SubmittedJob job = client.submit("endless", graph, List.of(), TIMEOUT);
+    Thread.sleep(500); // running
+
+    second.close(); // its control connection closes: lost at once
+
+    JobEnded ended = job.ended().get(60, TimeUnit.SECONDS);
+    assertThat(ended.getStatus()).isEqualTo("FAILED");
+    assertThat(ended.getFailure()).contains("was lost");
+  }
+
+  @Test
+  void aCancelledJobEndsCancelled() throws Exception {
+    ClusterCoordinator coordinator = withWorkers(2);
+    ClusterClient client = client(coordinator);
+    byte[] graph = JobGraphCodec.encode(keyedSums("cancelled", Long.MAX_VALUE, 2, -5));
+    ClusterClient.SubmittedJob job = client.submit("cancelled", graph, List.of(), TIMEOUT);
+    Thread.sleep(500);
+
+    job.cancel();
+
+    JobEnded ended = job.ended().get(60, TimeUnit.SECONDS);
+    assertThat(ended.getStatus()).isEqualTo("CANCELED");
+    await().atMost(TIMEOUT).until(() -> coordinator.runningJobs() == 0);
+  }
+}
