@@ -3,6 +3,7 @@ package dev.weir.runner;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.translation.context.TranslationSettings;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.DefaultValueFactory;
 import org.apache.beam.sdk.options.Description;
@@ -190,6 +191,28 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   int getControlPort();
 
   void setControlPort(int port);
+
+  @Description(
+      "host:port of a Weir coordinator: the pipeline runs on its cluster (bin/weir coordinator and"
+          + " workers) instead of in this JVM. Checkpoints, savepoints and the control endpoint are"
+          + " not yet available in cluster mode.")
+  String getCoordinator();
+
+  void setCoordinator(String coordinator);
+
+  @Description(
+      "The cluster's shared secret (a file only its owner can read), for --coordinator. Without it"
+          + " only a coordinator without a secret on the loopback address is reached.")
+  String getSecretFile();
+
+  void setSecretFile(String file);
+
+  @Description(
+      "Jars of the pipeline's code that the cluster's workers lack, shipped with the job for"
+          + " --coordinator (comma-separated). The workers load them in a class loader of the job.")
+  List<String> getFilesToStage();
+
+  void setFilesToStage(List<String> files);
 
   /** {@code weir-checkpoints} in the temporary directory. */
   class CheckpointDirFactory implements DefaultValueFactory<String> {

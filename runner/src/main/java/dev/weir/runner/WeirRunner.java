@@ -1,5 +1,7 @@
 package dev.weir.runner;
 
+import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.JobClient;
@@ -7,14 +9,20 @@ import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.RestartStrategy;
 import dev.weir.engine.control.ControlEndpoint;
+import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.state.rocksdb.RocksDbStateBackendFactory;
 import dev.weir.translation.PipelineTranslator;
 import dev.weir.translation.context.TranslationSettings;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
@@ -123,6 +131,15 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     check(
         weir.getCheckpointDir() != null && !weir.getCheckpointDir().isBlank(),
         "--checkpointDir must name a directory");
+    if (weir.getCoordinator() != null) {
+      check(
+          weir.getCheckpointingInterval() <= 0
+              && weir.getSavepointPath() == null
+              && weir.getControlPort() == -1,
+          "--coordinator runs the pipeline on a cluster, where checkpoints"
+              + " (--checkpointingInterval), --savepointPath and --controlPort are not available"
+              + " yet; leave them out, or run embedded (without --coordinator)");
+    }
     return new WeirRunner(weir);
   }
 
@@ -154,6 +171,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     if (checkShippable) {
       JobGraphCodec.decode(
           JobGraphCodec.encode(translation.jobGraph()), WeirRunner.class.getClassLoader());
+    }
+    if (options.getCoordinator() != null) {
+      return new WeirPipelineResult(
+          submitToCluster(translation.jobGraph()), translation.metrics(), null, null);
     }
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
@@ -198,6 +219,56 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
           job, translation.metrics(), controlAddress, control == null ? null : control.tokenFile());
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));
+    }
+  }
+
+  /** Ships the job graph and --filesToStage to the coordinator of --coordinator. */
+  private JobClient submitToCluster(JobGraph graph) {
+    String address = options.getCoordinator();
+    int colon = address.lastIndexOf(':');
+    int port;
+    try {
+      port = Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      port = -1;
+    }
+    check(colon > 0 && port > 0 && port < 65536, "--coordinator must be host:port, got " + address);
+    ClusterSecret secret =
+        options.getSecretFile() == null
+            ? ClusterSecret.none()
+            : ClusterSecret.fromFile(Path.of(options.getSecretFile()));
+    List<Path> jars = new ArrayList<>();
+    if (options.getFilesToStage() != null) {
+      for (String f : options.getFilesToStage()) {
+        Path jar = Path.of(f);
+        check(Files.isRegularFile(jar), "--filesToStage names " + f + ", which is not a file");
+        jars.add(jar);
+      }
+    }
+    byte[] bytes = JobGraphCodec.encode(graph);
+    Duration timeout = Duration.ofSeconds(60);
+    ClusterClient client;
+    try {
+      client = ClusterClient.connect(address.substring(0, colon), port, secret, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to " + address, e);
+    }
+    try {
+      ClusterClient.SubmittedJob job = client.submit(graph.name(), bytes, jars, timeout);
+      LOG.info("job '{}' runs on the cluster of {} as {}", graph.name(), address, job.id());
+      return new ClusterJob(graph.name(), client, job);
+    } catch (ClusterClient.JobRefusedException e) {
+      client.close();
+      throw new Pipeline.PipelineExecutionException(e);
+    } catch (IOException | TimeoutException e) {
+      client.close();
+      throw new IllegalStateException(
+          "cannot submit job '" + graph.name() + "' to " + address + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      client.close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while submitting to " + address, e);
     }
   }
 

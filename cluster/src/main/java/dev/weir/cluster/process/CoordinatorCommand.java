@@ -1,6 +1,6 @@
 package dev.weir.cluster.process;
 
-import dev.weir.cluster.membership.CoordinatorMembership;
+import dev.weir.cluster.coordinator.ClusterCoordinator;
 import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTransport;
@@ -15,9 +15,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code weir coordinator}: the process workers register with. Today it keeps the cluster's
- * membership (workers, their slots, lost workers); jobs come with the next steps of cluster mode.
- * Runs until it is stopped (SIGTERM or SIGINT), then closes its port and connections.
+ * {@code weir coordinator}: the process workers register with and clients submit jobs to. It keeps
+ * the cluster's membership (workers, their slots, lost workers), places jobs' tasks on the workers
+ * and follows them to their end. Runs until it is stopped (SIGTERM or SIGINT), then cancels its
+ * jobs and closes its port and connections.
  */
 @Command(
     name = "coordinator",
@@ -50,6 +51,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
       description = "Silence after which a worker is lost. Default: ${DEFAULT-VALUE}.")
   long heartbeatTimeoutMillis = HeartbeatSettings.DEFAULT.timeout().toMillis();
 
+  @Option(
+      names = "--work-dir",
+      description =
+          "Where the coordinator keeps the jobs' jars. Default: a new folder under java.io.tmpdir.")
+  Path workDir;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -67,19 +74,22 @@ public final class CoordinatorCommand implements Callable<Integer> {
             Duration.ofMillis(heartbeatIntervalMillis), Duration.ofMillis(heartbeatTimeoutMillis));
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
+    Path work = workDir != null ? workDir : ProcessCommands.newWorkDirectory("weir-coordinator");
     ProcessCommands.stopOnShutdown(stopped::countDown, closed, "weir-coordinator-shutdown");
     try (ClusterTransport transport =
             new ClusterTransport(PeerRole.COORDINATOR, secret, Duration.ofSeconds(10), 2);
-        CoordinatorMembership membership =
-            new CoordinatorMembership(
+        ClusterCoordinator coordinator =
+            new ClusterCoordinator(
                 transport,
                 bind,
                 port,
                 heartbeats,
+                work,
                 (worker, why) -> out.println("worker " + worker.id() + " lost: " + why))) {
       out.printf(
           "coordinator listening on %s:%d (%s)%n",
-          membership.address().getHostString(), membership.address().getPort(), secret);
+          coordinator.address().getHostString(), coordinator.address().getPort(), secret);
+      out.flush();
       stopped.await();
     } finally {
       closed.countDown();

@@ -55,4 +55,17 @@ final class ProcessCommands {
         });
     return cli.execute(args);
   }
+
+  /** A new private folder for a process's files, under {@code java.io.tmpdir}. */
+  static java.nio.file.Path newWorkDirectory(String prefix) {
+    try {
+      return java.nio.file.Files.createTempDirectory(prefix);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          "cannot create a work folder under "
+              + System.getProperty("java.io.tmpdir")
+              + "; give one with --work-dir",
+          e);
+    }
+  }
 }

@@ -1,15 +1,15 @@
 package dev.weir.cluster.process;
 
 import dev.weir.cluster.membership.WorkerMembership;
-import dev.weir.cluster.protocol.v1.RegisterWorker;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.HandshakeException;
 import dev.weir.cluster.transport.PeerRole;
+import dev.weir.cluster.worker.ClusterWorker;
+import dev.weir.engine.cluster.EngineConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -53,6 +53,32 @@ public final class WorkerCommand implements Callable<Integer> {
               + " Default: ${DEFAULT-VALUE}.")
   long connectTimeoutMillis = 60_000;
 
+  @Option(
+      names = "--data-port",
+      description =
+          "Port other workers read this worker's results from (0: any free one). Default:"
+              + " ${DEFAULT-VALUE}.")
+  int dataPort = 0;
+
+  @Option(
+      names = "--data-bind",
+      description =
+          "Address the data port listens on. Default: ${DEFAULT-VALUE}; another needs"
+              + " --secret-file.")
+  String dataBind = "127.0.0.1";
+
+  @Option(
+      names = "--host",
+      description =
+          "The name or address other workers reach this one by. Default: ${DEFAULT-VALUE}.")
+  String host = "127.0.0.1";
+
+  @Option(
+      names = "--work-dir",
+      description =
+          "Where the worker keeps the jobs' jars. Default: a new folder under java.io.tmpdir.")
+  Path workDir;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private static final long RETRY_MILLIS = 500;
@@ -80,18 +106,28 @@ public final class WorkerCommand implements Callable<Integer> {
     if (slots < 1) {
       throw new IllegalArgumentException("--slots must be at least 1, got " + slots);
     }
-    String host = coordinator.substring(0, colon);
+    String coordinatorHost = coordinator.substring(0, colon);
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
+    Path work = workDir != null ? workDir : ProcessCommands.newWorkDirectory("weir-worker");
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     ProcessCommands.stopOnShutdown(() -> events.add(""), closed, "weir-worker-shutdown");
     try (ClusterTransport transport =
-        new ClusterTransport(PeerRole.WORKER, secret, Duration.ofSeconds(10), 1)) {
+            new ClusterTransport(
+                PeerRole.WORKER,
+                secret,
+                Duration.ofSeconds(10),
+                Math.max(2, Runtime.getRuntime().availableProcessors()));
+        ClusterWorker worker =
+            new ClusterWorker(
+                transport, slots, dataBind, dataPort, host, work, EngineConfig.DEFAULT)) {
+      out.printf("worker data port listening on %s%n", worker.dataPlane().address());
       while (true) {
-        WorkerMembership membership = joinWithin(transport, host, port, events);
+        WorkerMembership membership = joinWithin(worker, coordinatorHost, port, events);
         out.printf(
             "worker %s registered with the coordinator at %s:%d (%d slots)%n",
-            membership.workerId(), host, port, slots);
+            membership.workerId(), coordinatorHost, port, slots);
+        out.flush();
         String event = events.take();
         if (event.isEmpty()) {
           membership.close();
@@ -106,20 +142,14 @@ public final class WorkerCommand implements Callable<Integer> {
 
   /** Joins, trying again every half second until the connect timeout. */
   private WorkerMembership joinWithin(
-      ClusterTransport transport, String host, int port, BlockingQueue<String> events)
+      ClusterWorker worker, String host, int port, BlockingQueue<String> events)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis);
     while (true) {
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       try {
-        return WorkerMembership.join(
-            transport,
-            host,
-            port,
-            Duration.ofMillis(Math.max(1_000, Math.min(left, 10_000))),
-            RegisterWorker.newBuilder().setSlots(slots).build(),
-            List::of,
-            events::add);
+        return worker.join(
+            host, port, Duration.ofMillis(Math.max(1_000, Math.min(left, 10_000))), events::add);
       } catch (HandshakeException e) {
         if (e.refused() || System.nanoTime() > deadline) {
           throw new HandshakeException(

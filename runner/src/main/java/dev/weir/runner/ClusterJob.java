@@ -1,0 +1,144 @@
+package dev.weir.runner;
+
+import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.cluster.JobExecutionException;
+import dev.weir.engine.cluster.JobResult;
+import dev.weir.engine.cluster.JobStatus;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A pipeline's job running on a cluster: what its coordinator reports of it. The connection to the
+ * coordinator closes when the job ended. Thread-safe.
+ */
+final class ClusterJob implements JobClient {
+
+  private final String jobName;
+  private final ClusterClient client;
+  private final ClusterClient.SubmittedJob job;
+  private final long startNanos = System.nanoTime();
+  private final CompletableFuture<JobResult> completion;
+
+  ClusterJob(String jobName, ClusterClient client, ClusterClient.SubmittedJob job) {
+    this.jobName = jobName;
+    this.client = client;
+    this.job = job;
+    this.completion =
+        job.ended()
+            .handle((ended, lost) -> ended != null ? result(ended) : lost(lost))
+            .whenComplete((r, e) -> client.close());
+  }
+
+  private JobResult result(JobEnded ended) {
+    JobStatus status =
+        switch (ended.getStatus()) {
+          case "FINISHED" -> JobStatus.FINISHED;
+          case "CANCELED" -> JobStatus.CANCELED;
+          default -> JobStatus.FAILED;
+        };
+    return new JobResult(
+        jobName,
+        status,
+        Duration.ofNanos(System.nanoTime() - startNanos),
+        status == JobStatus.FAILED ? new ClusterJobFailure(ended.getFailure()) : null);
+  }
+
+  private JobResult lost(Throwable cause) {
+    Throwable why =
+        cause instanceof java.util.concurrent.CompletionException c ? c.getCause() : cause;
+    return new JobResult(
+        jobName,
+        JobStatus.FAILED,
+        Duration.ofNanos(System.nanoTime() - startNanos),
+        new ClusterJobFailure(
+            "job "
+                + job.id()
+                + " on the cluster: "
+                + why.getMessage()
+                + "; its outcome is unknown"));
+  }
+
+  @Override
+  public String jobName() {
+    return jobName;
+  }
+
+  @Override
+  public JobStatus status() {
+    JobResult r = completion.getNow(null);
+    return r == null ? JobStatus.RUNNING : r.status();
+  }
+
+  @Override
+  public JobResult waitForCompletion(Duration timeout)
+      throws JobExecutionException, TimeoutException, InterruptedException {
+    JobResult r;
+    try {
+      r = completion.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+    if (r.status() == JobStatus.FAILED) {
+      throw new JobExecutionException(
+          "job '" + jobName + "' failed: " + r.failure().getMessage(), r.failure());
+    }
+    return r;
+  }
+
+  @Override
+  public CompletableFuture<JobResult> completion() {
+    return completion;
+  }
+
+  @Override
+  public void cancel() {
+    job.cancel();
+  }
+
+  private CompletableFuture<CompletedCheckpoint> notYet() {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(
+            "savepoints and checkpoints are not available in cluster mode yet"));
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> triggerSavepoint() {
+    return notYet();
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> stopWithSavepoint() {
+    return notYet();
+  }
+
+  @Override
+  public CompletableFuture<CompletedCheckpoint> triggerCheckpoint() {
+    return notYet();
+  }
+
+  @Override
+  public CheckpointStats checkpointStats() {
+    return null;
+  }
+
+  @Override
+  public int restarts() {
+    return 0;
+  }
+
+  /** Why the cluster says the job failed (the remote cause, as text). */
+  static final class ClusterJobFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ClusterJobFailure(String message) {
+      super(message);
+    }
+  }
+}
