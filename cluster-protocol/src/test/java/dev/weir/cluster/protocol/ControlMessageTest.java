@@ -10,6 +10,7 @@ import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.Heartbeat;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.RunningTask;
+import dev.weir.cluster.protocol.v1.StateHandle;
 import dev.weir.cluster.protocol.v1.SubtaskId;
 import dev.weir.cluster.protocol.v1.TriggerCheckpoint;
 import java.io.ByteArrayInputStream;
@@ -47,8 +48,11 @@ class ControlMessageTest {
                     .setJob(JOB)
                     .setCheckpointId(42)
                     .setSubtask(subtask)
-                    .addStateFiles("chk-42/task-0003.state")
-                    .setStateBytes(3_801_660))
+                    .setState(
+                        StateHandle.newBuilder()
+                            .setFileName("task-0003.state")
+                            .setLength(3_801_660)
+                            .setCrc32(0xCAFEL)))
             .build());
   }
 
@@ -77,7 +81,7 @@ class ControlMessageTest {
             AcknowledgeCheckpoint.newBuilder()
                 .setJob(JOB)
                 .setCheckpointId(7)
-                .addStateFiles("x".repeat(100)))
+                .setState(StateHandle.newBuilder().setFileName("x".repeat(100))))
         .build()
         .writeDelimitedTo(frame);
     byte[] bytes = frame.toByteArray();

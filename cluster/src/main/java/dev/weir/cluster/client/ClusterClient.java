@@ -1,5 +1,6 @@
 package dev.weir.cluster.client;
 
+import dev.weir.cluster.job.JobSettingsCodec;
 import dev.weir.cluster.protocol.v1.CancelJob;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.JobAttempt;
@@ -10,6 +11,7 @@ import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.transport.PeerRole;
 import dev.weir.cluster.usercode.JarStore;
+import dev.weir.engine.cluster.EngineConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -106,8 +108,17 @@ public final class ClusterClient implements AutoCloseable {
    * @throws JobRefusedException if the coordinator refused the job (too few slots, a graph it
    *     cannot read), with its reason
    */
+  public SubmittedJob submit(String name, byte[] graph, List<Path> jars, Duration timeout)
+      throws IOException, InterruptedException, TimeoutException {
+    return submit(name, graph, jars, EngineConfig.DEFAULT, timeout);
+  }
+
+  /**
+   * As above, run with {@code settings} (exchange, checkpoints, restarts, state backend; the
+   * checkpoint directory must be one the coordinator and every worker reach at the same path).
+   */
   public synchronized SubmittedJob submit(
-      String name, byte[] graph, List<Path> jars, Duration timeout)
+      String name, byte[] graph, List<Path> jars, EngineConfig settings, Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
     List<String> digests = new ArrayList<>();
     for (Path jar : jars) {
@@ -126,7 +137,8 @@ public final class ClusterClient implements AutoCloseable {
                 SubmitJob.newBuilder()
                     .setJobName(name)
                     .setJobGraph(com.google.protobuf.ByteString.copyFrom(graph))
-                    .addAllJarSha256(digests))
+                    .addAllJarSha256(digests)
+                    .setSettings(JobSettingsCodec.encode(settings)))
             .build());
     String id;
     try {

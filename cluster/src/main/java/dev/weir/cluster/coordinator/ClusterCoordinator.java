@@ -1,15 +1,21 @@
 package dev.weir.cluster.coordinator;
 
+import dev.weir.cluster.job.JobSettingsCodec;
 import dev.weir.cluster.membership.CoordinatorMembership;
 import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.membership.RegisteredWorker;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.JobSubmitted;
 import dev.weir.cluster.protocol.v1.SubmitJob;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.usercode.JarStore;
+import dev.weir.engine.checkpoint.CheckpointCoordinator;
+import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.cluster.TaskDeployer;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
@@ -28,8 +34,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -51,7 +57,8 @@ public final class ClusterCoordinator implements AutoCloseable {
 
   private final CoordinatorMembership membership;
   private final JarStore jars;
-  private final ExecutorService submissions;
+  private final ScheduledExecutorService scheduler;
+  private final SharedSlots slots = new SharedSlots();
   private final Map<String, ClusterJob> jobs = new ConcurrentHashMap<>();
   private final Map<String, Integer> slotsUsed = new HashMap<>();
   private final AtomicLong nextJob = new AtomicLong(1);
@@ -71,10 +78,10 @@ public final class ClusterCoordinator implements AutoCloseable {
       BiConsumer<RegisteredWorker, String> onLost) {
     this.jars = new JarStore(workDirectory.resolve("jars"));
     this.onLost = onLost;
-    this.submissions =
-        Executors.newSingleThreadExecutor(
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "weir-coordinator-submissions");
+              Thread t = new Thread(r, "weir-coordinator-jobs");
               t.setDaemon(true);
               return t;
             });
@@ -109,9 +116,9 @@ public final class ClusterCoordinator implements AutoCloseable {
     for (ClusterJob job : jobs.values()) {
       job.cancel();
     }
-    submissions.shutdownNow();
+    scheduler.shutdown();
     try {
-      submissions.awaitTermination(10, TimeUnit.SECONDS);
+      scheduler.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -130,43 +137,59 @@ public final class ClusterCoordinator implements AutoCloseable {
   /** Submission thread. */
   private void submit(SubmitJob request, Channel client) {
     String id = "job-" + nextJob.getAndIncrement();
+    CheckpointCoordinator checkpoints = null;
     try {
       for (String sha : request.getJarSha256List()) {
         if (!jars.has(JarStore.requireDigest(sha))) {
           throw new IllegalArgumentException("jar " + sha + " was not uploaded before the job");
         }
       }
-      List<JobVertex> heads = chainHeads(request);
-      int needed = heads.stream().mapToInt(JobVertex::parallelism).max().orElse(0);
-      ClusterJob job;
-      synchronized (slotsUsed) {
-        List<RegisteredWorker> slots =
-            SlotPlacement.place(needed, membership.registry().workers(), slotsUsed);
-        List<ClusterJob.Placed> placed = new ArrayList<>();
-        for (JobVertex head : heads) {
-          for (int i = 0; i < head.parallelism(); i++) {
-            placed.add(new ClusterJob.Placed(head.name(), i, slots.get(i)));
-          }
-        }
-        job =
-            new ClusterJob(
-                id,
-                request.getJobName(),
-                request.getJobGraph().toByteArray(),
-                request.getJarSha256List(),
-                client,
-                placed,
-                membership.registry(),
-                this::jobEnded);
-        job.slotsByWorker().forEach((w, n) -> slotsUsed.merge(w, n, Integer::sum));
+      JobSettings settingsMessage =
+          request.hasSettings()
+              ? request.getSettings()
+              : JobSettingsCodec.encode(EngineConfig.DEFAULT);
+      EngineConfig settings = JobSettingsCodec.decode(settingsMessage);
+      List<ClusterJob.Chain> chains = new ArrayList<>();
+      for (JobVertex head : chainHeads(request)) {
+        chains.add(new ClusterJob.Chain(head.name(), head.parallelism()));
       }
+      int needed = chains.stream().mapToInt(ClusterJob.Chain::parallelism).max().orElse(0);
+      List<RegisteredWorker> placed = slots.take(needed);
+      if (settings.checkpoints() != null) {
+        Path folder =
+            settings
+                .checkpoints()
+                .directory()
+                .resolve(LocalCluster.runFolderName(request.getJobName()));
+        checkpoints =
+            new CheckpointCoordinator(
+                request.getJobName(), settings.checkpoints(), new CheckpointStorage(folder));
+      }
+      ClusterJob job =
+          new ClusterJob(
+              id,
+              request.getJobName(),
+              request.getJobGraph().toByteArray(),
+              request.getJarSha256List(),
+              chains,
+              settingsMessage,
+              settings,
+              checkpoints,
+              client,
+              membership.registry(),
+              slots,
+              scheduler,
+              this::jobEnded);
       jobs.put(id, job);
       client.writeAndFlush(
           ControlMessage.newBuilder()
               .setJobSubmitted(JobSubmitted.newBuilder().setJobId(id))
               .build());
-      job.deploy();
+      job.start(placed);
     } catch (Exception | LinkageError e) {
+      if (checkpoints != null) {
+        checkpoints.close();
+      }
       LOG.warn("refusing job '{}': {}", request.getJobName(), e.toString());
       client.writeAndFlush(
           ControlMessage.newBuilder()
@@ -175,6 +198,26 @@ public final class ClusterCoordinator implements AutoCloseable {
                       .setStatus("FAILED")
                       .setFailure("the coordinator refused the job: " + e.getMessage()))
               .build());
+    }
+  }
+
+  /** The slots of the registered workers that have a data port, shared by the jobs. */
+  private final class SharedSlots implements ClusterJob.Slots {
+    @Override
+    public synchronized List<RegisteredWorker> take(int needed) {
+      // Workers without a data port (none announced) cannot exchange data: no tasks there.
+      List<RegisteredWorker> workers =
+          membership.registry().workers().stream().filter(w -> w.dataPort() > 0).toList();
+      List<RegisteredWorker> placed = SlotPlacement.place(needed, workers, slotsUsed);
+      for (RegisteredWorker w : placed) {
+        slotsUsed.merge(w.id(), 1, Integer::sum);
+      }
+      return placed;
+    }
+
+    @Override
+    public synchronized void release(Map<String, Integer> byWorker) {
+      byWorker.forEach((w, n) -> slotsUsed.merge(w, -n, Integer::sum));
     }
   }
 
@@ -193,9 +236,6 @@ public final class ClusterCoordinator implements AutoCloseable {
   }
 
   private void jobEnded(ClusterJob job) {
-    synchronized (slotsUsed) {
-      job.slotsByWorker().forEach((w, n) -> slotsUsed.merge(w, -n, Integer::sum));
-    }
     jobs.remove(job.id());
   }
 
@@ -206,14 +246,30 @@ public final class ClusterCoordinator implements AutoCloseable {
       switch (m.getBodyCase()) {
         case TASKS_PREPARED -> {
           ClusterJob job = jobs.get(m.getTasksPrepared().getJob().getJobId());
-          if (job != null) {
-            job.onPrepared(m.getTasksPrepared());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onPrepared(worker, m.getTasksPrepared());
           }
         }
         case TASK_STATUS -> {
           ClusterJob job = jobs.get(m.getTaskStatus().getJob().getJobId());
-          if (job != null) {
-            job.onTaskStatus(m.getTaskStatus());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onTaskStatus(worker, m.getTaskStatus());
+          }
+        }
+        case ACKNOWLEDGE_CHECKPOINT -> {
+          ClusterJob job = jobs.get(m.getAcknowledgeCheckpoint().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onAcknowledge(worker, m.getAcknowledgeCheckpoint());
+          }
+        }
+        case DECLINE_CHECKPOINT -> {
+          ClusterJob job = jobs.get(m.getDeclineCheckpoint().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onDecline(worker, m.getDeclineCheckpoint());
           }
         }
         case FETCH_JAR -> {
@@ -238,7 +294,7 @@ public final class ClusterCoordinator implements AutoCloseable {
         case SUBMIT_JOB -> {
           SubmitJob request = m.getSubmitJob();
           Channel client = ctx.channel();
-          submissions.execute(() -> submit(request, client));
+          scheduler.execute(() -> submit(request, client));
         }
         case CANCEL_JOB -> {
           ClusterJob job = jobs.get(m.getCancelJob().getJob().getJobId());

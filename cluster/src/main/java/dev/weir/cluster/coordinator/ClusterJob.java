@@ -1,79 +1,107 @@
 package dev.weir.cluster.coordinator;
 
 import com.google.protobuf.ByteString;
+import dev.weir.cluster.job.StateHandleCodec;
 import dev.weir.cluster.membership.RegisteredWorker;
 import dev.weir.cluster.membership.WorkerRegistry;
+import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
 import dev.weir.cluster.protocol.v1.AllTasksFinished;
 import dev.weir.cluster.protocol.v1.CancelJob;
 import dev.weir.cluster.protocol.v1.ControlMessage;
+import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.StartTasks;
 import dev.weir.cluster.protocol.v1.SubtaskId;
-import dev.weir.cluster.protocol.v1.TaskLocation;
-import dev.weir.cluster.protocol.v1.TaskState;
 import dev.weir.cluster.protocol.v1.TaskStatus;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
+import dev.weir.engine.checkpoint.CheckpointCoordinator;
+import dev.weir.engine.checkpoint.CheckpointException;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.TaskStateHandle;
+import dev.weir.engine.cluster.EngineConfig;
 import io.netty.channel.Channel;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One job as the coordinator runs it: its tasks placed on workers' slots, deployed in two phases
- * (every worker prepares its tasks, registering their partitions, before any task starts, so no
- * consumer asks for a partition that does not exist yet), followed through their states, told when
- * every task's input finished, and ended (FINISHED, FAILED or CANCELED) for the client that
- * submitted it. A failed task or a lost worker fails the job; its other tasks are cancelled.
+ * One job as the coordinator runs it, attempt after attempt. An attempt's tasks are placed on free
+ * slots and deployed in two phases (every worker prepares its tasks, registering their partitions,
+ * before any task starts, so no consumer asks for a partition that does not exist yet), then
+ * followed through their states. With checkpoints, a {@link CheckpointCoordinator} triggers them
+ * through the workers ({@link RemoteTasks}) and collects the tasks' acknowledgements; a bounded job
+ * takes a final checkpoint once every task finished its input. A failed task, a lost worker or too
+ * many failed checkpoints end the attempt: while the restart strategy allows, the next attempt runs
+ * from the latest completed checkpoint on the slots that remain (waiting a bounded time for enough
+ * of them); otherwise the job fails. The client that submitted it is told how it ended.
  *
- * <p>Threads: messages of workers and clients arrive on event loops; everything under the object's
- * monitor. Sending only queues on a channel, so it happens under the monitor too.
+ * <p>Threads: messages arrive on event loops, delays run on the coordinator's scheduler; state
+ * under the object's monitor. The checkpoint coordinator is called without holding it (it calls
+ * back).
  */
 final class ClusterJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClusterJob.class);
 
+  /** How long a restart waits for enough free slots before the job fails. */
+  static final Duration SLOT_WAIT = Duration.ofSeconds(60);
+
   enum Phase {
     PREPARING,
     RUNNING,
+    FINISHING,
+    RESTARTING,
     CANCELLING,
     ENDED
   }
 
-  /** A task of the job: the head of its chain, its subtask, and the worker it runs on. */
-  record Placed(String head, int subtask, RegisteredWorker worker) {
-    SubtaskId id() {
-      return SubtaskId.newBuilder().setVertex(head).setSubtask(subtask).build();
-    }
+  /** The coordinator's slots: taken by an attempt, given back when it ended. */
+  interface Slots {
+    /**
+     * The worker of each of {@code needed} slots, now taken.
+     *
+     * @throws SlotPlacement.NotEnoughSlotsException naming the slots needed and free
+     */
+    List<RegisteredWorker> take(int needed);
+
+    void release(Map<String, Integer> byWorker);
   }
 
+  /** A chain of the job's graph: its head's name and parallelism. */
+  record Chain(String head, int parallelism) {}
+
+  private final String id;
   private final String name;
-  private final JobAttempt attempt;
-  private final byte[] graph;
+  private final ByteString graph;
   private final List<String> jars;
+  private final List<Chain> chains;
+  private final JobSettings settingsMessage;
+  private final EngineConfig settings;
   private final Channel client;
   private final WorkerRegistry workers;
+  private final Slots slots;
+  private final ScheduledExecutorService scheduler;
   private final Consumer<ClusterJob> onEnd;
-  private final List<Placed> tasks;
+  private final CheckpointCoordinator checkpoints;
+  private final String checkpointFolder;
 
-  /** Worker id → its tasks. */
-  private final Map<String, List<Placed>> byWorker = new LinkedHashMap<>();
-
-  /** Task → its last reported state (none: not reported yet). */
-  private final Map<SubtaskId, TaskState> states = new HashMap<>();
-
-  private final Set<String> awaitingPrepared = new HashSet<>();
+  private AttemptTasks current;
+  private RemoteTasks remote;
+  private long attemptNumber;
+  private int restarts;
+  private long slotWaitStartNanos = -1;
   private Phase phase = Phase.PREPARING;
-  private int inputFinished;
   private String failure;
+  private String lastAttemptFailure;
   private boolean cancelRequested;
   private String endStatus;
 
@@ -82,40 +110,40 @@ final class ClusterJob {
       String name,
       byte[] graph,
       List<String> jars,
+      List<Chain> chains,
+      JobSettings settingsMessage,
+      EngineConfig settings,
+      CheckpointCoordinator checkpoints,
       Channel client,
-      List<Placed> tasks,
       WorkerRegistry workers,
+      Slots slots,
+      ScheduledExecutorService scheduler,
       Consumer<ClusterJob> onEnd) {
+    this.id = id;
     this.name = name;
-    this.attempt = JobAttempt.newBuilder().setJobId(id).setAttempt(1).build();
-    this.graph = graph;
+    this.graph = ByteString.copyFrom(graph);
     this.jars = List.copyOf(jars);
+    this.chains = List.copyOf(chains);
+    this.settingsMessage = settingsMessage;
+    this.settings = settings;
+    this.checkpoints = checkpoints;
+    this.checkpointFolder = checkpoints == null ? "" : checkpoints.storage().directory().toString();
     this.client = client;
     this.workers = workers;
+    this.slots = slots;
+    this.scheduler = scheduler;
     this.onEnd = onEnd;
-    this.tasks = List.copyOf(tasks);
-    for (Placed p : tasks) {
-      byWorker.computeIfAbsent(p.worker().id(), w -> new ArrayList<>()).add(p);
+    if (checkpoints != null) {
+      checkpoints.onTooManyFailures(this::tooManyCheckpointFailures);
     }
   }
 
   String id() {
-    return attempt.getJobId();
+    return id;
   }
 
   String name() {
     return name;
-  }
-
-  /** Slots taken per worker: one per slot index it got. */
-  Map<String, Integer> slotsByWorker() {
-    Map<String, Set<Integer>> slots = new HashMap<>();
-    for (Placed p : tasks) {
-      slots.computeIfAbsent(p.worker().id(), w -> new HashSet<>()).add(p.subtask());
-    }
-    Map<String, Integer> count = new HashMap<>();
-    slots.forEach((w, s) -> count.put(w, s.size()));
-    return count;
   }
 
   synchronized Phase phase() {
@@ -126,184 +154,365 @@ final class ClusterJob {
     return endStatus;
   }
 
-  /** Sends every worker its tasks to prepare. */
-  synchronized void deploy() {
-    List<TaskLocation> placement = new ArrayList<>();
-    for (Placed p : tasks) {
-      placement.add(
-          TaskLocation.newBuilder()
-              .setTask(p.id())
-              .setWorkerId(p.worker().id())
-              .setDataHost(p.worker().host())
-              .setDataPort(p.worker().dataPort())
-              .build());
+  synchronized int restarts() {
+    return restarts;
+  }
+
+  /** Slots the job needs: one per subtask of its widest chain. */
+  int slotsNeeded() {
+    return chains.stream().mapToInt(Chain::parallelism).max().orElse(0);
+  }
+
+  /**
+   * Deploys the first attempt on {@code placedSlots}, taken by the caller.
+   *
+   * @param placedSlots the worker of each slot
+   */
+  synchronized void start(List<RegisteredWorker> placedSlots) {
+    deploy(placedSlots);
+    if (checkpoints != null) {
+      checkpoints.start();
     }
-    ByteString graphBytes = ByteString.copyFrom(graph);
-    for (Map.Entry<String, List<Placed>> e : byWorker.entrySet()) {
+  }
+
+  private void deploy(List<RegisteredWorker> placedSlots) {
+    attemptNumber++;
+    JobAttempt attempt = JobAttempt.newBuilder().setJobId(id).setAttempt(attemptNumber).build();
+    List<AttemptTasks.Placed> placed = new ArrayList<>();
+    for (Chain c : chains) {
+      for (int i = 0; i < c.parallelism(); i++) {
+        placed.add(new AttemptTasks.Placed(c.head(), i, placedSlots.get(i)));
+      }
+    }
+    current = new AttemptTasks(attempt, placed);
+    remote = checkpoints == null ? null : new RemoteTasks(current, name, this::sendTo);
+    phase = Phase.PREPARING;
+    CompletedCheckpoint restore = checkpoints == null ? null : checkpoints.latestCompleted();
+    List<dev.weir.cluster.protocol.v1.TaskLocation> placement = current.placement();
+    for (Map.Entry<String, List<AttemptTasks.Placed>> e : current.byWorker().entrySet()) {
       PrepareTasks.Builder prepare =
           PrepareTasks.newBuilder()
               .setJob(attempt)
               .setJobName(name)
-              .setJobGraph(graphBytes)
+              .setJobGraph(graph)
               .addAllJarSha256(jars)
-              .addAllPlacement(placement);
-      for (Placed p : e.getValue()) {
+              .addAllPlacement(placement)
+              .setSettings(settingsMessage)
+              .setCheckpointFolder(checkpointFolder)
+              .setRestorePath(restore == null ? "" : restore.folder().toString());
+      for (AttemptTasks.Placed p : e.getValue()) {
         prepare.addSubtasks(p.id());
       }
-      awaitingPrepared.add(e.getKey());
       if (!sendTo(e.getKey(), ControlMessage.newBuilder().setPrepareTasks(prepare).build())) {
-        fail("worker " + e.getKey() + " was lost before its tasks were deployed");
+        current.lost(e.getKey());
+        failAttempt("worker " + e.getKey() + " was lost before its tasks were deployed");
         return;
       }
     }
     LOG.info(
-        "job {} ({}): {} tasks on {} workers, preparing",
-        id(),
+        "job {} ({}) attempt {}: {} tasks on {} workers{}, preparing",
+        id,
         name,
-        tasks.size(),
-        byWorker.size());
+        attemptNumber,
+        placed.size(),
+        current.byWorker().size(),
+        restore == null ? "" : ", from " + restore);
   }
 
-  synchronized void onPrepared(TasksPrepared prepared) {
-    if (phase != Phase.PREPARING || !awaitingPrepared.remove(prepared.getWorkerId())) {
+  /** {@code workerId}, known by the connection the answer came on, prepared its tasks. */
+  synchronized void onPrepared(String workerId, TasksPrepared prepared) {
+    if (phase != Phase.PREPARING || !isCurrent(prepared.getJob()) || !current.awaits(workerId)) {
       return;
     }
     if (!prepared.getFailure().isEmpty()) {
-      fail(
-          "worker "
-              + prepared.getWorkerId()
-              + " could not deploy its tasks: "
-              + prepared.getFailure());
+      failAttempt("worker " + workerId + " could not deploy its tasks: " + prepared.getFailure());
       return;
     }
-    if (awaitingPrepared.isEmpty()) {
+    if (current.prepared(workerId)) {
       phase = Phase.RUNNING;
-      for (String worker : byWorker.keySet()) {
+      for (String worker : current.byWorker().keySet()) {
         sendTo(
             worker,
             ControlMessage.newBuilder()
-                .setStartTasks(StartTasks.newBuilder().setJob(attempt))
+                .setStartTasks(StartTasks.newBuilder().setJob(current.attempt()))
                 .build());
       }
-      LOG.info("job {} ({}): every task prepared, started", id(), name);
+      if (checkpoints != null) {
+        List<RemoteTasks.Participant> participants = remote.participants();
+        scheduler.execute(
+            () -> {
+              checkpoints.setParticipants(participants);
+              checkpoints.resume();
+            });
+      }
+      LOG.info("job {} ({}) attempt {}: every task prepared, started", id, name, attemptNumber);
     }
   }
 
-  synchronized void onTaskStatus(TaskStatus status) {
-    if (phase == Phase.ENDED || phase == Phase.PREPARING) {
+  private boolean isCurrent(JobAttempt job) {
+    return current != null && job.getAttempt() == current.attempt().getAttempt();
+  }
+
+  /**
+   * A task's state, from {@code workerId}: dropped unless of the current attempt and from the
+   * worker that runs the task (a stale or misdirected report changes nothing).
+   */
+  synchronized void onTaskStatus(String workerId, TaskStatus status) {
+    if (phase == Phase.ENDED || !isCurrent(status.getJob())) {
       return;
     }
-    SubtaskId id = status.getSubtask();
-    TaskState previous = states.get(id);
-    if (isEnd(previous)) {
+    SubtaskId task = status.getSubtask();
+    if (current.taskOn(workerId, task) == null) {
+      LOG.warn(
+          "job {}: worker {} reported on task {} it does not run; dropped", id, workerId, task);
       return;
     }
-    states.put(id, status.getState());
+    if (!current.report(task, status.getState())) {
+      return;
+    }
     switch (status.getState()) {
       case TASK_STATE_INPUT_FINISHED -> {
-        if (++inputFinished == tasks.size() && phase == Phase.RUNNING) {
-          for (String worker : byWorker.keySet()) {
-            sendTo(
-                worker,
-                ControlMessage.newBuilder()
-                    .setAllTasksFinished(AllTasksFinished.newBuilder().setJob(attempt))
-                    .build());
-          }
+        if (current.allInputFinished() && phase == Phase.RUNNING) {
+          finish();
         }
       }
       case TASK_STATE_FAILED ->
-          fail(
+          failAttempt(
               "task "
-                  + id.getVertex()
+                  + task.getVertex()
                   + " ("
-                  + (id.getSubtask() + 1)
+                  + (task.getSubtask() + 1)
                   + ") failed: "
                   + status.getFailure());
       default -> {}
     }
-    endIfAllEnded();
+    attemptEndedIfAllEnded();
   }
 
-  private static boolean isEnd(TaskState s) {
-    return s == TaskState.TASK_STATE_FINISHED
-        || s == TaskState.TASK_STATE_FAILED
-        || s == TaskState.TASK_STATE_CANCELED;
+  void onAcknowledge(String workerId, AcknowledgeCheckpoint ack) {
+    RemoteTasks.Participant participant;
+    TaskStateHandle handle;
+    synchronized (this) {
+      if (checkpoints == null
+          || !isCurrent(ack.getJob())
+          || current.taskOn(workerId, ack.getSubtask()) == null) {
+        return;
+      }
+      participant = remote.of(ack.getSubtask());
+    }
+    try {
+      handle = StateHandleCodec.decode(ack.getState());
+    } catch (IllegalArgumentException bad) {
+      checkpoints.decline(
+          ack.getCheckpointId(),
+          participant,
+          new CheckpointException(
+              "worker " + workerId + " sent a bad state handle: " + bad.getMessage()));
+      return;
+    }
+    checkpoints.acknowledge(
+        ack.getCheckpointId(), participant, handle, ack.getSyncNanos(), ack.getAsyncNanos());
   }
 
-  /** Whether any task of the job runs on {@code workerId}. */
-  boolean runsOn(String workerId) {
-    return byWorker.containsKey(workerId);
+  void onDecline(String workerId, DeclineCheckpoint decline) {
+    RemoteTasks.Participant participant;
+    synchronized (this) {
+      if (checkpoints == null
+          || !isCurrent(decline.getJob())
+          || current.taskOn(workerId, decline.getSubtask()) == null) {
+        return;
+      }
+      participant = remote.of(decline.getSubtask());
+    }
+    checkpoints.decline(
+        decline.getCheckpointId(), participant, new CheckpointException(decline.getReason()));
+  }
+
+  /**
+   * Every task finished its input: with periodic checkpoints, one more lets sinks commit what the
+   * last one did not cover; then the tasks may close.
+   */
+  private void finish() {
+    phase = Phase.FINISHING;
+    JobAttempt attempt = current.attempt();
+    if (checkpoints == null || !checkpoints.config().periodic()) {
+      allTasksFinished(attempt);
+      return;
+    }
+    scheduler.execute(
+        () ->
+            checkpoints
+                .trigger(false)
+                .whenComplete(
+                    (checkpoint, error) -> {
+                      synchronized (this) {
+                        if (phase != Phase.FINISHING || !isCurrent(attempt)) {
+                          return;
+                        }
+                        if (error != null) {
+                          failAttempt("the final checkpoint failed: " + error.getMessage());
+                        } else {
+                          allTasksFinished(attempt);
+                        }
+                      }
+                    }));
+  }
+
+  private void allTasksFinished(JobAttempt attempt) {
+    for (String worker : current.byWorker().keySet()) {
+      sendTo(
+          worker,
+          ControlMessage.newBuilder()
+              .setAllTasksFinished(AllTasksFinished.newBuilder().setJob(attempt))
+              .build());
+    }
+  }
+
+  synchronized boolean runsOn(String workerId) {
+    return current != null && current.runsOn(workerId);
   }
 
   synchronized void onWorkerLost(String workerId, String why) {
-    if (phase == Phase.ENDED || !byWorker.containsKey(workerId)) {
+    if (phase == Phase.ENDED || current == null || !current.runsOn(workerId)) {
       return;
     }
-    for (Placed p : byWorker.get(workerId)) {
-      if (!isEnd(states.get(p.id()))) {
-        states.put(p.id(), TaskState.TASK_STATE_CANCELED);
-      }
+    current.lost(workerId);
+    failAttempt("worker " + workerId + " was lost: " + why);
+    attemptEndedIfAllEnded();
+  }
+
+  private void tooManyCheckpointFailures(CheckpointException cause) {
+    synchronized (this) {
+      failAttempt(cause.getMessage());
     }
-    awaitingPrepared.remove(workerId);
-    fail("worker " + workerId + " was lost: " + why);
-    endIfAllEnded();
   }
 
   /** The client asked to cancel the job. */
   synchronized void cancel() {
-    if (phase == Phase.ENDED || phase == Phase.CANCELLING) {
+    if (phase == Phase.ENDED || cancelRequested) {
       return;
     }
     cancelRequested = true;
-    cancelTasks();
-  }
-
-  private void fail(String why) {
-    if (phase == Phase.ENDED) {
+    if (phase == Phase.RESTARTING && current == null) {
+      end(); // between attempts: nothing runs
       return;
     }
-    if (failure == null) {
-      failure = why;
-      LOG.warn("job {} ({}) fails: {}", id(), name, why);
-    }
-    if (phase != Phase.CANCELLING) {
-      cancelTasks();
-    }
+    Phase was = phase;
+    phase = Phase.CANCELLING;
+    cancelTasks(was);
   }
 
-  private void cancelTasks() {
-    boolean started = phase != Phase.PREPARING;
-    phase = Phase.CANCELLING;
-    for (String worker : byWorker.keySet()) {
+  /** Ends the current attempt: restarts the job if allowed, else fails it. */
+  private void failAttempt(String why) {
+    if (current == null
+        || phase == Phase.ENDED
+        || phase == Phase.CANCELLING
+        || (phase == Phase.RESTARTING && current != null)) {
+      return;
+    }
+    Phase was = phase;
+    lastAttemptFailure = why;
+    if (checkpoints != null) {
+      scheduler.execute(() -> checkpoints.suspend(why));
+    }
+    if (!cancelRequested && settings.restartStrategy().allowsRestart(restarts)) {
+      LOG.warn(
+          "job {} ({}) attempt {} fails: {}; restarting from its latest checkpoint",
+          id,
+          name,
+          attemptNumber,
+          why);
+      phase = Phase.RESTARTING;
+    } else {
+      LOG.warn("job {} ({}) fails: {}", id, name, why);
+      failure = why;
+      phase = Phase.CANCELLING;
+    }
+    cancelTasks(was);
+  }
+
+  private void cancelTasks(Phase was) {
+    for (String worker : current.byWorker().keySet()) {
       sendTo(
           worker,
-          ControlMessage.newBuilder().setCancelJob(CancelJob.newBuilder().setJob(attempt)).build());
+          ControlMessage.newBuilder()
+              .setCancelJob(CancelJob.newBuilder().setJob(current.attempt()))
+              .build());
     }
-    if (!started) {
+    if (was == Phase.PREPARING) {
       // Prepared tasks that never started are discarded without a word: nothing to wait for.
-      end();
+      attemptEnded();
     } else {
-      endIfAllEnded();
+      attemptEndedIfAllEnded();
     }
   }
 
-  private void endIfAllEnded() {
-    if (phase == Phase.ENDED || phase == Phase.PREPARING) {
+  private void attemptEndedIfAllEnded() {
+    if (current == null
+        || phase == Phase.PREPARING
+        || phase == Phase.ENDED
+        || !current.allEnded()) {
       return;
     }
-    for (Placed p : tasks) {
-      if (!isEnd(states.get(p.id()))) {
-        return;
-      }
+    if ((phase == Phase.RUNNING || phase == Phase.FINISHING) && !current.allFinished()) {
+      // Ended without being asked to, and not all of them done: a worker cancelled them.
+      failAttempt("tasks of attempt " + attemptNumber + " ended before the job was done");
+      return;
     }
-    end();
+    attemptEnded();
+  }
+
+  private void attemptEnded() {
+    AttemptTasks ended = current;
+    current = null;
+    slots.release(ended.slotsByWorker());
+    switch (phase) {
+      case RESTARTING -> {
+        restarts++;
+        Duration delay = settings.restartStrategy().delayBefore(restarts);
+        scheduler.schedule(this::redeploy, delay.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      default -> end();
+    }
+  }
+
+  /** The next attempt, once enough slots are free (retried until {@link #SLOT_WAIT}). Scheduler. */
+  private synchronized void redeploy() {
+    if (phase != Phase.RESTARTING) {
+      return;
+    }
+    List<RegisteredWorker> placed;
+    try {
+      placed = slots.take(slotsNeeded());
+    } catch (SlotPlacement.NotEnoughSlotsException e) {
+      if (slotWaitStartNanos < 0) {
+        slotWaitStartNanos = System.nanoTime();
+      }
+      if (System.nanoTime() - slotWaitStartNanos > SLOT_WAIT.toNanos()) {
+        failure =
+            lastAttemptFailure
+                + "; no restart within "
+                + SLOT_WAIT.toSeconds()
+                + " s: "
+                + e.getMessage();
+        end();
+      } else {
+        scheduler.schedule(this::redeploy, 500, TimeUnit.MILLISECONDS);
+      }
+      return;
+    }
+    slotWaitStartNanos = -1;
+    deploy(placed);
   }
 
   private void end() {
     phase = Phase.ENDED;
     endStatus = failure != null ? "FAILED" : cancelRequested ? "CANCELED" : "FINISHED";
-    LOG.info("job {} ({}) ended {}", id(), name, endStatus);
-    JobEnded.Builder ended = JobEnded.newBuilder().setJobId(id()).setStatus(endStatus);
+    LOG.info("job {} ({}) ended {} after {} restarts", id, name, endStatus, restarts);
+    if (checkpoints != null) {
+      scheduler.execute(checkpoints::close);
+    }
+    JobEnded.Builder ended = JobEnded.newBuilder().setJobId(id).setStatus(endStatus);
     if (failure != null) {
       ended.setFailure(failure);
     }

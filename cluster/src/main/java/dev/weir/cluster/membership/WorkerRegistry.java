@@ -117,6 +117,16 @@ public final class WorkerRegistry {
     return e == null ? null : e.channel();
   }
 
+  /** The id of the worker registered on {@code channel}, or {@code null}. */
+  public synchronized String workerOn(Channel channel) {
+    for (Entry e : workers.values()) {
+      if (e.channel() == channel) {
+        return e.worker().id();
+      }
+    }
+    return null;
+  }
+
   /** The registered workers, in registration order. */
   public synchronized List<RegisteredWorker> workers() {
     List<RegisteredWorker> list = new ArrayList<>(workers.size());

@@ -2,7 +2,11 @@ package dev.weir.cluster.worker;
 
 import dev.weir.cluster.exchange.AttemptExchange;
 import dev.weir.cluster.exchange.DataPlane;
+import dev.weir.cluster.job.JobSettingsCodec;
+import dev.weir.cluster.job.StateHandleCodec;
+import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
 import dev.weir.cluster.protocol.v1.ControlMessage;
+import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.RunningTask;
@@ -12,8 +16,16 @@ import dev.weir.cluster.protocol.v1.TaskState;
 import dev.weir.cluster.protocol.v1.TaskStatus;
 import dev.weir.cluster.transport.WorkerAddress;
 import dev.weir.cluster.usercode.JarStore;
+import dev.weir.engine.checkpoint.CheckpointParticipant;
+import dev.weir.engine.checkpoint.CheckpointResponder;
+import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.FaultInjector;
+import dev.weir.engine.checkpoint.TaskCheckpointContext;
+import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.TaskDeployer;
+import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobGraphValidator;
@@ -23,10 +35,14 @@ import dev.weir.engine.task.TaskListener;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +67,7 @@ final class DeployedAttempt implements TaskListener {
   private final URLClassLoader userCode;
   private final AttemptExchange exchange;
   private final Map<Task, SubtaskId> ids = new HashMap<>();
+  private ExecutorService snapshotWriters;
   private List<Task> tasks = List.of();
   private int ended;
   private boolean started;
@@ -108,8 +125,18 @@ final class DeployedAttempt implements TaskListener {
               }
               return a;
             });
+    EngineConfig settings =
+        request.hasSettings() ? JobSettingsCodec.decode(request.getSettings()) : config;
     DeployedAttempt attempt =
         new DeployedAttempt(job, request.getJobName(), worker, userCode, exchange);
+    TaskCheckpointContext checkpoints = null;
+    if (settings.checkpoints() != null && !request.getCheckpointFolder().isEmpty()) {
+      checkpoints = attempt.checkpointContext(Path.of(request.getCheckpointFolder()));
+    }
+    CompletedCheckpoint restore =
+        request.getRestorePath().isEmpty()
+            ? null
+            : CheckpointStorage.loadPath(Path.of(request.getRestorePath()));
     Thread current = Thread.currentThread();
     ClassLoader previous = current.getContextClassLoader();
     current.setContextClassLoader(userCode);
@@ -127,10 +154,10 @@ final class DeployedAttempt implements TaskListener {
       List<Task> deployed =
           new TaskDeployer(
                   graph,
-                  config,
+                  settings,
                   attempt,
-                  null,
-                  null,
+                  restore,
+                  checkpoints,
                   (head, subtask) -> workerId.equals(workers.get(taskKey(head.name(), subtask))),
                   exchange)
               .deploy(order);
@@ -146,8 +173,7 @@ final class DeployedAttempt implements TaskListener {
       attempt.bind(deployed, local, request.getSubtasksList());
       return attempt;
     } catch (Exception | LinkageError e) {
-      exchange.release();
-      closeQuietly(userCode);
+      attempt.release();
       throw e;
     } finally {
       current.setContextClassLoader(previous);
@@ -181,6 +207,93 @@ final class DeployedAttempt implements TaskListener {
 
   JobAttempt job() {
     return job;
+  }
+
+  /**
+   * How this attempt's tasks take part in checkpoints: their state files go to the job's folder of
+   * checkpoints (shared with the coordinator and the other workers), written by two threads of the
+   * attempt; acknowledgements and declines go to the coordinator.
+   */
+  private synchronized TaskCheckpointContext checkpointContext(Path folder) {
+    snapshotWriters =
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
+              t.setDaemon(true);
+              return t;
+            });
+    return new TaskCheckpointContext(
+        new CheckpointStorage(folder), snapshotWriters, new Responder(), FaultInjector.NONE);
+  }
+
+  /** Reports tasks' parts of checkpoints to the coordinator. Snapshot writer threads. */
+  private final class Responder implements CheckpointResponder {
+    @Override
+    public void acknowledge(
+        long checkpointId,
+        CheckpointParticipant task,
+        TaskStateHandle handle,
+        long syncNanos,
+        long asyncNanos) {
+      SubtaskId id = idOf(task);
+      if (id != null) {
+        worker.send(
+            ControlMessage.newBuilder()
+                .setAcknowledgeCheckpoint(
+                    AcknowledgeCheckpoint.newBuilder()
+                        .setJob(job)
+                        .setCheckpointId(checkpointId)
+                        .setSubtask(id)
+                        .setState(StateHandleCodec.encode(handle))
+                        .setSyncNanos(syncNanos)
+                        .setAsyncNanos(asyncNanos))
+                .build());
+      }
+    }
+
+    @Override
+    public void decline(long checkpointId, CheckpointParticipant task, Throwable cause) {
+      SubtaskId id = idOf(task);
+      if (id != null) {
+        worker.send(
+            ControlMessage.newBuilder()
+                .setDeclineCheckpoint(
+                    DeclineCheckpoint.newBuilder()
+                        .setJob(job)
+                        .setCheckpointId(checkpointId)
+                        .setSubtask(id)
+                        .setReason(task.name() + " declined it: " + cause))
+                .build());
+      }
+    }
+  }
+
+  private synchronized SubtaskId idOf(CheckpointParticipant task) {
+    return task instanceof Task t ? ids.get(t) : null;
+  }
+
+  /** The coordinator starts checkpoint {@code barrier} for every task of the attempt here. */
+  void triggerCheckpoint(CheckpointBarrier barrier) {
+    for (Task t : tasks()) {
+      t.triggerCheckpoint(barrier);
+    }
+  }
+
+  void notifyCheckpointComplete(long checkpointId) {
+    for (Task t : tasks()) {
+      t.notifyCheckpointComplete(checkpointId);
+    }
+  }
+
+  void abortCheckpoint(long checkpointId, String reason) {
+    for (Task t : tasks()) {
+      t.abortCheckpoint(checkpointId, reason);
+    }
+  }
+
+  private synchronized List<Task> tasks() {
+    return tasks;
   }
 
   synchronized List<RunningTask> running() {
@@ -308,6 +421,19 @@ final class DeployedAttempt implements TaskListener {
 
   private void release() {
     exchange.release();
+    ExecutorService writers;
+    synchronized (this) {
+      writers = snapshotWriters;
+    }
+    if (writers != null) {
+      writers.shutdown();
+      try {
+        // A write in flight finishes (or fails) before the job's code goes away.
+        writers.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     closeQuietly(userCode);
     worker.ended(this);
   }

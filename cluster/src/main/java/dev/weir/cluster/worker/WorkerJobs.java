@@ -1,6 +1,7 @@
 package dev.weir.cluster.worker;
 
 import dev.weir.cluster.exchange.DataPlane;
+import dev.weir.cluster.protocol.v1.AbortCheckpoint;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.FetchJar;
 import dev.weir.cluster.protocol.v1.JarChunk;
@@ -8,8 +9,10 @@ import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.RunningTask;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
+import dev.weir.cluster.protocol.v1.TriggerCheckpoint;
 import dev.weir.cluster.usercode.JarStore;
 import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -216,6 +219,31 @@ public final class WorkerJobs implements AutoCloseable {
           DeployedAttempt a = attempts.get(key(m.getCancelJob().getJob()));
           if (a != null) {
             a.cancel("cancelled by the coordinator");
+          }
+        }
+        case TRIGGER_CHECKPOINT -> {
+          TriggerCheckpoint t = m.getTriggerCheckpoint();
+          DeployedAttempt a = attempts.get(key(t.getJob()));
+          if (a != null) {
+            a.triggerCheckpoint(
+                new CheckpointBarrier(
+                    t.getCheckpointId(),
+                    t.getTimestampMillis(),
+                    t.getSavepoint(),
+                    t.getStopSources()));
+          }
+        }
+        case CHECKPOINT_COMPLETE -> {
+          DeployedAttempt a = attempts.get(key(m.getCheckpointComplete().getJob()));
+          if (a != null) {
+            a.notifyCheckpointComplete(m.getCheckpointComplete().getCheckpointId());
+          }
+        }
+        case ABORT_CHECKPOINT -> {
+          AbortCheckpoint abort = m.getAbortCheckpoint();
+          DeployedAttempt a = attempts.get(key(abort.getJob()));
+          if (a != null) {
+            a.abortCheckpoint(abort.getCheckpointId(), abort.getReason());
           }
         }
         case JAR_CHUNK -> onJarChunk(m.getJarChunk());

@@ -145,7 +145,15 @@ class ClusterModeTest {
             (w, why) -> {}));
   }
 
+  /** A worker in this JVM: closing its transport is as close to a kill as one JVM gets. */
+  private record Worker(ClusterTransport transport, WorkerMembership membership) {}
+
   private WorkerMembership worker(ClusterCoordinator coordinator, String name, int slots)
+      throws InterruptedException {
+    return startWorker(coordinator, name, slots).membership();
+  }
+
+  private Worker startWorker(ClusterCoordinator coordinator, String name, int slots)
       throws InterruptedException {
     ClusterTransport transport = closing(new ClusterTransport(PeerRole.WORKER, SECRET, TIMEOUT, 1));
     ClusterWorker worker =
@@ -158,7 +166,9 @@ class ClusterModeTest {
                 "127.0.0.1",
                 work.resolve(name),
                 EngineConfig.DEFAULT));
-    return closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {}));
+    return new Worker(
+        transport,
+        closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {})));
   }
 
   private ClusterClient client(ClusterCoordinator coordinator) throws InterruptedException {
@@ -264,5 +274,56 @@ class ClusterModeTest {
     JobEnded ended = job.ended().get(60, TimeUnit.SECONDS);
     assertThat(ended.getStatus()).isEqualTo("CANCELED");
     await().atMost(TIMEOUT).until(() -> coordinator.runningJobs() == 0);
+  }
+
+  @Test
+  void aKilledWorkersTasksRestartFromTheLatestCheckpointOnTheSpareOne() throws Exception {
+    long records = 30_000_000;
+    ClusterCoordinator coordinator = coordinator();
+    Worker first = startWorker(coordinator, "w1", 1);
+    startWorker(coordinator, "w2", 1);
+    await().atMost(TIMEOUT).until(() -> coordinator.membership().registry().totalSlots() == 2);
+    ClusterClient client = client(coordinator);
+    Path checkpoints = work.resolve("checkpoints");
+    EngineConfig settings =
+        EngineConfig.DEFAULT
+            .withCheckpoints(
+                dev.weir.engine.checkpoint.CheckpointConfig.every(
+                        Duration.ofMillis(100), checkpoints)
+                    .withRetained(2))
+            .withRestartStrategy(
+                dev.weir.engine.cluster.RestartStrategy.fixedDelay(3, Duration.ofMillis(10)));
+    byte[] graph = JobGraphCodec.encode(keyedSums("restarted", records, 2, -5));
+    ClusterClient.SubmittedJob job =
+        client.submit("restarted", graph, List.of(), settings, TIMEOUT);
+    // Once a checkpoint completed, a spare worker joins and the first one dies.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> completedCheckpoints(checkpoints) > 0 || job.ended().isDone());
+    assertThat(job.ended()).isNotDone();
+    startWorker(coordinator, "w3", 1);
+    first.transport().close();
+
+    JobEnded ended = job.ended().get(120, TimeUnit.SECONDS);
+
+    assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
+    Map<String, String> expected = new TreeMap<>();
+    for (long k = 0; k < KEYS; k++) {
+      // sum of i < records with i % KEYS == k
+      long n = (records - k + KEYS - 1) / KEYS;
+      expected.put(Long.toString(k), Long.toString(n * k + KEYS * n * (n - 1) / 2));
+    }
+    assertThat(byKey(OUTPUT.get("restarted"))).isEqualTo(expected);
+  }
+
+  private static long completedCheckpoints(Path root) throws java.io.IOException {
+    if (!java.nio.file.Files.isDirectory(root)) {
+      return 0;
+    }
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(root, 3)) {
+      return files.filter(p -> p.getFileName().toString().equals("_metadata")).count();
+    } catch (java.io.UncheckedIOException racingDelete) {
+      return 0;
+    }
   }
 }

@@ -167,7 +167,10 @@ class AuthenticatedConnectionTest {
   void nothingAPeerSendsBeforeItIsAuthenticatedIsDecoded() throws Exception {
     ClusterTransport.Listener listener = coordinator(SECRET);
     try (Socket s = rawConnection(listener)) {
-      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      // All in one write: the coordinator may close the connection as soon as it read the proof,
+      // and a later write of ours would then fail with a broken pipe.
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
       out.writeInt(Handshake.MAGIC);
       out.writeInt(ClusterTransport.PROTOCOL_VERSION);
       out.writeByte(PeerRole.WORKER.code());
@@ -176,7 +179,8 @@ class AuthenticatedConnectionTest {
       byte[] message = registration().toByteArray();
       out.writeInt(message.length);
       out.write(message);
-      out.flush();
+      s.getOutputStream().write(bytes.toByteArray());
+      s.getOutputStream().flush();
       InputStream in = s.getInputStream();
       byte[] preamble = in.readNBytes(Handshake.PREAMBLE_BYTES);
       assertThat(preamble).hasSize(Handshake.PREAMBLE_BYTES);

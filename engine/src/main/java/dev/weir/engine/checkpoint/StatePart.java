@@ -27,7 +27,7 @@ public enum StatePart {
   }
 
   /** The part with {@code tag}, or {@code null} for a tag this version does not know. */
-  static StatePart ofTag(int tag) {
+  public static StatePart ofTag(int tag) {
     for (StatePart p : values()) {
       if (p.tag == tag) {
         return p;

@@ -128,7 +128,7 @@ public final class LocalCluster implements AutoCloseable {
    * A folder per run of a job: its name, the start time and a random part, so runs never share
    * checkpoints and nobody can prepare a run's folder in advance.
    */
-  private static String runFolderName(String jobName) {
+  public static String runFolderName(String jobName) {
     String safe = jobName.replaceAll("[^A-Za-z0-9._-]+", "_");
     if (safe.length() > 60) {
       safe = safe.substring(0, 60);

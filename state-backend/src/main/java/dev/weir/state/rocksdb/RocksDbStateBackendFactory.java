@@ -21,6 +21,11 @@ public final class RocksDbStateBackendFactory implements KeyedStateBackendFactor
     this.directory = directory;
   }
 
+  /** Where the databases of the operators' subtasks go. */
+  public Path directory() {
+    return directory;
+  }
+
   @Override
   public <K> KeyedStateBackend<K> create(
       String operator, int subtask, TypeSerializer<K> keys, KeyGroupRange range, int maxParallelism)
