@@ -350,7 +350,11 @@ final class DeployedAttempt implements TaskListener {
     }
   }
 
-  /** Cancels the tasks (a task not started yet is discarded). */
+  /**
+   * Cancels the tasks. Tasks not started yet are discarded and reported cancelled at once: the
+   * coordinator may have sent the start already (this worker was still requesting its channels),
+   * and waits for every task's end.
+   */
   void cancel(String why) {
     List<Task> all;
     boolean wasStarted;
@@ -363,6 +367,7 @@ final class DeployedAttempt implements TaskListener {
     if (!wasStarted) {
       for (Task t : all) {
         t.discard();
+        report(t, TaskState.TASK_STATE_CANCELED, null);
       }
       release();
       return;
