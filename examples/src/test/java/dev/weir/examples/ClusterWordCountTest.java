@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * WordCount on a cluster of separate JVMs on loopback (a coordinator and two workers of one slot,
- * started by the test and killed by pid at its end) writes exactly what it writes embedded.
+ * started by the test and killed by pid at its end), with checkpoints in a folder they share,
+ * writes exactly what it writes embedded.
  */
 @Timeout(300)
 class ClusterWordCountTest {
@@ -120,6 +121,8 @@ class ClusterWordCountTest {
                 "--parallelism=2",
                 "--coordinator=127.0.0.1:" + port,
                 "--secretFile=" + secret,
+                "--checkpointingInterval=200",
+                "--checkpointDir=" + dir.resolve("checkpoints"),
                 "--inputFile=" + input,
                 "--output=" + cluster.resolve("counts")))
         .isEqualTo(PipelineResult.State.DONE);
@@ -127,5 +130,9 @@ class ClusterWordCountTest {
     Map<String, Long> expected = counts(embedded);
     assertThat(expected).containsKey("the");
     assertThat(counts(cluster)).isEqualTo(expected);
+    // The job's settings reached the cluster: at least its final checkpoint was written there.
+    try (Stream<Path> files = Files.walk(dir.resolve("checkpoints"))) {
+      assertThat(files.filter(p -> p.getFileName().toString().equals("_metadata"))).isNotEmpty();
+    }
   }
 }

@@ -194,8 +194,8 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "host:port of a Weir coordinator: the pipeline runs on its cluster (bin/weir coordinator and"
-          + " workers) instead of in this JVM. Checkpoints, savepoints and the control endpoint are"
-          + " not yet available in cluster mode.")
+          + " workers) instead of in this JVM; --checkpointDir must then be shared by every"
+          + " machine. Savepoints and the control endpoint are not yet available in cluster mode.")
   String getCoordinator();
 
   void setCoordinator(String coordinator);

@@ -133,12 +133,9 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         "--checkpointDir must name a directory");
     if (weir.getCoordinator() != null) {
       check(
-          weir.getCheckpointingInterval() <= 0
-              && weir.getSavepointPath() == null
-              && weir.getControlPort() == -1,
-          "--coordinator runs the pipeline on a cluster, where checkpoints"
-              + " (--checkpointingInterval), --savepointPath and --controlPort are not available"
-              + " yet; leave them out, or run embedded (without --coordinator)");
+          weir.getSavepointPath() == null && weir.getControlPort() == -1,
+          "--coordinator runs the pipeline on a cluster, where --savepointPath and --controlPort"
+              + " are not available yet; leave them out, or run embedded (without --coordinator)");
     }
     return new WeirRunner(weir);
   }
@@ -172,11 +169,11 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       JobGraphCodec.decode(
           JobGraphCodec.encode(translation.jobGraph()), WeirRunner.class.getClassLoader());
     }
+    EngineConfig config = engineConfig(options, EMBEDDED.config());
     if (options.getCoordinator() != null) {
       return new WeirPipelineResult(
-          submitToCluster(translation.jobGraph()), translation.metrics(), null, null);
+          submitToCluster(translation.jobGraph(), config), translation.metrics(), null, null);
     }
-    EngineConfig config = engineConfig(options, EMBEDDED.config());
     try {
       Path restoreFrom =
           options.getSavepointPath() == null ? null : Path.of(options.getSavepointPath());
@@ -223,7 +220,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
   }
 
   /** Ships the job graph and --filesToStage to the coordinator of --coordinator. */
-  private JobClient submitToCluster(JobGraph graph) {
+  private JobClient submitToCluster(JobGraph graph, EngineConfig config) {
     String address = options.getCoordinator();
     int colon = address.lastIndexOf(':');
     int port;
@@ -255,7 +252,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       throw new IllegalStateException("interrupted while connecting to " + address, e);
     }
     try {
-      ClusterClient.SubmittedJob job = client.submit(graph.name(), bytes, jars, timeout);
+      ClusterClient.SubmittedJob job = client.submit(graph.name(), bytes, jars, config, timeout);
       LOG.info("job '{}' runs on the cluster of {} as {}", graph.name(), address, job.id());
       return new ClusterJob(graph.name(), client, job);
     } catch (ClusterClient.JobRefusedException e) {

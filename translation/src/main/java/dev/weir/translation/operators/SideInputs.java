@@ -106,9 +106,13 @@ final class SideInputs implements ReadyCheckingSideInputReader {
     }
   }
 
+  /**
+   * The coder of a pane of {@code view}. The element coder comes from the view itself: its
+   * PCollection is transient, and gone in a job graph shipped to a cluster.
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Coder<?> paneCoder(PCollectionView<?> view) {
-    Coder element = view.getPCollection().getCoder();
+    Coder element = view.getCoderInternal();
     return WindowedValues.getFullCoder(
         IterableCoder.of(element), view.getWindowingStrategyInternal().getWindowFn().windowCoder());
   }
