@@ -98,6 +98,11 @@ final class AttemptTasks {
     return awaitingPrepared.remove(workerId) && awaitingPrepared.isEmpty();
   }
 
+  /** The workers whose tasks are not prepared yet. */
+  List<String> awaitedWorkers() {
+    return List.copyOf(awaitingPrepared);
+  }
+
   boolean awaits(String workerId) {
     return awaitingPrepared.contains(workerId);
   }

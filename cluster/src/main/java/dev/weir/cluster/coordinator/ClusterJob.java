@@ -55,6 +55,12 @@ final class ClusterJob {
   /** How long a restart waits for enough free slots before the job fails. */
   static final Duration SLOT_WAIT = Duration.ofSeconds(60);
 
+  /**
+   * How long workers may take to prepare an attempt's tasks (fetching jars, restoring state) before
+   * the attempt fails.
+   */
+  static final Duration PREPARE_TIMEOUT = Duration.ofMinutes(10);
+
   enum Phase {
     PREPARING,
     RUNNING,
@@ -209,6 +215,9 @@ final class ClusterJob {
         return;
       }
     }
+    long deployed = attemptNumber;
+    scheduler.schedule(
+        () -> prepareTimedOut(deployed), PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "job {} ({}) attempt {}: {} tasks on {} workers{}, preparing",
         id,
@@ -217,6 +226,17 @@ final class ClusterJob {
         placed.size(),
         current.byWorker().size(),
         restore == null ? "" : ", from " + restore);
+  }
+
+  private synchronized void prepareTimedOut(long attempt) {
+    if (phase == Phase.PREPARING && current != null && attemptNumber == attempt) {
+      failAttempt(
+          "workers "
+              + current.awaitedWorkers()
+              + " did not prepare their tasks within "
+              + PREPARE_TIMEOUT.toMinutes()
+              + " minutes");
+    }
   }
 
   /** {@code workerId}, known by the connection the answer came on, prepared its tasks. */

@@ -311,4 +311,33 @@ class RemoteExchangeTest {
 
     assertThat(channel.closeFuture().await(TIMEOUT.toMillis())).isTrue();
   }
+
+  @Test
+  void aFrameLongerThanTheLimitClosesTheConnectionBeforeItIsBuffered() throws Exception {
+    ClusterTransport stranger = transport();
+    ClusterTransport.Connection connection =
+        stranger.connect("127.0.0.1", producerPort(), TIMEOUT, (pipeline, peer) -> {});
+    Channel channel = connection.channel();
+    ByteBuf header = Unpooled.buffer();
+    header.writeInt(DataPlane.MAX_FRAME_BYTES + 1); // announced, never sent
+    channel.writeAndFlush(header);
+
+    assertThat(channel.closeFuture().await(TIMEOUT.toMillis())).isTrue();
+  }
+
+  @Test
+  void aWorkerWithAnotherSecretIsRefusedByTheDataPort() {
+    ClusterTransport stranger =
+        new ClusterTransport(
+            PeerRole.WORKER,
+            ClusterSecret.of("not the secret of this cluster".getBytes(StandardCharsets.UTF_8)),
+            TIMEOUT,
+            1);
+    toClose.add(stranger);
+
+    assertThatThrownBy(
+            () -> stranger.connect("127.0.0.1", producerPort(), TIMEOUT, (pipeline, peer) -> {}))
+        .isInstanceOf(dev.weir.cluster.transport.HandshakeException.class)
+        .hasMessageContaining("the secrets differ");
+  }
 }
