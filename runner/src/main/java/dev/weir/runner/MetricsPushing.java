@@ -1,5 +1,6 @@
 package dev.weir.runner;
 
+import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.translation.metrics.JobMetrics;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -34,11 +35,7 @@ final class MetricsPushing {
     this.periodSeconds = periodSeconds;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "weir[" + jobName + "]-metrics-push");
-              t.setDaemon(true);
-              return t;
-            });
+            DaemonThreads.named("weir[" + jobName + "]-metrics-push"));
   }
 
   /**

@@ -21,6 +21,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.lifecycle.DaemonThreads;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -34,8 +35,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -78,13 +79,11 @@ public final class ClusterCoordinator implements AutoCloseable {
       BiConsumer<RegisteredWorker, String> onLost) {
     this.jars = new JarStore(workDirectory.resolve("jars"));
     this.onLost = onLost;
-    this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "weir-coordinator-jobs");
-              t.setDaemon(true);
-              return t;
-            });
+    ScheduledThreadPoolExecutor jobThread =
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("weir-coordinator-jobs"));
+    // Timeouts and restart delays of jobs are moot once the coordinator stops.
+    jobThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.scheduler = jobThread;
     this.membership =
         new CoordinatorMembership(
             transport,

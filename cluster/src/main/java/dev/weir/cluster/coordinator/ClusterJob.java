@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -101,6 +102,7 @@ final class ClusterJob {
   private final String checkpointFolder;
 
   private AttemptTasks current;
+  private ScheduledFuture<?> prepareTimeout;
   private RemoteTasks remote;
   private long attemptNumber;
   private int restarts;
@@ -216,8 +218,9 @@ final class ClusterJob {
       }
     }
     long deployed = attemptNumber;
-    scheduler.schedule(
-        () -> prepareTimedOut(deployed), PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    prepareTimeout =
+        scheduler.schedule(
+            () -> prepareTimedOut(deployed), PREPARE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     LOG.info(
         "job {} ({}) attempt {}: {} tasks on {} workers{}, preparing",
         id,
@@ -249,6 +252,7 @@ final class ClusterJob {
       return;
     }
     if (current.prepared(workerId)) {
+      prepareTimeout.cancel(false);
       phase = Phase.RUNNING;
       for (String worker : current.byWorker().keySet()) {
         sendTo(

@@ -30,6 +30,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
+import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
 import java.io.IOException;
@@ -217,12 +218,7 @@ final class DeployedAttempt implements TaskListener {
   private synchronized TaskCheckpointContext checkpointContext(Path folder) {
     snapshotWriters =
         Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "weir[" + jobName + "] snapshot writer");
-              t.setDaemon(true);
-              return t;
-            });
+            2, DaemonThreads.named("weir[" + jobName + "] snapshot writer"));
     return new TaskCheckpointContext(
         new CheckpointStorage(folder), snapshotWriters, new Responder(), FaultInjector.NONE);
   }

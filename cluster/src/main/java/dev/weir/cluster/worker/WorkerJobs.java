@@ -13,6 +13,7 @@ import dev.weir.cluster.protocol.v1.TriggerCheckpoint;
 import dev.weir.cluster.usercode.JarStore;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
+import dev.weir.engine.lifecycle.DaemonThreads;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -56,13 +57,7 @@ public final class WorkerJobs implements AutoCloseable {
     this.dataPlane = dataPlane;
     this.jars = jars;
     this.config = config;
-    this.preparing =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "weir-worker-deploy");
-              t.setDaemon(true);
-              return t;
-            });
+    this.preparing = Executors.newSingleThreadExecutor(DaemonThreads.named("weir-worker-deploy"));
   }
 
   /** The handler of the coordinator's job messages on a new control connection. */

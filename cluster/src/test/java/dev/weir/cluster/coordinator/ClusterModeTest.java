@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.weir.cluster.KeyedSums;
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.membership.WorkerMembership;
@@ -17,13 +18,8 @@ import dev.weir.engine.cluster.LocalCluster;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.engine.operator.AbstractOperator;
-import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Operators;
-import dev.weir.engine.operator.Timer;
 import dev.weir.engine.source.SequenceSource;
-import dev.weir.state.StateSpec;
-import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -72,36 +67,6 @@ class ClusterModeTest {
     return c;
   }
 
-  /** Sums values per key; a timer at the end of event time emits "key=sum". */
-  static final class KeyedSum extends AbstractOperator<Long, String> {
-    static final StateSpec<Void, ValueState<Void, Long>> SUM =
-        StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
-    private ValueState<Void, Long> sum;
-
-    @Override
-    public void open(OperatorContext<String> context) throws Exception {
-      super.open(context);
-      sum = context.state(SUM);
-    }
-
-    @Override
-    public void processElement(Long value) {
-      if (value < 0) {
-        throw new IllegalStateException("a negative number: " + value);
-      }
-      Long current = sum.value(null);
-      if (current == null) {
-        context.timerService().registerEventTimeTimer(null, Long.MAX_VALUE - 1);
-      }
-      sum.update(null, (current == null ? 0 : current) + value);
-    }
-
-    @Override
-    public void onTimer(Timer timer) {
-      output.emit(context.currentKey() + "=" + sum.value(null));
-    }
-  }
-
   /**
    * numbers (p) -> poison (p, chained: {@code failAt} becomes -1) -HASH-> keyed sums (p)
    * -REBALANCE-> collect (1), the sums into OUTPUT[run].
@@ -114,22 +79,13 @@ class ClusterModeTest {
         g.addOperator(
             "poison", () -> Operators.map((Long v) -> v == failAt ? -1L : v), parallelism);
     JobVertex sums =
-        g.addOperator("sums", KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
+        g.addOperator("sums", KeyedSums.KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
     JobVertex collect =
         g.addOperator("collect", () -> Operators.sink((String s) -> OUTPUT.get(run).add(s)), 1);
     g.connect(numbers, poison);
     g.connect(poison, sums).hash((Long v) -> Math.abs(v) % KEYS).serializer(Serializers.LONG);
     g.connect(sums, collect).rebalance().serializer(Serializers.STRING);
     return g;
-  }
-
-  private static Map<String, String> byKey(Queue<String> lines) {
-    Map<String, String> byKey = new TreeMap<>();
-    for (String line : lines) {
-      String[] kv = line.split("=");
-      assertThat(byKey.put(kv[0], kv[1])).as("one sum per key: %s", line).isNull();
-    }
-    return byKey;
   }
 
   private ClusterCoordinator coordinator() {
@@ -204,16 +160,10 @@ class ClusterModeTest {
     JobEnded ended = job.ended().get(60, TimeUnit.SECONDS);
 
     assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
-    Map<String, String> expected = new TreeMap<>();
-    for (long k = 0; k < KEYS; k++) {
-      long sum = 0;
-      for (long i = k; i < records; i += KEYS) {
-        sum += i;
-      }
-      expected.put(Long.toString(k), Long.toString(sum));
-    }
-    assertThat(byKey(OUTPUT.get("cluster"))).isEqualTo(byKey(OUTPUT.get("embedded")));
-    assertThat(byKey(OUTPUT.get("cluster"))).isEqualTo(expected);
+    Map<String, String> expected = KeyedSums.expected(records, KEYS);
+    assertThat(KeyedSums.byKey(OUTPUT.get("cluster")))
+        .isEqualTo(KeyedSums.byKey(OUTPUT.get("embedded")));
+    assertThat(KeyedSums.byKey(OUTPUT.get("cluster"))).isEqualTo(expected);
     await().atMost(TIMEOUT).until(() -> coordinator.runningJobs() == 0);
   }
 
@@ -307,13 +257,8 @@ class ClusterModeTest {
     JobEnded ended = job.ended().get(120, TimeUnit.SECONDS);
 
     assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
-    Map<String, String> expected = new TreeMap<>();
-    for (long k = 0; k < KEYS; k++) {
-      // sum of i < records with i % KEYS == k
-      long n = (records - k + KEYS - 1) / KEYS;
-      expected.put(Long.toString(k), Long.toString(n * k + KEYS * n * (n - 1) / 2));
-    }
-    assertThat(byKey(OUTPUT.get("restarted"))).isEqualTo(expected);
+    Map<String, String> expected = KeyedSums.expected(records, KEYS);
+    assertThat(KeyedSums.byKey(OUTPUT.get("restarted"))).isEqualTo(expected);
   }
 
   private static long completedCheckpoints(Path root) throws java.io.IOException {

@@ -2,6 +2,7 @@ package dev.weir.cluster.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.cluster.KeyedSums;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.PeerRole;
@@ -15,15 +16,10 @@ import dev.weir.engine.cluster.TaskPlacement;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
-import dev.weir.engine.operator.AbstractOperator;
-import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.operator.Operators;
-import dev.weir.engine.operator.Timer;
 import dev.weir.engine.source.SequenceSource;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
-import dev.weir.state.StateSpec;
-import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -65,54 +60,19 @@ class SplitJobTest {
     }
   }
 
-  /** Sums values per key; a timer at the end of event time emits "key=sum". */
-  static final class KeyedSum extends AbstractOperator<Long, String> {
-    static final StateSpec<Void, ValueState<Void, Long>> SUM =
-        StateSpec.value("sum", Serializers.VOID, Serializers.LONG);
-    private ValueState<Void, Long> sum;
-
-    @Override
-    public void open(OperatorContext<String> context) throws Exception {
-      super.open(context);
-      sum = context.state(SUM);
-    }
-
-    @Override
-    public void processElement(Long value) {
-      Long current = sum.value(null);
-      if (current == null) {
-        context.timerService().registerEventTimeTimer(null, Long.MAX_VALUE - 1);
-      }
-      sum.update(null, (current == null ? 0 : current) + value);
-    }
-
-    @Override
-    public void onTimer(Timer timer) {
-      output.emit(context.currentKey() + "=" + sum.value(null));
-    }
-  }
-
   /** numbers (2) -HASH-> keyed sums (2) -REBALANCE-> collect (1), the sums into OUTPUT[run]. */
   private static JobGraph keyedSums(String run, long records) {
     Queue<String> out = OUTPUT.computeIfAbsent(run, r -> new ConcurrentLinkedQueue<>());
     out.clear();
     JobGraph g = new JobGraph("split-" + run);
     JobVertex numbers = g.addSource("numbers", new SequenceSource(records), 2);
-    JobVertex sums = g.addOperator("sums", KeyedSum::new, 2).keySerializer(Serializers.LONG);
+    JobVertex sums =
+        g.addOperator("sums", KeyedSums.KeyedSum::new, 2).keySerializer(Serializers.LONG);
     JobVertex collect =
         g.addOperator("collect", () -> Operators.sink((String s) -> OUTPUT.get(run).add(s)), 1);
     g.connect(numbers, sums).hash((Long v) -> v % KEYS).serializer(Serializers.LONG);
     g.connect(sums, collect).rebalance().serializer(Serializers.STRING);
     return g;
-  }
-
-  private static Map<String, String> sorted(Queue<String> lines) {
-    Map<String, String> byKey = new TreeMap<>();
-    for (String line : lines) {
-      String[] kv = line.split("=");
-      assertThat(byKey.put(kv[0], kv[1])).as("one sum per key: %s", line).isNull();
-    }
-    return byKey;
   }
 
   /** The tasks of both workers, as a coordinator would see them: the job ends when all do. */
@@ -210,15 +170,9 @@ class SplitJobTest {
     exchangeB.release();
     assertThat(a.registry().size()).isZero();
 
-    Map<String, String> expected = new TreeMap<>();
-    for (long k = 0; k < KEYS; k++) {
-      long sum = 0;
-      for (long i = k; i < records; i += KEYS) {
-        sum += i;
-      }
-      expected.put(Long.toString(k), Long.toString(sum));
-    }
-    assertThat(sorted(OUTPUT.get("split"))).isEqualTo(sorted(OUTPUT.get("embedded")));
-    assertThat(sorted(OUTPUT.get("split"))).isEqualTo(expected);
+    Map<String, String> expected = KeyedSums.expected(records, KEYS);
+    assertThat(KeyedSums.byKey(OUTPUT.get("split")))
+        .isEqualTo(KeyedSums.byKey(OUTPUT.get("embedded")));
+    assertThat(KeyedSums.byKey(OUTPUT.get("split"))).isEqualTo(expected);
   }
 }

@@ -6,6 +6,7 @@ import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.engine.TestSupport;
+import dev.weir.engine.TwoPhaseCommitSink;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.RestartStrategy;
@@ -13,18 +14,12 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
-import dev.weir.engine.operator.OperatorContext;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -100,92 +94,34 @@ class ClusterChaosTest {
   }
 
   /**
-   * Two-phase commit into files: records since the last checkpoint are pending under the next
-   * checkpoint's id (part of the snapshot) and committed when that checkpoint completes, as one
-   * file named by subtask and checkpoint, created once (a commit repeated after a restore changes
-   * nothing).
+   * Commits a transaction as one file named by subtask and checkpoint, written to a temporary file
+   * and renamed into place, so a reader sees all of it or nothing. A transaction committed again
+   * after a restore holds the same records (it was restored from the checkpoint that made it); the
+   * second commit is skipped.
    */
-  static final class FileCommittingSink extends AbstractOperator<long[], Void> {
+  static final class FileCommittingSink extends TwoPhaseCommitSink {
     private final String folder;
-    private List<long[]> current = new ArrayList<>();
-    private final TreeMap<Long, List<long[]>> pending = new TreeMap<>();
 
     FileCommittingSink(String folder) {
       this.folder = folder;
     }
 
     @Override
-    public void open(OperatorContext<Void> context) throws Exception {
-      super.open(context);
-      commitUpTo(Long.MAX_VALUE); // restored transactions belong to a completed checkpoint
-    }
-
-    @Override
-    public void processElement(long[] record) {
-      current.add(record);
-    }
-
-    @Override
-    public byte[] snapshotOperatorState(long checkpointId) throws IOException {
-      pending.put(checkpointId, current);
-      current = new ArrayList<>();
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(pending.size());
-      for (Map.Entry<Long, List<long[]>> e : pending.entrySet()) {
-        out.writeLong(e.getKey());
-        out.writeInt(e.getValue().size());
-        for (long[] r : e.getValue()) {
-          out.writeLong(r[0]);
-          out.writeLong(r[1]);
-          out.writeLong(r[2]);
-        }
+    protected void commit(String transaction, List<long[]> records) {
+      Path target = Path.of(folder, transaction + ".txt");
+      if (Files.exists(target)) {
+        return;
       }
-      return bytes.toByteArray();
-    }
-
-    @Override
-    public void restoreOperatorState(byte[] state) throws IOException {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-      int transactions = in.readInt();
-      for (int t = 0; t < transactions; t++) {
-        long id = in.readLong();
-        int n = in.readInt();
-        List<long[]> records = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          records.add(new long[] {in.readLong(), in.readLong(), in.readLong()});
-        }
-        pending.put(id, records);
+      StringBuilder lines = new StringBuilder();
+      for (long[] r : records) {
+        lines.append(r[0]).append(' ').append(r[1]).append(' ').append(r[2]).append('\n');
       }
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) {
-      commitUpTo(checkpointId);
-    }
-
-    private void commitUpTo(long checkpointId) {
-      while (!pending.isEmpty() && pending.firstKey() <= checkpointId) {
-        Map.Entry<Long, List<long[]>> t = pending.pollFirstEntry();
-        Path target = Path.of(folder, context.subtaskIndex() + "@" + t.getKey() + ".txt");
-        StringBuilder lines = new StringBuilder();
-        for (long[] r : t.getValue()) {
-          lines.append(r[0]).append(' ').append(r[1]).append(' ').append(r[2]).append('\n');
-        }
-        try {
-          Path temp = Files.createTempFile(Path.of(folder), "commit", ".tmp");
-          Files.writeString(temp, lines, StandardCharsets.UTF_8);
-          try {
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-          } catch (FileAlreadyExistsException committedBefore) {
-            Files.delete(temp);
-          }
-          if (Files.exists(temp)) {
-            Files.delete(temp);
-          }
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot commit " + target, e);
-        }
+      try {
+        Path temp = Files.createTempFile(Path.of(folder), "commit", ".tmp");
+        Files.writeString(temp, lines, StandardCharsets.UTF_8);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot commit " + target, e);
       }
     }
   }

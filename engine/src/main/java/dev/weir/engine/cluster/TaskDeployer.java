@@ -17,6 +17,7 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.Partitioning;
+import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.Operator;
 import dev.weir.engine.serialization.KryoSerializer;
@@ -257,12 +258,7 @@ public final class TaskDeployer {
     int threads = Math.min(restores.size(), Runtime.getRuntime().availableProcessors());
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            threads,
-            r -> {
-              Thread t = new Thread(r, "weir[" + graph.name() + "] restore");
-              t.setDaemon(true);
-              return t;
-            });
+            threads, DaemonThreads.named("weir[" + graph.name() + "] restore"));
     try {
       Exception failure = null;
       for (Future<Void> f : pool.invokeAll(restores)) {

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.cluster.JobClient;
+import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.state.PrivateFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -115,13 +116,7 @@ public final class ControlEndpoint implements AutoCloseable {
           "cannot write the control endpoint's token file " + file + ": " + e.getMessage(), e);
     }
     ExecutorService executor =
-        Executors.newFixedThreadPool(
-            THREADS,
-            r -> {
-              Thread t = new Thread(r, "weir[" + jobName + "]-control");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newFixedThreadPool(THREADS, DaemonThreads.named("weir[" + jobName + "]-control"));
     server.setExecutor(executor);
     ControlEndpoint endpoint = new ControlEndpoint(server, executor, tokenText, file);
     server.createContext("/", endpoint::handle);

@@ -3,22 +3,17 @@ package dev.weir.engine.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.engine.TestSupport;
+import dev.weir.engine.TwoPhaseCommitSink;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.FaultInjector;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
-import dev.weir.engine.operator.OperatorContext;
 import dev.weir.engine.serialization.KryoSerializer;
 import dev.weir.engine.task.Task;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -170,70 +164,11 @@ class ExactlyOnceTest {
     }
   }
 
-  /**
-   * Two-phase commit: records since the last checkpoint are pending under the next checkpoint's id
-   * (part of the snapshot) and committed, idempotently, when that checkpoint completes.
-   */
-  static final class CommittingSink extends AbstractOperator<long[], Void> {
-    private List<long[]> current = new ArrayList<>();
-    private TreeMap<Long, List<long[]>> pending = new TreeMap<>();
-
+  /** Commits into {@link #COMMITTED}, keeping the first commit of a transaction. */
+  static final class CommittingSink extends TwoPhaseCommitSink {
     @Override
-    public void open(OperatorContext<Void> context) throws Exception {
-      super.open(context);
-      // Transactions restored from a checkpoint belong to a completed checkpoint: commit them.
-      commitUpTo(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void processElement(long[] record) {
-      current.add(record);
-    }
-
-    @Override
-    public byte[] snapshotOperatorState(long checkpointId) throws IOException {
-      pending.put(checkpointId, current);
-      current = new ArrayList<>();
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(pending.size());
-      for (Map.Entry<Long, List<long[]>> e : pending.entrySet()) {
-        out.writeLong(e.getKey());
-        out.writeInt(e.getValue().size());
-        for (long[] r : e.getValue()) {
-          out.writeLong(r[0]);
-          out.writeLong(r[1]);
-          out.writeLong(r[2]);
-        }
-      }
-      return bytes.toByteArray();
-    }
-
-    @Override
-    public void restoreOperatorState(byte[] state) throws IOException {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(state));
-      int transactions = in.readInt();
-      for (int t = 0; t < transactions; t++) {
-        long id = in.readLong();
-        int n = in.readInt();
-        List<long[]> records = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          records.add(new long[] {in.readLong(), in.readLong(), in.readLong()});
-        }
-        pending.put(id, records);
-      }
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) {
-      commitUpTo(checkpointId);
-    }
-
-    private void commitUpTo(long checkpointId) {
-      while (!pending.isEmpty() && pending.firstKey() <= checkpointId) {
-        Map.Entry<Long, List<long[]>> t = pending.pollFirstEntry();
-        COMMITTED.putIfAbsent(context.subtaskIndex() + "@" + t.getKey(), t.getValue());
-      }
+    protected void commit(String transaction, List<long[]> records) {
+      COMMITTED.putIfAbsent(transaction, records);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.weir.translation.operators;
 
+import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.engine.operator.TimerService;
 import java.util.List;
 import java.util.Map;
@@ -66,13 +67,7 @@ public final class SplittableProcessOperator<InputT, OutputT, RestrictionT>
       SideInputReader sideInputReader,
       WindowedValueMultiReceiver outputManager) {
     String threadName = Thread.currentThread().getName() + " checkpoint timer";
-    checkpointTimer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, threadName);
-              t.setDaemon(true);
-              return t;
-            });
+    checkpointTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named(threadName));
     processFn.setStateInternalsFactory(key -> stateInternals);
     processFn.setTimerInternalsFactory(key -> timerInternals);
     processFn.setSideInputReader(sideInputReader);
