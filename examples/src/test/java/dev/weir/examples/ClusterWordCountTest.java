@@ -14,19 +14,33 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * WordCount on a cluster of separate JVMs on loopback (a coordinator and two workers of one slot,
- * started by the test and killed by pid at its end), with checkpoints in a folder they share,
- * writes exactly what it writes embedded.
+ * Beam pipelines on a cluster of separate JVMs on loopback (a coordinator and two workers of one
+ * slot, started by each test and killed by pid at its end) write exactly what they write embedded:
+ * WordCount in batch, with checkpoints in a folder they share, and a streaming windowed count.
  */
 @Timeout(300)
 class ClusterWordCountTest {
@@ -78,10 +92,8 @@ class ClusterWordCountTest {
     return WordCount.build(options).run().waitUntilFinish();
   }
 
-  @Test
-  void wordCountOnACoordinatorAndTwoWorkersWritesTheEmbeddedCounts() throws Exception {
-    Path input = Path.of("data/declaration.txt").toAbsolutePath();
-    Path secret = dir.resolve("cluster.secret");
+  /** Starts a coordinator and two workers of one slot; returns the coordinator's port. */
+  private String startCluster(Path secret) throws Exception {
     ClusterSecret.createFile(secret);
     ProcessOutput coordinator =
         start(
@@ -105,6 +117,14 @@ class ClusterWordCountTest {
               "--work-dir=" + dir.resolve("worker-" + i));
       worker.await("registered with the coordinator", Duration.ofSeconds(60));
     }
+    return port;
+  }
+
+  @Test
+  void wordCountOnACoordinatorAndTwoWorkersWritesTheEmbeddedCounts() throws Exception {
+    Path input = Path.of("data/declaration.txt").toAbsolutePath();
+    Path secret = dir.resolve("cluster.secret");
+    String port = startCluster(secret);
 
     Path embedded = dir.resolve("embedded");
     assertThat(
@@ -134,5 +154,76 @@ class ClusterWordCountTest {
     try (Stream<Path> files = Files.walk(dir.resolve("checkpoints"))) {
       assertThat(files.filter(p -> p.getFileName().toString().equals("_metadata"))).isNotEmpty();
     }
+  }
+
+  /** Writes each window's count of a key to a file of its own: window start, key, count. */
+  static final class WriteEachCount extends DoFn<KV<Long, Long>, Void> {
+    private final String folder;
+
+    WriteEachCount(String folder) {
+      this.folder = folder;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<Long, Long> count, BoundedWindow window) throws IOException {
+      IntervalWindow w = (IntervalWindow) window;
+      Files.writeString(
+          Path.of(folder, "window-" + w.start().getMillis() + "-key-" + count.getKey()),
+          Long.toString(count.getValue()));
+    }
+  }
+
+  /**
+   * A streaming pipeline: 20,000 numbers stamped 1 ms apart, one-second windows, a count per key
+   * (number mod 4), each count written to a file.
+   */
+  private static PipelineResult.State windowedCount(Path out, String... args) throws IOException {
+    Files.createDirectories(out);
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
+    p.apply("Numbers", GenerateSequence.from(0).to(20_000).withTimestampFn(i -> new Instant(i)))
+        .apply("Window", Window.into(FixedWindows.of(org.joda.time.Duration.standardSeconds(1))))
+        .apply("Key", MapElements.into(TypeDescriptors.longs()).via((Long i) -> i % 4))
+        .apply("Count", Count.perElement())
+        .apply("Write", ParDo.of(new WriteEachCount(out.toString())));
+    return p.run().waitUntilFinish();
+  }
+
+  private static Map<String, String> files(Path folder) throws IOException {
+    Map<String, String> contents = new TreeMap<>();
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path f : files.toList()) {
+        contents.put(f.getFileName().toString(), Files.readString(f));
+      }
+    }
+    return contents;
+  }
+
+  @Test
+  void aStreamingWindowedCountOnTheClusterWritesTheEmbeddedCounts() throws Exception {
+    Path secret = dir.resolve("cluster.secret");
+    String port = startCluster(secret);
+    Path embedded = dir.resolve("embedded");
+    assertThat(
+            windowedCount(embedded, "--runner=WeirRunner", "--parallelism=2", "--streaming=true"))
+        .isEqualTo(PipelineResult.State.DONE);
+    Path cluster = dir.resolve("cluster");
+    assertThat(
+            windowedCount(
+                cluster,
+                "--runner=WeirRunner",
+                "--parallelism=2",
+                "--streaming=true",
+                "--coordinator=127.0.0.1:" + port,
+                "--secretFile=" + secret))
+        .isEqualTo(PipelineResult.State.DONE);
+
+    Map<String, String> expected = new TreeMap<>();
+    for (long window = 0; window < 20; window++) {
+      for (long key = 0; key < 4; key++) {
+        expected.put("window-" + window * 1000 + "-key-" + key, "250");
+      }
+    }
+    assertThat(files(embedded)).isEqualTo(expected);
+    assertThat(files(cluster)).isEqualTo(expected);
   }
 }
