@@ -1,5 +1,7 @@
 package dev.weir.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.OperatorContext;
 import java.io.ByteArrayInputStream;
@@ -81,6 +83,32 @@ public abstract class TwoPhaseCommitSink extends AbstractOperator<long[], Void> 
     while (!pending.isEmpty() && pending.firstKey() <= checkpointId) {
       Map.Entry<Long, List<long[]>> t = pending.pollFirstEntry();
       commit(context.subtaskIndex() + "@" + t.getKey(), t.getValue());
+    }
+  }
+
+  /**
+   * Checks committed records {value, key, sequence} of a job over the numbers 0..count-1 keyed by
+   * {@code value % keys}: every number committed exactly once, every key's sequence numbers exactly
+   * 1..n.
+   */
+  public static void assertExactlyOnce(Iterable<long[]> committed, long count, int keys) {
+    long[] seen = new long[(int) count];
+    Map<Long, List<Long>> sequencesByKey = new java.util.HashMap<>();
+    for (long[] r : committed) {
+      seen[(int) r[0]]++;
+      sequencesByKey.computeIfAbsent(r[1], k -> new ArrayList<>()).add(r[2]);
+    }
+    for (int v = 0; v < count; v++) {
+      assertThat(seen[v]).as("times number %d was committed", v).isEqualTo(1);
+    }
+    for (Map.Entry<Long, List<Long>> e : sequencesByKey.entrySet()) {
+      List<Long> sequences = e.getValue();
+      sequences.sort(null);
+      long expected = count / keys + (e.getKey() < count % keys ? 1 : 0);
+      assertThat(sequences).as("sequence numbers of key %d", e.getKey()).hasSize((int) expected);
+      for (int i = 0; i < sequences.size(); i++) {
+        assertThat(sequences.get(i)).isEqualTo(i + 1L);
+      }
     }
   }
 }

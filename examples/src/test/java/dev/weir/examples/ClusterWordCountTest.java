@@ -3,6 +3,7 @@ package dev.weir.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weir.cluster.process.CoordinatorCommand;
+import dev.weir.cluster.process.JavaProcess;
 import dev.weir.cluster.process.ProcessOutput;
 import dev.weir.cluster.process.WorkerCommand;
 import dev.weir.cluster.transport.ClusterSecret;
@@ -58,16 +59,9 @@ class ClusterWordCountTest {
   }
 
   private ProcessOutput start(String name, Class<?> main, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
-    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.addAll(List.of(args));
     Process p =
-        new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile()).start();
+        JavaProcess.start(
+            List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"), main, args);
     processes.add(p);
     return new ProcessOutput(p, line -> System.out.println("[" + name + "] " + line));
   }

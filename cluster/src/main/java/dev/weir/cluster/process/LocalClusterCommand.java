@@ -124,13 +124,7 @@ public final class LocalClusterCommand implements Callable<Integer> {
   /** Starts {@code main} in a JVM of this one's classpath; its end is reported to {@code out}. */
   private Process start(String name, PrintWriter out, Class<?> main, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p = JavaProcess.start(List.of(), main, args);
     synchronized (started) {
       started.add(p);
     }

@@ -25,9 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -64,15 +62,9 @@ class ClusterChaosTest {
   private record Started(Process process, ProcessOutput output) {}
 
   private Started start(String name, Class<?> main, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx192m");
-    command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=info");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p =
+        JavaProcess.start(
+            List.of("-Xmx192m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info"), main, args);
     processes.add(p);
     return new Started(
         p, new ProcessOutput(p, line -> System.out.println("[" + name + "] " + line)));
@@ -226,31 +218,17 @@ class ClusterChaosTest {
     assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
     assertThat(restartsSeen).as("restarts after kills").isEqualTo(5);
 
-    long[] seen = new long[(int) count];
-    Map<Long, List<Long>> sequencesByKey = new HashMap<>();
+    List<long[]> records = new ArrayList<>();
     try (Stream<Path> files = Files.list(committed)) {
       for (Path f : files.filter(p -> p.toString().endsWith(".txt")).toList()) {
         for (String line : Files.readAllLines(f)) {
           String[] r = line.split(" ");
-          seen[Integer.parseInt(r[0])]++;
-          sequencesByKey
-              .computeIfAbsent(Long.parseLong(r[1]), k -> new ArrayList<>())
-              .add(Long.parseLong(r[2]));
+          records.add(
+              new long[] {Long.parseLong(r[0]), Long.parseLong(r[1]), Long.parseLong(r[2])});
         }
       }
     }
-    for (int v = 0; v < count; v++) {
-      assertThat(seen[v]).as("times number %d was committed", v).isEqualTo(1);
-    }
-    for (Map.Entry<Long, List<Long>> e : sequencesByKey.entrySet()) {
-      List<Long> sequences = e.getValue();
-      sequences.sort(null);
-      long expected = count / KEYS + (e.getKey() < count % KEYS ? 1 : 0);
-      assertThat(sequences).as("sequence numbers of key %d", e.getKey()).hasSize((int) expected);
-      for (int i = 0; i < sequences.size(); i++) {
-        assertThat(sequences.get(i)).isEqualTo(i + 1L);
-      }
-    }
+    TwoPhaseCommitSink.assertExactlyOnce(records, count, KEYS);
   }
 
   private static void signal(String signal, Process process) throws Exception {

@@ -46,14 +46,7 @@ class ClusterProcessesTest {
   }
 
   private Started start(Class<?> main, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx128m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
-    command.addAll(List.of(args));
-    Started s = new Started(new ProcessBuilder(command).redirectErrorStream(true).start());
+    Started s = new Started(JavaProcess.start(List.of("-Xmx128m"), main, args));
     started.add(s);
     return s;
   }

@@ -103,14 +103,7 @@ class ShippedCodeTest {
 
   private ProcessOutput start(String name, String classpath, Class<?> main, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx160m");
-    command.add("-cp");
-    command.add(classpath);
-    command.add(main.getName());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process p = JavaProcess.start(classpath, List.of("-Xmx160m"), main, args);
     processes.add(p);
     return new ProcessOutput(p, line -> System.out.println("[" + name + "] " + line));
   }

@@ -17,7 +17,6 @@ import dev.weir.state.serialization.Serializers;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -115,26 +114,9 @@ class ExactlyOnceTest {
     }
     TestSupport.assertNoThreadsLeft("exactly-once");
 
-    long[] seen = new long[(int) count];
-    Map<Long, List<Long>> sequencesByKey = new HashMap<>();
-    for (List<long[]> transaction : COMMITTED.values()) {
-      for (long[] r : transaction) {
-        seen[(int) r[0]]++;
-        sequencesByKey.computeIfAbsent(r[1], k -> new ArrayList<>()).add(r[2]);
-      }
-    }
-    for (int v = 0; v < count; v++) {
-      assertThat(seen[v]).as("times number %d was committed", v).isEqualTo(1);
-    }
-    for (Map.Entry<Long, List<Long>> e : sequencesByKey.entrySet()) {
-      List<Long> sequences = e.getValue();
-      sequences.sort(null);
-      long expected = count / KEYS + (e.getKey() < count % KEYS ? 1 : 0);
-      assertThat(sequences).as("sequence numbers of key %d", e.getKey()).hasSize((int) expected);
-      for (int i = 0; i < sequences.size(); i++) {
-        assertThat(sequences.get(i)).isEqualTo(i + 1L);
-      }
-    }
+    List<long[]> records = new ArrayList<>();
+    COMMITTED.values().forEach(records::addAll);
+    TwoPhaseCommitSink.assertExactlyOnce(records, count, KEYS);
   }
 
   static final class InjectedFailure extends RuntimeException {
