@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -81,9 +82,21 @@ class ClusterWordCountTest {
     return counts;
   }
 
-  private static PipelineResult.State run(String... args) {
+  private static PipelineResult run(String... args) {
     WordCount.Options options = PipelineOptionsFactory.fromArgs(args).as(WordCount.Options.class);
-    return WordCount.build(options).run().waitUntilFinish();
+    PipelineResult result = WordCount.build(options).run();
+    result.waitUntilFinish();
+    return result;
+  }
+
+  /** Every counter of a finished job, attempted and committed, by step and name. */
+  private static Map<String, String> counters(PipelineResult result) {
+    Map<String, String> counters = new TreeMap<>();
+    for (MetricResult<Long> c : result.metrics().allMetrics().getCounters()) {
+      counters.put(
+          c.getKey().stepName() + " " + c.getName(), c.getAttempted() + "/" + c.getCommitted());
+    }
+    return counters;
   }
 
   /** Starts a coordinator and two workers of one slot; returns the coordinator's port. */
@@ -121,25 +134,30 @@ class ClusterWordCountTest {
     String port = startCluster(secret);
 
     Path embedded = dir.resolve("embedded");
-    assertThat(
-            run(
-                "--runner=WeirRunner",
-                "--parallelism=2",
-                "--inputFile=" + input,
-                "--output=" + embedded.resolve("counts")))
-        .isEqualTo(PipelineResult.State.DONE);
+    PipelineResult embeddedRun =
+        run(
+            "--runner=WeirRunner",
+            "--parallelism=2",
+            "--inputFile=" + input,
+            "--output=" + embedded.resolve("counts"));
+    assertThat(embeddedRun.getState()).isEqualTo(PipelineResult.State.DONE);
     Path cluster = dir.resolve("cluster");
-    assertThat(
-            run(
-                "--runner=WeirRunner",
-                "--parallelism=2",
-                "--coordinator=127.0.0.1:" + port,
-                "--secretFile=" + secret,
-                "--checkpointingInterval=200",
-                "--checkpointDir=" + dir.resolve("checkpoints"),
-                "--inputFile=" + input,
-                "--output=" + cluster.resolve("counts")))
-        .isEqualTo(PipelineResult.State.DONE);
+    PipelineResult clusterRun =
+        run(
+            "--runner=WeirRunner",
+            "--parallelism=2",
+            "--coordinator=127.0.0.1:" + port,
+            "--secretFile=" + secret,
+            "--checkpointingInterval=200",
+            "--checkpointDir=" + dir.resolve("checkpoints"),
+            "--inputFile=" + input,
+            "--output=" + cluster.resolve("counts"));
+    assertThat(clusterRun.getState()).isEqualTo(PipelineResult.State.DONE);
+    // Beam's metrics (here the element counts of every PCollection) come back from both workers
+    // and add up to what the embedded run counted.
+    Map<String, String> embeddedCounters = counters(embeddedRun);
+    assertThat(embeddedCounters).isNotEmpty();
+    assertThat(counters(clusterRun)).isEqualTo(embeddedCounters);
 
     Map<String, Long> expected = counts(embedded);
     assertThat(expected).containsKey("the");

@@ -1,5 +1,6 @@
 package dev.weir.runner;
 
+import com.google.protobuf.ByteString;
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.engine.checkpoint.CheckpointStats;
@@ -8,11 +9,15 @@ import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.JobResult;
 import dev.weir.engine.cluster.JobStatus;
+import dev.weir.translation.metrics.JobMetrics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.beam.sdk.metrics.MetricResults;
 
 /**
  * A pipeline's job running on a cluster: what its coordinator reports of it. The connection to the
@@ -25,6 +30,7 @@ final class ClusterJob implements JobClient {
   private final ClusterClient.SubmittedJob job;
   private final long startNanos = System.nanoTime();
   private final CompletableFuture<JobResult> completion;
+  private volatile List<byte[]> userMetrics = List.of();
 
   ClusterJob(String jobName, ClusterClient client, ClusterClient.SubmittedJob job) {
     this.jobName = jobName;
@@ -37,6 +43,11 @@ final class ClusterJob implements JobClient {
   }
 
   private JobResult result(JobEnded ended) {
+    List<byte[]> reports = new ArrayList<>();
+    for (ByteString report : ended.getUserMetricsList()) {
+      reports.add(report.toByteArray());
+    }
+    userMetrics = reports;
     JobStatus status =
         switch (ended.getStatus()) {
           case "FINISHED" -> JobStatus.FINISHED;
@@ -63,6 +74,14 @@ final class ClusterJob implements JobClient {
                 + " on the cluster: "
                 + why.getMessage()
                 + "; its outcome is unknown"));
+  }
+
+  /**
+   * The job's Beam metrics, merged from every worker's report in every attempt; empty until the job
+   * ended.
+   */
+  MetricResults metrics() {
+    return JobMetrics.results(userMetrics);
   }
 
   @Override

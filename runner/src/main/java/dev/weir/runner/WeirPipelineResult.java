@@ -4,10 +4,10 @@ import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.JobStatus;
-import dev.weir.translation.metrics.JobMetrics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResults;
@@ -18,13 +18,16 @@ import org.joda.time.Duration;
 public final class WeirPipelineResult implements PipelineResult {
 
   private final JobClient job;
-  private final JobMetrics metrics;
+  private final Supplier<MetricResults> metrics;
 
   private final String controlAddress;
   private final Path controlTokenFile;
 
   WeirPipelineResult(
-      JobClient job, JobMetrics metrics, String controlAddress, Path controlTokenFile) {
+      JobClient job,
+      Supplier<MetricResults> metrics,
+      String controlAddress,
+      Path controlTokenFile) {
     this.job = job;
     this.metrics = metrics;
     this.controlAddress = controlAddress;
@@ -103,7 +106,7 @@ public final class WeirPipelineResult implements PipelineResult {
 
   @Override
   public MetricResults metrics() {
-    return metrics.results();
+    return metrics.get();
   }
 
   /** The user's own exception: Beam wraps exceptions of DoFns in a UserCodeException. */

@@ -163,7 +163,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
     if (translation.jobGraph().vertices().isEmpty()) {
       return new WeirPipelineResult(
-          new EmptyJob(translation.jobGraph().name()), translation.metrics(), null, null);
+          new EmptyJob(translation.jobGraph().name()), translation.metrics()::results, null, null);
     }
     if (checkShippable) {
       JobGraphCodec.decode(
@@ -171,8 +171,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     }
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     if (options.getCoordinator() != null) {
-      return new WeirPipelineResult(
-          submitToCluster(translation.jobGraph(), config), translation.metrics(), null, null);
+      ClusterJob job = submitToCluster(translation.jobGraph(), config);
+      return new WeirPipelineResult(job, job::metrics, null, null);
     }
     try {
       Path restoreFrom =
@@ -213,14 +213,17 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
             control.tokenFile());
       }
       return new WeirPipelineResult(
-          job, translation.metrics(), controlAddress, control == null ? null : control.tokenFile());
+          job,
+          translation.metrics()::results,
+          controlAddress,
+          control == null ? null : control.tokenFile());
     } catch (JobExecutionException e) {
       throw new Pipeline.PipelineExecutionException(WeirPipelineResult.userCause(e.getCause()));
     }
   }
 
   /** Ships the job graph and --filesToStage to the coordinator of --coordinator. */
-  private JobClient submitToCluster(JobGraph graph, EngineConfig config) {
+  private ClusterJob submitToCluster(JobGraph graph, EngineConfig config) {
     String address = options.getCoordinator();
     int colon = address.lastIndexOf(':');
     int port;

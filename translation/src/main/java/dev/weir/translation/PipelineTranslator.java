@@ -68,7 +68,7 @@ public final class PipelineTranslator {
   public static Translation translate(
       Pipeline pipeline, String jobName, TranslationSettings settings, PipelineOptions options) {
     JobMetrics metrics = new JobMetrics();
-    JobGraph graph = new JobGraph(jobName);
+    JobGraph graph = new JobGraph(jobName).userMetrics(metrics);
     TranslationContext context = new TranslationContext(graph, settings, options, metrics);
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {

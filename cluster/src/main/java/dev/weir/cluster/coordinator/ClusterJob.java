@@ -25,6 +25,7 @@ import dev.weir.engine.cluster.EngineConfig;
 import io.netty.channel.Channel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
@@ -112,6 +113,12 @@ final class ClusterJob {
   private String lastAttemptFailure;
   private boolean cancelRequested;
   private String endStatus;
+
+  /**
+   * The newest user-metrics report of each worker in each attempt (key: attempt, then worker);
+   * opaque here, merged by the client.
+   */
+  private final Map<String, ByteString> userMetrics = new LinkedHashMap<>();
 
   ClusterJob(
       String id,
@@ -282,7 +289,14 @@ final class ClusterJob {
    * worker that runs the task (a stale or misdirected report changes nothing).
    */
   synchronized void onTaskStatus(String workerId, TaskStatus status) {
-    if (phase == Phase.ENDED || !isCurrent(status.getJob())) {
+    if (phase == Phase.ENDED) {
+      return;
+    }
+    // Metrics of earlier attempts count too (Beam's attempted metrics include failed attempts).
+    if (!status.getUserMetrics().isEmpty() && status.getJob().getAttempt() <= attemptNumber) {
+      userMetrics.put(status.getJob().getAttempt() + "/" + workerId, status.getUserMetrics());
+    }
+    if (!isCurrent(status.getJob())) {
       return;
     }
     SubtaskId task = status.getSubtask();
@@ -536,7 +550,11 @@ final class ClusterJob {
     if (checkpoints != null) {
       scheduler.execute(checkpoints::close);
     }
-    JobEnded.Builder ended = JobEnded.newBuilder().setJobId(id).setStatus(endStatus);
+    JobEnded.Builder ended =
+        JobEnded.newBuilder()
+            .setJobId(id)
+            .setStatus(endStatus)
+            .addAllUserMetrics(userMetrics.values());
     if (failure != null) {
       ended.setFailure(failure);
     }

@@ -1,5 +1,6 @@
 package dev.weir.cluster.worker;
 
+import com.google.protobuf.ByteString;
 import dev.weir.cluster.exchange.AttemptExchange;
 import dev.weir.cluster.exchange.DataPlane;
 import dev.weir.cluster.job.JobSettingsCodec;
@@ -31,6 +32,7 @@ import dev.weir.engine.graph.JobGraphCodec;
 import dev.weir.engine.graph.JobGraphValidator;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.lifecycle.DaemonThreads;
+import dev.weir.engine.metrics.UserMetrics;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
 import java.io.IOException;
@@ -68,8 +70,10 @@ final class DeployedAttempt implements TaskListener {
   private final URLClassLoader userCode;
   private final AttemptExchange exchange;
   private final Map<Task, SubtaskId> ids = new HashMap<>();
+  private final Object reporting = new Object();
   private ExecutorService snapshotWriters;
   private List<Task> tasks = List.of();
+  private UserMetrics userMetrics;
   private int ended;
   private boolean started;
   private volatile boolean allFinished;
@@ -171,7 +175,7 @@ final class DeployedAttempt implements TaskListener {
           }
         }
       }
-      attempt.bind(deployed, local, request.getSubtasksList());
+      attempt.bind(deployed, local, request.getSubtasksList(), graph.userMetrics());
       return attempt;
     } catch (Exception | LinkageError e) {
       attempt.release();
@@ -187,7 +191,10 @@ final class DeployedAttempt implements TaskListener {
 
   /** Names the deployed tasks, checking they are the ones the coordinator placed here. */
   private synchronized void bind(
-      List<Task> deployed, List<SubtaskId> local, List<SubtaskId> expected) {
+      List<Task> deployed,
+      List<SubtaskId> local,
+      List<SubtaskId> expected,
+      UserMetrics userMetrics) {
     if (deployed.size() != local.size()
         || !new java.util.HashSet<>(local).equals(new java.util.HashSet<>(expected))) {
       for (Task t : deployed) {
@@ -204,6 +211,7 @@ final class DeployedAttempt implements TaskListener {
       ids.put(deployed.get(i), local.get(i));
     }
     tasks = List.copyOf(deployed);
+    this.userMetrics = userMetrics;
   }
 
   JobAttempt job() {
@@ -408,16 +416,32 @@ final class DeployedAttempt implements TaskListener {
     }
   }
 
+  /**
+   * Tells the coordinator of a task's state, with what the attempt's user code here counted so far.
+   * One report at a time, so the coordinator receives the metrics in the order they were taken and
+   * keeps the newest.
+   */
   private void report(Task task, TaskState state, Throwable failure) {
     SubtaskId id;
+    UserMetrics metrics;
     synchronized (this) {
       id = ids.get(task);
+      metrics = userMetrics;
     }
     TaskStatus.Builder status = TaskStatus.newBuilder().setJob(job).setSubtask(id).setState(state);
     if (failure != null) {
       status.setFailure(failure.toString());
     }
-    worker.send(ControlMessage.newBuilder().setTaskStatus(status).build());
+    synchronized (reporting) {
+      if (metrics != null) {
+        try {
+          status.setUserMetrics(ByteString.copyFrom(metrics.report()));
+        } catch (RuntimeException | LinkageError e) {
+          LOG.warn("job {}: cannot report its metrics: {}", jobName, e.toString());
+        }
+      }
+      worker.send(ControlMessage.newBuilder().setTaskStatus(status).build());
+    }
   }
 
   private void release() {

@@ -1,5 +1,6 @@
 package dev.weir.engine.graph;
 
+import dev.weir.engine.metrics.UserMetrics;
 import dev.weir.engine.source.Source;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,7 @@ public final class JobGraph {
   private final List<JobVertex> vertices = new ArrayList<>();
   private final List<JobEdge> edges = new ArrayList<>();
   private Long manualProcessingTimeStart;
+  private UserMetrics userMetrics;
 
   public JobGraph(String name) {
     this.name = name;
@@ -38,6 +40,20 @@ public final class JobGraph {
   /** The start of the manual clock, or {@code null} for the wall clock. */
   public Long manualProcessingTimeStart() {
     return manualProcessingTimeStart;
+  }
+
+  /**
+   * Where the job's user code counts its metrics, which the engine reports to the job's client from
+   * every process the job runs in.
+   */
+  public JobGraph userMetrics(UserMetrics metrics) {
+    this.userMetrics = metrics;
+    return this;
+  }
+
+  /** Where the job's user code counts its metrics, or {@code null}. */
+  public UserMetrics userMetrics() {
+    return userMetrics;
   }
 
   public JobVertex addSource(String name, Source<?> source, int parallelism) {

@@ -1,5 +1,6 @@
 package dev.weir.engine.graph;
 
+import dev.weir.engine.metrics.UserMetrics;
 import dev.weir.state.serialization.TypeSerializer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -11,13 +12,16 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A job graph as bytes, to ship it to another process: a versioned format of its own for the
- * graph's shape (vertices, edges, their settings), with the user code in it (sources, operator
- * factories, key selectors, serializers) as Java-serialized objects, each in its own length-
- * prefixed field and read back through the job's class loader.
+ * graph's shape (vertices, edges, their settings), then the user code in it (sources, operator
+ * factories, key selectors, serializers, the graph's {@link UserMetrics}) as one Java object
+ * stream, read back through the job's class loader. One stream, so that objects the graph's parts
+ * share (say, the metrics all operators count into) are shared in the decoded graph too.
  *
  * <p>Java deserialization runs user code's {@code readObject}; bytes are decoded only when they
  * come from a peer that proved it holds the cluster's secret (or from this process), the same trust
@@ -28,8 +32,11 @@ public final class JobGraphCodec {
   /** {@code WJG1}: a Weir job graph. */
   private static final int MAGIC = 0x574a4731;
 
-  /** Raised when the layout changes; a reader refuses versions it does not know. */
-  public static final int VERSION = 1;
+  /**
+   * Raised when the layout changes; a reader refuses versions it does not know. 2: user code in one
+   * object stream after the shape, and the graph's user metrics.
+   */
+  public static final int VERSION = 2;
 
   private JobGraphCodec() {}
 
@@ -56,9 +63,6 @@ public final class JobGraphCodec {
         out.writeInt(v.parallelism());
         out.writeInt(v.maxParallelism());
         out.writeBoolean(v.chainingAllowed());
-        String where = graph.name() + "', " + v;
-        writeObject(out, v.isSource() ? v.source() : v.operatorFactory(), where);
-        writeObject(out, v.keySerializer(), where + "'s key serializer");
       }
       out.writeInt(graph.edges().size());
       for (JobEdge e : graph.edges()) {
@@ -66,28 +70,38 @@ public final class JobGraphCodec {
         out.writeInt(e.target() == null ? -1 : e.target().id());
         out.writeUTF(e.targetName());
         out.writeUTF(e.partitioning().name());
-        String where = graph.name() + "', the edge " + e.source().name() + " -> " + e.targetName();
-        writeObject(out, e.keySelector(), where + " (its key selector)");
-        writeObject(out, e.serializer(), where + " (its serializer)");
         out.writeInt(e.sourceOutput());
         out.writeInt(e.targetInput());
         out.writeBoolean(e.isExcludedFromWatermark());
         out.writeInt(e.encodeWhenChainedEvery());
       }
+      ByteArrayOutputStream code = new ByteArrayOutputStream(4096);
+      try (ObjectOutputStream objects = new ObjectOutputStream(code)) {
+        for (JobVertex v : graph.vertices()) {
+          String where = graph.name() + "', " + v;
+          writeObject(objects, v.isSource() ? v.source() : v.operatorFactory(), where);
+          writeObject(objects, v.keySerializer(), where + "'s key serializer");
+        }
+        for (JobEdge e : graph.edges()) {
+          String where =
+              graph.name() + "', the edge " + e.source().name() + " -> " + e.targetName();
+          writeObject(objects, e.keySelector(), where + " (its key selector)");
+          writeObject(objects, e.serializer(), where + " (its serializer)");
+        }
+        writeObject(objects, graph.userMetrics(), graph.name() + "' (its user metrics)");
+      }
+      out.writeInt(code.size());
+      code.writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
   }
 
-  private static void writeObject(DataOutputStream out, Object o, String where) throws IOException {
-    if (o == null) {
-      out.writeInt(-1);
-      return;
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    try (ObjectOutputStream objects = new ObjectOutputStream(bytes)) {
-      objects.writeObject(o);
+  private static void writeObject(ObjectOutputStream out, Object o, String where)
+      throws IOException {
+    try {
+      out.writeObject(o);
     } catch (NotSerializableException e) {
       throw new IllegalArgumentException(
           "job '"
@@ -97,9 +111,20 @@ public final class JobGraphCodec {
               + " is not serializable (everything a job's user code refers to must be)",
           e);
     }
-    out.writeInt(bytes.size());
-    bytes.writeTo(out);
   }
+
+  private record VertexShape(
+      String name, boolean source, int parallelism, int maxParallelism, boolean chaining) {}
+
+  private record EdgeShape(
+      int from,
+      int to,
+      String targetName,
+      Partitioning partitioning,
+      int sourceOutput,
+      int targetInput,
+      boolean excludedFromWatermark,
+      int encodeWhenChainedEvery) {}
 
   /**
    * The graph of {@code bytes}, its user code loaded through {@code userCode}.
@@ -125,53 +150,78 @@ public final class JobGraphCodec {
       if (in.readBoolean()) {
         graph.useManualProcessingTime(in.readLong());
       }
-      int vertices = count(in, bytes.length);
-      for (int i = 0; i < vertices; i++) {
-        String name = in.readUTF();
-        boolean source = in.readBoolean();
-        int parallelism = in.readInt();
-        int maxParallelism = in.readInt();
-        boolean chaining = in.readBoolean();
-        String where = "job '" + graph.name() + "', vertex '" + name + "'";
-        Object code = readObject(in, userCode, where);
-        JobVertex v =
-            source
-                ? graph.addSource(name, (dev.weir.engine.source.Source<?>) code, parallelism)
-                : graph.addOperator(name, (OperatorFactory<?, ?>) code, parallelism);
-        v.maxParallelism(maxParallelism);
-        if (!chaining) {
-          v.disableChaining();
-        }
-        v.keySerializer((TypeSerializer<?>) readObject(in, userCode, where));
+      List<VertexShape> vertices = new ArrayList<>();
+      int vertexCount = count(in, bytes.length);
+      for (int i = 0; i < vertexCount; i++) {
+        vertices.add(
+            new VertexShape(
+                in.readUTF(), in.readBoolean(), in.readInt(), in.readInt(), in.readBoolean()));
       }
-      int edges = count(in, bytes.length);
-      for (int i = 0; i < edges; i++) {
-        JobVertex from = vertex(graph, in.readInt());
-        int to = in.readInt();
+      List<EdgeShape> edges = new ArrayList<>();
+      int edgeCount = count(in, bytes.length);
+      for (int i = 0; i < edgeCount; i++) {
+        int from = index(in.readInt(), vertexCount, false);
+        int to = index(in.readInt(), vertexCount, true);
         String targetName = in.readUTF();
-        JobEdge e =
-            to < 0
-                ? graph.connect(from.name(), targetName)
-                : graph.connect(from, vertex(graph, to));
         Partitioning partitioning = Partitioning.valueOf(in.readUTF());
-        String where = "job '" + graph.name() + "', the edge " + from.name() + " -> " + targetName;
-        KeySelector<Object, Object> keySelector = cast(readObject(in, userCode, where));
-        switch (partitioning) {
-          case FORWARD -> e.forward();
-          case REBALANCE -> e.rebalance();
-          case BROADCAST -> e.broadcast();
-          case HASH -> e.hash(keySelector);
-        }
-        e.serializer((TypeSerializer<?>) readObject(in, userCode, where));
-        e.fromOutput(in.readInt());
-        e.toInput(in.readInt());
-        if (in.readBoolean()) {
-          e.excludeFromWatermark();
-        }
-        e.encodeWhenChained(in.readInt());
+        edges.add(
+            new EdgeShape(
+                from,
+                to,
+                targetName,
+                partitioning,
+                in.readInt(),
+                in.readInt(),
+                in.readBoolean(),
+                in.readInt()));
       }
-      if (in.read() != -1) {
-        throw new IllegalArgumentException("a job graph with bytes after its end");
+      int codeLength = in.readInt();
+      if (codeLength < 0 || codeLength != in.available()) {
+        throw new IOException(
+            "user code of " + codeLength + " bytes where " + in.available() + " are left");
+      }
+      try (ObjectInputStream objects =
+          new UserCodeObjectInputStream(in.readNBytes(codeLength), userCode)) {
+        for (VertexShape shape : vertices) {
+          String where = "job '" + graph.name() + "', vertex '" + shape.name() + "'";
+          Object code = readObject(objects, where);
+          JobVertex v =
+              shape.source()
+                  ? graph.addSource(
+                      shape.name(), (dev.weir.engine.source.Source<?>) code, shape.parallelism())
+                  : graph.addOperator(
+                      shape.name(), (OperatorFactory<?, ?>) code, shape.parallelism());
+          v.maxParallelism(shape.maxParallelism());
+          if (!shape.chaining()) {
+            v.disableChaining();
+          }
+          v.keySerializer((TypeSerializer<?>) readObject(objects, where));
+        }
+        for (EdgeShape shape : edges) {
+          JobVertex from = graph.vertices().get(shape.from());
+          JobEdge e =
+              shape.to() < 0
+                  ? graph.connect(from.name(), shape.targetName())
+                  : graph.connect(from, graph.vertices().get(shape.to()));
+          String where =
+              "job '" + graph.name() + "', the edge " + from.name() + " -> " + shape.targetName();
+          KeySelector<Object, Object> keySelector = cast(readObject(objects, where));
+          switch (shape.partitioning()) {
+            case FORWARD -> e.forward();
+            case REBALANCE -> e.rebalance();
+            case BROADCAST -> e.broadcast();
+            case HASH -> e.hash(keySelector);
+          }
+          e.serializer((TypeSerializer<?>) readObject(objects, where));
+          e.fromOutput(shape.sourceOutput());
+          e.toInput(shape.targetInput());
+          if (shape.excludedFromWatermark()) {
+            e.excludeFromWatermark();
+          }
+          e.encodeWhenChained(shape.encodeWhenChainedEvery());
+        }
+        graph.userMetrics(
+            (UserMetrics) readObject(objects, "job '" + graph.name() + "' (its user metrics)"));
       }
       return graph;
     } catch (IOException | ClassCastException e) {
@@ -192,25 +242,16 @@ public final class JobGraphCodec {
     return n;
   }
 
-  private static JobVertex vertex(JobGraph graph, int id) throws IOException {
-    if (id < 0 || id >= graph.vertices().size()) {
-      throw new IOException("an edge from or to vertex " + id + " of " + graph.vertices().size());
+  /** A vertex index read from the bytes; -1 (no vertex) only where {@code noneAllowed}. */
+  private static int index(int id, int vertices, boolean noneAllowed) throws IOException {
+    if ((id < 0 && !(noneAllowed && id == -1)) || id >= vertices) {
+      throw new IOException("an edge from or to vertex " + id + " of " + vertices);
     }
-    return graph.vertices().get(id);
+    return id;
   }
 
-  private static Object readObject(DataInputStream in, ClassLoader userCode, String where)
-      throws IOException {
-    int length = in.readInt();
-    if (length == -1) {
-      return null;
-    }
-    if (length < 0 || length > in.available()) {
-      throw new IOException(
-          "a field of " + length + " bytes where " + in.available() + " are left");
-    }
-    byte[] field = in.readNBytes(length);
-    try (ObjectInputStream objects = new UserCodeObjectInputStream(field, userCode)) {
+  private static Object readObject(ObjectInputStream objects, String where) throws IOException {
+    try {
       return objects.readObject();
     } catch (ClassNotFoundException e) {
       throw new IllegalArgumentException(

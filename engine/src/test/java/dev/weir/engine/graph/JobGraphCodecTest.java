@@ -114,6 +114,49 @@ class JobGraphCodecTest {
     assertThat(shipped.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(oddSum);
   }
 
+  /** Counts what passes; its report is the count in decimal. */
+  static final class CountingMetrics implements dev.weir.engine.metrics.UserMetrics {
+    private static final long serialVersionUID = 1L;
+    final AtomicLong counted = new AtomicLong();
+
+    @Override
+    public byte[] report() {
+      return Long.toString(counted.get()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void userMetricsTheOperatorsShareAreOneObjectInTheDecodedGraph() throws Exception {
+    CountingMetrics metrics = new CountingMetrics();
+    JobGraph g = new JobGraph("counted").userMetrics(metrics);
+    JobVertex numbers = g.addSource("numbers", new SequenceSource(1_000), 2);
+    JobVertex first =
+        g.addOperator(
+            "first",
+            () ->
+                Operators.map(
+                    (Long i) -> {
+                      metrics.counted.incrementAndGet();
+                      return i;
+                    }),
+            2);
+    JobVertex second =
+        g.addOperator("second", () -> Operators.sink((Long i) -> metrics.counted.addAndGet(10)), 2);
+    g.connect(numbers, first).rebalance().serializer(Serializers.LONG);
+    g.connect(first, second).rebalance().serializer(Serializers.LONG);
+
+    JobGraph decoded = JobGraphCodec.decode(JobGraphCodec.encode(g), getClass().getClassLoader());
+    assertThat(decoded.userMetrics()).isInstanceOf(CountingMetrics.class).isNotSameAs(metrics);
+    try (LocalCluster cluster = new LocalCluster()) {
+      assertThat(cluster.submit(decoded).waitForCompletion(Duration.ofMinutes(1)).status())
+          .isEqualTo(JobStatus.FINISHED);
+    }
+    // Both vertices counted into the graph's one decoded object, none into the original.
+    assertThat(new String(decoded.userMetrics().report(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(Long.toString(1_000 * 11L));
+    assertThat(metrics.counted.get()).isZero();
+  }
+
   @Test
   void userCodeThatCannotBeShippedIsNamedWithItsVertex() {
     JobGraph g = new JobGraph("unshippable");
