@@ -2,6 +2,8 @@ package dev.weir.runner;
 
 import com.google.protobuf.ByteString;
 import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.job.FailureCodec;
+import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
@@ -18,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.beam.sdk.metrics.MetricResults;
+import org.apache.beam.sdk.util.UserCodeException;
 
 /**
  * A pipeline's job running on a cluster: what its coordinator reports of it. The connection to the
@@ -32,10 +35,15 @@ final class ClusterJob implements JobClient {
   private final CompletableFuture<JobResult> completion;
   private volatile List<byte[]> userMetrics = List.of();
 
+  /** Where the classes of the user's exceptions are found when a remote failure is rebuilt. */
+  private final ClassLoader userClasses;
+
   ClusterJob(String jobName, ClusterClient client, ClusterClient.SubmittedJob job) {
     this.jobName = jobName;
     this.client = client;
     this.job = job;
+    ClassLoader context = Thread.currentThread().getContextClassLoader();
+    this.userClasses = context != null ? context : ClusterJob.class.getClassLoader();
     this.completion =
         job.ended()
             .handle((ended, lost) -> ended != null ? result(ended) : lost(lost))
@@ -58,7 +66,24 @@ final class ClusterJob implements JobClient {
         jobName,
         status,
         Duration.ofNanos(System.nanoTime() - startNanos),
-        status == JobStatus.FAILED ? new ClusterJobFailure(ended.getFailure()) : null);
+        status == JobStatus.FAILED
+            ? new ClusterJobFailure(ended.getFailure(), remoteCause(ended))
+            : null);
+  }
+
+  /**
+   * The user code's exception on the worker, rebuilt; Beam's UserCodeException wrappers are left
+   * out, as the embedded runner leaves them out.
+   */
+  private Throwable remoteCause(JobEnded ended) {
+    if (!ended.hasFailureDetail()) {
+      return null;
+    }
+    Failure detail = ended.getFailureDetail();
+    while (detail.getClassName().equals(UserCodeException.class.getName()) && detail.hasCause()) {
+      detail = detail.getCause();
+    }
+    return FailureCodec.decode(detail, userClasses);
   }
 
   private JobResult lost(Throwable cause) {
@@ -158,6 +183,10 @@ final class ClusterJob implements JobClient {
 
     ClusterJobFailure(String message) {
       super(message);
+    }
+
+    ClusterJobFailure(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

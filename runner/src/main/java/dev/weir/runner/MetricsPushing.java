@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.metrics.NoOpMetricsSink;
+import org.apache.beam.sdk.metrics.MetricResults;
 import org.apache.beam.sdk.metrics.MetricsOptions;
 import org.apache.beam.sdk.metrics.MetricsSink;
 import org.apache.beam.sdk.util.InstanceBuilder;
@@ -25,11 +27,12 @@ final class MetricsPushing {
   private static final Logger LOG = LoggerFactory.getLogger(MetricsPushing.class);
 
   private final MetricsSink sink;
-  private final JobMetrics metrics;
+  private final Supplier<MetricResults> metrics;
   private final ScheduledExecutorService timer;
   private final long periodSeconds;
 
-  private MetricsPushing(MetricsSink sink, JobMetrics metrics, String jobName, long periodSeconds) {
+  private MetricsPushing(
+      MetricsSink sink, Supplier<MetricResults> metrics, String jobName, long periodSeconds) {
     this.sink = sink;
     this.metrics = metrics;
     this.periodSeconds = periodSeconds;
@@ -42,7 +45,8 @@ final class MetricsPushing {
    * The pushing the options ask for, or {@code null} when they name no sink (Beam's no-op default).
    * Checks the options, so call it before the job is submitted.
    */
-  static MetricsPushing forOptions(MetricsOptions options, JobMetrics metrics, String jobName) {
+  static MetricsPushing forOptions(
+      MetricsOptions options, Supplier<MetricResults> metrics, String jobName) {
     Class<? extends MetricsSink> sinkClass = options.getMetricsSink();
     if (sinkClass == null || sinkClass == NoOpMetricsSink.class) {
       return null;
@@ -82,7 +86,7 @@ final class MetricsPushing {
 
   private void push() {
     try {
-      sink.writeMetrics(metrics.results().allMetrics());
+      sink.writeMetrics(metrics.get().allMetrics());
     } catch (Exception e) {
       // A sink that fails (an unreachable metrics backend) must not fail the job; the next push
       // retries.

@@ -109,9 +109,14 @@ public final class WeirPipelineResult implements PipelineResult {
     return metrics.get();
   }
 
-  /** The user's own exception: Beam wraps exceptions of DoFns in a UserCodeException. */
+  /**
+   * The user's own exception: Beam wraps exceptions of DoFns in a UserCodeException, a cluster's
+   * report of a failure wraps the worker's exception.
+   */
   static Throwable userCause(Throwable t) {
-    while (t instanceof UserCodeException && t.getCause() != null) {
+    // On a cluster, the failure as the coordinator reported it holds the worker's exception.
+    while ((t instanceof UserCodeException || t instanceof ClusterJob.ClusterJobFailure)
+        && t.getCause() != null) {
       t = t.getCause();
     }
     return t;

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineRunner;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
@@ -171,7 +172,17 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     }
     EngineConfig config = engineConfig(options, EMBEDDED.config());
     if (options.getCoordinator() != null) {
+      AtomicReference<ClusterJob> submitted = new AtomicReference<>();
+      MetricsPushing pushing =
+          MetricsPushing.forOptions(
+              options.as(MetricsOptions.class),
+              () -> submitted.get().metrics(),
+              translation.jobGraph().name());
       ClusterJob job = submitToCluster(translation.jobGraph(), config);
+      submitted.set(job);
+      if (pushing != null) {
+        pushing.start(job.completion());
+      }
       return new WeirPipelineResult(job, job::metrics, null, null);
     }
     try {
@@ -180,7 +191,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       MetricsPushing pushing =
           MetricsPushing.forOptions(
               options.as(MetricsOptions.class),
-              translation.metrics(),
+              translation.metrics()::results,
               translation.jobGraph().name());
       ControlEndpoint control =
           bindControlEndpoint(

@@ -271,6 +271,27 @@ public final class ClusterCoordinator implements AutoCloseable {
             job.onDecline(worker, m.getDeclineCheckpoint());
           }
         }
+        case QUIESCENCE_PROBE -> {
+          ClusterJob job = jobs.get(m.getQuiescenceProbe().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onQuiescenceProbe(worker, m.getQuiescenceProbe());
+          }
+        }
+        case QUIESCENCE_LOOK -> {
+          ClusterJob job = jobs.get(m.getQuiescenceLook().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onQuiescenceLook(worker, m.getQuiescenceLook());
+          }
+        }
+        case PROCESSING_TIME_ADVANCED -> {
+          ClusterJob job = jobs.get(m.getProcessingTimeAdvanced().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onProcessingTimeAdvanced(worker, m.getProcessingTimeAdvanced());
+          }
+        }
         case FETCH_JAR -> {
           String sha = JarStore.requireDigest(m.getFetchJar().getSha256());
           Channel worker = ctx.channel();

@@ -9,10 +9,16 @@ import dev.weir.cluster.protocol.v1.AllTasksFinished;
 import dev.weir.cluster.protocol.v1.CancelJob;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
+import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
+import dev.weir.cluster.protocol.v1.ProcessingTimeAdvanced;
+import dev.weir.cluster.protocol.v1.QuiescenceLook;
+import dev.weir.cluster.protocol.v1.QuiescenceProbe;
+import dev.weir.cluster.protocol.v1.QuiescenceQuery;
+import dev.weir.cluster.protocol.v1.QuiescenceResult;
 import dev.weir.cluster.protocol.v1.StartTasks;
 import dev.weir.cluster.protocol.v1.SubtaskId;
 import dev.weir.cluster.protocol.v1.TaskStatus;
@@ -111,6 +117,10 @@ final class ClusterJob {
   private Phase phase = Phase.PREPARING;
   private String failure;
   private String lastAttemptFailure;
+
+  /** The exception of the task whose failure ended the last attempt, if a task's did. */
+  private Failure lastAttemptFailureDetail;
+
   private boolean cancelRequested;
   private String endStatus;
 
@@ -119,6 +129,9 @@ final class ClusterJob {
    * opaque here, merged by the client.
    */
   private final Map<String, ByteString> userMetrics = new LinkedHashMap<>();
+
+  /** The quiescence check under way (a replaying source waits for it), or null. */
+  private QuiescenceRounds quiescence;
 
   ClusterJob(
       String id,
@@ -316,6 +329,7 @@ final class ClusterJob {
       }
       case TASK_STATE_FAILED ->
           failAttempt(
+              status.hasFailureDetail() ? status.getFailureDetail() : null,
               "task "
                   + task.getVertex()
                   + " ("
@@ -325,6 +339,74 @@ final class ClusterJob {
       default -> {}
     }
     attemptEndedIfAllEnded();
+  }
+
+  /** A replaying source on {@code workerId} asks whether the rest of the attempt is quiescent. */
+  synchronized void onQuiescenceProbe(String workerId, QuiescenceProbe probe) {
+    if (phase == Phase.ENDED || !isCurrent(probe.getJob()) || !current.runsOn(workerId)) {
+      return;
+    }
+    quiescence =
+        new QuiescenceRounds(
+            probe.getProbe(), probe.getAsker(), workerId, current.byWorker().keySet());
+    queryQuiescence(quiescence);
+  }
+
+  synchronized void onQuiescenceLook(String workerId, QuiescenceLook look) {
+    QuiescenceRounds rounds = quiescence;
+    if (rounds == null || phase == Phase.ENDED || !isCurrent(look.getJob())) {
+      return;
+    }
+    QuiescenceRounds.Verdict verdict = rounds.onLook(workerId, look);
+    switch (verdict) {
+      case WAITING -> {}
+      case NEXT_ROUND -> queryQuiescence(rounds);
+      case QUIESCENT, BUSY -> {
+        quiescence = null;
+        sendTo(
+            rounds.askerWorker(),
+            ControlMessage.newBuilder()
+                .setQuiescenceResult(
+                    QuiescenceResult.newBuilder()
+                        .setJob(current.attempt())
+                        .setProbe(rounds.probe())
+                        .setQuiescent(verdict == QuiescenceRounds.Verdict.QUIESCENT))
+                .build());
+      }
+    }
+  }
+
+  private void queryQuiescence(QuiescenceRounds rounds) {
+    ControlMessage query =
+        ControlMessage.newBuilder()
+            .setQuiescenceQuery(
+                QuiescenceQuery.newBuilder()
+                    .setJob(current.attempt())
+                    .setProbe(rounds.probe())
+                    .setRound(rounds.round())
+                    .setAsker(rounds.asker()))
+            .build();
+    for (String w : rounds.workers()) {
+      sendTo(w, query);
+    }
+  }
+
+  /**
+   * A task on {@code workerId} moved the job's manual clock: the attempt's other workers move
+   * theirs. Sent before any later quiescence query on the same connections, so a worker's look
+   * already sees the timers the new time made due.
+   */
+  synchronized void onProcessingTimeAdvanced(String workerId, ProcessingTimeAdvanced advanced) {
+    if (phase == Phase.ENDED || !isCurrent(advanced.getJob())) {
+      return;
+    }
+    ControlMessage forward =
+        ControlMessage.newBuilder().setProcessingTimeAdvanced(advanced).build();
+    for (String w : current.byWorker().keySet()) {
+      if (!w.equals(workerId)) {
+        sendTo(w, forward);
+      }
+    }
   }
 
   void onAcknowledge(String workerId, AcknowledgeCheckpoint ack) {
@@ -442,6 +524,10 @@ final class ClusterJob {
 
   /** Ends the current attempt: restarts the job if allowed, else fails it. */
   private void failAttempt(String why) {
+    failAttempt(null, why);
+  }
+
+  private void failAttempt(Failure detail, String why) {
     if (current == null
         || phase == Phase.ENDED
         || phase == Phase.CANCELLING
@@ -450,6 +536,7 @@ final class ClusterJob {
     }
     Phase was = phase;
     lastAttemptFailure = why;
+    lastAttemptFailureDetail = detail;
     if (checkpoints != null) {
       scheduler.execute(() -> checkpoints.suspend(why));
     }
@@ -557,6 +644,9 @@ final class ClusterJob {
             .addAllUserMetrics(userMetrics.values());
     if (failure != null) {
       ended.setFailure(failure);
+      if (lastAttemptFailureDetail != null) {
+        ended.setFailureDetail(lastAttemptFailureDetail);
+      }
     }
     if (client.isActive()) {
       client.writeAndFlush(ControlMessage.newBuilder().setJobEnded(ended).build());

@@ -3,10 +3,13 @@ package dev.weir.cluster.exchange;
 import dev.weir.cluster.transport.WorkerAddress;
 import dev.weir.engine.cluster.RemoteExchange;
 import dev.weir.engine.exchange.InputChannel;
+import dev.weir.engine.exchange.RemoteInputChannel;
 import dev.weir.engine.exchange.ResultPartition;
 import dev.weir.engine.graph.JobVertex;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
@@ -22,8 +25,9 @@ public final class AttemptExchange implements RemoteExchange {
   private final String job;
   private final long attempt;
   private final BiFunction<JobVertex, Integer, WorkerAddress> workerOf;
-  private final List<PartitionId> registered = new ArrayList<>();
+  private final Map<PartitionId, ResultPartition> registered = new LinkedHashMap<>();
   private final List<DataPlane.PendingChannel> pending = new ArrayList<>();
+  private final List<RemoteInputChannel> channels = new ArrayList<>();
 
   /**
    * @param workerOf where the task of a chain head and subtask runs (its worker's data address)
@@ -43,7 +47,7 @@ public final class AttemptExchange implements RemoteExchange {
   public synchronized void registerPartition(String name, ResultPartition partition) {
     PartitionId id = new PartitionId(job, attempt, name);
     plane.registry().register(id, partition);
-    registered.add(id);
+    registered.put(id, partition);
   }
 
   /** A channel requested only by {@link #requestChannels}, once every worker prepared. */
@@ -65,6 +69,7 @@ public final class AttemptExchange implements RemoteExchange {
             credits,
             bufferSize);
     pending.add(channel);
+    channels.add(channel.channel());
     return channel.channel();
   }
 
@@ -83,9 +88,38 @@ public final class AttemptExchange implements RemoteExchange {
     }
   }
 
+  /**
+   * What this attempt's exchange with other workers holds right now: whether every subpartition of
+   * its registered partitions is drained, how many buffers and events consumers on other workers
+   * took from them, and how many its remote channels received. Any thread.
+   */
+  public synchronized Look look() {
+    boolean drained = true;
+    long sent = 0;
+    for (Map.Entry<PartitionId, ResultPartition> e : registered.entrySet()) {
+      ResultPartition partition = e.getValue();
+      for (int i = 0; i < partition.channelCount(); i++) {
+        long taken = partition.subpartition(i).takenIfDrained();
+        if (taken < 0) {
+          drained = false;
+        } else if (plane.registry().isClaimed(e.getKey(), i)) {
+          sent += taken;
+        }
+      }
+    }
+    long received = 0;
+    for (RemoteInputChannel c : channels) {
+      received += c.received();
+    }
+    return new Look(drained, sent, received);
+  }
+
+  /** See {@link #look()}. */
+  public record Look(boolean drained, long sent, long received) {}
+
   /** Unregisters this attempt's partitions: nobody can request them any more. */
   public synchronized void release() {
-    for (PartitionId id : registered) {
+    for (PartitionId id : registered.keySet()) {
       plane.registry().unregister(id);
     }
     registered.clear();

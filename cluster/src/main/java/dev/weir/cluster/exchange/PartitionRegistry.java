@@ -62,6 +62,11 @@ public final class PartitionRegistry {
     return partition.subpartition(subpartition);
   }
 
+  /** Whether a consumer on another worker asked for that subpartition. */
+  boolean isClaimed(PartitionId id, int subpartition) {
+    return claimed.contains(new Claim(id, subpartition));
+  }
+
   public int size() {
     return partitions.size();
   }

@@ -16,6 +16,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.BindException;
@@ -237,6 +238,17 @@ public final class ClusterTransport implements AutoCloseable {
   /** Closes every port and connection and stops the event loops (bounded wait). */
   @Override
   public void close() {
+    boolean onOwnLoop = false;
+    for (EventExecutor loop : loops) {
+      onOwnLoop |= loop.inEventLoop();
+    }
+    if (onOwnLoop) {
+      // Called back on one of its own loops (say when a job's end arrives): waiting here would
+      // hold up the very loop that has to stop, so start closing and return.
+      channels.close();
+      loops.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+      return;
+    }
     // Peers see the connections close now, not whenever the event loops get to it.
     channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -3,6 +3,7 @@ package dev.weir.cluster.worker;
 import com.google.protobuf.ByteString;
 import dev.weir.cluster.exchange.AttemptExchange;
 import dev.weir.cluster.exchange.DataPlane;
+import dev.weir.cluster.job.FailureCodec;
 import dev.weir.cluster.job.JobSettingsCodec;
 import dev.weir.cluster.job.StateHandleCodec;
 import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
@@ -10,6 +11,10 @@ import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
+import dev.weir.cluster.protocol.v1.ProcessingTimeAdvanced;
+import dev.weir.cluster.protocol.v1.QuiescenceLook;
+import dev.weir.cluster.protocol.v1.QuiescenceQuery;
+import dev.weir.cluster.protocol.v1.QuiescenceResult;
 import dev.weir.cluster.protocol.v1.RunningTask;
 import dev.weir.cluster.protocol.v1.SubtaskId;
 import dev.weir.cluster.protocol.v1.TaskLocation;
@@ -35,6 +40,7 @@ import dev.weir.engine.lifecycle.DaemonThreads;
 import dev.weir.engine.metrics.UserMetrics;
 import dev.weir.engine.task.Task;
 import dev.weir.engine.task.TaskListener;
+import dev.weir.engine.time.ManualClock;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -46,6 +52,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +81,14 @@ final class DeployedAttempt implements TaskListener {
   private ExecutorService snapshotWriters;
   private List<Task> tasks = List.of();
   private UserMetrics userMetrics;
+  private final AttemptQuiescence quiescence;
+
+  /** The job's manual clock here, or null on the wall clock. */
+  private volatile ManualClock clock;
+
+  /** The newest processing time another worker told this one of: not sent back. */
+  private final AtomicLong remoteTime = new AtomicLong(Long.MIN_VALUE);
+
   private int ended;
   private boolean started;
   private volatile boolean allFinished;
@@ -89,6 +104,7 @@ final class DeployedAttempt implements TaskListener {
     this.worker = worker;
     this.userCode = userCode;
     this.exchange = exchange;
+    this.quiescence = new AttemptQuiescence(job, worker::send);
   }
 
   /** Deploys the tasks {@code request} places on worker {@code workerId}, not yet started. */
@@ -156,16 +172,17 @@ final class DeployedAttempt implements TaskListener {
           }
         }
       }
-      List<Task> deployed =
+      TaskDeployer deployer =
           new TaskDeployer(
-                  graph,
-                  settings,
-                  attempt,
-                  restore,
-                  checkpoints,
-                  (head, subtask) -> workerId.equals(workers.get(taskKey(head.name(), subtask))),
-                  exchange)
-              .deploy(order);
+              graph,
+              settings,
+              attempt,
+              restore,
+              checkpoints,
+              (head, subtask) -> workerId.equals(workers.get(taskKey(head.name(), subtask))),
+              exchange);
+      attempt.shareClock(deployer.manualClock());
+      List<Task> deployed = deployer.deploy(order);
       // Tasks are deployed head by head, subtask by subtask: name them in that order.
       List<SubtaskId> local = new ArrayList<>();
       for (JobVertex head : TaskDeployer.chainHeads(order)) {
@@ -393,9 +410,78 @@ final class DeployedAttempt implements TaskListener {
     return allFinished;
   }
 
+  /** Asks the coordinator, which looks at every worker: see {@link AttemptQuiescence}. */
   @Override
   public boolean othersQuiescent(Task self) {
-    return false; // the others may run elsewhere: the job is never known to be quiet here
+    SubtaskId id;
+    synchronized (this) {
+      id = ids.get(self);
+    }
+    return id != null && quiescence.ask(id);
+  }
+
+  // ---- a job on a manual clock, and quiescence: event loop ----
+
+  /** Moves the job's processing time on the other workers when a task here moves it. */
+  private void shareClock(ManualClock manualClock) {
+    if (manualClock == null) {
+      return;
+    }
+    clock = manualClock;
+    manualClock.addListener(
+        () -> {
+          long now = manualClock.currentTimeMillis();
+          if (now > remoteTime.get()) {
+            worker.send(
+                ControlMessage.newBuilder()
+                    .setProcessingTimeAdvanced(
+                        ProcessingTimeAdvanced.newBuilder().setJob(job).setMillis(now))
+                    .build());
+          }
+        });
+  }
+
+  /** Another worker moved the job's processing time. */
+  void onProcessingTimeAdvanced(long millis) {
+    ManualClock c = clock;
+    if (c != null) {
+      remoteTime.accumulateAndGet(millis, Math::max);
+      c.advanceTo(millis);
+    }
+  }
+
+  /**
+   * This worker's look at the attempt for a quiescence check: its tasks but the asker idle (and how
+   * often they woke), and what its exchange with other workers holds.
+   */
+  QuiescenceLook look(QuiescenceQuery query) {
+    boolean idle = true;
+    long wakeups = 0;
+    for (Map.Entry<Task, SubtaskId> e : taskIds().entrySet()) {
+      if (!e.getValue().equals(query.getAsker())) {
+        Task t = e.getKey();
+        wakeups += t.idleWakeups();
+        idle &= t.isIdle();
+      }
+    }
+    AttemptExchange.Look exchangeLook = exchange.look();
+    return QuiescenceLook.newBuilder()
+        .setJob(job)
+        .setProbe(query.getProbe())
+        .setRound(query.getRound())
+        .setIdle(idle && exchangeLook.drained())
+        .setWakeups(wakeups)
+        .setSent(exchangeLook.sent())
+        .setReceived(exchangeLook.received())
+        .build();
+  }
+
+  void onQuiescenceResult(QuiescenceResult result) {
+    quiescence.onResult(result);
+  }
+
+  private synchronized Map<Task, SubtaskId> taskIds() {
+    return new HashMap<>(ids);
   }
 
   @Override
@@ -430,7 +516,7 @@ final class DeployedAttempt implements TaskListener {
     }
     TaskStatus.Builder status = TaskStatus.newBuilder().setJob(job).setSubtask(id).setState(state);
     if (failure != null) {
-      status.setFailure(failure.toString());
+      status.setFailure(failure.toString()).setFailureDetail(FailureCodec.encode(failure));
     }
     synchronized (reporting) {
       if (metrics != null) {

@@ -7,6 +7,8 @@ import dev.weir.cluster.protocol.v1.FetchJar;
 import dev.weir.cluster.protocol.v1.JarChunk;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
+import dev.weir.cluster.protocol.v1.QuiescenceLook;
+import dev.weir.cluster.protocol.v1.QuiescenceQuery;
 import dev.weir.cluster.protocol.v1.RunningTask;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
 import dev.weir.cluster.protocol.v1.TriggerCheckpoint;
@@ -239,6 +241,33 @@ public final class WorkerJobs implements AutoCloseable {
           DeployedAttempt a = attempts.get(key(abort.getJob()));
           if (a != null) {
             a.abortCheckpoint(abort.getCheckpointId(), abort.getReason());
+          }
+        }
+        case QUIESCENCE_QUERY -> {
+          QuiescenceQuery q = m.getQuiescenceQuery();
+          DeployedAttempt a = attempts.get(key(q.getJob()));
+          QuiescenceLook look =
+              a != null
+                  ? a.look(q)
+                  // Nothing of the attempt runs here (any more): nothing to wait for.
+                  : QuiescenceLook.newBuilder()
+                      .setJob(q.getJob())
+                      .setProbe(q.getProbe())
+                      .setRound(q.getRound())
+                      .setIdle(true)
+                      .build();
+          ctx.writeAndFlush(ControlMessage.newBuilder().setQuiescenceLook(look).build());
+        }
+        case QUIESCENCE_RESULT -> {
+          DeployedAttempt a = attempts.get(key(m.getQuiescenceResult().getJob()));
+          if (a != null) {
+            a.onQuiescenceResult(m.getQuiescenceResult());
+          }
+        }
+        case PROCESSING_TIME_ADVANCED -> {
+          DeployedAttempt a = attempts.get(key(m.getProcessingTimeAdvanced().getJob()));
+          if (a != null) {
+            a.onProcessingTimeAdvanced(m.getProcessingTimeAdvanced().getMillis());
           }
         }
         case JAR_CHUNK -> onJarChunk(m.getJarChunk());

@@ -55,6 +55,7 @@ import java.util.concurrent.Future;
 public final class TaskDeployer {
 
   private final JobGraph graph;
+  private final ManualClock clock;
   private final EngineConfig config;
   private final TaskListener listener;
   private final TaskPlacement placement;
@@ -101,6 +102,10 @@ public final class TaskDeployer {
       TaskPlacement placement,
       RemoteExchange remote) {
     this.graph = graph;
+    this.clock =
+        graph.manualProcessingTimeStart() == null
+            ? null
+            : new ManualClock(graph.manualProcessingTimeStart());
     this.config = config;
     this.listener = listener;
     this.restore = restore;
@@ -149,13 +154,17 @@ public final class TaskDeployer {
     }
   }
 
+  /**
+   * The processing-time clock the deployed tasks share, or {@code null} when they read the wall
+   * clock; a deployment that is part of a job moves it when the job's clock moves elsewhere.
+   */
+  public ManualClock manualClock() {
+    return clock;
+  }
+
   /** Creates, restores and connects the tasks, adding each to {@code tasks} as it is created. */
   private void wire(List<JobVertex> topologicalOrder, List<Task> tasks) throws Exception {
     List<Callable<Void>> restores = new ArrayList<>();
-    ManualClock clock =
-        graph.manualProcessingTimeStart() == null
-            ? null
-            : new ManualClock(graph.manualProcessingTimeStart());
     // Numbered over the whole job, wherever a task runs, so state files never share a name.
     int taskIndex = 0;
     for (JobVertex head : topologicalOrder) {

@@ -38,6 +38,7 @@ public final class RemoteInputChannel implements InputChannel {
   private RuntimeException failure;
 
   private boolean endReceived;
+  private long received;
   private boolean released;
 
   /**
@@ -146,6 +147,7 @@ public final class RemoteInputChannel implements InputChannel {
       if (item instanceof ExchangeEvent.EndOfInput) {
         endReceived = true;
       }
+      received++;
       queue.add(item);
       notify = queue.size() == 1;
     }
@@ -159,6 +161,14 @@ public final class RemoteInputChannel implements InputChannel {
     if (l != null) {
       l.run();
     }
+  }
+
+  /**
+   * Buffers and events that arrived so far (counted before the task is told), for comparing with
+   * what producers sent when checking a job for quiescence.
+   */
+  public synchronized long received() {
+    return received;
   }
 
   // ---- the task's side ----

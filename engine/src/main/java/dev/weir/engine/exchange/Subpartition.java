@@ -14,6 +14,7 @@ public final class Subpartition {
   private final ArrayDeque<BufferOrEvent> queue = new ArrayDeque<>();
   private int credit;
   private int buffersQueued;
+  private long polled;
   private volatile Runnable dataListener;
 
   /** Called when the consumer may find something to poll: set by the consumer's side. */
@@ -62,7 +63,17 @@ public final class Subpartition {
       credit--;
       buffersQueued--;
     }
+    polled++;
     return queue.poll();
+  }
+
+  /**
+   * How many buffers and events the consumer took so far, or -1 while some wait in the queue: one
+   * atomic look, so whatever the producer queued is either waiting or counted as taken (what a
+   * quiescence check of a job spread over processes relies on).
+   */
+  public synchronized long takenIfDrained() {
+    return queue.isEmpty() ? polled : -1;
   }
 
   /** The consumer can take {@code n} more buffers. */
