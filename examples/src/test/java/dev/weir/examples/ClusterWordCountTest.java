@@ -1,7 +1,9 @@
 package dev.weir.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weir.cluster.process.ClusterKeystore;
 import dev.weir.cluster.process.CoordinatorCommand;
 import dev.weir.cluster.process.JavaProcess;
 import dev.weir.cluster.process.ProcessOutput;
@@ -100,15 +102,17 @@ class ClusterWordCountTest {
   }
 
   /** Starts a coordinator and two workers of one slot; returns the coordinator's port. */
-  private String startCluster(Path secret) throws Exception {
+  private String startCluster(Path secret, String... extra) throws Exception {
     ClusterSecret.createFile(secret);
     ProcessOutput coordinator =
         start(
             "coordinator",
             CoordinatorCommand.class,
-            "--port=0",
-            "--secret-file=" + secret,
-            "--work-dir=" + dir.resolve("coordinator"));
+            with(
+                extra,
+                "--port=0",
+                "--secret-file=" + secret,
+                "--work-dir=" + dir.resolve("coordinator")));
     String port =
         coordinator
             .await("coordinator listening on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(60))
@@ -118,13 +122,62 @@ class ClusterWordCountTest {
           start(
               "worker-" + i,
               WorkerCommand.class,
-              "--coordinator=127.0.0.1:" + port,
-              "--slots=1",
-              "--secret-file=" + secret,
-              "--work-dir=" + dir.resolve("worker-" + i));
+              with(
+                  extra,
+                  "--coordinator=127.0.0.1:" + port,
+                  "--slots=1",
+                  "--secret-file=" + secret,
+                  "--work-dir=" + dir.resolve("worker-" + i)));
       worker.await("registered with the coordinator", Duration.ofSeconds(60));
     }
     return port;
+  }
+
+  private static String[] with(String[] extra, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of(extra));
+    return all.toArray(new String[0]);
+  }
+
+  @Test
+  void wordCountOverTlsWritesTheEmbeddedCounts() throws Exception {
+    Path input = Path.of("data/declaration.txt").toAbsolutePath();
+    Path keystore = dir.resolve("cluster.p12");
+    Path password = dir.resolve("cluster.p12.password");
+    ClusterKeystore.create(keystore, password);
+    String port =
+        startCluster(
+            dir.resolve("cluster.secret"),
+            "--tls-keystore=" + keystore,
+            "--tls-password-file=" + password);
+    String[] cluster = {
+      "--runner=WeirRunner",
+      "--parallelism=2",
+      "--coordinator=127.0.0.1:" + port,
+      "--secretFile=" + dir.resolve("cluster.secret"),
+      "--inputFile=" + input,
+    };
+
+    PipelineResult overTls =
+        run(
+            with(
+                cluster,
+                "--tlsKeystore=" + keystore,
+                "--tlsPasswordFile=" + password,
+                "--output=" + dir.resolve("tls").resolve("counts")));
+    assertThat(overTls.getState()).isEqualTo(PipelineResult.State.DONE);
+    PipelineResult embedded =
+        run(
+            "--runner=WeirRunner",
+            "--parallelism=2",
+            "--inputFile=" + input,
+            "--output=" + dir.resolve("embedded").resolve("counts"));
+    assertThat(counts(dir.resolve("tls"))).isEqualTo(counts(dir.resolve("embedded"))).isNotEmpty();
+    assertThat(counters(overTls)).isEqualTo(counters(embedded));
+
+    // A client without the cluster's TLS is refused, and says why.
+    assertThatThrownBy(() -> run(with(cluster, "--output=" + dir.resolve("plain"))))
+        .hasMessageContaining("TLS");
   }
 
   @Test

@@ -208,6 +208,19 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setSecretFile(String file);
 
   @Description(
+      "The cluster's PKCS12 TLS keystore, for --coordinator when the cluster runs with"
+          + " --tls-keystore: the connection to the coordinator is then TLS (needs"
+          + " --tlsPasswordFile).")
+  String getTlsKeystore();
+
+  void setTlsKeystore(String file);
+
+  @Description("File whose first line is the --tlsKeystore's password.")
+  String getTlsPasswordFile();
+
+  void setTlsPasswordFile(String file);
+
+  @Description(
       "Jars of the pipeline's code that the cluster's workers lack, shipped with the job for"
           + " --coordinator (comma-separated). The workers load them in a class loader of the job.")
   List<String> getFilesToStage();

@@ -2,6 +2,7 @@ package dev.weir.runner;
 
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.JobClient;
@@ -248,6 +249,14 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         options.getSecretFile() == null
             ? ClusterSecret.none()
             : ClusterSecret.fromFile(Path.of(options.getSecretFile()));
+    check(
+        (options.getTlsKeystore() == null) == (options.getTlsPasswordFile() == null),
+        "--tlsKeystore and --tlsPasswordFile go together");
+    ClusterTls tls =
+        options.getTlsKeystore() == null
+            ? ClusterTls.NONE
+            : ClusterTls.fromKeystore(
+                Path.of(options.getTlsKeystore()), Path.of(options.getTlsPasswordFile()));
     List<Path> jars = new ArrayList<>();
     if (options.getFilesToStage() != null) {
       for (String f : options.getFilesToStage()) {
@@ -260,7 +269,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     Duration timeout = Duration.ofSeconds(60);
     ClusterClient client;
     try {
-      client = ClusterClient.connect(address.substring(0, colon), port, secret, timeout);
+      client = ClusterClient.connect(address.substring(0, colon), port, secret, tls, timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while connecting to " + address, e);

@@ -7,6 +7,7 @@ import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.protocol.v1.SubmitJob;
 import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.ControlFraming;
 import dev.weir.cluster.transport.PeerRole;
@@ -55,7 +56,14 @@ public final class ClusterClient implements AutoCloseable {
    */
   public static ClusterClient connect(String host, int port, ClusterSecret secret, Duration timeout)
       throws InterruptedException {
-    ClusterTransport transport = new ClusterTransport(PeerRole.CLIENT, secret, timeout, 1);
+    return connect(host, port, secret, ClusterTls.NONE, timeout);
+  }
+
+  /** As {@link #connect(String, int, ClusterSecret, Duration)}, over TLS when {@code tls} is on. */
+  public static ClusterClient connect(
+      String host, int port, ClusterSecret secret, ClusterTls tls, Duration timeout)
+      throws InterruptedException {
+    ClusterTransport transport = new ClusterTransport(PeerRole.CLIENT, secret, tls, timeout, 1);
     Channel[] channel = new Channel[1];
     ClusterClient[] self = new ClusterClient[1];
     try {

@@ -3,6 +3,7 @@ package dev.weir.cluster.process;
 import dev.weir.cluster.coordinator.ClusterCoordinator;
 import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.PeerRole;
 import java.io.PrintWriter;
@@ -12,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,6 +37,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
       names = "--bind",
       description = "Address to listen on. Default: ${DEFAULT-VALUE}; another needs --secret-file.")
   String bind = "127.0.0.1";
+
+  @Mixin TlsOptions tlsOptions = new TlsOptions();
 
   @Option(
       names = "--secret-file",
@@ -74,10 +78,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
             Duration.ofMillis(heartbeatIntervalMillis), Duration.ofMillis(heartbeatTimeoutMillis));
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
+    ClusterTls tls = tlsOptions.tls();
     Path work = workDir != null ? workDir : ProcessCommands.newWorkDirectory("weir-coordinator");
     ProcessCommands.stopOnShutdown(stopped::countDown, closed, "weir-coordinator-shutdown");
     try (ClusterTransport transport =
-            new ClusterTransport(PeerRole.COORDINATOR, secret, Duration.ofSeconds(10), 2);
+            new ClusterTransport(PeerRole.COORDINATOR, secret, tls, Duration.ofSeconds(10), 2);
         ClusterCoordinator coordinator =
             new ClusterCoordinator(
                 transport,
@@ -87,8 +92,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 work,
                 (worker, why) -> out.println("worker " + worker.id() + " lost: " + why))) {
       out.printf(
-          "coordinator listening on %s:%d (%s)%n",
-          coordinator.address().getHostString(), coordinator.address().getPort(), secret);
+          "coordinator listening on %s:%d (%s, %s)%n",
+          coordinator.address().getHostString(), coordinator.address().getPort(), secret, tls);
       out.flush();
       stopped.await();
     } finally {

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +38,15 @@ public final class LocalClusterCommand implements Callable<Integer> {
 
   @Option(names = "--port", description = "Coordinator's port (0: any). Default: ${DEFAULT-VALUE}.")
   int port = 6123;
+
+  @Mixin TlsOptions tlsOptions = new TlsOptions();
+
+  @Option(
+      names = "--tls",
+      description =
+          "TLS on every connection: with --tls-keystore, or with cluster.p12 beside the secret file"
+              + " (created with a random password, by the JDK's keytool, if it does not exist).")
+  boolean tls;
 
   @Option(
       names = "--secret-file",
@@ -76,6 +86,15 @@ public final class LocalClusterCommand implements Callable<Integer> {
     } else {
       ClusterSecret.fromFile(secret); // fails here, with the fix, if others can read it
     }
+    if (tls && tlsOptions.keystore == null) {
+      tlsOptions.keystore = secret.resolveSibling("cluster.p12");
+      tlsOptions.passwordFile = secret.resolveSibling("cluster.p12.password");
+      if (!Files.exists(tlsOptions.keystore)) {
+        ClusterKeystore.create(tlsOptions.keystore, tlsOptions.passwordFile);
+        out.println("created a TLS keystore for this cluster in " + tlsOptions.keystore);
+      }
+    }
+    tlsOptions.tls(); // fails here, naming the file, rather than in every process
     ProcessCommands.stopOnShutdown(stop::countDown, closed, "weir-cluster-shutdown");
     try {
       Process coordinator =
@@ -124,7 +143,9 @@ public final class LocalClusterCommand implements Callable<Integer> {
   /** Starts {@code main} in a JVM of this one's classpath; its end is reported to {@code out}. */
   private Process start(String name, PrintWriter out, Class<?> main, String... args)
       throws IOException {
-    Process p = JavaProcess.start(List.of(), main, args);
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of(tlsOptions.asArguments()));
+    Process p = JavaProcess.start(List.of(), main, all.toArray(new String[0]));
     synchronized (started) {
       started.add(p);
     }

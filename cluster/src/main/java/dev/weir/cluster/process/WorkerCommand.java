@@ -2,6 +2,7 @@ package dev.weir.cluster.process;
 
 import dev.weir.cluster.membership.WorkerMembership;
 import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.HandshakeException;
 import dev.weir.cluster.transport.PeerRole;
@@ -17,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,6 +42,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
   @Option(names = "--slots", description = "Task slots offered. Default: the number of cores.")
   int slots = Runtime.getRuntime().availableProcessors();
+
+  @Mixin TlsOptions tlsOptions = new TlsOptions();
 
   @Option(
       names = "--secret-file",
@@ -109,6 +113,7 @@ public final class WorkerCommand implements Callable<Integer> {
     String coordinatorHost = coordinator.substring(0, colon);
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
+    ClusterTls tls = tlsOptions.tls();
     Path work = workDir != null ? workDir : ProcessCommands.newWorkDirectory("weir-worker");
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     ProcessCommands.stopOnShutdown(() -> events.add(""), closed, "weir-worker-shutdown");
@@ -116,6 +121,7 @@ public final class WorkerCommand implements Callable<Integer> {
             new ClusterTransport(
                 PeerRole.WORKER,
                 secret,
+                tls,
                 Duration.ofSeconds(10),
                 Math.max(2, Runtime.getRuntime().availableProcessors()));
         ClusterWorker worker =

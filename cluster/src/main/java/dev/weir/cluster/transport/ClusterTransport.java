@@ -43,6 +43,7 @@ public final class ClusterTransport implements AutoCloseable {
 
   private final PeerRole role;
   private final ClusterSecret secret;
+  private final ClusterTls tls;
   private final Duration handshakeTimeout;
   private final int protocolVersion;
   private final EventLoopGroup loops;
@@ -56,7 +57,21 @@ public final class ClusterTransport implements AutoCloseable {
    */
   public ClusterTransport(
       PeerRole role, ClusterSecret secret, Duration handshakeTimeout, int ioThreads) {
-    this(role, secret, handshakeTimeout, ioThreads, PROTOCOL_VERSION);
+    this(role, secret, ClusterTls.NONE, handshakeTimeout, ioThreads);
+  }
+
+  /**
+   * @param role what this process is, told to every peer
+   * @param tls TLS on every connection, or {@link ClusterTls#NONE}
+   * @param ioThreads event-loop threads
+   */
+  public ClusterTransport(
+      PeerRole role,
+      ClusterSecret secret,
+      ClusterTls tls,
+      Duration handshakeTimeout,
+      int ioThreads) {
+    this(role, secret, tls, handshakeTimeout, ioThreads, PROTOCOL_VERSION);
   }
 
   /** With another protocol version: for tests of version checks only. */
@@ -66,8 +81,19 @@ public final class ClusterTransport implements AutoCloseable {
       Duration handshakeTimeout,
       int ioThreads,
       int protocolVersion) {
+    this(role, secret, ClusterTls.NONE, handshakeTimeout, ioThreads, protocolVersion);
+  }
+
+  private ClusterTransport(
+      PeerRole role,
+      ClusterSecret secret,
+      ClusterTls tls,
+      Duration handshakeTimeout,
+      int ioThreads,
+      int protocolVersion) {
     this.role = role;
     this.secret = secret;
+    this.tls = tls;
     this.handshakeTimeout = handshakeTimeout;
     this.protocolVersion = protocolVersion;
     this.loops =
@@ -134,6 +160,9 @@ public final class ClusterTransport implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     channels.add(ch);
+                    if (tls.isEnabled()) {
+                      ch.pipeline().addLast("tls", tls.acceptorHandler(ch.alloc()));
+                    }
                     HandshakeHandler handshake =
                         new HandshakeHandler(
                             Side.ACCEPTOR,
@@ -201,7 +230,16 @@ public final class ClusterTransport implements AutoCloseable {
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-            .handler(handshake);
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (tls.isEnabled()) {
+                      ch.pipeline().addLast("tls", tls.connectorHandler(ch.alloc(), host, port));
+                    }
+                    ch.pipeline().addLast("handshake", handshake);
+                  }
+                });
     ChannelFuture connected = client.connect(host, port);
     channels.add(connected.channel());
     if (!connected.await(timeout.toMillis(), TimeUnit.MILLISECONDS) || !connected.isSuccess()) {

@@ -278,6 +278,15 @@ final class HandshakeHandler extends ByteToMessageDecoder {
         cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (c instanceof HandshakeException h) {
       fail(ctx, h.getMessage(), h.refused());
+    } else if (c instanceof javax.net.ssl.SSLException) {
+      fail(
+          ctx,
+          "TLS with "
+              + ctx.channel().remoteAddress()
+              + " failed: "
+              + c.getMessage()
+              + "; every process of the cluster needs TLS on (--tls-keystore) with the same"
+              + " keystore");
     } else {
       fail(ctx, "the handshake with " + ctx.channel().remoteAddress() + " failed: " + c);
     }
@@ -291,7 +300,7 @@ final class HandshakeHandler extends ByteToMessageDecoder {
             + ctx.channel().remoteAddress()
             + " closed during the handshake"
             + (side == Side.CONNECTOR && state == State.AWAIT_PREAMBLE
-                ? " (is the port that of a Weir process?)"
+                ? " (is the port that of a Weir process, and is TLS on at both ends or at neither?)"
                 : ""));
     super.channelInactive(ctx);
   }

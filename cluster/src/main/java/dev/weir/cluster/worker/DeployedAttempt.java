@@ -313,7 +313,8 @@ final class DeployedAttempt implements TaskListener {
     }
   }
 
-  private synchronized List<Task> tasks() {
+  /** The attempt's tasks here. Any thread. */
+  synchronized List<Task> tasks() {
     return tasks;
   }
 

@@ -16,6 +16,7 @@ import dev.weir.cluster.usercode.JarStore;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.exchange.ExchangeEvent.CheckpointBarrier;
 import dev.weir.engine.lifecycle.DaemonThreads;
+import dev.weir.engine.task.Task;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -77,6 +78,15 @@ public final class WorkerJobs implements AutoCloseable {
     List<RunningTask> all = new ArrayList<>();
     for (DeployedAttempt a : attempts.values()) {
       all.addAll(a.running());
+    }
+    return all;
+  }
+
+  /** The engine's tasks deployed here, of every job: for monitoring and tests. Any thread. */
+  public List<Task> tasks() {
+    List<Task> all = new ArrayList<>();
+    for (DeployedAttempt a : attempts.values()) {
+      all.addAll(a.tasks());
     }
     return all;
   }
