@@ -2,14 +2,15 @@ package dev.weir.benchmarks.beam;
 
 import dev.weir.benchmarks.RunResult;
 import dev.weir.benchmarks.Workloads;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -30,57 +31,36 @@ import org.joda.time.Instant;
 
 /**
  * W1 and W2 as Beam pipelines, run unchanged on any runner the options name. Results leave the
- * pipeline through a DoFn that adds them to a JVM-wide slot, so every in-JVM runner reports the
- * same way.
+ * pipeline as Beam counters (a checksum, and the rows) read from the pipeline's metrics, so a
+ * runner whose workers run in other JVMs reports the same way as one in this JVM.
  */
 public final class BeamWorkloads {
 
-  private static final Map<String, AtomicLong> SLOTS = new ConcurrentHashMap<>();
-  private static final Map<String, AtomicLong> ROWS = new ConcurrentHashMap<>();
+  private static final Counter CHECKSUM = Metrics.counter(BeamWorkloads.class, "checksum");
+  private static final Counter ROWS = Metrics.counter(BeamWorkloads.class, "rows");
 
   private BeamWorkloads() {}
 
-  /** Adds W1's count to a slot. */
+  /** Adds W1's count to the checksum. */
   static final class AddCount extends DoFn<Long, Void> {
-    private final String slot;
-
-    AddCount(String slot) {
-      this.slot = slot;
-    }
-
     @ProcessElement
     public void process(@Element Long count) {
-      SLOTS.get(slot).addAndGet(count);
+      CHECKSUM.inc(count);
+      ROWS.inc();
     }
   }
 
-  /** Folds W2's (key, sum) rows into a slot's checksum. */
+  /** Folds W2's (key, sum) rows into the checksum. */
   static final class FoldSums extends DoFn<KV<Long, Long>, Void> {
-    private final String slot;
-
-    FoldSums(String slot) {
-      this.slot = slot;
-    }
-
     @ProcessElement
     public void process(@Element KV<Long, Long> row) {
-      SLOTS
-          .get(slot)
-          .accumulateAndGet(
-              0,
-              (current, ignored) -> Workloads.foldKeyedSum(current, row.getKey(), row.getValue()));
-      ROWS.get(slot).incrementAndGet();
+      CHECKSUM.inc(Workloads.foldKeyedSum(0, row.getKey(), row.getValue()));
+      ROWS.inc();
     }
   }
 
-  /** Folds a GroupByKey's (key, values) group, in its window, into a slot's checksum. */
+  /** Folds a GroupByKey's (key, values) group, in its window, into the checksum. */
   static final class FoldGroups extends DoFn<KV<Long, Iterable<Long>>, Void> {
-    private final String slot;
-
-    FoldGroups(String slot) {
-      this.slot = slot;
-    }
-
     @ProcessElement
     public void process(@Element KV<Long, Iterable<Long>> group, BoundedWindow window) {
       long sum = 0;
@@ -88,12 +68,13 @@ public final class BeamWorkloads {
         sum += v;
       }
       long id = group.getKey() * 31 + window.maxTimestamp().getMillis();
-      long total = sum;
-      SLOTS
-          .get(slot)
-          .accumulateAndGet(0, (current, ignored) -> Workloads.foldKeyedSum(current, id, total));
+      CHECKSUM.inc(Workloads.foldKeyedSum(0, id, sum));
+      ROWS.inc();
     }
   }
+
+  /** A finished pipeline: how long it ran and what its counters say. */
+  private record Finished(long elapsedNanos, long checksum, long rows) {}
 
   /**
    * A windowed GroupByKey (no combiner to lift): record {@code i} is (i mod 1,000, i) at event time
@@ -102,7 +83,6 @@ public final class BeamWorkloads {
    */
   public static RunResult windowedGroupByKey(
       String system, PipelineOptions options, long records, boolean sessions) {
-    String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     PCollection<KV<Long, Long>> pairs =
         p.apply(
@@ -119,33 +99,25 @@ public final class BeamWorkloads {
             sessions
                 ? Window.into(Sessions.withGapDuration(Duration.millis(50)))
                 : Window.into(FixedWindows.of(Duration.standardSeconds(1))));
-    pairs.apply("Group", GroupByKey.create()).apply("Fold", ParDo.of(new FoldGroups(slot)));
-    long elapsed = run(p);
+    pairs.apply("Group", GroupByKey.create()).apply("Fold", ParDo.of(new FoldGroups()));
+    Finished f = run(p, result -> {});
     return new RunResult(
         system,
         sessions ? "G2 session GBK" : "G1 window GBK",
         records,
-        SLOTS.remove(slot).get(),
-        elapsed);
-  }
-
-  private static String newSlot() {
-    String slot = UUID.randomUUID().toString();
-    SLOTS.put(slot, new AtomicLong());
-    ROWS.put(slot, new AtomicLong());
-    return slot;
+        f.checksum(),
+        f.elapsedNanos());
   }
 
   public static RunResult grep(String system, PipelineOptions options, long lines) {
-    String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     p.apply("Lines", GenerateSequence.from(0).to(lines))
         .apply("Line", MapElements.into(TypeDescriptors.strings()).via(Workloads::line))
         .apply("Grep", Filter.by((String line) -> line.contains(Workloads.NEEDLE)))
         .apply("Count", Count.globally())
-        .apply("Collect", ParDo.of(new AddCount(slot)));
-    long elapsed = run(p);
-    return new RunResult(system, "W1 grep", lines, SLOTS.remove(slot).get(), elapsed);
+        .apply("Collect", ParDo.of(new AddCount()));
+    Finished f = run(p, result -> {});
+    return new RunResult(system, "W1 grep", lines, f.checksum(), f.elapsedNanos());
   }
 
   public static RunResult keyedSum(String system, PipelineOptions options, long records) {
@@ -158,7 +130,6 @@ public final class BeamWorkloads {
    */
   public static RunResult keyedSum(
       String system, PipelineOptions options, long records, Consumer<PipelineResult> finished) {
-    String slot = newSlot();
     Pipeline p = Pipeline.create(options);
     p.apply("Numbers", GenerateSequence.from(0).to(records))
         .apply(
@@ -166,22 +137,17 @@ public final class BeamWorkloads {
             MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
                 .via((Long i) -> KV.of(Workloads.key(i), i)))
         .apply("SumPerKey", Sum.longsPerKey())
-        .apply("Collect", ParDo.of(new FoldSums(slot)));
-    long elapsed = run(p, finished);
-    long rows = ROWS.remove(slot).get();
+        .apply("Collect", ParDo.of(new FoldSums()));
+    Finished f = run(p, finished);
     long expected = Math.min(records, Workloads.DISTINCT_KEYS);
-    if (records >= 1_000_000 && rows != expected) {
+    if (records >= 1_000_000 && f.rows() != expected) {
       throw new IllegalStateException(
-          "W2 on " + system + " emitted " + rows + " sums, expected " + expected);
+          "W2 on " + system + " emitted " + f.rows() + " sums, expected " + expected);
     }
-    return new RunResult(system, "W2 keyed sum", records, SLOTS.remove(slot).get(), elapsed);
+    return new RunResult(system, "W2 keyed sum", records, f.checksum(), f.elapsedNanos());
   }
 
-  private static long run(Pipeline p) {
-    return run(p, result -> {});
-  }
-
-  private static long run(Pipeline p, Consumer<PipelineResult> finished) {
+  private static Finished run(Pipeline p, Consumer<PipelineResult> finished) {
     long start = System.nanoTime();
     PipelineResult result = p.run();
     PipelineResult.State state = result.waitUntilFinish();
@@ -190,6 +156,22 @@ public final class BeamWorkloads {
       throw new IllegalStateException("pipeline ended " + state);
     }
     finished.accept(result);
-    return elapsed;
+    return new Finished(elapsed, counter(result, "checksum"), counter(result, "rows"));
+  }
+
+  /** The attempted value of one of this class's counters, summed over the steps. */
+  private static long counter(PipelineResult result, String name) {
+    long total = 0;
+    for (MetricResult<Long> c :
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(BeamWorkloads.class, name))
+                    .build())
+            .getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 }
