@@ -149,7 +149,9 @@ final class ClusterJob implements JobClient {
   private CompletableFuture<CompletedCheckpoint> notYet() {
     return CompletableFuture.failedFuture(
         new UnsupportedOperationException(
-            "savepoints and checkpoints are not available in cluster mode yet"));
+            "on a cluster, take savepoints with weir savepoint|stop --coordinator=HOST:PORT"
+                + " --job="
+                + job.id()));
   }
 
   @Override

@@ -195,7 +195,8 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   @Description(
       "host:port of a Weir coordinator: the pipeline runs on its cluster (bin/weir coordinator and"
           + " workers) instead of in this JVM; --checkpointDir must then be shared by every"
-          + " machine. Savepoints and the control endpoint are not yet available in cluster mode.")
+          + " machine. Control it with weir list|status|savepoint|stop|cancel --coordinator=HOST:PORT;"
+          + " --savepointPath starts it from a savepoint every machine reads.")
   String getCoordinator();
 
   void setCoordinator(String coordinator);

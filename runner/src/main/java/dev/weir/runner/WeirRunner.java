@@ -135,9 +135,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         "--checkpointDir must name a directory");
     if (weir.getCoordinator() != null) {
       check(
-          weir.getSavepointPath() == null && weir.getControlPort() == -1,
-          "--coordinator runs the pipeline on a cluster, where --savepointPath and --controlPort"
-              + " are not available yet; leave them out, or run embedded (without --coordinator)");
+          weir.getControlPort() == -1,
+          "--coordinator runs the pipeline on a cluster, whose coordinator controls it: leave out"
+              + " --controlPort and use weir status|savepoint|stop|cancel --coordinator=HOST:PORT"
+              + " --job=ID");
     }
     return new WeirRunner(weir);
   }
@@ -275,7 +276,10 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
       throw new IllegalStateException("interrupted while connecting to " + address, e);
     }
     try {
-      ClusterClient.SubmittedJob job = client.submit(graph.name(), bytes, jars, config, timeout);
+      Path savepoint =
+          options.getSavepointPath() == null ? null : Path.of(options.getSavepointPath());
+      ClusterClient.SubmittedJob job =
+          client.submit(graph.name(), bytes, jars, config, savepoint, timeout);
       LOG.info("job '{}' runs on the cluster of {} as {}", graph.name(), address, job.id());
       return new ClusterJob(graph.name(), client, job);
     } catch (ClusterClient.JobRefusedException e) {

@@ -5,6 +5,8 @@ import dev.weir.cluster.protocol.v1.CancelJob;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobReply;
+import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.cluster.protocol.v1.SubmitJob;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTls;
@@ -27,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Submits jobs to a coordinator and learns how they end: uploads the job's jars, sends the job
@@ -40,6 +43,8 @@ public final class ClusterClient implements AutoCloseable {
   private final Channel channel;
   private final String coordinator;
   private final Map<String, CompletableFuture<JobEnded>> ended = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<JobReply>> replies = new ConcurrentHashMap<>();
+  private final AtomicLong nextRequest = new AtomicLong();
   private volatile CompletableFuture<String> pendingSubmission;
 
   private ClusterClient(ClusterTransport transport, String coordinator, Channel[] channel) {
@@ -125,8 +130,23 @@ public final class ClusterClient implements AutoCloseable {
    * As above, run with {@code settings} (exchange, checkpoints, restarts, state backend; the
    * checkpoint directory must be one the coordinator and every worker reach at the same path).
    */
-  public synchronized SubmittedJob submit(
+  public SubmittedJob submit(
       String name, byte[] graph, List<Path> jars, EngineConfig settings, Duration timeout)
+      throws IOException, InterruptedException, TimeoutException {
+    return submit(name, graph, jars, settings, null, timeout);
+  }
+
+  /**
+   * As above, starting from the savepoint (or retained checkpoint) in folder {@code savepoint},
+   * when not null: a path the coordinator and every worker read.
+   */
+  public synchronized SubmittedJob submit(
+      String name,
+      byte[] graph,
+      List<Path> jars,
+      EngineConfig settings,
+      Path savepoint,
+      Duration timeout)
       throws IOException, InterruptedException, TimeoutException {
     List<String> digests = new ArrayList<>();
     for (Path jar : jars) {
@@ -146,6 +166,7 @@ public final class ClusterClient implements AutoCloseable {
                     .setJobName(name)
                     .setJobGraph(com.google.protobuf.ByteString.copyFrom(graph))
                     .addAllJarSha256(digests)
+                    .setSavepointPath(savepoint == null ? "" : savepoint.toString())
                     .setSettings(JobSettingsCodec.encode(settings)))
             .build());
     String id;
@@ -167,6 +188,29 @@ public final class ClusterClient implements AutoCloseable {
         jar,
         sha,
         chunk -> channel.writeAndFlush(ControlMessage.newBuilder().setJarChunk(chunk).build()));
+  }
+
+  /**
+   * Asks the coordinator about its jobs or acts on one ({@code weir list|status|savepoint|stop|
+   * cancel}); completes with its answer, exceptionally if the connection is lost. A savepoint or
+   * stop is answered once the savepoint completed.
+   */
+  public CompletableFuture<JobReply> request(JobRequest.Kind kind, String jobId) {
+    long id = nextRequest.incrementAndGet();
+    CompletableFuture<JobReply> reply = new CompletableFuture<>();
+    replies.put(id, reply);
+    channel.writeAndFlush(
+        ControlMessage.newBuilder()
+            .setJobRequest(
+                JobRequest.newBuilder()
+                    .setRequestId(id)
+                    .setKind(kind)
+                    .setJobId(jobId == null ? "" : jobId))
+            .build());
+    if (!channel.isActive()) {
+      connectionLost();
+    }
+    return reply;
   }
 
   void cancel(String jobId) {
@@ -198,12 +242,22 @@ public final class ClusterClient implements AutoCloseable {
           ended.computeIfAbsent(e.getJobId(), k -> new CompletableFuture<>()).complete(e);
         }
       }
+      case JOB_REPLY -> {
+        CompletableFuture<JobReply> reply = replies.remove(m.getJobReply().getRequestId());
+        if (reply != null) {
+          reply.complete(m.getJobReply());
+        }
+      }
       default -> {}
     }
   }
 
   private void connectionLost() {
     IOException lost = new IOException("lost the connection to the coordinator at " + coordinator);
+    for (CompletableFuture<JobReply> reply : replies.values()) {
+      reply.completeExceptionally(lost);
+    }
+    replies.clear();
     CompletableFuture<String> pending = pendingSubmission;
     if (pending != null) {
       pending.completeExceptionally(lost);

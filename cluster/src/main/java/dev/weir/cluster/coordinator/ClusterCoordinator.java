@@ -6,6 +6,8 @@ import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.membership.RegisteredWorker;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobReply;
+import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.JobSubmitted;
 import dev.weir.cluster.protocol.v1.SubmitJob;
@@ -164,6 +166,12 @@ public final class ClusterCoordinator implements AutoCloseable {
             new CheckpointCoordinator(
                 request.getJobName(), settings.checkpoints(), new CheckpointStorage(folder));
       }
+      Path savepoint = null;
+      if (!request.getSavepointPath().isEmpty()) {
+        savepoint = Path.of(request.getSavepointPath());
+        // Read now, so a wrong or corrupt path refuses the job with the reason.
+        CheckpointStorage.loadPath(savepoint);
+      }
       ClusterJob job =
           new ClusterJob(
               id,
@@ -174,6 +182,7 @@ public final class ClusterCoordinator implements AutoCloseable {
               settingsMessage,
               settings,
               checkpoints,
+              savepoint,
               client,
               membership.registry(),
               slots,
@@ -305,6 +314,54 @@ public final class ClusterCoordinator implements AutoCloseable {
     }
   }
 
+  /** Answers a client's question about its jobs, or acts on one. Event loop. */
+  private void answer(Channel client, JobRequest request) {
+    JobReply.Builder reply = JobReply.newBuilder().setRequestId(request.getRequestId());
+    if (request.getKind() == JobRequest.Kind.KIND_LIST) {
+      for (ClusterJob job : jobs.values()) {
+        reply.addJobs(job.info());
+      }
+      client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
+      return;
+    }
+    ClusterJob job = jobs.get(request.getJobId());
+    if (job == null) {
+      reply.setError(
+          "no job '"
+              + request.getJobId()
+              + "' runs on this coordinator (weir list shows those that do)");
+      client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
+      return;
+    }
+    switch (request.getKind()) {
+      case KIND_STATUS -> reply.addJobs(job.info());
+      case KIND_CANCEL -> {
+        job.cancel();
+        reply.addJobs(job.info());
+      }
+      case KIND_SAVEPOINT, KIND_STOP -> {
+        job.savepoint(request.getKind() == JobRequest.Kind.KIND_STOP)
+            .whenComplete(
+                (path, error) -> {
+                  if (error != null) {
+                    Throwable cause =
+                        error instanceof java.util.concurrent.CompletionException
+                                && error.getCause() != null
+                            ? error.getCause()
+                            : error;
+                    reply.setError(String.valueOf(cause.getMessage()));
+                  } else {
+                    reply.setSavepointPath(path);
+                  }
+                  client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
+                });
+        return;
+      }
+      default -> reply.setError("unknown request " + request.getKind());
+    }
+    client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
+  }
+
   /** A client's messages. Event loop. */
   private final class ClientMessages extends SimpleChannelInboundHandler<ControlMessage> {
     @Override
@@ -322,6 +379,7 @@ public final class ClusterCoordinator implements AutoCloseable {
             job.cancel();
           }
         }
+        case JOB_REQUEST -> answer(ctx.channel(), m.getJobRequest());
         default -> LOG.warn("unexpected message from a client, dropped: {}", m.getBodyCase());
       }
     }

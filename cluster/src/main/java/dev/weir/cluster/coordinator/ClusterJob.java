@@ -12,6 +12,7 @@ import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobInfo;
 import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.ProcessingTimeAdvanced;
@@ -19,6 +20,7 @@ import dev.weir.cluster.protocol.v1.QuiescenceLook;
 import dev.weir.cluster.protocol.v1.QuiescenceProbe;
 import dev.weir.cluster.protocol.v1.QuiescenceQuery;
 import dev.weir.cluster.protocol.v1.QuiescenceResult;
+import dev.weir.cluster.protocol.v1.ResumeSources;
 import dev.weir.cluster.protocol.v1.StartTasks;
 import dev.weir.cluster.protocol.v1.SubtaskId;
 import dev.weir.cluster.protocol.v1.TaskStatus;
@@ -29,11 +31,13 @@ import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.cluster.EngineConfig;
 import io.netty.channel.Channel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +112,9 @@ final class ClusterJob {
   private final CheckpointCoordinator checkpoints;
   private final String checkpointFolder;
 
+  /** The savepoint the job starts from until it has a checkpoint of its own, or null. */
+  private final Path initialRestore;
+
   private AttemptTasks current;
   private ScheduledFuture<?> prepareTimeout;
   private RemoteTasks remote;
@@ -122,6 +129,10 @@ final class ClusterJob {
   private Failure lastAttemptFailureDetail;
 
   private boolean cancelRequested;
+
+  /** A stop-with-savepoint completed: the job ends FINISHED once its tasks stopped. */
+  private boolean stopped;
+
   private String endStatus;
 
   /**
@@ -142,12 +153,14 @@ final class ClusterJob {
       JobSettings settingsMessage,
       EngineConfig settings,
       CheckpointCoordinator checkpoints,
+      Path initialRestore,
       Channel client,
       WorkerRegistry workers,
       Slots slots,
       ScheduledExecutorService scheduler,
       Consumer<ClusterJob> onEnd) {
     this.id = id;
+    this.initialRestore = initialRestore;
     this.name = name;
     this.graph = ByteString.copyFrom(graph);
     this.jars = List.copyOf(jars);
@@ -215,7 +228,8 @@ final class ClusterJob {
     current = new AttemptTasks(attempt, placed);
     remote = checkpoints == null ? null : new RemoteTasks(current, name, this::sendTo);
     phase = Phase.PREPARING;
-    CompletedCheckpoint restore = checkpoints == null ? null : checkpoints.latestCompleted();
+    CompletedCheckpoint latest = checkpoints == null ? null : checkpoints.latestCompleted();
+    Path restore = latest != null ? latest.folder() : initialRestore;
     List<dev.weir.cluster.protocol.v1.TaskLocation> placement = current.placement();
     for (Map.Entry<String, List<AttemptTasks.Placed>> e : current.byWorker().entrySet()) {
       PrepareTasks.Builder prepare =
@@ -227,7 +241,7 @@ final class ClusterJob {
               .addAllPlacement(placement)
               .setSettings(settingsMessage)
               .setCheckpointFolder(checkpointFolder)
-              .setRestorePath(restore == null ? "" : restore.folder().toString());
+              .setRestorePath(restore == null ? "" : restore.toString());
       for (AttemptTasks.Placed p : e.getValue()) {
         prepare.addSubtasks(p.id());
       }
@@ -508,6 +522,79 @@ final class ClusterJob {
   }
 
   /** The client asked to cancel the job. */
+  /** What a client asking about the job is told. */
+  synchronized JobInfo info() {
+    return JobInfo.newBuilder()
+        .setJobId(id)
+        .setName(name)
+        .setStatus(phase == Phase.ENDED ? endStatus : phase.name())
+        .setRestarts(restarts)
+        .setCompletedCheckpoints(checkpoints == null ? 0 : checkpoints.stats().completed())
+        .setAttempt(attemptNumber)
+        .build();
+  }
+
+  /**
+   * Takes a savepoint now; with {@code stop} the sources emit nothing after its barrier and the job
+   * ends FINISHED once it completed (if it fails, the sources read on). Completes with the
+   * savepoint's folder, or exceptionally with why there is none.
+   */
+  CompletableFuture<String> savepoint(boolean stop) {
+    synchronized (this) {
+      String refused =
+          checkpoints == null
+              ? "job "
+                  + id
+                  + " ("
+                  + name
+                  + ") runs without checkpoints: savepoints need --checkpointingInterval and a"
+                  + " --checkpointDir every machine shares"
+              : phase != Phase.RUNNING
+                  ? "job " + id + " is " + phase + ": a savepoint is taken while it runs"
+                  : null;
+      if (refused != null) {
+        return CompletableFuture.failedFuture(new IllegalStateException(refused));
+      }
+    }
+    CompletableFuture<CompletedCheckpoint> savepoint = checkpoints.trigger(true, stop);
+    if (stop) {
+      savepoint.whenComplete(
+          (done, error) -> {
+            if (error != null) {
+              resumeSources();
+            } else {
+              stopAfterSavepoint();
+            }
+          });
+    }
+    return savepoint.thenApply(done -> done.folder().toString());
+  }
+
+  private synchronized void resumeSources() {
+    if (current == null || phase == Phase.ENDED) {
+      return;
+    }
+    for (String worker : current.byWorker().keySet()) {
+      sendTo(
+          worker,
+          ControlMessage.newBuilder()
+              .setResumeSources(ResumeSources.newBuilder().setJob(current.attempt()))
+              .build());
+    }
+  }
+
+  private synchronized void stopAfterSavepoint() {
+    if (phase == Phase.ENDED || phase == Phase.CANCELLING) {
+      return;
+    }
+    LOG.info("job {} ({}) stops after its savepoint", id, name);
+    stopped = true;
+    cancelRequested = true;
+    Phase was = phase;
+    phase = Phase.CANCELLING;
+    cancelTasks(was);
+  }
+
   synchronized void cancel() {
     if (phase == Phase.ENDED || cancelRequested) {
       return;
@@ -632,7 +719,7 @@ final class ClusterJob {
 
   private void end() {
     phase = Phase.ENDED;
-    endStatus = failure != null ? "FAILED" : cancelRequested ? "CANCELED" : "FINISHED";
+    endStatus = failure != null ? "FAILED" : cancelRequested && !stopped ? "CANCELED" : "FINISHED";
     LOG.info("job {} ({}) ended {} after {} restarts", id, name, endStatus, restarts);
     if (checkpoints != null) {
       scheduler.execute(checkpoints::close);

@@ -477,6 +477,13 @@ final class DeployedAttempt implements TaskListener {
         .build();
   }
 
+  /** A stop-with-savepoint failed: the sources that stopped at its barrier read on. */
+  void resumeSources() {
+    for (Task t : tasks()) {
+      t.resumeSource();
+    }
+  }
+
   void onQuiescenceResult(QuiescenceResult result) {
     quiescence.onResult(result);
   }

@@ -280,6 +280,12 @@ public final class WorkerJobs implements AutoCloseable {
             a.onProcessingTimeAdvanced(m.getProcessingTimeAdvanced().getMillis());
           }
         }
+        case RESUME_SOURCES -> {
+          DeployedAttempt a = attempts.get(key(m.getResumeSources().getJob()));
+          if (a != null) {
+            a.resumeSources();
+          }
+        }
         case JAR_CHUNK -> onJarChunk(m.getJarChunk());
         default ->
             LOG.warn("unexpected message from the coordinator, dropped: {}", m.getBodyCase());

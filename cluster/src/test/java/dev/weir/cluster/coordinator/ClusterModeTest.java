@@ -9,6 +9,9 @@ import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.membership.HeartbeatSettings;
 import dev.weir.cluster.membership.WorkerMembership;
 import dev.weir.cluster.protocol.v1.JobEnded;
+import dev.weir.cluster.protocol.v1.JobInfo;
+import dev.weir.cluster.protocol.v1.JobReply;
+import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.PeerRole;
@@ -31,6 +34,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,6 +54,9 @@ class ClusterModeTest {
 
   /** Sink output per run (the workers run in this JVM). */
   static final Map<String, Queue<String>> OUTPUT = new ConcurrentHashMap<>();
+
+  /** Records each run's sources emitted (counted after the source, in this JVM's workers). */
+  static final Map<String, AtomicLong> SEEN = new ConcurrentHashMap<>();
 
   @TempDir Path work;
 
@@ -75,9 +82,17 @@ class ClusterModeTest {
     OUTPUT.computeIfAbsent(run, r -> new ConcurrentLinkedQueue<>()).clear();
     JobGraph g = new JobGraph(run);
     JobVertex numbers = g.addSource("numbers", new SequenceSource(records), parallelism);
+    SEEN.put(run, new AtomicLong());
     JobVertex poison =
         g.addOperator(
-            "poison", () -> Operators.map((Long v) -> v == failAt ? -1L : v), parallelism);
+            "poison",
+            () ->
+                Operators.map(
+                    (Long v) -> {
+                      SEEN.get(run).incrementAndGet();
+                      return v == failAt ? -1L : v;
+                    }),
+            parallelism);
     JobVertex sums =
         g.addOperator("sums", KeyedSums.KeyedSum::new, parallelism).keySerializer(Serializers.LONG);
     JobVertex collect =
@@ -259,6 +274,101 @@ class ClusterModeTest {
     assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
     Map<String, String> expected = KeyedSums.expected(records, KEYS);
     assertThat(KeyedSums.byKey(OUTPUT.get("restarted"))).isEqualTo(expected);
+  }
+
+  @Test
+  void aJobStoppedWithASavepointResumesFromItCountingEachRecordOnce() throws Exception {
+    long records = 30_000_000;
+    ClusterCoordinator coordinator = withWorkers(1, 1);
+    ClusterClient client = client(coordinator);
+    EngineConfig settings =
+        EngineConfig.DEFAULT.withCheckpoints(
+            dev.weir.engine.checkpoint.CheckpointConfig.every(
+                Duration.ofMillis(100), work.resolve("checkpoints")));
+    ClusterClient.SubmittedJob first =
+        client.submit(
+            "stopped",
+            JobGraphCodec.encode(keyedSums("stopped", records, 2, -5)),
+            List.of(),
+            settings,
+            TIMEOUT);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                status(client, first.id()).getCompletedCheckpoints() > 0 || first.ended().isDone());
+    assertThat(first.ended()).isNotDone();
+    JobReply listed = client.request(JobRequest.Kind.KIND_LIST, null).get(30, TimeUnit.SECONDS);
+    assertThat(listed.getJobsList()).extracting(JobInfo::getJobId).containsExactly(first.id());
+    assertThat(listed.getJobs(0).getStatus()).isEqualTo("RUNNING");
+
+    JobReply savepoint =
+        client.request(JobRequest.Kind.KIND_SAVEPOINT, first.id()).get(60, TimeUnit.SECONDS);
+    assertThat(savepoint.getError()).isEmpty();
+    assertThat(Path.of(savepoint.getSavepointPath())).isDirectory();
+    assertThat(first.ended()).as("a savepoint leaves the job running").isNotDone();
+    JobReply stop = client.request(JobRequest.Kind.KIND_STOP, first.id()).get(60, TimeUnit.SECONDS);
+    assertThat(stop.getError()).isEmpty();
+    JobEnded ended = first.ended().get(60, TimeUnit.SECONDS);
+    assertThat(ended.getStatus()).as(ended.getFailure()).isEqualTo("FINISHED");
+    assertThat(OUTPUT.get("stopped")).as("stopped before its input ended: no sums yet").isEmpty();
+
+    // Resumed from the stop's savepoint: every record counted once over both runs.
+    ClusterClient.SubmittedJob resumed =
+        client.submit(
+            "resumed",
+            JobGraphCodec.encode(keyedSums("resumed", records, 2, -5)),
+            List.of(),
+            settings,
+            Path.of(stop.getSavepointPath()),
+            TIMEOUT);
+    JobEnded end = resumed.ended().get(120, TimeUnit.SECONDS);
+    assertThat(end.getStatus()).as(end.getFailure()).isEqualTo("FINISHED");
+    assertThat(KeyedSums.byKey(OUTPUT.get("resumed"))).isEqualTo(KeyedSums.expected(records, KEYS));
+    assertThat(SEEN.get("resumed").get())
+        .as("the resumed run read on from the savepoint, not from the start")
+        .isLessThan(records)
+        .isGreaterThan(0);
+  }
+
+  @Test
+  void requestsTheCoordinatorCannotAnswerSayWhy() throws Exception {
+    ClusterCoordinator coordinator = withWorkers(1, 1);
+    ClusterClient client = client(coordinator);
+    assertThat(client.request(JobRequest.Kind.KIND_STATUS, "job-42").get(30, TimeUnit.SECONDS))
+        .extracting(JobReply::getError)
+        .asString()
+        .contains("no job 'job-42'")
+        .contains("weir list");
+    ClusterClient.SubmittedJob job =
+        client.submit(
+            "unchecked",
+            JobGraphCodec.encode(keyedSums("unchecked", 50_000_000, 2, -5)),
+            List.of(),
+            TIMEOUT);
+    JobReply refused =
+        client.request(JobRequest.Kind.KIND_SAVEPOINT, job.id()).get(30, TimeUnit.SECONDS);
+    assertThat(refused.getError())
+        .contains("without checkpoints")
+        .contains("--checkpointingInterval");
+    job.cancel();
+    assertThat(job.ended().get(30, TimeUnit.SECONDS).getStatus()).isEqualTo("CANCELED");
+    assertThatThrownBy(
+            () ->
+                client.submit(
+                    "no-such-savepoint",
+                    JobGraphCodec.encode(keyedSums("x", 10, 2, -5)),
+                    List.of(),
+                    EngineConfig.DEFAULT,
+                    work.resolve("nowhere"),
+                    TIMEOUT))
+        .isInstanceOf(ClusterClient.JobRefusedException.class)
+        .hasMessageContaining("nowhere");
+  }
+
+  private static JobInfo status(ClusterClient client, String id) throws Exception {
+    JobReply reply = client.request(JobRequest.Kind.KIND_STATUS, id).get(30, TimeUnit.SECONDS);
+    return reply.getJobsCount() == 0 ? JobInfo.getDefaultInstance() : reply.getJobs(0);
   }
 
   private static long completedCheckpoints(Path root) throws java.io.IOException {

@@ -1,5 +1,6 @@
 package dev.weir.runner.cli;
 
+import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.engine.control.ControlEndpoint;
 import dev.weir.runner.WeirPipelineOptions;
 import java.io.IOException;
@@ -23,19 +24,52 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code weir}: controls a running Weir job through its control endpoint (a pipeline run with
- * {@code --controlPort}): status, savepoint, stop with a savepoint, checkpoint, cancel. A
- * savepoint's folder is printed; resume from it with {@code --savepointPath=<folder>}.
+ * {@code --controlPort}, {@code --address}) or through its cluster's coordinator ({@code
+ * --coordinator} and {@code --job}): list (coordinator only), status, savepoint, stop with a
+ * savepoint, checkpoint (endpoint only), cancel. A savepoint's folder is printed; resume from it
+ * with {@code --savepointPath=<folder>}.
  */
 @Command(
     name = "weir",
     mixinStandardHelpOptions = true,
     version = "weir 0.1",
-    description = "Controls a running Weir job (started with --controlPort).")
+    description =
+        "Controls a running Weir job: through its control endpoint (--address, a job started with"
+            + " --controlPort) or through its cluster's coordinator (--coordinator, --job).")
 public final class WeirCli implements Callable<Integer> {
 
   @Option(
+      names = {"-c", "--coordinator"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "host:port of a cluster's coordinator (instead of --address).")
+  String coordinator;
+
+  @Option(
+      names = {"-j", "--job"},
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "With --coordinator: the job's id (weir list shows them).")
+  String job;
+
+  @Option(
+      names = "--secret-file",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "With --coordinator: the cluster's secret file.")
+  Path secretFile;
+
+  @Option(
+      names = "--tls-keystore",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "With --coordinator: the cluster's TLS keystore, when it runs with TLS.")
+  Path tlsKeystore;
+
+  @Option(
+      names = "--tls-password-file",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "With --tls-keystore: the file holding its password.")
+  Path tlsPasswordFile;
+
+  @Option(
       names = {"-a", "--address"},
-      required = true,
       scope = CommandLine.ScopeType.INHERIT,
       description =
           "host:port of the job's control endpoint, as the job logged it (or WeirPipelineResult.controlAddress()).")
@@ -79,13 +113,46 @@ public final class WeirCli implements Callable<Integer> {
   @Override
   public Integer call() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "name a command: status, savepoint, stop, checkpoint or cancel");
+        spec.commandLine(), "name a command: list, status, savepoint, stop, checkpoint or cancel");
   }
 
   /** Sends one request; prints the answer's fields, or the error, and returns the exit code. */
   private int request(String command, String method, String path, String... fields) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if ((address == null) == (coordinator == null)) {
+      err.println(
+          "weir: name the job's control endpoint with --address=HOST:PORT or its cluster's"
+              + " coordinator with --coordinator=HOST:PORT (one of the two)");
+      return 2;
+    }
+    if (coordinator != null) {
+      JobRequest.Kind kind =
+          switch (command) {
+            case "status" -> JobRequest.Kind.KIND_STATUS;
+            case "savepoint" -> JobRequest.Kind.KIND_SAVEPOINT;
+            case "stop" -> JobRequest.Kind.KIND_STOP;
+            case "cancel" -> JobRequest.Kind.KIND_CANCEL;
+            case "list" -> JobRequest.Kind.KIND_LIST;
+            default -> null;
+          };
+      if (kind == null) {
+        err.println("weir: " + command + " is not available through a coordinator");
+        return 2;
+      }
+      boolean snapshot =
+          kind == JobRequest.Kind.KIND_SAVEPOINT || kind == JobRequest.Kind.KIND_STOP;
+      return new CoordinatorRequests(
+              coordinator, secretFile, tlsKeystore, tlsPasswordFile, out, err)
+          .send(
+              kind,
+              job,
+              Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : snapshot ? 1800 : 30));
+    }
+    if (command.equals("list")) {
+      err.println("weir: list needs --coordinator (a control endpoint serves one job)");
+      return 2;
+    }
     URI uri;
     try {
       uri = URI.create("http://" + address + path);
@@ -176,6 +243,11 @@ public final class WeirCli implements Callable<Integer> {
     }
     String value = m.group(2) != null ? m.group(2) : m.group(1);
     return value.replace("\\\"", "\"").replace("\\\\", "\\");
+  }
+
+  @Command(name = "list", description = "Lists the jobs a coordinator runs (with --coordinator).")
+  int list() {
+    return request("list", "GET", "/", "");
   }
 
   @Command(

@@ -1,0 +1,138 @@
+package dev.weir.runner.cli;
+
+import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.protocol.v1.JobInfo;
+import dev.weir.cluster.protocol.v1.JobReply;
+import dev.weir.cluster.protocol.v1.JobRequest;
+import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTls;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The job commands of {@code weir} against a cluster's coordinator ({@code --coordinator}): one
+ * authenticated connection per command, one request, its answer printed.
+ */
+final class CoordinatorRequests {
+
+  private final String coordinator;
+  private final Path secretFile;
+  private final Path tlsKeystore;
+  private final Path tlsPasswordFile;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  CoordinatorRequests(
+      String coordinator,
+      Path secretFile,
+      Path tlsKeystore,
+      Path tlsPasswordFile,
+      PrintWriter out,
+      PrintWriter err) {
+    this.coordinator = coordinator;
+    this.secretFile = secretFile;
+    this.tlsKeystore = tlsKeystore;
+    this.tlsPasswordFile = tlsPasswordFile;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Sends {@code kind} about {@code jobId} (null for a list); prints the answer; the exit code. */
+  int send(JobRequest.Kind kind, String jobId, Duration timeout) {
+    int colon = coordinator.lastIndexOf(':');
+    int port;
+    try {
+      port = Integer.parseInt(coordinator.substring(colon + 1));
+    } catch (NumberFormatException | IndexOutOfBoundsException e) {
+      port = -1;
+    }
+    if (colon <= 0 || port <= 0 || port > 65535) {
+      err.println("weir: --coordinator must be host:port, got '" + coordinator + "'");
+      return 2;
+    }
+    if (kind != JobRequest.Kind.KIND_LIST && jobId == null) {
+      err.println("weir: name the job with --job=ID (weir list --coordinator=... shows the ids)");
+      return 2;
+    }
+    ClusterClient client;
+    try {
+      ClusterSecret secret =
+          secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
+      if ((tlsKeystore == null) != (tlsPasswordFile == null)) {
+        err.println("weir: --tls-keystore and --tls-password-file go together");
+        return 2;
+      }
+      ClusterTls tls =
+          tlsKeystore == null
+              ? ClusterTls.NONE
+              : ClusterTls.fromKeystore(tlsKeystore, tlsPasswordFile);
+      client =
+          ClusterClient.connect(
+              coordinator.substring(0, colon), port, secret, tls, Duration.ofSeconds(10));
+    } catch (IllegalArgumentException e) {
+      err.println("weir: " + e.getMessage());
+      return 2;
+    } catch (RuntimeException e) {
+      err.println("weir: cannot reach the coordinator at " + coordinator + ": " + e.getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+    try (client) {
+      JobReply reply = client.request(kind, jobId).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (!reply.getError().isEmpty()) {
+        err.println("weir: " + name(kind) + " failed: " + reply.getError());
+        return 1;
+      }
+      switch (kind) {
+        case KIND_SAVEPOINT, KIND_STOP -> out.println("path: " + reply.getSavepointPath());
+        case KIND_LIST -> {
+          if (reply.getJobsCount() == 0) {
+            out.println("no jobs run on " + coordinator);
+          }
+          for (JobInfo job : reply.getJobsList()) {
+            out.printf(
+                "%s  %-11s %s (restarts: %d, checkpoints: %d)%n",
+                job.getJobId(),
+                job.getStatus(),
+                job.getName(),
+                job.getRestarts(),
+                job.getCompletedCheckpoints());
+          }
+        }
+        default -> {
+          for (JobInfo job : reply.getJobsList()) {
+            out.println("job: " + job.getJobId() + " (" + job.getName() + ")");
+            out.println("status: " + job.getStatus());
+            out.println("restarts: " + job.getRestarts());
+            out.println("checkpoints: " + job.getCompletedCheckpoints());
+          }
+        }
+      }
+      return 0;
+    } catch (TimeoutException e) {
+      err.println(
+          "weir: no answer from "
+              + coordinator
+              + " within "
+              + timeout.toSeconds()
+              + " s; the job may still be working on it (wait longer with --timeout)");
+      return 1;
+    } catch (ExecutionException e) {
+      err.println("weir: " + e.getCause().getMessage());
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    }
+  }
+
+  private static String name(JobRequest.Kind kind) {
+    return kind.name().substring("KIND_".length()).toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,165 @@
+package dev.weir.runner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.weir.cluster.coordinator.ClusterCoordinator;
+import dev.weir.cluster.membership.HeartbeatSettings;
+import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.cluster.transport.ClusterTransport;
+import dev.weir.cluster.transport.PeerRole;
+import dev.weir.cluster.worker.ClusterWorker;
+import dev.weir.engine.cluster.EngineConfig;
+import dev.weir.runner.WeirPipelineOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code weir} job commands against a cluster's coordinator (a coordinator and two workers in
+ * this JVM, over loopback): list, status, savepoint and stop of a Beam pipeline submitted with
+ * {@code --coordinator}.
+ */
+@Timeout(180)
+class CoordinatorCliTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  static final class Discard extends DoFn<Long, Void> {
+    @ProcessElement
+    public void process(@Element Long n) {}
+  }
+
+  private record Outcome(int exitCode, String out, String err) {}
+
+  private static Outcome weir(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = WeirCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Outcome(code, out.toString(), err.toString());
+  }
+
+  private static String field(String text, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + ": (.*)$").matcher(text);
+    assertThat(m.find()).as(name + " in " + text).isTrue();
+    return m.group(1).trim();
+  }
+
+  @Test
+  void listStatusSavepointAndStopThroughTheCoordinator() throws Exception {
+    Path secretFile = dir.resolve("cluster.secret");
+    ClusterSecret secret = ClusterSecret.createFile(secretFile);
+    ClusterCoordinator coordinator =
+        closing(
+            new ClusterCoordinator(
+                closing(new ClusterTransport(PeerRole.COORDINATOR, secret, TIMEOUT, 2)),
+                "127.0.0.1",
+                0,
+                new HeartbeatSettings(Duration.ofMillis(200), Duration.ofSeconds(5)),
+                dir.resolve("coordinator"),
+                (w, why) -> {}));
+    for (String name : List.of("w1", "w2")) {
+      ClusterWorker worker =
+          closing(
+              new ClusterWorker(
+                  closing(new ClusterTransport(PeerRole.WORKER, secret, TIMEOUT, 1)),
+                  1,
+                  "127.0.0.1",
+                  0,
+                  "127.0.0.1",
+                  dir.resolve(name),
+                  EngineConfig.DEFAULT));
+      closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {}));
+    }
+    await().atMost(TIMEOUT).until(() -> coordinator.membership().registry().totalSlots() == 2);
+    String address = "127.0.0.1:" + coordinator.address().getPort();
+
+    WeirPipelineOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--runner=WeirRunner",
+                "--parallelism=2",
+                "--streaming=true",
+                "--coordinator=" + address,
+                "--secretFile=" + secretFile,
+                "--checkpointingInterval=200",
+                "--checkpointDir=" + dir.resolve("checkpoints"),
+                "--jobName=controlled")
+            .as(WeirPipelineOptions.class);
+    Pipeline p = Pipeline.create(options);
+    p.apply(GenerateSequence.from(0).withRate(2_000, org.joda.time.Duration.standardSeconds(1)))
+        .apply(ParDo.of(new Discard()));
+    PipelineResult result = p.run();
+
+    Outcome list = weir("list", "--coordinator", address, "--secret-file", secretFile.toString());
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    Matcher listed = Pattern.compile("(job-\\d+)\\s+\\S+\\s+controlled").matcher(list.out());
+    assertThat(listed.find()).as(list.out()).isTrue();
+    String job = listed.group(1);
+    String[] target = {
+      "--coordinator", address, "--secret-file", secretFile.toString(), "--job", job
+    };
+
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> Long.parseLong(field(weir(with("status", target)).out(), "checkpoints")) > 0);
+    Outcome status = weir(with("status", target));
+    assertThat(field(status.out(), "status")).isEqualTo("RUNNING");
+
+    Outcome savepoint = weir(with("savepoint", target));
+    assertThat(savepoint.exitCode()).as(savepoint.err()).isZero();
+    assertThat(Path.of(field(savepoint.out(), "path"))).isDirectory();
+    assertThat(result.getState()).isEqualTo(PipelineResult.State.RUNNING);
+
+    Outcome stop = weir(with("stop", target));
+    assertThat(stop.exitCode()).as(stop.err()).isZero();
+    Path stopped = Path.of(field(stop.out(), "path"));
+    assertThat(Files.exists(stopped.resolve("_metadata"))).isTrue();
+    assertThat(result.waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+
+    Outcome gone = weir(with("status", target));
+    assertThat(gone.exitCode()).isEqualTo(1);
+    assertThat(gone.err()).contains("no job '" + job + "'");
+    Outcome neither = weir("status");
+    assertThat(neither.exitCode()).isEqualTo(2);
+    assertThat(neither.err()).contains("--address").contains("--coordinator");
+  }
+
+  private static String[] with(String command, String[] target) {
+    String[] all = new String[target.length + 1];
+    all[0] = command;
+    System.arraycopy(target, 0, all, 1, target.length);
+    return all;
+  }
+}
