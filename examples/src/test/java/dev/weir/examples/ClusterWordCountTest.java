@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weir.cluster.process.ClusterKeystore;
-import dev.weir.cluster.process.CoordinatorCommand;
-import dev.weir.cluster.process.JavaProcess;
-import dev.weir.cluster.process.ProcessOutput;
-import dev.weir.cluster.process.WorkerCommand;
+import dev.weir.cluster.process.LoopbackCluster;
 import dev.weir.cluster.transport.ClusterSecret;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -51,22 +46,13 @@ class ClusterWordCountTest {
 
   @TempDir Path dir;
 
-  private final List<Process> processes = new ArrayList<>();
+  private LoopbackCluster cluster;
 
   @AfterEach
   void killAll() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
+    if (cluster != null) {
+      cluster.close();
     }
-  }
-
-  private ProcessOutput start(String name, Class<?> main, String... args) throws IOException {
-    Process p =
-        JavaProcess.start(
-            List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"), main, args);
-    processes.add(p);
-    return new ProcessOutput(p, line -> System.out.println("[" + name + "] " + line));
   }
 
   private static Map<String, Long> counts(Path folder) throws IOException {
@@ -104,33 +90,18 @@ class ClusterWordCountTest {
   /** Starts a coordinator and two workers of one slot; returns the coordinator's port. */
   private String startCluster(Path secret, String... extra) throws Exception {
     ClusterSecret.createFile(secret);
-    ProcessOutput coordinator =
-        start(
-            "coordinator",
-            CoordinatorCommand.class,
-            with(
-                extra,
-                "--port=0",
-                "--secret-file=" + secret,
-                "--work-dir=" + dir.resolve("coordinator")));
-    String port =
-        coordinator
-            .await("coordinator listening on 127\\.0\\.0\\.1:(\\d+)", Duration.ofSeconds(60))
-            .group(1);
-    for (int i = 1; i <= 2; i++) {
-      ProcessOutput worker =
-          start(
-              "worker-" + i,
-              WorkerCommand.class,
-              with(
-                  extra,
-                  "--coordinator=127.0.0.1:" + port,
-                  "--slots=1",
-                  "--secret-file=" + secret,
-                  "--work-dir=" + dir.resolve("worker-" + i)));
-      worker.await("registered with the coordinator", Duration.ofSeconds(60));
-    }
-    return port;
+    cluster =
+        LoopbackCluster.start(
+            new LoopbackCluster.Settings(
+                2,
+                1,
+                secret,
+                dir,
+                List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
+                List.of(extra),
+                name -> line -> System.out.println("[" + name + "] " + line)));
+    String address = cluster.coordinatorAddress();
+    return address.substring(address.lastIndexOf(':') + 1);
   }
 
   private static String[] with(String[] extra, String... args) {

@@ -3,6 +3,7 @@ package dev.weir.runner;
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTls;
+import dev.weir.cluster.transport.HostPort;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.cluster.JobClient;
@@ -238,14 +239,12 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
   /** Ships the job graph and --filesToStage to the coordinator of --coordinator. */
   private ClusterJob submitToCluster(JobGraph graph, EngineConfig config) {
     String address = options.getCoordinator();
-    int colon = address.lastIndexOf(':');
-    int port;
+    HostPort coordinator;
     try {
-      port = Integer.parseInt(address.substring(colon + 1));
-    } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      port = -1;
+      coordinator = HostPort.parse(address, "--coordinator");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("Invalid Weir option: " + e.getMessage(), e);
     }
-    check(colon > 0 && port > 0 && port < 65536, "--coordinator must be host:port, got " + address);
     ClusterSecret secret =
         options.getSecretFile() == null
             ? ClusterSecret.none()
@@ -270,7 +269,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
     Duration timeout = Duration.ofSeconds(60);
     ClusterClient client;
     try {
-      client = ClusterClient.connect(address.substring(0, colon), port, secret, tls, timeout);
+      client = ClusterClient.connect(coordinator.host(), coordinator.port(), secret, tls, timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while connecting to " + address, e);

@@ -2,15 +2,13 @@ package dev.weir.benchmarks.beam;
 
 import dev.weir.benchmarks.RunResult;
 import dev.weir.benchmarks.Workloads;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -156,22 +154,8 @@ public final class BeamWorkloads {
       throw new IllegalStateException("pipeline ended " + state);
     }
     finished.accept(result);
-    return new Finished(elapsed, counter(result, "checksum"), counter(result, "rows"));
-  }
-
-  /** The attempted value of one of this class's counters, summed over the steps. */
-  private static long counter(PipelineResult result, String name) {
-    long total = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(BeamWorkloads.class, name))
-                    .build())
-            .getCounters()) {
-      total += c.getAttempted();
-    }
-    return total;
+    Map<String, Long> counters = BeamCounters.attempted(result, BeamWorkloads.class);
+    return new Finished(
+        elapsed, counters.getOrDefault("checksum", 0L), counters.getOrDefault("rows", 0L));
   }
 }

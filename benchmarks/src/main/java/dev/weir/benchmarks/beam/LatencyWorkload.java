@@ -1,14 +1,12 @@
 package dev.weir.benchmarks.beam;
 
+import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.MetricNameFilter;
-import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -91,19 +89,12 @@ public final class LatencyWorkload {
     result.cancel();
     Histogram h = new Histogram(3);
     long counted = 0;
-    for (MetricResult<Long> c :
-        result
-            .metrics()
-            .queryMetrics(
-                MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.inNamespace(LatencyWorkload.class))
-                    .build())
-            .getCounters()) {
-      String name = c.getName().getName();
-      if (name.startsWith(BUCKET)) {
-        h.recordValueWithCount(Long.parseLong(name.substring(BUCKET.length())), c.getAttempted());
-      } else if (name.equals("counted")) {
-        counted += c.getAttempted();
+    for (Map.Entry<String, Long> c :
+        BeamCounters.attempted(result, LatencyWorkload.class).entrySet()) {
+      if (c.getKey().startsWith(BUCKET)) {
+        h.recordValueWithCount(Long.parseLong(c.getKey().substring(BUCKET.length())), c.getValue());
+      } else if (c.getKey().equals("counted")) {
+        counted += c.getValue();
       }
     }
     long measuredSeconds = Math.max(1, seconds - 4);

@@ -18,8 +18,6 @@ import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.ProcessingTimeAdvanced;
 import dev.weir.cluster.protocol.v1.QuiescenceLook;
 import dev.weir.cluster.protocol.v1.QuiescenceProbe;
-import dev.weir.cluster.protocol.v1.QuiescenceQuery;
-import dev.weir.cluster.protocol.v1.QuiescenceResult;
 import dev.weir.cluster.protocol.v1.ResumeSources;
 import dev.weir.cluster.protocol.v1.StartTasks;
 import dev.weir.cluster.protocol.v1.SubtaskId;
@@ -141,8 +139,8 @@ final class ClusterJob {
    */
   private final Map<String, ByteString> userMetrics = new LinkedHashMap<>();
 
-  /** The quiescence check under way (a replaying source waits for it), or null. */
-  private QuiescenceRounds quiescence;
+  /** The current attempt's clock and quiescence for replayed jobs. */
+  private ReplayCoordination replay;
 
   ClusterJob(
       String id,
@@ -227,6 +225,7 @@ final class ClusterJob {
     }
     current = new AttemptTasks(attempt, placed);
     remote = checkpoints == null ? null : new RemoteTasks(current, name, this::sendTo);
+    replay = new ReplayCoordination(current, this::sendTo);
     phase = Phase.PREPARING;
     CompletedCheckpoint latest = checkpoints == null ? null : checkpoints.latestCompleted();
     Path restore = latest != null ? latest.folder() : initialRestore;
@@ -357,69 +356,20 @@ final class ClusterJob {
 
   /** A replaying source on {@code workerId} asks whether the rest of the attempt is quiescent. */
   synchronized void onQuiescenceProbe(String workerId, QuiescenceProbe probe) {
-    if (phase == Phase.ENDED || !isCurrent(probe.getJob()) || !current.runsOn(workerId)) {
-      return;
+    if (phase != Phase.ENDED && isCurrent(probe.getJob())) {
+      replay.onProbe(workerId, probe);
     }
-    quiescence =
-        new QuiescenceRounds(
-            probe.getProbe(), probe.getAsker(), workerId, current.byWorker().keySet());
-    queryQuiescence(quiescence);
   }
 
   synchronized void onQuiescenceLook(String workerId, QuiescenceLook look) {
-    QuiescenceRounds rounds = quiescence;
-    if (rounds == null || phase == Phase.ENDED || !isCurrent(look.getJob())) {
-      return;
-    }
-    QuiescenceRounds.Verdict verdict = rounds.onLook(workerId, look);
-    switch (verdict) {
-      case WAITING -> {}
-      case NEXT_ROUND -> queryQuiescence(rounds);
-      case QUIESCENT, BUSY -> {
-        quiescence = null;
-        sendTo(
-            rounds.askerWorker(),
-            ControlMessage.newBuilder()
-                .setQuiescenceResult(
-                    QuiescenceResult.newBuilder()
-                        .setJob(current.attempt())
-                        .setProbe(rounds.probe())
-                        .setQuiescent(verdict == QuiescenceRounds.Verdict.QUIESCENT))
-                .build());
-      }
+    if (phase != Phase.ENDED && isCurrent(look.getJob())) {
+      replay.onLook(workerId, look);
     }
   }
 
-  private void queryQuiescence(QuiescenceRounds rounds) {
-    ControlMessage query =
-        ControlMessage.newBuilder()
-            .setQuiescenceQuery(
-                QuiescenceQuery.newBuilder()
-                    .setJob(current.attempt())
-                    .setProbe(rounds.probe())
-                    .setRound(rounds.round())
-                    .setAsker(rounds.asker()))
-            .build();
-    for (String w : rounds.workers()) {
-      sendTo(w, query);
-    }
-  }
-
-  /**
-   * A task on {@code workerId} moved the job's manual clock: the attempt's other workers move
-   * theirs. Sent before any later quiescence query on the same connections, so a worker's look
-   * already sees the timers the new time made due.
-   */
   synchronized void onProcessingTimeAdvanced(String workerId, ProcessingTimeAdvanced advanced) {
-    if (phase == Phase.ENDED || !isCurrent(advanced.getJob())) {
-      return;
-    }
-    ControlMessage forward =
-        ControlMessage.newBuilder().setProcessingTimeAdvanced(advanced).build();
-    for (String w : current.byWorker().keySet()) {
-      if (!w.equals(workerId)) {
-        sendTo(w, forward);
-      }
+    if (phase != Phase.ENDED && isCurrent(advanced.getJob())) {
+      replay.onProcessingTimeAdvanced(workerId, advanced);
     }
   }
 

@@ -5,6 +5,7 @@ import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.cluster.transport.ClusterTransport;
 import dev.weir.cluster.transport.HandshakeException;
+import dev.weir.cluster.transport.HostPort;
 import dev.weir.cluster.transport.PeerRole;
 import dev.weir.cluster.worker.ClusterWorker;
 import dev.weir.engine.cluster.EngineConfig;
@@ -96,21 +97,12 @@ public final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
-    int colon = coordinator.lastIndexOf(':');
-    int port;
-    try {
-      port = Integer.parseInt(coordinator.substring(colon + 1));
-    } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      port = -1;
-    }
-    if (colon < 1 || port < 1 || port > 65535) {
-      throw new IllegalArgumentException(
-          "--coordinator must be host:port, got '" + coordinator + "'");
-    }
+    HostPort target = HostPort.parse(coordinator, "--coordinator");
     if (slots < 1) {
       throw new IllegalArgumentException("--slots must be at least 1, got " + slots);
     }
-    String coordinatorHost = coordinator.substring(0, colon);
+    String coordinatorHost = target.host();
+    int port = target.port();
     ClusterSecret secret =
         secretFile == null ? ClusterSecret.none() : ClusterSecret.fromFile(secretFile);
     ClusterTls tls = tlsOptions.tls();

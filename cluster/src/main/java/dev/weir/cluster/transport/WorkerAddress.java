@@ -12,20 +12,6 @@ public record WorkerAddress(String host, int port) {
     }
   }
 
-  /** Parses {@code host:port}. */
-  public static WorkerAddress parse(String address) {
-    int colon = address.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("'" + address + "' is not host:port");
-    }
-    try {
-      return new WorkerAddress(
-          address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + address + "' is not host:port", e);
-    }
-  }
-
   @Override
   public String toString() {
     return host + ":" + port;

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.weir.cluster.client.ClusterClient;
-import dev.weir.cluster.coordinator.ClusterCoordinator;
-import dev.weir.cluster.membership.HeartbeatSettings;
+import dev.weir.cluster.testing.InProcessCluster;
 import dev.weir.cluster.transport.ClusterSecret;
-import dev.weir.cluster.transport.ClusterTransport;
-import dev.weir.cluster.transport.PeerRole;
 import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.engine.exchange.BufferPool;
 import dev.weir.engine.graph.JobGraph;
@@ -52,18 +49,17 @@ class RemoteBackPressureTest {
 
   @TempDir Path work;
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private InProcessCluster cluster;
+  private ClusterClient client;
 
   @AfterEach
-  void stopAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
+  void stopAll() {
+    if (client != null) {
+      client.close();
     }
-  }
-
-  private <T extends AutoCloseable> T closing(T c) {
-    toClose.add(c);
-    return c;
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   /** Subtask 1 emits 1 KiB payloads as fast as it may; subtask 0 emits nothing. */
@@ -91,37 +87,11 @@ class RemoteBackPressureTest {
     }
   }
 
-  private ClusterWorker worker(ClusterCoordinator coordinator, String name)
-      throws InterruptedException {
-    ClusterTransport transport = closing(new ClusterTransport(PeerRole.WORKER, SECRET, TIMEOUT, 1));
-    ClusterWorker worker =
-        closing(
-            new ClusterWorker(
-                transport,
-                1,
-                "127.0.0.1",
-                0,
-                "127.0.0.1",
-                work.resolve(name),
-                EngineConfig.DEFAULT));
-    closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {}));
-    return worker;
-  }
-
   @Test
   void aSlowSinkOnAnotherWorkerThrottlesAFastSourceWithBoundedBuffers() throws Exception {
-    ClusterCoordinator coordinator =
-        closing(
-            new ClusterCoordinator(
-                closing(new ClusterTransport(PeerRole.COORDINATOR, SECRET, TIMEOUT, 2)),
-                "127.0.0.1",
-                0,
-                new HeartbeatSettings(Duration.ofMillis(200), Duration.ofSeconds(5)),
-                work.resolve("coordinator"),
-                (w, why) -> {}));
-    ClusterWorker first = worker(coordinator, "w1");
-    ClusterWorker second = worker(coordinator, "w2");
-    await().atMost(TIMEOUT).until(() -> coordinator.membership().registry().totalSlots() == 2);
+    cluster = new InProcessCluster(SECRET, work, 1, 1);
+    ClusterWorker first = cluster.workers().get(0);
+    ClusterWorker second = cluster.workers().get(1);
 
     // Slot i runs subtask i of every chain, slots taken from the workers in turn: the emitting
     // source subtask 1 runs on one worker, the sink (subtask 0) on the other.
@@ -138,9 +108,9 @@ class RemoteBackPressureTest {
                     }),
             1);
     g.connect(source, sink).rebalance().kryo(byte[].class);
-    ClusterClient client =
-        closing(
-            ClusterClient.connect("127.0.0.1", coordinator.address().getPort(), SECRET, TIMEOUT));
+    client =
+        ClusterClient.connect(
+            "127.0.0.1", cluster.coordinator().address().getPort(), SECRET, TIMEOUT);
     ClusterClient.SubmittedJob job =
         client.submit("remote back-pressure", JobGraphCodec.encode(g), List.of(), TIMEOUT);
 

@@ -6,6 +6,7 @@ import dev.weir.cluster.protocol.v1.JobReply;
 import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTls;
+import dev.weir.cluster.transport.HostPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,15 +44,11 @@ final class CoordinatorRequests {
 
   /** Sends {@code kind} about {@code jobId} (null for a list); prints the answer; the exit code. */
   int send(JobRequest.Kind kind, String jobId, Duration timeout) {
-    int colon = coordinator.lastIndexOf(':');
-    int port;
+    HostPort target;
     try {
-      port = Integer.parseInt(coordinator.substring(colon + 1));
-    } catch (NumberFormatException | IndexOutOfBoundsException e) {
-      port = -1;
-    }
-    if (colon <= 0 || port <= 0 || port > 65535) {
-      err.println("weir: --coordinator must be host:port, got '" + coordinator + "'");
+      target = HostPort.parse(coordinator, "--coordinator");
+    } catch (IllegalArgumentException e) {
+      err.println("weir: " + e.getMessage());
       return 2;
     }
     if (kind != JobRequest.Kind.KIND_LIST && jobId == null) {
@@ -71,8 +68,7 @@ final class CoordinatorRequests {
               ? ClusterTls.NONE
               : ClusterTls.fromKeystore(tlsKeystore, tlsPasswordFile);
       client =
-          ClusterClient.connect(
-              coordinator.substring(0, colon), port, secret, tls, Duration.ofSeconds(10));
+          ClusterClient.connect(target.host(), target.port(), secret, tls, Duration.ofSeconds(10));
     } catch (IllegalArgumentException e) {
       err.println("weir: " + e.getMessage());
       return 2;

@@ -1,23 +1,16 @@
 package dev.weir.runner.cli;
 
+import static dev.weir.runner.cli.WeirCliTest.weir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.weir.cluster.coordinator.ClusterCoordinator;
-import dev.weir.cluster.membership.HeartbeatSettings;
+import dev.weir.cluster.testing.InProcessCluster;
 import dev.weir.cluster.transport.ClusterSecret;
-import dev.weir.cluster.transport.ClusterTransport;
-import dev.weir.cluster.transport.PeerRole;
-import dev.weir.cluster.worker.ClusterWorker;
-import dev.weir.engine.cluster.EngineConfig;
 import dev.weir.runner.WeirPipelineOptions;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.weir.runner.cli.WeirCliTest.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline;
@@ -43,32 +36,18 @@ class CoordinatorCliTest {
 
   @TempDir Path dir;
 
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private InProcessCluster cluster;
 
   @AfterEach
-  void stopAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
+  void stopAll() {
+    if (cluster != null) {
+      cluster.close();
     }
-  }
-
-  private <T extends AutoCloseable> T closing(T c) {
-    toClose.add(c);
-    return c;
   }
 
   static final class Discard extends DoFn<Long, Void> {
     @ProcessElement
     public void process(@Element Long n) {}
-  }
-
-  private record Outcome(int exitCode, String out, String err) {}
-
-  private static Outcome weir(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = WeirCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Outcome(code, out.toString(), err.toString());
   }
 
   private static String field(String text, String name) {
@@ -81,30 +60,8 @@ class CoordinatorCliTest {
   void listStatusSavepointAndStopThroughTheCoordinator() throws Exception {
     Path secretFile = dir.resolve("cluster.secret");
     ClusterSecret secret = ClusterSecret.createFile(secretFile);
-    ClusterCoordinator coordinator =
-        closing(
-            new ClusterCoordinator(
-                closing(new ClusterTransport(PeerRole.COORDINATOR, secret, TIMEOUT, 2)),
-                "127.0.0.1",
-                0,
-                new HeartbeatSettings(Duration.ofMillis(200), Duration.ofSeconds(5)),
-                dir.resolve("coordinator"),
-                (w, why) -> {}));
-    for (String name : List.of("w1", "w2")) {
-      ClusterWorker worker =
-          closing(
-              new ClusterWorker(
-                  closing(new ClusterTransport(PeerRole.WORKER, secret, TIMEOUT, 1)),
-                  1,
-                  "127.0.0.1",
-                  0,
-                  "127.0.0.1",
-                  dir.resolve(name),
-                  EngineConfig.DEFAULT));
-      closing(worker.join("127.0.0.1", coordinator.address().getPort(), TIMEOUT, why -> {}));
-    }
-    await().atMost(TIMEOUT).until(() -> coordinator.membership().registry().totalSlots() == 2);
-    String address = "127.0.0.1:" + coordinator.address().getPort();
+    cluster = new InProcessCluster(secret, dir, 1, 1);
+    String address = cluster.coordinatorAddress();
 
     WeirPipelineOptions options =
         PipelineOptionsFactory.fromArgs(

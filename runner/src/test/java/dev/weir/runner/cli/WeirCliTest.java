@@ -29,9 +29,11 @@ class WeirCliTest {
     public void process(@Element Long n) {}
   }
 
-  private record Outcome(int exitCode, String out, String err) {}
+  /** What a {@code weir} command line printed, and its exit code. */
+  record Outcome(int exitCode, String out, String err) {}
 
-  private static Outcome weir(String... args) {
+  /** Runs a {@code weir} command line in this JVM. */
+  static Outcome weir(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = WeirCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
