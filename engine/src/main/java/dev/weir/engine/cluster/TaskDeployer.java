@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a validated job graph into wired tasks in this JVM: finds the operator chains, creates a
@@ -288,6 +289,9 @@ public final class TaskDeployer {
       }
     } finally {
       pool.shutdownNow();
+      // Every restore ended (invokeAll waited): its threads stop at once. Waiting for them means a
+      // deployment that returns leaves no thread of its own behind.
+      pool.awaitTermination(10, TimeUnit.SECONDS);
     }
   }
 
