@@ -35,6 +35,13 @@ public final class ClusterBenchmarks implements Callable<Integer> {
   long w2Records = 20_000_000;
 
   @Option(
+      names = "--w2gRecords",
+      description =
+          "Records of W2 via GroupByKey, where every record crosses the exchange (default:"
+              + " ${DEFAULT-VALUE}).")
+  long w2gRecords = 20_000_000;
+
+  @Option(
       names = "--rounds",
       description = "Measured rounds, after one warm-up (default: ${DEFAULT-VALUE}).")
   int rounds = 3;
@@ -58,8 +65,8 @@ public final class ClusterBenchmarks implements Callable<Integer> {
   @Option(
       names = "--only",
       split = ",",
-      description = "Parts to run, of W1, W2, W3, exchange (default: all).")
-  List<String> only = List.of("W1", "W2", "W3", "exchange");
+      description = "Parts to run, of W1, W2, W2G, W3, exchange (default: all).")
+  List<String> only = List.of("W1", "W2", "W2G", "W3", "exchange");
 
   private static final int PARALLELISM = 2;
 
@@ -103,7 +110,7 @@ public final class ClusterBenchmarks implements Callable<Integer> {
               + "   rounds %s / %s%n",
           rm, nm, rm / nm, format(remote), format(netty));
     }
-    if (only.contains("W1") || only.contains("W2") || only.contains("W3")) {
+    if (only.contains("W1") || only.contains("W2") || only.contains("W2G") || only.contains("W3")) {
       try (ClusterSetup cluster = ClusterSetup.start(2, 1, workerHeap)) {
         if (only.contains("W1")) {
           ok &=
@@ -122,6 +129,16 @@ public final class ClusterBenchmarks implements Callable<Integer> {
                           "weir-cluster", cluster.options(PARALLELISM), w2Records),
                   () -> BeamWorkloads.keyedSum("weir", embedded(), w2Records),
                   () -> FlinkWorkloads.keyedSum(w2Records, PARALLELISM));
+        }
+        if (only.contains("W2G")) {
+          ok &=
+              compare(
+                  "W2 GBK",
+                  () ->
+                      BeamWorkloads.keyedSumGrouped(
+                          "weir-cluster", cluster.options(PARALLELISM), w2gRecords),
+                  () -> BeamWorkloads.keyedSumGrouped("weir", embedded(), w2gRecords),
+                  () -> FlinkWorkloads.keyedSum(w2gRecords, PARALLELISM));
         }
         if (only.contains("W3")) {
           LatencyWorkload.Result c =

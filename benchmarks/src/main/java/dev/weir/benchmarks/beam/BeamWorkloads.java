@@ -122,6 +122,37 @@ public final class BeamWorkloads {
     return keyedSum(system, options, records, result -> {});
   }
 
+  /** Sums a key's grouped values: W2's sums without a combiner to lift. */
+  static final class SumGroup extends DoFn<KV<Long, Iterable<Long>>, KV<Long, Long>> {
+    @ProcessElement
+    public void process(
+        @Element KV<Long, Iterable<Long>> group, OutputReceiver<KV<Long, Long>> out) {
+      long sum = 0;
+      for (long v : group.getValue()) {
+        sum += v;
+      }
+      out.output(KV.of(group.getKey(), sum));
+    }
+  }
+
+  /**
+   * W2 through a GroupByKey instead of a lifted Combine: every record crosses the keyed exchange
+   * (no partial sums before it), then each key's values are summed. Same sums, same checksum as W2.
+   */
+  public static RunResult keyedSumGrouped(String system, PipelineOptions options, long records) {
+    Pipeline p = Pipeline.create(options);
+    p.apply("Numbers", GenerateSequence.from(0).to(records))
+        .apply(
+            "Pair",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(Workloads.key(i), i)))
+        .apply("Group", GroupByKey.create())
+        .apply("Sum", ParDo.of(new SumGroup()))
+        .apply("Collect", ParDo.of(new FoldSums()));
+    Finished f = run(p, result -> {});
+    return new RunResult(system, "W2 via GroupByKey", records, f.checksum(), f.elapsedNanos());
+  }
+
   /**
    * W2, handing the finished pipeline's result to {@code finished} (to read its checkpoint
    * figures).
