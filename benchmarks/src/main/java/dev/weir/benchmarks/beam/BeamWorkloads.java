@@ -135,17 +135,22 @@ public final class BeamWorkloads {
     }
   }
 
+  /** W2's input: record {@code i} as (its key, i). */
+  private static PCollection<KV<Long, Long>> keyedNumbers(Pipeline p, long records) {
+    return p.apply("Numbers", GenerateSequence.from(0).to(records))
+        .apply(
+            "Pair",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
+                .via((Long i) -> KV.of(Workloads.key(i), i)));
+  }
+
   /**
    * W2 through a GroupByKey instead of a lifted Combine: every record crosses the keyed exchange
    * (no partial sums before it), then each key's values are summed. Same sums, same checksum as W2.
    */
   public static RunResult keyedSumGrouped(String system, PipelineOptions options, long records) {
     Pipeline p = Pipeline.create(options);
-    p.apply("Numbers", GenerateSequence.from(0).to(records))
-        .apply(
-            "Pair",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
-                .via((Long i) -> KV.of(Workloads.key(i), i)))
+    keyedNumbers(p, records)
         .apply("Group", GroupByKey.create())
         .apply("Sum", ParDo.of(new SumGroup()))
         .apply("Collect", ParDo.of(new FoldSums()));
@@ -160,11 +165,7 @@ public final class BeamWorkloads {
   public static RunResult keyedSum(
       String system, PipelineOptions options, long records, Consumer<PipelineResult> finished) {
     Pipeline p = Pipeline.create(options);
-    p.apply("Numbers", GenerateSequence.from(0).to(records))
-        .apply(
-            "Pair",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs()))
-                .via((Long i) -> KV.of(Workloads.key(i), i)))
+    keyedNumbers(p, records)
         .apply("SumPerKey", Sum.longsPerKey())
         .apply("Collect", ParDo.of(new FoldSums()));
     Finished f = run(p, finished);
