@@ -8,6 +8,7 @@ import dev.weir.state.ValueState;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
+import dev.weir.translation.operators.OutputTimestamps;
 import dev.weir.translation.operators.OwedWindows;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
@@ -109,10 +110,7 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
       } else {
         AccumT merged =
             combineFn.mergeAccumulators(List.of(p.accumulator(), element.getValue().getValue()));
-        long combined =
-            timestampCombiner
-                .combine(new Instant(p.outputMillis()), new Instant(output))
-                .getMillis();
+        long combined = OutputTimestamps.combine(timestampCombiner, p.outputMillis(), output);
         pending.update(window, new Pending<>(merged, combined));
         output = combined;
       }

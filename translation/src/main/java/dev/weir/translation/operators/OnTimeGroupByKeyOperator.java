@@ -120,8 +120,7 @@ public final class OnTimeGroupByKeyOperator<K, V>
             .registerEventTimeTimer(window, end == Long.MAX_VALUE ? end : end + 1);
         owed.owe(window, output);
       } else {
-        long combined =
-            timestampCombiner.combine(new Instant(previous), new Instant(output)).getMillis();
+        long combined = OutputTimestamps.combine(timestampCombiner, previous, output);
         if (combined != previous) {
           outputTimes.update(window, combined);
           owed.owe(window, combined);
@@ -150,7 +149,7 @@ public final class OnTimeGroupByKeyOperator<K, V>
     output.emit(
         WindowedValues.of(
             KV.of(key, (Iterable<V>) grouped),
-            new Instant(outputMillis),
+            new Instant(outputMillis.longValue()),
             window,
             PaneInfo.ON_TIME_AND_ONLY_FIRING));
   }

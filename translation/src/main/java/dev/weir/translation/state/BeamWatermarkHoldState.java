@@ -1,6 +1,7 @@
 package dev.weir.translation.state;
 
 import dev.weir.state.MapState;
+import dev.weir.translation.operators.OutputTimestamps;
 import java.util.Objects;
 import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.WatermarkHoldState;
@@ -48,7 +49,9 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   public void add(Instant value) {
     Long old = holds.get(namespace, id);
     long combined =
-        old == null ? value.getMillis() : combiner.combine(new Instant(old), value).getMillis();
+        old == null
+            ? value.getMillis()
+            : OutputTimestamps.combine(combiner, old, value.getMillis());
     if (old != null && old == combined) {
       return; // the hold stays where it is
     }
@@ -59,7 +62,7 @@ final class BeamWatermarkHoldState implements WatermarkHoldState {
   @Override
   public Instant read() {
     Long hold = holds.get(namespace, id);
-    return hold == null ? null : new Instant(hold);
+    return hold == null ? null : new Instant(hold.longValue());
   }
 
   @Override
