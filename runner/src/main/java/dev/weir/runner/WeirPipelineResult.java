@@ -1,11 +1,13 @@
 package dev.weir.runner;
 
 import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.cluster.JobClient;
 import dev.weir.engine.cluster.JobExecutionException;
 import dev.weir.engine.cluster.JobStatus;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.Pipeline;
@@ -104,6 +106,30 @@ public final class WeirPipelineResult implements PipelineResult {
     return job.checkpointStats();
   }
 
+  /**
+   * Takes a savepoint of the running pipeline (it needs {@code --checkpointingInterval} and {@code
+   * --checkpointDir}); completes with the savepoint's folder, to resume from with {@code
+   * --savepointPath}, or exceptionally with why there is none. Embedded or on a cluster; any
+   * thread.
+   */
+  public CompletableFuture<Path> savepoint() {
+    return job.triggerSavepoint().thenApply(CompletedCheckpoint::folder);
+  }
+
+  /**
+   * Takes a savepoint after which the sources read nothing more, and ends the pipeline (DONE) once
+   * it completed; completes with the savepoint's folder. If the savepoint fails the pipeline runs
+   * on.
+   */
+  public CompletableFuture<Path> stopWithSavepoint() {
+    return job.stopWithSavepoint().thenApply(CompletedCheckpoint::folder);
+  }
+
+  /**
+   * The pipeline's Beam metrics. While it runs, what was reported so far (on a cluster the
+   * coordinator is asked, which reports what the workers sent with their task statuses); once it
+   * ended, the final figures.
+   */
   @Override
   public MetricResults metrics() {
     return metrics.get();

@@ -294,6 +294,13 @@ public final class ClusterCoordinator implements AutoCloseable {
             job.onQuiescenceLook(worker, m.getQuiescenceLook());
           }
         }
+        case ATTEMPT_METRICS -> {
+          ClusterJob job = jobs.get(m.getAttemptMetrics().getJob().getJobId());
+          String worker = membership.registry().workerOn(ctx.channel());
+          if (job != null && worker != null) {
+            job.onAttemptMetrics(worker, m.getAttemptMetrics());
+          }
+        }
         case PROCESSING_TIME_ADVANCED -> {
           ClusterJob job = jobs.get(m.getProcessingTimeAdvanced().getJob().getJobId());
           String worker = membership.registry().workerOn(ctx.channel());
@@ -319,7 +326,7 @@ public final class ClusterCoordinator implements AutoCloseable {
     JobReply.Builder reply = JobReply.newBuilder().setRequestId(request.getRequestId());
     if (request.getKind() == JobRequest.Kind.KIND_LIST) {
       for (ClusterJob job : jobs.values()) {
-        reply.addJobs(job.info());
+        reply.addJobs(job.info(false));
       }
       client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
       return;
@@ -334,15 +341,15 @@ public final class ClusterCoordinator implements AutoCloseable {
       return;
     }
     switch (request.getKind()) {
-      case KIND_STATUS -> reply.addJobs(job.info());
+      case KIND_STATUS -> reply.addJobs(job.info(true));
       case KIND_CANCEL -> {
         job.cancel();
-        reply.addJobs(job.info());
+        reply.addJobs(job.info(false));
       }
       case KIND_SAVEPOINT, KIND_STOP -> {
         job.savepoint(request.getKind() == JobRequest.Kind.KIND_STOP)
             .whenComplete(
-                (path, error) -> {
+                (savepoint, error) -> {
                   if (error != null) {
                     Throwable cause =
                         error instanceof java.util.concurrent.CompletionException
@@ -351,7 +358,10 @@ public final class ClusterCoordinator implements AutoCloseable {
                             : error;
                     reply.setError(String.valueOf(cause.getMessage()));
                   } else {
-                    reply.setSavepointPath(path);
+                    reply
+                        .setSavepointPath(savepoint.folder().toString())
+                        .setSavepointId(savepoint.id())
+                        .setSavepointBytes(savepoint.sizeBytes());
                   }
                   client.writeAndFlush(ControlMessage.newBuilder().setJobReply(reply).build());
                 });

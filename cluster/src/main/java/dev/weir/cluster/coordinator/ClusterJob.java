@@ -6,6 +6,7 @@ import dev.weir.cluster.membership.RegisteredWorker;
 import dev.weir.cluster.membership.WorkerRegistry;
 import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
 import dev.weir.cluster.protocol.v1.AllTasksFinished;
+import dev.weir.cluster.protocol.v1.AttemptMetrics;
 import dev.weir.cluster.protocol.v1.CancelJob;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
@@ -318,10 +319,7 @@ final class ClusterJob {
     if (phase == Phase.ENDED) {
       return;
     }
-    // Metrics of earlier attempts count too (Beam's attempted metrics include failed attempts).
-    if (!status.getUserMetrics().isEmpty() && status.getJob().getAttempt() <= attemptNumber) {
-      userMetrics.put(status.getJob().getAttempt() + "/" + workerId, status.getUserMetrics());
-    }
+    keepMetrics(workerId, status.getJob(), status.getUserMetrics());
     if (!isCurrent(status.getJob())) {
       return;
     }
@@ -352,6 +350,24 @@ final class ClusterJob {
       default -> {}
     }
     attemptEndedIfAllEnded();
+  }
+
+  /** {@code workerId} sent what an attempt's user code there counted so far. */
+  synchronized void onAttemptMetrics(String workerId, AttemptMetrics metrics) {
+    if (phase != Phase.ENDED) {
+      keepMetrics(workerId, metrics.getJob(), metrics.getUserMetrics());
+    }
+  }
+
+  /**
+   * Keeps {@code report} as the newest of {@code workerId} in its attempt. Metrics of earlier
+   * attempts count too (Beam's attempted metrics include failed attempts); a worker sends its
+   * reports one at a time, in the order it took them.
+   */
+  private void keepMetrics(String workerId, JobAttempt attempt, ByteString report) {
+    if (!report.isEmpty() && attempt.getAttempt() <= attemptNumber) {
+      userMetrics.put(attempt.getAttempt() + "/" + workerId, report);
+    }
   }
 
   /** A replaying source on {@code workerId} asks whether the rest of the attempt is quiescent. */
@@ -471,25 +487,31 @@ final class ClusterJob {
     }
   }
 
-  /** The client asked to cancel the job. */
-  /** What a client asking about the job is told. */
-  synchronized JobInfo info() {
-    return JobInfo.newBuilder()
-        .setJobId(id)
-        .setName(name)
-        .setStatus(phase == Phase.ENDED ? endStatus : phase.name())
-        .setRestarts(restarts)
-        .setCompletedCheckpoints(checkpoints == null ? 0 : checkpoints.stats().completed())
-        .setAttempt(attemptNumber)
-        .build();
+  /**
+   * What a client asking about the job is told; {@code withMetrics}: with the Beam metrics reported
+   * so far (a status request; a list leaves them out).
+   */
+  synchronized JobInfo info(boolean withMetrics) {
+    JobInfo.Builder info =
+        JobInfo.newBuilder()
+            .setJobId(id)
+            .setName(name)
+            .setStatus(phase == Phase.ENDED ? endStatus : phase.name())
+            .setRestarts(restarts)
+            .setCompletedCheckpoints(checkpoints == null ? 0 : checkpoints.stats().completed())
+            .setAttempt(attemptNumber);
+    if (withMetrics) {
+      info.addAllUserMetrics(userMetrics.values());
+    }
+    return info.build();
   }
 
   /**
    * Takes a savepoint now; with {@code stop} the sources emit nothing after its barrier and the job
    * ends FINISHED once it completed (if it fails, the sources read on). Completes with the
-   * savepoint's folder, or exceptionally with why there is none.
+   * savepoint, or exceptionally with why there is none.
    */
-  CompletableFuture<String> savepoint(boolean stop) {
+  CompletableFuture<CompletedCheckpoint> savepoint(boolean stop) {
     synchronized (this) {
       String refused =
           checkpoints == null
@@ -517,7 +539,7 @@ final class ClusterJob {
             }
           });
     }
-    return savepoint.thenApply(done -> done.folder().toString());
+    return savepoint;
   }
 
   private synchronized void resumeSources() {
@@ -678,6 +700,7 @@ final class ClusterJob {
         JobEnded.newBuilder()
             .setJobId(id)
             .setStatus(endStatus)
+            .setRestarts(restarts)
             .addAllUserMetrics(userMetrics.values());
     if (failure != null) {
       ended.setFailure(failure);

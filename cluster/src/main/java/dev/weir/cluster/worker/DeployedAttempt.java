@@ -7,6 +7,7 @@ import dev.weir.cluster.job.FailureCodec;
 import dev.weir.cluster.job.JobSettingsCodec;
 import dev.weir.cluster.job.StateHandleCodec;
 import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
+import dev.weir.cluster.protocol.v1.AttemptMetrics;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.JobAttempt;
@@ -475,6 +476,37 @@ final class DeployedAttempt implements TaskListener {
         .setSent(exchangeLook.sent())
         .setReceived(exchangeLook.received())
         .build();
+  }
+
+  /**
+   * Sends the coordinator what the attempt's user code here counted so far, while its tasks run
+   * (task statuses carry the figures at each change; this keeps a running job's figures fresh). The
+   * worker's metrics thread.
+   */
+  void reportMetrics() {
+    UserMetrics metrics;
+    synchronized (this) {
+      if (!started || ended == tasks.size()) {
+        return;
+      }
+      metrics = userMetrics;
+    }
+    if (metrics == null) {
+      return;
+    }
+    synchronized (reporting) {
+      ByteString report;
+      try {
+        report = ByteString.copyFrom(metrics.report());
+      } catch (RuntimeException | LinkageError e) {
+        LOG.warn("job {}: cannot report its metrics: {}", jobName, e.toString());
+        return;
+      }
+      worker.send(
+          ControlMessage.newBuilder()
+              .setAttemptMetrics(AttemptMetrics.newBuilder().setJob(job).setUserMetrics(report))
+              .build());
+    }
   }
 
   /** A stop-with-savepoint failed: the sources that stopped at its barrier read on. */

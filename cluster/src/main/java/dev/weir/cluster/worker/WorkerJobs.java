@@ -22,6 +22,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -47,10 +49,17 @@ public final class WorkerJobs implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkerJobs.class);
 
+  /** How often a running attempt's metrics go to the coordinator (besides each task status). */
+  static final Duration METRICS_INTERVAL = Duration.ofSeconds(2);
+
   private final DataPlane dataPlane;
   private final JarStore jars;
   private final EngineConfig config;
   private final ExecutorService preparing;
+
+  /** Sends the running attempts' Beam metrics every {@link #METRICS_INTERVAL}. */
+  private final ScheduledExecutorService metricsReports;
+
   private final Map<String, DeployedAttempt> attempts = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Void>> fetches = new ConcurrentHashMap<>();
   private volatile String workerId;
@@ -61,6 +70,10 @@ public final class WorkerJobs implements AutoCloseable {
     this.jars = jars;
     this.config = config;
     this.preparing = Executors.newSingleThreadExecutor(DaemonThreads.named("weir-worker-deploy"));
+    this.metricsReports =
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("weir-worker-metrics"));
+    long every = METRICS_INTERVAL.toMillis();
+    metricsReports.scheduleWithFixedDelay(this::reportMetrics, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** The handler of the coordinator's job messages on a new control connection. */
@@ -103,9 +116,20 @@ public final class WorkerJobs implements AutoCloseable {
     }
   }
 
+  private void reportMetrics() {
+    for (DeployedAttempt a : attempts.values()) {
+      try {
+        a.reportMetrics();
+      } catch (RuntimeException e) {
+        LOG.warn("cannot report the metrics of job {}: {}", key(a.job()), e.toString());
+      }
+    }
+  }
+
   @Override
   public void close() {
     fence("the worker stops");
+    metricsReports.shutdownNow();
     preparing.shutdownNow();
     try {
       preparing.awaitTermination(10, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package dev.weir.runner.cli;
 
+import com.google.protobuf.ByteString;
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.protocol.v1.JobInfo;
 import dev.weir.cluster.protocol.v1.JobReply;
@@ -7,12 +8,16 @@ import dev.weir.cluster.protocol.v1.JobRequest;
 import dev.weir.cluster.transport.ClusterSecret;
 import dev.weir.cluster.transport.ClusterTls;
 import dev.weir.cluster.transport.HostPort;
+import dev.weir.translation.metrics.JobMetrics;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.beam.sdk.metrics.MetricResult;
 
 /**
  * The job commands of {@code weir} against a cluster's coordinator ({@code --coordinator}): one
@@ -107,6 +112,7 @@ final class CoordinatorRequests {
             out.println("status: " + job.getStatus());
             out.println("restarts: " + job.getRestarts());
             out.println("checkpoints: " + job.getCompletedCheckpoints());
+            printCounters(job);
           }
         }
       }
@@ -125,6 +131,26 @@ final class CoordinatorRequests {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
+    }
+  }
+
+  /** The job's Beam counters as its workers reported them so far, one line each. */
+  private void printCounters(JobInfo job) {
+    List<byte[]> reports = new ArrayList<>();
+    for (ByteString report : job.getUserMetricsList()) {
+      reports.add(report.toByteArray());
+    }
+    for (MetricResult<Long> counter : JobMetrics.results(reports).allMetrics().getCounters()) {
+      Long committed = counter.getCommittedOrNull();
+      out.println(
+          "counter "
+              + counter.getName()
+              + " ["
+              + counter.getKey().stepName()
+              + "]: "
+              + counter.getAttempted()
+              + " attempted"
+              + (committed == null ? "" : ", " + committed + " committed"));
     }
   }
 

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.GenerateSequence;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -45,9 +47,13 @@ class CoordinatorCliTest {
     }
   }
 
-  static final class Discard extends DoFn<Long, Void> {
+  static final class CountSeen extends DoFn<Long, Void> {
+    private final Counter seen = Metrics.counter("test", "seen");
+
     @ProcessElement
-    public void process(@Element Long n) {}
+    public void process(@Element Long n) {
+      seen.inc();
+    }
   }
 
   private static String field(String text, String name) {
@@ -76,7 +82,7 @@ class CoordinatorCliTest {
             .as(WeirPipelineOptions.class);
     Pipeline p = Pipeline.create(options);
     p.apply(GenerateSequence.from(0).withRate(2_000, org.joda.time.Duration.standardSeconds(1)))
-        .apply(ParDo.of(new Discard()));
+        .apply(ParDo.of(new CountSeen()));
     PipelineResult result = p.run();
 
     Outcome list = weir("list", "--coordinator", address, "--secret-file", secretFile.toString());
@@ -91,8 +97,16 @@ class CoordinatorCliTest {
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> Long.parseLong(field(weir(with("status", target)).out(), "checkpoints")) > 0);
+    // The Beam counters the workers reported so far (every few seconds while tasks run).
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> weir(with("status", target)).out().contains("counter test:seen"));
     Outcome status = weir(with("status", target));
     assertThat(field(status.out(), "status")).isEqualTo("RUNNING");
+    Matcher seen =
+        Pattern.compile("(?m)^counter test:seen \\[.*\\]: (\\d+) attempted").matcher(status.out());
+    assertThat(seen.find()).as(status.out()).isTrue();
+    assertThat(Long.parseLong(seen.group(1))).isPositive();
 
     Outcome savepoint = weir(with("savepoint", target));
     assertThat(savepoint.exitCode()).as(savepoint.err()).isZero();
