@@ -201,6 +201,7 @@ public final class TaskDeployer {
           task.addHost(host);
         }
         if (restore != null && finishedOnRestore(head, i)) {
+          requireFinishedUpstream(head, i);
           task.setFinishedOnRestore();
         }
       }
@@ -308,6 +309,44 @@ public final class TaskDeployer {
       return states.get(subtask).finished();
     }
     return states.stream().allMatch(SubtaskState::finished);
+  }
+
+  /**
+   * A chain the checkpoint shows finished reads nothing more, so everything upstream of it must be
+   * finished in the checkpoint too. When the job changed since (a new or changed upstream), the
+   * finished chain would leave that upstream's records unread and the job would stall: the restore
+   * fails instead, naming both (as Flink refuses mixed finished states).
+   */
+  private void requireFinishedUpstream(JobVertex head, int subtask) {
+    for (JobVertex v : chainOf(head)) {
+      for (JobEdge e : v.inputs()) {
+        if (e.isChained()) {
+          continue;
+        }
+        JobVertex upstream = chainHeadOf(e.source());
+        for (int j = 0; j < upstream.parallelism(); j++) {
+          if (!finishedOnRestore(upstream, j)) {
+            throw new IllegalStateException(
+                restore
+                    + " shows '"
+                    + head.name()
+                    + "' ("
+                    + (subtask + 1)
+                    + "/"
+                    + head.parallelism()
+                    + ") finished, but its input '"
+                    + upstream.name()
+                    + "' ("
+                    + (j + 1)
+                    + "/"
+                    + upstream.parallelism()
+                    + ") is not finished there (or not in it): the job's graph differs from the"
+                    + " one checkpointed after its tasks began to finish. Restore from an earlier"
+                    + " checkpoint or savepoint, or keep the upstream transforms as they were");
+          }
+        }
+      }
+    }
   }
 
   private SourceReader<?> createReader(JobVertex v, int subtask) throws Exception {

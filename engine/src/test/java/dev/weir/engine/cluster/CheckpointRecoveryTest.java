@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import dev.weir.engine.TestSupport;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.CheckpointStats;
+import dev.weir.engine.checkpoint.CheckpointStorage;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
+import dev.weir.engine.checkpoint.SubtaskState;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
@@ -96,6 +98,43 @@ class CheckpointRecoveryTest {
     g.connect(src, total).hash((Long v) -> v % KEYS).kryo(Long.class);
     g.connect(total, sink).rebalance().kryo(long[].class);
     return g;
+  }
+
+  @Test
+  void aFinishedTaskWhoseInputChangedIsRefusedOnRestore() throws Exception {
+    EngineConfig config =
+        EngineConfig.DEFAULT.withCheckpoints(
+            CheckpointConfig.every(Duration.ofMillis(20), dir.resolve("finished")));
+    try (LocalCluster cluster = new LocalCluster(config)) {
+      JobResult done =
+          cluster
+              .submit(totalsJob("finished", 2_000, 100, 1))
+              .waitForCompletion(Duration.ofMinutes(1));
+      assertThat(done.status()).isEqualTo(JobStatus.FINISHED);
+    }
+    Path run;
+    try (Stream<Path> runs = Files.list(dir.resolve("finished"))) {
+      run = runs.findFirst().orElseThrow();
+    }
+    CompletedCheckpoint last = CheckpointStorage.loadPath(run);
+    assertThat(last.statesOf("total per key")).allMatch(SubtaskState::finished);
+
+    // The same job but for its source: the finished totals would leave its records unread.
+    JobGraph changed = new JobGraph("totals-changed");
+    JobVertex src = changed.addSource("other numbers", new TestSupport.PacedSequence(100, 100), 1);
+    JobVertex total = changed.addOperator("total per key", KeyedTotal::new, 1);
+    JobVertex sink = changed.addOperator("sink", () -> new TotalsSink("changed"), 1);
+    changed.connect(src, total).hash((Long v) -> v % KEYS).kryo(Long.class);
+    changed.connect(total, sink).rebalance().kryo(long[].class);
+    try (LocalCluster cluster = new LocalCluster(EngineConfig.DEFAULT)) {
+      assertThatThrownBy(
+              () ->
+                  cluster
+                      .submit(changed, EngineConfig.DEFAULT, last.folder())
+                      .waitForCompletion(Duration.ofMinutes(1)))
+          .hasStackTraceContaining("'total per key' (1/1) finished")
+          .hasStackTraceContaining("its input 'other numbers' (1/1) is not finished");
+    }
   }
 
   private static Map<Long, Long> expectedTotals(long count) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weir.engine.checkpoint.CheckpointConfig;
 import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CheckpointStorage;
+import dev.weir.engine.checkpoint.SubtaskState;
 import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -114,7 +116,7 @@ class LargeStateTest {
         EngineConfig.DEFAULT
             .withCheckpoints(
                 CheckpointConfig.every(Duration.ofSeconds(5), dir.resolve("checkpoints"))
-                    .withRetained(2))
+                    .withRetained(3))
             .withStateBackend(new RocksDbStateBackendFactory(dir.resolve("rocksdb")));
     JobGraph g = new JobGraph("large-state");
     JobVertex src = g.addSource("keys", new SequenceSource(keys), 2);
@@ -138,22 +140,33 @@ class LargeStateTest {
       assertThat(stats.lastSizeBytes()).isGreaterThan(keys * VALUE_BYTES);
     }
 
-    // Restore the periodic checkpoint before the final one (its tasks had not finished) into a job
-    // that checks every payload: the keyed state streams from the files into RocksDB.
+    // Restore the newest retained checkpoint in which no hoard had finished (a later one may show
+    // one finished, which a job with another source must not restore) into a job that checks every
+    // payload: the keyed state streams from the files into RocksDB.
     Path runFolder;
     try (var runs = Files.list(dir.resolve("checkpoints"))) {
       runFolder = runs.findFirst().orElseThrow();
     }
-    Path periodic;
+    List<Path> retained;
     try (var checkpoints = Files.list(runFolder)) {
-      periodic =
+      retained =
           checkpoints
               .filter(f -> f.getFileName().toString().startsWith("chk-"))
-              .min(
+              .sorted(
                   Comparator.comparingLong(
-                      f -> Long.parseLong(f.getFileName().toString().substring(4))))
-              .orElseThrow();
+                          (Path f) -> Long.parseLong(f.getFileName().toString().substring(4)))
+                      .reversed())
+              .toList();
     }
+    Path periodic = null;
+    for (Path candidate : retained) {
+      if (CheckpointStorage.loadPath(candidate).statesOf("hoard").stream()
+          .noneMatch(SubtaskState::finished)) {
+        periodic = candidate;
+        break;
+      }
+    }
+    assertThat(periodic).as("a retained checkpoint taken before a hoard finished").isNotNull();
     long restoredBytes = CheckpointStorage.loadPath(periodic).sizeBytes();
     assertThat(restoredBytes)
         .as("state to restore, more than the heap")
