@@ -10,23 +10,29 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 
-/** Options of the Weir runner: {@code --runner=WeirRunner --parallelism=4 ...}. */
+/**
+ * Options of the Weir runner: {@code --runner=WeirRunner --parallelism=4 ...}. Options that Beam's
+ * Flink runner also has keep its names and its types (boxed: {@code Integer parallelism}, {@code
+ * Long checkpointingInterval}, ...), because Beam checks that every registered options interface
+ * agrees on a property's type: KafkaIO declares Flink's {@code Long getCheckpointingInterval()},
+ * and a pipeline with the Flink runner on its classpath registers all of Flink's.
+ */
 public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "Number of parallel subtasks of every transform. Defaults to the number of CPU cores.")
   @Default.InstanceFactory(CoresFactory.class)
-  int getParallelism();
+  Integer getParallelism();
 
-  void setParallelism(int parallelism);
+  void setParallelism(Integer parallelism);
 
   @Description(
       "Number of key groups: the highest parallelism keyed state can later be rescaled to. "
           + "Must be at least the parallelism and at most 32768.")
   @Default.Integer(128)
-  int getMaxParallelism();
+  Integer getMaxParallelism();
 
-  void setMaxParallelism(int maxParallelism);
+  void setMaxParallelism(Integer maxParallelism);
 
   @Description(
       "Milliseconds a partially filled network buffer may wait before it is sent: lower means less latency, "
@@ -37,10 +43,10 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   void setBufferTimeoutMillis(long millis);
 
   @Description("Most elements in one DoFn bundle.")
-  @Default.Integer(1000)
-  int getMaxBundleSize();
+  @Default.Long(1000)
+  Long getMaxBundleSize();
 
-  void setMaxBundleSize(int size);
+  void setMaxBundleSize(Long size);
 
   @Description("Most milliseconds one DoFn bundle stays open.")
   @Default.Long(1000)
@@ -52,9 +58,9 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
       "Milliseconds between the starts of two checkpoints; exactly-once state and recovery from failures. "
           + "-1 (the default) takes no periodic checkpoints.")
   @Default.Long(-1)
-  long getCheckpointingInterval();
+  Long getCheckpointingInterval();
 
-  void setCheckpointingInterval(long millis);
+  void setCheckpointingInterval(Long millis);
 
   @Description(
       "Directory for checkpoints and savepoints (one folder per job run inside it). "
@@ -68,15 +74,15 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
 
   @Description("Milliseconds after which a checkpoint that has not completed is aborted.")
   @Default.Long(600_000)
-  long getCheckpointTimeoutMillis();
+  Long getCheckpointTimeoutMillis();
 
-  void setCheckpointTimeoutMillis(long millis);
+  void setCheckpointTimeoutMillis(Long millis);
 
   @Description("Least milliseconds between the end of one checkpoint and the start of the next.")
   @Default.Long(0)
-  long getMinPauseBetweenCheckpoints();
+  Long getMinPauseBetweenCheckpoints();
 
-  void setMinPauseBetweenCheckpoints(long millis);
+  void setMinPauseBetweenCheckpoints(Long millis);
 
   @Description("Completed checkpoints kept on disk; older ones are deleted (savepoints never are).")
   @Default.Integer(2)

@@ -68,6 +68,13 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
   public static WeirRunner fromOptions(PipelineOptions options) {
     WeirPipelineOptions weir =
         PipelineOptionsValidator.validate(WeirPipelineOptions.class, options);
+    // Boxed like the Flink runner's options of the same names; a value set to null is no value.
+    check(weir.getParallelism() != null, "--parallelism must be set");
+    check(weir.getMaxParallelism() != null, "--maxParallelism must be set");
+    check(weir.getMaxBundleSize() != null, "--maxBundleSize must be set");
+    check(weir.getCheckpointingInterval() != null, "--checkpointingInterval must be set");
+    check(weir.getCheckpointTimeoutMillis() != null, "--checkpointTimeoutMillis must be set");
+    check(weir.getMinPauseBetweenCheckpoints() != null, "--minPauseBetweenCheckpoints must be set");
     check(
         weir.getParallelism() >= 1,
         "--parallelism must be at least 1, got " + weir.getParallelism());
@@ -78,8 +85,11 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
             + ") and 32768, got "
             + weir.getMaxParallelism());
     check(
-        weir.getMaxBundleSize() >= 1,
-        "--maxBundleSize must be at least 1, got " + weir.getMaxBundleSize());
+        weir.getMaxBundleSize() >= 1 && weir.getMaxBundleSize() <= Integer.MAX_VALUE,
+        "--maxBundleSize must be between 1 and "
+            + Integer.MAX_VALUE
+            + ", got "
+            + weir.getMaxBundleSize());
     check(
         weir.getMaxBundleTimeMillis() >= 1,
         "--maxBundleTimeMillis must be at least 1, got " + weir.getMaxBundleTimeMillis());
@@ -159,7 +169,7 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
         new TranslationSettings(
             options.getParallelism(),
             options.getMaxParallelism(),
-            options.getMaxBundleSize(),
+            Math.toIntExact(options.getMaxBundleSize()),
             options.getMaxBundleTimeMillis(),
             checkpointing,
             options.getEncodabilityCheckInterval());

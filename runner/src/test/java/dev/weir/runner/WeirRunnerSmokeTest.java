@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
@@ -132,6 +133,30 @@ class WeirRunnerSmokeTest {
    * life; by default it restarts without limit, backing off from --restartDelayMillis up to
    * --maxRestartDelayMillis. Without checkpoints it fails at once unless asked otherwise.
    */
+  /** What KafkaIO declares to read the Flink runner's checkpoint interval (as in KafkaIO). */
+  public interface KafkaIoFlinkOptions extends PipelineOptions {
+    @Default.Long(-1L)
+    Long getCheckpointingInterval();
+
+    void setCheckpointingInterval(Long value);
+  }
+
+  @Test
+  void optionsAgreeWithWhatKafkaIoExpectsOfTheFlinkRunners() {
+    // KafkaIO reads Flink's Long checkpointingInterval through options.as(...): Weir's long of the
+    // same name made every KafkaIO pipeline fail on WeirRunner.
+    WeirPipelineOptions weir =
+        PipelineOptionsFactory.fromArgs("--checkpointingInterval=250")
+            .as(WeirPipelineOptions.class);
+    assertThat(weir.as(KafkaIoFlinkOptions.class).getCheckpointingInterval()).isEqualTo(250L);
+    assertThat(
+            PipelineOptionsFactory.create()
+                .as(WeirPipelineOptions.class)
+                .as(KafkaIoFlinkOptions.class)
+                .getCheckpointingInterval())
+        .isEqualTo(-1L);
+  }
+
   @Test
   void withCheckpointsRestartsAreUnlimitedAndBackOffByDefault() {
     WeirPipelineOptions options =
