@@ -279,7 +279,8 @@ final class JobExecution implements JobClient, TaskListener {
               taskFailure.toString(),
               delay.toMillis(),
               restarts + 1,
-              restartStrategy);
+              restartStrategy,
+              taskFailure); // the stack too: the user's code may be at fault
         } else {
           failure = taskFailure;
           status = JobStatus.FAILING;
@@ -293,11 +294,13 @@ final class JobExecution implements JobClient, TaskListener {
     if (!toCancel.isEmpty() && coordinator != null) {
       coordinator.suspend("task " + task.name() + " failed");
     }
+    List<Task> others = new ArrayList<>();
     for (Task t : toCancel) {
       if (t != task) {
-        t.cancel();
+        others.add(t);
       }
     }
+    stopGracefully(others);
     if (deployment != null && !last) {
       watchdog.watch(deployment);
     }
@@ -458,17 +461,39 @@ final class JobExecution implements JobClient, TaskListener {
     if (coordinator != null) {
       coordinator.suspend("the job is cancelled");
     }
-    for (Task t : toCancel) {
-      if (afterMails) {
+    if (afterMails) {
+      for (Task t : toCancel) {
         t.cancelAfterMails();
-      } else {
-        t.cancel();
       }
+    } else {
+      stopGracefully(toCancel);
     }
     if (waitingToRestart) {
       end();
     } else {
       watchdog.watch(deployment);
+    }
+  }
+
+  /**
+   * Stops {@code stopping}: each finishes the record it is processing, and a thread still in its
+   * loop after {@link Task#INTERRUPT_GRACE} (user code that blocks) is interrupted.
+   */
+  private void stopGracefully(List<Task> stopping) {
+    if (stopping.isEmpty()) {
+      return;
+    }
+    for (Task t : stopping) {
+      t.cancelGracefully();
+    }
+    List<Task> toInterrupt = List.copyOf(stopping);
+    try {
+      restarter.schedule(
+          () -> toInterrupt.forEach(Task::interruptIfRunning),
+          Task.INTERRUPT_GRACE.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException ended) {
+      toInterrupt.forEach(Task::interruptIfRunning); // the job's scheduler stopped: at once
     }
   }
 

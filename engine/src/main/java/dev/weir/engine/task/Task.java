@@ -327,8 +327,30 @@ public final class Task implements Runnable, CheckpointParticipant {
 
   /** Asks the task to stop; its thread leaves the loop, closes the operators and ends. */
   public void cancel() {
+    cancelGracefully();
+    interruptIfRunning();
+  }
+
+  /**
+   * How long a job that stops its tasks (to fail over, or when cancelled) lets their code finish
+   * what it is doing before it interrupts their threads. An interrupt in the middle of a DoFn's
+   * call can leave an external client half-way (a Kafka producer inside a transaction, kept in a
+   * static cache for the next attempt); the engine's own waits see the cancel at once.
+   */
+  public static final java.time.Duration INTERRUPT_GRACE = java.time.Duration.ofSeconds(1);
+
+  /**
+   * Asks the task to stop at its next step without interrupting its thread: the record, timer or
+   * mail it is processing completes first. Follow with {@link #interruptIfRunning} after {@link
+   * #INTERRUPT_GRACE} for code that blocks. Any thread.
+   */
+  public void cancelGracefully() {
     cancelled = true;
     waker.signal();
+  }
+
+  /** Interrupts the task's thread if it still runs its loop. Any thread. */
+  public void interruptIfRunning() {
     interrupts.interrupt(thread);
   }
 
