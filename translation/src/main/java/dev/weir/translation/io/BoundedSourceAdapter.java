@@ -36,6 +36,7 @@ public final class BoundedSourceAdapter<T> implements Source<WindowedValue<T>> {
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     List<? extends BoundedSource<T>> split =
         metrics.split(
+            source,
             () -> {
               long size = Math.max(1, source.getEstimatedSizeBytes(options.get()));
               return source.split(Math.max(1, size / parallelism), options.get());

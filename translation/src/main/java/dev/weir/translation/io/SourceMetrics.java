@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.runners.core.metrics.MetricsContainerImpl;
 import org.apache.beam.sdk.metrics.MetricsEnvironment;
+import org.apache.beam.sdk.transforms.display.HasDisplayData;
 
 /**
  * Metrics of a source step: what a Beam reader counts lands in its step's container. The reader's
@@ -24,17 +25,25 @@ final class SourceMetrics implements Serializable {
   private final String stepName;
   private final JobMetrics jobMetrics;
 
+  /** The step that reads the source, for messages. */
+  String stepName() {
+    return stepName;
+  }
+
   SourceMetrics(String stepName, JobMetrics jobMetrics) {
     this.stepName = stepName;
     this.jobMetrics = jobMetrics;
   }
 
   /** What the source splits into, split with the step's metrics current: they are its work too. */
-  <S> List<S> split(Callable<List<S>> splitting) throws Exception {
+  <S> List<S> split(HasDisplayData source, Callable<List<S>> splitting) throws Exception {
     MetricsContainerImpl splitMetrics = new MetricsContainerImpl(stepName);
     List<S> parts;
     try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(splitMetrics)) {
       parts = splitting.call();
+    } catch (Exception e) {
+      // An unreachable system shows here first (KafkaIO asks the broker for partitions).
+      throw SourceFailure.of(stepName, "splitting the source", source, null, e);
     }
     jobMetrics.merge(stepName, splitMetrics);
     return parts;

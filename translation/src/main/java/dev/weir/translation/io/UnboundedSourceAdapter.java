@@ -62,7 +62,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
     this.options = options;
     this.metrics = new SourceMetrics(stepName, jobMetrics);
     List<? extends UnboundedSource<T, ?>> split =
-        metrics.split(() -> source.split(parallelism, options.get()));
+        metrics.split(source, () -> source.split(parallelism, options.get()));
     this.splits = split.isEmpty() ? List.of(source) : split;
     this.maxRecordsPerSplit =
         maxNumRecords == Long.MAX_VALUE
@@ -138,6 +138,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
   private static final class Reader<T> extends MeteredSourceReader<T> {
     private final List<? extends UnboundedSource<T, ?>> allSplits;
     private final List<SplitPosition> initial;
+    private final String stepName;
 
     /** Checkpoint marks taken for checkpoints not yet complete, finalized once they are. */
     private final TreeMap<Long, List<UnboundedSource.CheckpointMark>> unfinalized = new TreeMap<>();
@@ -163,6 +164,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
         boolean dedup,
         SourceMetrics metrics) {
       super(metrics);
+      this.stepName = metrics.stepName();
       this.allSplits = allSplits;
       this.initial = initial;
       this.options = options;
@@ -185,7 +187,12 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
                 ? null
                 : (UnboundedSource.CheckpointMark)
                     CoderUtils.decodeFromByteArray(source.getCheckpointMarkCoder(), p.mark());
-        readers.add(source.createReader(options, mark));
+        try {
+          readers.add(source.createReader(options, mark));
+        } catch (Exception e) {
+          throw SourceFailure.of(
+              stepName, "opening a reader of split " + p.split(), source, mark, e);
+        }
         read[i] = p.read();
         done[i] = p.done();
         if (p.done()) {
@@ -253,11 +260,15 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
         }
         UnboundedSource.UnboundedReader<T> reader = readers.get(r);
         boolean available;
-        if (!started[r]) {
-          started[r] = true;
-          available = reader.start();
-        } else {
-          available = reader.advance();
+        try {
+          if (!started[r]) {
+            started[r] = true;
+            available = reader.start();
+          } else {
+            available = reader.advance();
+          }
+        } catch (Exception e) {
+          throw readFailure(r, reader, e);
         }
         if (available) {
           T value = reader.getCurrent();
@@ -294,6 +305,26 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       }
       output.emitWatermark(watermark);
       return emitted > 0 ? Status.MORE_AVAILABLE : Status.NOTHING_AVAILABLE;
+    }
+
+    /**
+     * A reader's failure with where it stood: the step, the source, and the reader's position (its
+     * checkpoint mark; for KafkaIO each partition's next offset, the failed record's among them).
+     */
+    private SourceFailure readFailure(
+        int r, UnboundedSource.UnboundedReader<T> reader, Exception cause) {
+      Object position;
+      try {
+        position = reader.getCheckpointMark();
+      } catch (RuntimeException unknown) {
+        position = null;
+      }
+      return SourceFailure.of(
+          stepName,
+          "reading split " + initial.get(r).split(),
+          reader.getCurrentSource(),
+          position,
+          cause);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.weir.state.serialization.Serializers;
 import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.weir.translation.state;
 
 import dev.weir.state.MapState;
-import dev.weir.translation.operators.OutputTimestamps;
 import java.util.Objects;
 import org.apache.beam.sdk.state.ReadableState;
 import org.apache.beam.sdk.state.WatermarkHoldState;

@@ -1,4 +1,4 @@
-package dev.weir.translation.operators;
+package dev.weir.translation.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.weir.translation.operators;
+package dev.weir.translation.state;
 
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 
