@@ -5,6 +5,7 @@ import dev.weir.translation.combine.CombinePerKeyTranslator;
 import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.context.TranslationSettings;
 import dev.weir.translation.context.UnsupportedTransformException;
+import dev.weir.translation.io.SourceFailure;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.primitives.BoundedUnboundedReadTranslator;
 import dev.weir.translation.primitives.RedistributionTranslator;
@@ -93,8 +94,7 @@ public final class PipelineTranslator {
                   RedistributionTranslator.translate(applied, context);
                 }
               } catch (Exception e) {
-                throw new IllegalStateException(
-                    "translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+                throw translationFailure(node, e);
               }
               return CompositeBehavior.DO_NOT_ENTER_TRANSFORM;
             }
@@ -127,8 +127,7 @@ public final class PipelineTranslator {
             } catch (UnsupportedTransformException | IllegalArgumentException e) {
               throw e; // what the user can fix, already naming the step
             } catch (Exception e) {
-              throw new IllegalStateException(
-                  "translating '" + node.getFullName() + "' failed: " + e.getMessage(), e);
+              throw translationFailure(node, e);
             }
           }
         });
@@ -136,5 +135,26 @@ public final class PipelineTranslator {
       graph.useManualProcessingTime(System.currentTimeMillis());
     }
     return new Translation(graph, metrics);
+  }
+
+  /**
+   * A step that failed to translate (a source that could not be split, say), described by the
+   * nearest transform around it that has display data: for a KafkaIO read, its topics and bootstrap
+   * servers, which the split source itself does not show.
+   */
+  private static IllegalStateException translationFailure(
+      TransformHierarchy.Node node, Exception cause) {
+    StringBuilder message =
+        new StringBuilder("translating '").append(node.getFullName()).append("' failed");
+    for (TransformHierarchy.Node n = node; n != null && !n.isRootNode(); n = n.getEnclosingNode()) {
+      if (n.getTransform() == null) {
+        continue;
+      }
+      String described = SourceFailure.describe(n.getTransform());
+      if (described.contains("=") && message.length() < 2_000) {
+        message.append(" (in ").append(n.getFullName()).append(": ").append(described).append(')');
+      }
+    }
+    return new IllegalStateException(message + ": " + cause.getMessage(), cause);
   }
 }

@@ -50,6 +50,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -378,7 +379,23 @@ final class DeployedAttempt implements TaskListener {
    * coordinator may have sent the start already (this worker was still requesting its channels),
    * and waits for every task's end.
    */
+  /**
+   * Stops the attempt's tasks: each finishes the record it is processing, and is interrupted after
+   * {@link Task#INTERRUPT_GRACE} if its code blocks (as the embedded engine stops them).
+   */
   void cancel(String why) {
+    stop(why, true);
+  }
+
+  /**
+   * Stops the attempt's tasks at once (interrupting them): the worker lost its coordinator, and a
+   * sink must not write one more record for a job that may run elsewhere already.
+   */
+  void fence(String why) {
+    stop(why, false);
+  }
+
+  private void stop(String why, boolean gracefully) {
     List<Task> all;
     boolean wasStarted;
     synchronized (this) {
@@ -395,9 +412,14 @@ final class DeployedAttempt implements TaskListener {
       release();
       return;
     }
-    for (Task t : all) {
-      t.cancel();
+    if (!gracefully) {
+      all.forEach(Task::cancel);
+      return;
     }
+    all.forEach(Task::cancelGracefully);
+    CompletableFuture.runAsync(
+        () -> all.forEach(Task::interruptIfRunning),
+        CompletableFuture.delayedExecutor(Task.INTERRUPT_GRACE.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   // ---- TaskListener: task threads ----

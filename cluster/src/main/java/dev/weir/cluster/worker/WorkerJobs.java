@@ -112,7 +112,7 @@ public final class WorkerJobs implements AutoCloseable {
   /** The coordinator is lost: every task here stops, so none commits for a job moved elsewhere. */
   public void fence(String why) {
     for (DeployedAttempt a : attempts.values()) {
-      a.cancel("the worker fenced itself: " + why);
+      a.fence("the worker fenced itself: " + why);
     }
   }
 

@@ -39,8 +39,8 @@ public final class SourceFailure extends RuntimeException {
     return new SourceFailure(message.toString(), cause);
   }
 
-  /** The source's class and display data as {@code key=value} pairs; empty if it has none. */
-  static String describe(HasDisplayData source) {
+  /** Its class and display data as {@code key=value} pairs; only the class if it has none. */
+  public static String describe(HasDisplayData source) {
     List<String> items = new ArrayList<>();
     items.add(source.getClass().getSimpleName());
     try {
