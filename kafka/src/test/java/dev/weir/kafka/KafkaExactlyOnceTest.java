@@ -29,10 +29,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,31 +50,17 @@ class KafkaExactlyOnceTest {
   private static final int KILLS = 10;
   private static final Duration CHECKPOINT_INTERVAL = Duration.ofMillis(500);
 
-  private static LocalKafkaBroker broker;
-  private static KafkaTopics topics;
+  @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = LocalKafkaBroker.start();
-    topics = new KafkaTopics(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   @Test
   void everyWindowCountedOnceUnderTaskFailures() throws Exception {
     String in = "eos-in";
     String out = "eos-out";
     String group = "eos-reader";
-    broker.createTopic(in, 3);
-    broker.createTopic(out, 3);
+    KAFKA.broker().createTopic(in, 3);
+    KAFKA.broker().createTopic(out, 3);
 
     WeirPipelineOptions options = PipelineOptionsFactory.create().as(WeirPipelineOptions.class);
     options.setRunner(WeirRunner.class);
@@ -84,7 +69,7 @@ class KafkaExactlyOnceTest {
     options.setJobName("kafka-eos");
     options.setCheckpointingInterval(CHECKPOINT_INTERVAL.toMillis());
     Pipeline p = Pipeline.create(options);
-    WindowedCountToKafka.build(p, broker.bootstrapServers(), in, out, group);
+    WindowedCountToKafka.build(p, KAFKA.broker().bootstrapServers(), in, out, group);
     PipelineTranslator.applyOverrides(p);
     JobGraph job =
         PipelineTranslator.translate(
@@ -110,7 +95,7 @@ class KafkaExactlyOnceTest {
     Thread producing =
         new Thread(
             () -> {
-              try (KafkaProducer<String, Long> producer = topics.producer()) {
+              try (KafkaProducer<String, Long> producer = KAFKA.topics().producer()) {
                 for (int i = 0; i < RECORDS; i++) {
                   String key = "k" + (i % KEYS);
                   long now = System.currentTimeMillis();
@@ -163,11 +148,11 @@ class KafkaExactlyOnceTest {
       }
       // Until every window arrived, then once more over the whole topic, a little longer: a
       // duplicate would come after the expected number.
-      topics.readCommitted(out, Duration.ofMinutes(2), r -> r.size() >= want.size());
+      KAFKA.topics().readCommitted(out, Duration.ofMinutes(2), r -> r.size() >= want.size());
       Map<String, Long> seen = new HashMap<>();
       List<String> duplicates = new ArrayList<>();
       for (ConsumerRecord<String, Long> r :
-          topics.readCommitted(out, Duration.ofSeconds(5), x -> false)) {
+          KAFKA.topics().readCommitted(out, Duration.ofSeconds(5), x -> false)) {
         if (seen.put(r.key(), r.value()) != null) {
           duplicates.add(r.key());
         }
@@ -177,12 +162,12 @@ class KafkaExactlyOnceTest {
       assertThat(client.restarts()).as("restarts").isGreaterThanOrEqualTo(KILLS);
 
       // Offsets are committed when checkpoints complete: they reach the input's end.
-      Map<TopicPartition, Long> end = topics.endOffsets(in);
+      Map<TopicPartition, Long> end = KAFKA.topics().endOffsets(in);
       long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      Map<TopicPartition, Long> committed = topics.committedOffsets(broker, group);
+      Map<TopicPartition, Long> committed = KAFKA.topics().committedOffsets(KAFKA.broker(), group);
       while (!committed.equals(end) && System.nanoTime() < waitUntil) {
         Thread.sleep(200);
-        committed = topics.committedOffsets(broker, group);
+        committed = KAFKA.topics().committedOffsets(KAFKA.broker(), group);
       }
       assertThat(committed).as("offsets committed by " + group).isEqualTo(end);
       client.cancel();

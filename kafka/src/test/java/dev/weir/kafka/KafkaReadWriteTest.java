@@ -19,9 +19,8 @@ import org.apache.kafka.common.serialization.LongSerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Instant;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,29 +36,15 @@ class KafkaReadWriteTest {
   private static final int RECORDS = 3_000;
   private static final int KEYS = 10;
 
-  private static LocalKafkaBroker broker;
-  private static KafkaTopics topics;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = LocalKafkaBroker.start();
-    topics = new KafkaTopics(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
-  }
+  @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
   @ParameterizedTest(name = "{0} reader, parallelism {1}")
   @CsvSource({"unbounded-source, 2", "unbounded-source, 4", "sdf, 2", "sdf, 4"})
   void readsEveryRecordAndWritesTheSumsPerKey(String reader, int parallelism) throws Exception {
     String in = "in-" + reader + "-" + parallelism;
     String out = "out-" + reader + "-" + parallelism;
-    broker.createTopic(in, 3);
-    broker.createTopic(out, 1);
+    KAFKA.broker().createTopic(in, 3);
+    KAFKA.broker().createTopic(out, 1);
     List<ProducerRecord<String, Long>> input = new ArrayList<>();
     Map<String, Long> expected = new HashMap<>();
     long start = System.currentTimeMillis() - 60_000;
@@ -78,7 +63,7 @@ class KafkaReadWriteTest {
                 in, partition, stopReadTime.getMillis() + 1, "past the stop time", -1L));
       }
     }
-    topics.produce(in, input);
+    KAFKA.topics().produce(in, input);
 
     List<String> args =
         new ArrayList<>(List.of("--runner=WeirRunner", "--parallelism=" + parallelism));
@@ -89,7 +74,7 @@ class KafkaReadWriteTest {
         Pipeline.create(PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create());
     KafkaIO.Read<String, Long> read =
         KafkaIO.<String, Long>read()
-            .withBootstrapServers(broker.bootstrapServers())
+            .withBootstrapServers(KAFKA.broker().bootstrapServers())
             .withTopic(in)
             .withKeyDeserializer(StringDeserializer.class)
             .withValueDeserializer(LongDeserializer.class)
@@ -103,7 +88,7 @@ class KafkaReadWriteTest {
         .apply(Sum.longsPerKey())
         .apply(
             KafkaIO.<String, Long>write()
-                .withBootstrapServers(broker.bootstrapServers())
+                .withBootstrapServers(KAFKA.broker().bootstrapServers())
                 .withTopic(out)
                 .withKeySerializer(StringSerializer.class)
                 .withValueSerializer(LongSerializer.class));
@@ -111,7 +96,7 @@ class KafkaReadWriteTest {
     assertThat(state).isEqualTo(PipelineResult.State.DONE);
 
     List<ConsumerRecord<String, Long>> sums =
-        topics.readCommitted(out, Duration.ofSeconds(30), r -> r.size() >= KEYS);
+        KAFKA.topics().readCommitted(out, Duration.ofSeconds(30), r -> r.size() >= KEYS);
     Map<String, Long> actual = new HashMap<>();
     for (ConsumerRecord<String, Long> r : sums) {
       assertThat(actual.put(r.key(), r.value())).as("a second sum for " + r.key()).isNull();

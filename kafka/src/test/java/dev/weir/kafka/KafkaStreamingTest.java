@@ -19,10 +19,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,23 +36,9 @@ class KafkaStreamingTest {
 
   private static final int KEYS = 10;
 
-  private static LocalKafkaBroker broker;
-  private static KafkaTopics topics;
+  @RegisterExtension static final KafkaBroker KAFKA = new KafkaBroker();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startBroker() throws Exception {
-    broker = LocalKafkaBroker.start();
-    topics = new KafkaTopics(broker.bootstrapServers());
-  }
-
-  @AfterAll
-  static void stopBroker() throws Exception {
-    if (broker != null) {
-      broker.close();
-    }
-  }
 
   private Pipeline pipeline(String in, String out, String group, String... extra) {
     return pipeline(true, WindowedCountToKafka.CREATE_TIME, in, out, group, extra);
@@ -78,7 +63,7 @@ class KafkaStreamingTest {
     System.arraycopy(extra, 0, args, base.length, extra.length);
     Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs(args).create());
     WindowedCountToKafka.build(
-        p, broker.bootstrapServers(), in, out, group, exactlyOnce, timestamps);
+        p, KAFKA.broker().bootstrapServers(), in, out, group, exactlyOnce, timestamps);
     return p;
   }
 
@@ -91,7 +76,7 @@ class KafkaStreamingTest {
       throws Exception {
     List<Future<RecordMetadata>> sent = new ArrayList<>();
     List<String> keys = new ArrayList<>();
-    try (KafkaProducer<String, Long> producer = topics.producer()) {
+    try (KafkaProducer<String, Long> producer = KAFKA.topics().producer()) {
       for (int i = from; i < from + n; i++) {
         String key = "k" + (i % KEYS);
         sent.add(
@@ -130,9 +115,11 @@ class KafkaStreamingTest {
     boolean logAppend = time.equals("log-append time");
     String in = logAppend ? "idle-append-in" : "idle-create-in";
     String out = logAppend ? "idle-append-out" : "idle-create-out";
-    broker.createTopic(
-        in, 3, logAppend ? Map.of("message.timestamp.type", "LogAppendTime") : Map.of());
-    broker.createTopic(out, 1);
+    KAFKA
+        .broker()
+        .createTopic(
+            in, 3, logAppend ? Map.of("message.timestamp.type", "LogAppendTime") : Map.of());
+    KAFKA.broker().createTopic(out, 1);
     Map<String, Long> expected = new HashMap<>();
     // What a user configures: KafkaIO's log-append time (an idle partition's watermark follows the
     // clock), or create time with CreateTimeWithIdlePartitions (KafkaIO's withCreateTime holds a
@@ -144,7 +131,9 @@ class KafkaStreamingTest {
       // Partition 2 receives nothing, ever.
       produce(in, 0, 2_000, new int[] {0, 1}, expected);
       List<ConsumerRecord<String, Long>> counts =
-          topics.readCommitted(out, Duration.ofSeconds(90), r -> r.size() >= expected.size());
+          KAFKA
+              .topics()
+              .readCommitted(out, Duration.ofSeconds(90), r -> r.size() >= expected.size());
       assertThat(windowCounts(counts)).isEqualTo(expected);
       assertThat(result.getState()).isEqualTo(PipelineResult.State.RUNNING);
     } finally {
@@ -157,15 +146,15 @@ class KafkaStreamingTest {
     String in = "resume-in";
     String out = "resume-out";
     String group = "resume-reader";
-    broker.createTopic(in, 3);
-    broker.createTopic(out, 2); // a partition per exactly-once shard at least
+    KAFKA.broker().createTopic(in, 3);
+    KAFKA.broker().createTopic(out, 2); // a partition per exactly-once shard at least
     Map<String, Long> expected = new HashMap<>();
     int[] all = {0, 1, 2};
 
     WeirPipelineResult first = (WeirPipelineResult) pipeline(in, out, group).run();
     produce(in, 0, 3_000, all, expected);
     // Some windows are out, the latest are still open when the job stops.
-    topics.readCommitted(out, Duration.ofSeconds(60), r -> !r.isEmpty());
+    KAFKA.topics().readCommitted(out, Duration.ofSeconds(60), r -> !r.isEmpty());
     Path savepoint = first.stopWithSavepoint().get(60, TimeUnit.SECONDS);
     assertThat(first.waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
 
@@ -173,9 +162,11 @@ class KafkaStreamingTest {
     PipelineResult second = pipeline(in, out, group, "--savepointPath=" + savepoint).run();
     try {
       List<ConsumerRecord<String, Long>> counts =
-          topics.readCommitted(out, Duration.ofSeconds(90), r -> r.size() >= expected.size());
+          KAFKA
+              .topics()
+              .readCommitted(out, Duration.ofSeconds(90), r -> r.size() >= expected.size());
       // A little longer: a count written twice would come after the expected number.
-      counts = topics.readCommitted(out, Duration.ofSeconds(3), r -> false);
+      counts = KAFKA.topics().readCommitted(out, Duration.ofSeconds(3), r -> false);
       assertThat(windowCounts(counts)).isEqualTo(expected);
     } finally {
       second.cancel();

@@ -62,10 +62,7 @@ final class KafkaTopics {
     List<ConsumerRecord<String, Long>> all = new ArrayList<>();
     try (KafkaConsumer<String, Long> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new LongDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      consumer
-          .partitionsFor(topic)
-          .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+      List<TopicPartition> partitions = partitionsOf(consumer, topic);
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -96,11 +93,16 @@ final class KafkaTopics {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (KafkaConsumer<String, Long> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new LongDeserializer())) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      consumer
-          .partitionsFor(topic)
-          .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+      List<TopicPartition> partitions = partitionsOf(consumer, topic);
       return consumer.endOffsets(partitions);
     }
+  }
+
+  private static List<TopicPartition> partitionsOf(KafkaConsumer<?, ?> consumer, String topic) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer
+        .partitionsFor(topic)
+        .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+    return partitions;
   }
 }
