@@ -150,12 +150,10 @@ public final class ClusterCoordinator implements AutoCloseable {
               ? request.getSettings()
               : JobSettingsCodec.encode(EngineConfig.DEFAULT);
       EngineConfig settings = JobSettingsCodec.decode(settingsMessage);
-      List<ClusterJob.Chain> chains = new ArrayList<>();
+      List<SubmittedJob.Chain> chains = new ArrayList<>();
       for (JobVertex head : chainHeads(request)) {
-        chains.add(new ClusterJob.Chain(head.name(), head.parallelism()));
+        chains.add(new SubmittedJob.Chain(head.name(), head.parallelism()));
       }
-      int needed = chains.stream().mapToInt(ClusterJob.Chain::parallelism).max().orElse(0);
-      List<RegisteredWorker> placed = slots.take(needed);
       if (settings.checkpoints() != null) {
         Path folder =
             settings
@@ -172,17 +170,21 @@ public final class ClusterCoordinator implements AutoCloseable {
         // Read now, so a wrong or corrupt path refuses the job with the reason.
         CheckpointStorage.loadPath(savepoint);
       }
-      ClusterJob job =
-          new ClusterJob(
+      SubmittedJob submitted =
+          new SubmittedJob(
               id,
               request.getJobName(),
-              request.getJobGraph().toByteArray(),
+              request.getJobGraph(),
               request.getJarSha256List(),
               chains,
               settingsMessage,
               settings,
+              savepoint);
+      List<RegisteredWorker> placed = slots.take(submitted.slotsNeeded());
+      ClusterJob job =
+          new ClusterJob(
+              submitted,
               checkpoints,
-              savepoint,
               client,
               membership.registry(),
               slots,

@@ -14,7 +14,6 @@ import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobAttempt;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.protocol.v1.JobInfo;
-import dev.weir.cluster.protocol.v1.JobSettings;
 import dev.weir.cluster.protocol.v1.PrepareTasks;
 import dev.weir.cluster.protocol.v1.ProcessingTimeAdvanced;
 import dev.weir.cluster.protocol.v1.QuiescenceLook;
@@ -22,6 +21,7 @@ import dev.weir.cluster.protocol.v1.QuiescenceProbe;
 import dev.weir.cluster.protocol.v1.ResumeSources;
 import dev.weir.cluster.protocol.v1.StartTasks;
 import dev.weir.cluster.protocol.v1.SubtaskId;
+import dev.weir.cluster.protocol.v1.TaskLocation;
 import dev.weir.cluster.protocol.v1.TaskStatus;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
 import dev.weir.engine.checkpoint.CheckpointCoordinator;
@@ -32,7 +32,6 @@ import dev.weir.engine.cluster.EngineConfig;
 import io.netty.channel.Channel;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,15 +92,9 @@ final class ClusterJob {
     void release(Map<String, Integer> byWorker);
   }
 
-  /** A chain of the job's graph: its head's name and parallelism. */
-  record Chain(String head, int parallelism) {}
-
+  private final SubmittedJob job;
   private final String id;
   private final String name;
-  private final ByteString graph;
-  private final List<String> jars;
-  private final List<Chain> chains;
-  private final JobSettings settingsMessage;
   private final EngineConfig settings;
   private final Channel client;
   private final WorkerRegistry workers;
@@ -110,9 +103,6 @@ final class ClusterJob {
   private final Consumer<ClusterJob> onEnd;
   private final CheckpointCoordinator checkpoints;
   private final String checkpointFolder;
-
-  /** The savepoint the job starts from until it has a checkpoint of its own, or null. */
-  private final Path initialRestore;
 
   private AttemptTasks current;
   private ScheduledFuture<?> prepareTimeout;
@@ -144,28 +134,17 @@ final class ClusterJob {
   private ReplayCoordination replay;
 
   ClusterJob(
-      String id,
-      String name,
-      byte[] graph,
-      List<String> jars,
-      List<Chain> chains,
-      JobSettings settingsMessage,
-      EngineConfig settings,
+      SubmittedJob job,
       CheckpointCoordinator checkpoints,
-      Path initialRestore,
       Channel client,
       WorkerRegistry workers,
       Slots slots,
       ScheduledExecutorService scheduler,
       Consumer<ClusterJob> onEnd) {
-    this.id = id;
-    this.initialRestore = initialRestore;
-    this.name = name;
-    this.graph = ByteString.copyFrom(graph);
-    this.jars = List.copyOf(jars);
-    this.chains = List.copyOf(chains);
-    this.settingsMessage = settingsMessage;
-    this.settings = settings;
+    this.job = job;
+    this.id = job.id();
+    this.name = job.name();
+    this.settings = job.settings();
     this.checkpoints = checkpoints;
     this.checkpointFolder = checkpoints == null ? "" : checkpoints.storage().directory().toString();
     this.client = client;
@@ -200,7 +179,7 @@ final class ClusterJob {
 
   /** Slots the job needs: one per subtask of its widest chain. */
   int slotsNeeded() {
-    return chains.stream().mapToInt(Chain::parallelism).max().orElse(0);
+    return job.slotsNeeded();
   }
 
   /**
@@ -218,33 +197,17 @@ final class ClusterJob {
   private void deploy(List<RegisteredWorker> placedSlots) {
     attemptNumber++;
     JobAttempt attempt = JobAttempt.newBuilder().setJobId(id).setAttempt(attemptNumber).build();
-    List<AttemptTasks.Placed> placed = new ArrayList<>();
-    for (Chain c : chains) {
-      for (int i = 0; i < c.parallelism(); i++) {
-        placed.add(new AttemptTasks.Placed(c.head(), i, placedSlots.get(i)));
-      }
-    }
+    List<AttemptTasks.Placed> placed = job.place(placedSlots);
     current = new AttemptTasks(attempt, placed);
     remote = checkpoints == null ? null : new RemoteTasks(current, name, this::sendTo);
     replay = new ReplayCoordination(current, this::sendTo);
     phase = Phase.PREPARING;
     CompletedCheckpoint latest = checkpoints == null ? null : checkpoints.latestCompleted();
-    Path restore = latest != null ? latest.folder() : initialRestore;
-    List<dev.weir.cluster.protocol.v1.TaskLocation> placement = current.placement();
+    Path restore = latest != null ? latest.folder() : job.initialRestore();
+    List<TaskLocation> placement = current.placement();
     for (Map.Entry<String, List<AttemptTasks.Placed>> e : current.byWorker().entrySet()) {
-      PrepareTasks.Builder prepare =
-          PrepareTasks.newBuilder()
-              .setJob(attempt)
-              .setJobName(name)
-              .setJobGraph(graph)
-              .addAllJarSha256(jars)
-              .addAllPlacement(placement)
-              .setSettings(settingsMessage)
-              .setCheckpointFolder(checkpointFolder)
-              .setRestorePath(restore == null ? "" : restore.toString());
-      for (AttemptTasks.Placed p : e.getValue()) {
-        prepare.addSubtasks(p.id());
-      }
+      PrepareTasks prepare =
+          job.prepareTasks(attempt, placement, e.getValue(), checkpointFolder, restore);
       if (!sendTo(e.getKey(), ControlMessage.newBuilder().setPrepareTasks(prepare).build())) {
         current.lost(e.getKey());
         failAttempt("worker " + e.getKey() + " was lost before its tasks were deployed");
