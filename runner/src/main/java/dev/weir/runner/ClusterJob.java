@@ -3,6 +3,7 @@ package dev.weir.runner;
 import com.google.protobuf.ByteString;
 import dev.weir.cluster.client.ClusterClient;
 import dev.weir.cluster.job.FailureCodec;
+import dev.weir.cluster.protocol.v1.CheckpointFigures;
 import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.protocol.v1.JobInfo;
@@ -239,9 +240,28 @@ final class ClusterJob implements JobClient {
                 + ")"));
   }
 
+  /**
+   * The coordinator's checkpoint figures (asked while the job runs; after it ended, the last
+   * answer), or {@code null} without checkpointing.
+   */
   @Override
   public CheckpointStats checkpointStats() {
-    return null;
+    JobInfo info = completion.isDone() ? lastInfo : ask();
+    if (info == null || !info.hasCheckpoints()) {
+      return null;
+    }
+    CheckpointFigures c = info.getCheckpoints();
+    return new CheckpointStats(
+        c.getCompleted(),
+        c.getFailed(),
+        c.getFailedInARow(),
+        c.getLastCompletedId(),
+        c.getLastDurationMillis(),
+        c.getLastSizeBytes(),
+        c.getMaxSizeBytes(),
+        c.getMaxSyncMillis(),
+        c.getMaxAsyncMillis(),
+        c.getLastFailure().isEmpty() ? null : c.getLastFailure());
   }
 
   /** Restarts of the job so far, as the coordinator counts them (asked while the job runs). */

@@ -101,6 +101,11 @@ public final class WeirPipelineResult implements PipelineResult {
     return waitUntilFinish(Duration.millis(Long.MAX_VALUE / 4));
   }
 
+  /** How often the job restarted after a failure so far. Any thread. */
+  public int restarts() {
+    return job.restarts();
+  }
+
   /** Figures about the job's checkpoints so far ({@code null} when checkpointing is off). */
   public CheckpointStats checkpointStats() {
     return job.checkpointStats();

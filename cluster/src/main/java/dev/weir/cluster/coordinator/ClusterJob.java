@@ -8,6 +8,7 @@ import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
 import dev.weir.cluster.protocol.v1.AllTasksFinished;
 import dev.weir.cluster.protocol.v1.AttemptMetrics;
 import dev.weir.cluster.protocol.v1.CancelJob;
+import dev.weir.cluster.protocol.v1.CheckpointFigures;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.Failure;
@@ -26,6 +27,7 @@ import dev.weir.cluster.protocol.v1.TaskStatus;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
 import dev.weir.engine.checkpoint.CheckpointCoordinator;
 import dev.weir.engine.checkpoint.CheckpointException;
+import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.cluster.EngineConfig;
@@ -465,6 +467,21 @@ final class ClusterJob {
             .setAttempt(attemptNumber);
     if (withMetrics) {
       info.addAllUserMetrics(userMetrics.values());
+      if (checkpoints != null) {
+        CheckpointStats stats = checkpoints.stats();
+        info.setCheckpoints(
+            CheckpointFigures.newBuilder()
+                .setCompleted(stats.completed())
+                .setFailed(stats.failed())
+                .setFailedInARow(stats.failedInARow())
+                .setLastCompletedId(stats.lastCompletedId())
+                .setLastDurationMillis(stats.lastDurationMillis())
+                .setLastSizeBytes(stats.lastSizeBytes())
+                .setMaxSizeBytes(stats.maxSizeBytes())
+                .setMaxSyncMillis(stats.maxSyncMillis())
+                .setMaxAsyncMillis(stats.maxAsyncMillis())
+                .setLastFailure(stats.lastFailure() == null ? "" : stats.lastFailure()));
+      }
     }
     return info.build();
   }

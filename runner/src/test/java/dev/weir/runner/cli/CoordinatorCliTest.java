@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.weir.cluster.testing.InProcessCluster;
 import dev.weir.cluster.transport.ClusterSecret;
+import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.runner.WeirPipelineOptions;
 import dev.weir.runner.WeirPipelineResult;
 import dev.weir.runner.cli.WeirCliTest.Outcome;
@@ -181,6 +182,15 @@ class CoordinatorCliTest {
     long first = seen(result);
     await().atMost(Duration.ofSeconds(60)).until(() -> seen(result) > first);
     assertThat(result.getState()).isEqualTo(PipelineResult.State.RUNNING);
+
+    // The coordinator's checkpoint figures.
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> result.checkpointStats() != null && result.checkpointStats().completed() > 1);
+    CheckpointStats checkpoints = result.checkpointStats();
+    assertThat(checkpoints.lastCompletedId()).isPositive();
+    assertThat(checkpoints.lastSizeBytes()).isPositive();
+    assertThat(checkpoints.failed()).isZero();
 
     Path savepoint = result.savepoint().get(60, TimeUnit.SECONDS);
     assertThat(savepoint.resolve("_metadata")).exists();
