@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.io.kafka.ExactlyOnceSinkAccess;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.ProducerRecordCoder;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -28,16 +28,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * KafkaIO's exactly-once sink on WeirRunner.
+ * An exactly-once Kafka sink for WeirRunner, configured as KafkaIO's.
  *
  * <p>{@code KafkaIO.write().withEOS(numShards, sinkGroupId)} works on the runners KafkaIO lists by
  * name only (its {@code validate} refuses any other before the pipeline reaches the runner). Wrap
  * the same, unchanged write: {@code counts.apply(WeirKafkaIO.exactlyOnce(KafkaIO.<K, V>write()
- * ...withEOS(2, "my-sink")))}. It applies KafkaIO's own exactly-once sink (records sharded,
- * numbered in keyed state, written in Kafka transactions in the order of their numbers, the number
- * committed with each transaction), which relies on {@code @RequiresStableInput} and stateful
- * DoFns; WeirRunner gives both with checkpoints ({@code --checkpointingInterval}): a transaction is
- * written only for records a completed checkpoint holds, so a restart never writes one twice.
+ * ...withEOS(2, "my-sink")))}. Records are sharded, numbered in keyed state and written in Kafka
+ * transactions in the order of their numbers, each shard's progress committed with its transaction
+ * as the sink group's offset metadata (the protocol of KafkaIO's own sink; see {@link
+ * TransactionalShardWriter} for where it differs). It relies on {@code @RequiresStableInput} and
+ * stateful DoFns, which WeirRunner gives with checkpoints ({@code --checkpointingInterval}): a
+ * transaction is written only for records a completed checkpoint holds, so a restart never writes
+ * one twice. Output appears once per checkpoint interval; consumers read it with {@code
+ * isolation.level=read_committed}.
  */
 public final class WeirKafkaIO {
 
@@ -66,23 +69,21 @@ public final class WeirKafkaIO {
     require(spec.getValueSerializer() != null, "withValueSerializer() is required");
     require(
         spec.getBadRecordErrorHandler() instanceof ErrorHandler.DefaultErrorHandler,
-        "KafkaIO's exactly-once sink supports no bad-record error handler");
-    checkShardsFitPartitions(spec);
-    return new ExactlyOnce<>(spec);
+        "the exactly-once sink supports no bad-record error handler");
+    int shards = shards(spec);
+    return new ExactlyOnce<>(spec, shards, UUID.randomUUID().toString());
   }
 
   /**
-   * KafkaIO keeps shard {@code i}'s next record number as the sink group's committed offset of
-   * partition {@code i} of the topic, which a broker refuses for a partition that does not exist
-   * (the writer then retries until its transaction times out, naming only AddOffsetsToTxn). So with
-   * fewer partitions than shards the pipeline is refused here, when the broker can be asked within
-   * a few seconds; if it cannot, the check is left to the writer (logged).
+   * The number of shards: {@code withEOS}'s, or the topic's partition count if that is not
+   * positive. Shard {@code i}'s progress is the sink group's committed offset of partition {@code
+   * i} of the topic, which a broker refuses for a partition that does not exist (the writer would
+   * retry until its transaction timed out, naming only AddOffsetsToTxn), so fewer partitions than
+   * shards are refused here, when the broker answers within a few seconds; if it does not, the
+   * check is left to the writer (logged).
    */
-  private static void checkShardsFitPartitions(KafkaIO.WriteRecords<?, ?> spec) {
+  private static int shards(KafkaIO.WriteRecords<?, ?> spec) {
     int shards = spec.getNumShards();
-    if (shards <= 0) {
-      return; // KafkaIO takes the topic's partition count
-    }
     Map<String, Object> config = new HashMap<>();
     config.put(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -94,14 +95,31 @@ public final class WeirKafkaIO {
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       partitions = consumer.partitionsFor(spec.getTopic(), PARTITION_CHECK);
     } catch (KafkaException unreachable) {
+      if (shards <= 0) {
+        throw new IllegalArgumentException(
+            "WeirKafkaIO.exactlyOnce: withEOS(0, ...) takes as many shards as topic "
+                + spec.getTopic()
+                + " has partitions, but "
+                + spec.getProducerConfig().get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
+                + " did not say how many within "
+                + PARTITION_CHECK.toSeconds()
+                + " s ("
+                + unreachable
+                + "); start the broker or give the number of shards",
+            unreachable);
+      }
       LOG.warn(
           "cannot check that topic {} has the {} partitions withEOS needs: {}",
           spec.getTopic(),
           shards,
           unreachable.toString());
-      return;
+      return shards;
     }
     int count = partitions == null ? 0 : partitions.size();
+    if (shards <= 0) {
+      require(count > 0, "topic " + spec.getTopic() + " does not exist");
+      return count;
+    }
     if (count < shards) {
       throw new IllegalArgumentException(
           "WeirKafkaIO.exactlyOnce: topic "
@@ -112,11 +130,12 @@ public final class WeirKafkaIO {
               + shards
               + ", ...) needs at least "
               + shards
-              + ": KafkaIO keeps shard i's progress as a committed offset of partition i. Use"
+              + ": shard i's progress is kept as a committed offset of partition i. Use"
               + " at most "
               + count
               + " shards, or add partitions to the topic");
     }
+    return shards;
   }
 
   private static void require(boolean condition, String message) {
@@ -129,10 +148,14 @@ public final class WeirKafkaIO {
     private static final long serialVersionUID = 1L;
 
     private final KafkaIO.WriteRecords<K, V> spec;
+    private final int shards;
+    private final String writerId;
 
-    ExactlyOnce(KafkaIO.WriteRecords<K, V> spec) {
-      super("KafkaIO exactly-once to " + spec.getTopic());
+    ExactlyOnce(KafkaIO.WriteRecords<K, V> spec, int shards, String writerId) {
+      super("Kafka exactly-once to " + spec.getTopic());
       this.spec = spec;
+      this.shards = shards;
+      this.writerId = writerId;
     }
 
     @Override
@@ -154,7 +177,7 @@ public final class WeirKafkaIO {
                     }
                   }))
           .setCoder(ProducerRecordCoder.of(kv.getKeyCoder(), kv.getValueCoder()))
-          .apply(ExactlyOnceSinkAccess.sink(spec));
+          .apply(new TransactionalKafkaSink<>(spec, shards, writerId));
       return PDone.in(input.getPipeline());
     }
   }

@@ -18,7 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The local broker supports what KafkaIO's exactly-once sink needs: transactions with offsets. */
+/** The local broker supports what an exactly-once sink needs: transactions with offsets. */
 @Timeout(120)
 class LocalKafkaBrokerTest {
 

@@ -44,10 +44,13 @@ public final class LoopbackCluster implements AutoCloseable {
   private final List<Process> processes;
 
   private final String coordinatorAddress;
+  private final Settings settings;
+  private int workersStarted;
 
   private LoopbackCluster(Settings settings, List<Process> processes)
       throws IOException, InterruptedException, TimeoutException {
     this.processes = processes;
+    this.settings = settings;
     ProcessOutput coordinator =
         start(
             settings,
@@ -62,16 +65,30 @@ public final class LoopbackCluster implements AutoCloseable {
                 .await("coordinator listening on 127\\.0\\.0\\.1:(\\d+)", START_TIMEOUT)
                 .group(1);
     for (int i = 1; i <= settings.workers(); i++) {
-      start(
-              settings,
-              "worker-" + i,
-              WorkerCommand.class,
-              "--coordinator=" + coordinatorAddress,
-              "--slots=" + settings.slotsPerWorker(),
-              "--secret-file=" + settings.secretFile(),
-              "--work-dir=" + settings.workDirectory().resolve("worker-" + i))
-          .await("registered with the coordinator", START_TIMEOUT);
+      addWorker();
     }
+  }
+
+  /**
+   * Starts one more worker JVM (to replace one a test killed, say), named {@code worker-N} in
+   * order, and waits until it registered with the coordinator. Not thread-safe.
+   *
+   * @return its process
+   * @throws TimeoutException if it did not register in time (it is stopped with the others on
+   *     {@link #close})
+   */
+  public Process addWorker() throws IOException, InterruptedException, TimeoutException {
+    String name = "worker-" + (++workersStarted);
+    start(
+            settings,
+            name,
+            WorkerCommand.class,
+            "--coordinator=" + coordinatorAddress,
+            "--slots=" + settings.slotsPerWorker(),
+            "--secret-file=" + settings.secretFile(),
+            "--work-dir=" + settings.workDirectory().resolve(name))
+        .await("registered with the coordinator", START_TIMEOUT);
+    return processes.get(processes.size() - 1);
   }
 
   /**
