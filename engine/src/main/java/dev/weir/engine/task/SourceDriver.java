@@ -23,6 +23,13 @@ final class SourceDriver implements SourceOutput<Object>, InputProcessor {
   /** How often a reader that had nothing is asked again: readers do not wake the task. */
   private static final long POLL_NANOS = 1_000_000L;
 
+  /**
+   * How long one call reads at most before the task looks at its mailbox again: a reader whose
+   * calls wait for input (a trickle from Kafka, say) would otherwise keep barriers and timers
+   * waiting for {@code BATCH} full batches.
+   */
+  private static final long READ_BUDGET_NANOS = 2_000_000L;
+
   private final SourceReader<Object> reader;
   private final OperatorHost host;
   private final List<RecordWriter<Object>> writers;
@@ -56,8 +63,12 @@ final class SourceDriver implements SourceOutput<Object>, InputProcessor {
       return InputStatus.PAUSED;
     }
     SourceReader.Status status = SourceReader.Status.MORE_AVAILABLE;
+    long start = System.nanoTime();
     for (int i = 0; i < BATCH && status == SourceReader.Status.MORE_AVAILABLE; i++) {
       status = reader.emitNext(this);
+      if (System.nanoTime() - start > READ_BUDGET_NANOS) {
+        break;
+      }
     }
     flushWatermark();
     switch (status) {

@@ -239,6 +239,9 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       return maxRecords != Long.MAX_VALUE || maxReadTimeMillis != Long.MAX_VALUE;
     }
 
+    /** How long a batch may wait on readers that find nothing once it emitted something. */
+    private static final long TRICKLE_NANOS = 1_000_000L;
+
     @Override
     @SuppressWarnings("unchecked")
     protected Status emitBatch(SourceOutput<WindowedValue<T>> output) throws Exception {
@@ -251,6 +254,7 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
       }
       int emitted = 0;
       int idleReaders = 0;
+      long start = 0;
       while (emitted < BATCH && idleReaders < readers.size()) {
         int r = next;
         next = (next + 1) % readers.size();
@@ -287,6 +291,16 @@ public final class UnboundedSourceAdapter<T> implements Source<WindowedValue<T>>
           }
         } else {
           idleReaders++;
+          // A reader that waits before it says it has nothing (KafkaIO's does) must not hold the
+          // task for a whole batch of a trickle: barriers and timers wait meanwhile.
+          if (emitted > 0) {
+            long now = System.nanoTime();
+            if (start == 0) {
+              start = now;
+            } else if (now - start > TRICKLE_NANOS) {
+              break;
+            }
+          }
         }
       }
       if (doneCount == readers.size()) {
