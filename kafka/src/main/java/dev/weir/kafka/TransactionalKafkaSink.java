@@ -10,12 +10,9 @@ import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -26,10 +23,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Kafka records written exactly once, in three steps: each record goes to one of {@code numShards}
  * shards (round robin), is numbered in its shard (keyed state), and the numbered records of a shard
- * are written in number order by {@link TransactionalShardWriter}, whose input is stable. The
- * numbers a record gets are kept by the checkpoint that releases it to the writer, so after any
- * restart the writer sees the same records with the same numbers, and knows from Kafka which it
- * wrote.
+ * are written in number order by {@link TransactionalShardWriter}, whose input is stable, one
+ * transaction per shard and bundle (KafkaIO's sink groups them with a GroupByKey under an
+ * element-count trigger, which on a runner that fires per element makes a transaction of each
+ * record). The numbers a record gets are kept by the checkpoint that releases it to the writer, so
+ * after any restart the writer sees the same records with the same numbers, and knows from Kafka
+ * which it wrote.
  */
 final class TransactionalKafkaSink<K, V>
     extends PTransform<PCollection<ProducerRecord<K, V>>, PCollection<Void>> {
@@ -56,17 +55,13 @@ final class TransactionalKafkaSink<K, V>
     Coder<ProducerRecord<K, V>> recordCoder = records.getCoder();
     Coder<TimestampedValue<ProducerRecord<K, V>>> timestamped =
         TimestampedValueCoder.of(recordCoder);
+    // Numbers are per shard, not per window: whatever windows come, into the global one.
     return records
-        .apply(
-            "Every record as it comes",
-            Window.<ProducerRecord<K, V>>into(new GlobalWindows())
-                .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
-                .discardingFiredPanes())
+        .apply("Into the global window", Window.<ProducerRecord<K, V>>into(new GlobalWindows()))
         .apply("Assign shards", ParDo.of(new AssignShard<K, V>(shards)))
         .setCoder(KvCoder.of(VarIntCoder.of(), timestamped))
         .apply("Number per shard", ParDo.of(new NumberPerShard<K, V>()))
         .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(VarLongCoder.of(), timestamped)))
-        .apply("Batch per shard", GroupByKey.create())
         .apply(
             "Write transactions",
             ParDo.of(new TransactionalShardWriter<>(spec, recordCoder, writerId)));

@@ -37,11 +37,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes each shard's numbered records to Kafka in transactions, in the order of their numbers,
- * each transaction committing the shard's {@link ShardProgress} with it (as the sink group's offset
- * metadata of partition {@code shard}). Its input is stable ({@code @RequiresStableInput}: on Weir
- * a record reaches it once a checkpoint holding it completed), so after a restart the same records
- * come again with the same numbers, and those the progress in Kafka covers are skipped.
+ * Writes each shard's numbered records to Kafka in transactions, in the order of their numbers: the
+ * records of a shard in one bundle form one transaction, committed when the bundle finishes
+ * together with the shard's {@link ShardProgress} (as the sink group's offset metadata of partition
+ * {@code shard}). Its input is stable ({@code @RequiresStableInput}: on Weir a record reaches it
+ * once a checkpoint holding it completed, and a bundle finishes before the next checkpoint's
+ * snapshot), so after a restart the same records come again with the same numbers, and those the
+ * progress in Kafka covers are skipped.
  *
  * <p>The writer id is fixed when the pipeline is built and kept in state on the first write. If a
  * failure restores a checkpoint taken before that state was kept while Kafka already holds the
@@ -49,12 +51,12 @@ import org.slf4j.LoggerFactory;
  * refuses to go on there, forever). A different id is another job's, or an earlier run's, progress
  * under the same sink group: refused with a message saying so.
  *
- * <p>One producer per shard and DoFn instance, opened on the shard's first batch ({@code
+ * <p>One producer per shard and DoFn instance, opened on the shard's first record ({@code
  * initTransactions} fences the producers of earlier attempts and aborts their open transactions),
  * closed on teardown or on any failure. Called by one thread at a time, as any DoFn.
  */
 final class TransactionalShardWriter<K, V>
-    extends DoFn<KV<Integer, Iterable<KV<Long, TimestampedValue<ProducerRecord<K, V>>>>>, Void> {
+    extends DoFn<KV<Integer, KV<Long, TimestampedValue<ProducerRecord<K, V>>>>, Void> {
 
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalShardWriter.class);
@@ -91,16 +93,24 @@ final class TransactionalShardWriter<K, V>
         StateSpecs.bag(KvCoder.of(VarLongCoder.of(), TimestampedValueCoder.of(recordCoder)));
   }
 
-  /** A shard's open producer and the number of the last record it knows is in Kafka. */
+  /** A shard's open producer, what Kafka holds of the shard, and its open transaction. */
   private static final class ShardProducer<K, V> {
     final Producer<K, V> producer;
     final String writer;
+
+    /** The number of the last record a committed transaction holds. */
     long committed;
+
+    /** The number of the last record sent, in the open transaction if there is one. */
+    long sent;
+
+    boolean inTransaction;
 
     ShardProducer(Producer<K, V> producer, String writer, long committed) {
       this.producer = producer;
       this.writer = writer;
       this.committed = committed;
+      this.sent = committed;
     }
   }
 
@@ -112,94 +122,119 @@ final class TransactionalShardWriter<K, V>
   @RequiresStableInput
   @ProcessElement
   public void process(
-      @Element KV<Integer, Iterable<KV<Long, TimestampedValue<ProducerRecord<K, V>>>>> batch,
+      @Element KV<Integer, KV<Long, TimestampedValue<ProducerRecord<K, V>>>> numbered,
       @StateId("nextRecord") ValueState<Long> nextRecordState,
       @StateId("writer") ValueState<String> writerState,
       @StateId("waiting") BagState<KV<Long, TimestampedValue<ProducerRecord<K, V>>>> waitingState,
       @StateId("anyWaiting") ValueState<Boolean> anyWaitingState) {
-    int shard = batch.getKey();
+    int shard = numbered.getKey();
+    long number = numbered.getValue().getKey();
     Long stored = nextRecordState.read();
     long next = stored == null ? 0 : stored;
-    ShardProducer<K, V> out = producers.get(shard);
-    if (out == null) {
-      out = open(shard, writerState.read(), next);
-      producers.put(shard, out);
-    }
-    if (writerState.read() == null) {
-      writerState.write(out.writer);
-    }
-    if (out.committed >= next) {
-      // Records numbered up to `committed` were written before a restart (their transaction
-      // committed, the checkpoint after it did not complete): skip them.
-      next = out.committed + 1;
-    }
-
-    TreeMap<Long, TimestampedValue<ProducerRecord<K, V>>> todo = new TreeMap<>();
-    boolean hadWaiting = Boolean.TRUE.equals(anyWaitingState.read());
-    if (hadWaiting) {
-      for (KV<Long, TimestampedValue<ProducerRecord<K, V>>> r : waitingState.read()) {
-        if (r.getKey() >= next) {
-          todo.put(r.getKey(), r.getValue());
-        }
-      }
-    }
-    for (KV<Long, TimestampedValue<ProducerRecord<K, V>>> r : batch.getValue()) {
-      if (r.getKey() >= next) {
-        todo.put(r.getKey(), r.getValue());
-      }
-    }
-
-    long last = next - 1;
-    List<KV<Long, TimestampedValue<ProducerRecord<K, V>>>> rest = new ArrayList<>();
-    boolean inTransaction = false;
     try {
-      for (Map.Entry<Long, TimestampedValue<ProducerRecord<K, V>>> r : todo.entrySet()) {
-        if (r.getKey() != last + 1) {
-          rest.add(KV.of(r.getKey(), r.getValue()));
-          continue;
-        }
-        if (!inTransaction) {
-          out.producer.beginTransaction();
-          inTransaction = true;
-        }
-        out.producer.send(toTopic(r.getValue()));
-        last = r.getKey();
+      ShardProducer<K, V> out = producers.get(shard);
+      if (out == null) {
+        out = open(shard, writerState.read(), next);
+        producers.put(shard, out);
       }
-      if (inTransaction) {
-        out.producer.sendOffsetsToTransaction(
-            Map.of(
-                new TopicPartition(spec.getTopic(), shard),
-                new OffsetAndMetadata(0L, new ShardProgress(last, out.writer).encode())),
-            new ConsumerGroupMetadata(spec.getSinkGroupId()));
-        out.producer.commitTransaction();
-        transactions.inc();
-        written.inc(last - next + 1);
-        out.committed = last;
+      if (writerState.read() == null) {
+        writerState.write(out.writer);
       }
+      if (out.committed >= next) {
+        // Records numbered up to `committed` were written before a restart (their transaction
+        // committed, the checkpoint after it did not complete): skip them.
+        next = out.committed + 1;
+      }
+      if (number < next) {
+        return;
+      }
+      if (number > next) {
+        waitingState.add(numbered.getValue());
+        anyWaitingState.write(true);
+        LOG.info(
+            "shard {}: record {} waits for record {} (numbers out of order)", shard, number, next);
+        return;
+      }
+      send(out, numbered.getValue().getValue());
+      next++;
+      if (Boolean.TRUE.equals(anyWaitingState.read())) {
+        next = sendWaiting(out, next, waitingState, anyWaitingState);
+      }
+      out.sent = next - 1;
+      nextRecordState.write(next);
     } catch (RuntimeException e) {
-      // Whatever failed (fenced by a newer attempt, broker gone, interrupted), this producer is
-      // done: its transaction aborts (or times out) and the retry opens a new one.
-      producers.remove(shard);
-      closeQuietly(out.producer, inTransaction);
+      abortAll();
       throw e;
     }
-    if (last >= next) {
-      nextRecordState.write(last + 1);
+  }
+
+  private void send(ShardProducer<K, V> out, TimestampedValue<ProducerRecord<K, V>> record) {
+    if (!out.inTransaction) {
+      out.producer.beginTransaction();
+      out.inTransaction = true;
     }
-    if (hadWaiting || !rest.isEmpty()) {
-      waitingState.clear();
-      for (KV<Long, TimestampedValue<ProducerRecord<K, V>>> r : rest) {
-        waitingState.add(r);
-      }
-      anyWaitingState.write(!rest.isEmpty());
-      if (!rest.isEmpty()) {
-        LOG.info(
-            "shard {}: {} records wait for record {} (numbers arrived out of order)",
-            shard,
-            rest.size(),
-            last + 1);
+    out.producer.send(toTopic(record));
+  }
+
+  /** Sends the waiting records that now follow on; keeps the rest waiting. */
+  private long sendWaiting(
+      ShardProducer<K, V> out,
+      long next,
+      BagState<KV<Long, TimestampedValue<ProducerRecord<K, V>>>> waitingState,
+      ValueState<Boolean> anyWaitingState) {
+    TreeMap<Long, TimestampedValue<ProducerRecord<K, V>>> waiting = new TreeMap<>();
+    for (KV<Long, TimestampedValue<ProducerRecord<K, V>>> r : waitingState.read()) {
+      if (r.getKey() >= next) {
+        waiting.put(r.getKey(), r.getValue());
       }
     }
+    while (!waiting.isEmpty() && waiting.firstKey() == next) {
+      send(out, waiting.pollFirstEntry().getValue());
+      next++;
+    }
+    waitingState.clear();
+    List<KV<Long, TimestampedValue<ProducerRecord<K, V>>>> rest = new ArrayList<>();
+    waiting.forEach((n, r) -> rest.add(KV.of(n, r)));
+    rest.forEach(waitingState::add);
+    anyWaitingState.write(!rest.isEmpty());
+    return next;
+  }
+
+  /** Commits each shard's open transaction with the shard's progress. */
+  @FinishBundle
+  public void finishBundle() {
+    try {
+      for (Map.Entry<Integer, ShardProducer<K, V>> e : producers.entrySet()) {
+        ShardProducer<K, V> out = e.getValue();
+        if (!out.inTransaction) {
+          continue;
+        }
+        out.producer.sendOffsetsToTransaction(
+            Map.of(
+                new TopicPartition(spec.getTopic(), e.getKey()),
+                new OffsetAndMetadata(0L, new ShardProgress(out.sent, out.writer).encode())),
+            new ConsumerGroupMetadata(spec.getSinkGroupId()));
+        out.producer.commitTransaction();
+        out.inTransaction = false;
+        transactions.inc();
+        written.inc(out.sent - out.committed);
+        out.committed = out.sent;
+      }
+    } catch (RuntimeException e) {
+      abortAll();
+      throw e;
+    }
+  }
+
+  /**
+   * After any failure (fenced by a newer attempt, broker gone, interrupted) every producer is done:
+   * open transactions abort (or time out on the broker) and the retry opens new ones.
+   */
+  private void abortAll() {
+    for (ShardProducer<K, V> p : producers.values()) {
+      closeQuietly(p.producer, p.inTransaction);
+    }
+    producers.clear();
   }
 
   private ProducerRecord<K, V> toTopic(TimestampedValue<ProducerRecord<K, V>> r) {
@@ -275,6 +310,10 @@ final class TransactionalShardWriter<K, V>
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, spec.getKeySerializer());
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, spec.getValueSerializer());
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // The coordinator refuses a shard's next transaction (CONCURRENT_TRANSACTIONS) while it still
+    // writes the markers of the one just committed; the client's 100 ms default back-off would
+    // then be added to nearly every transaction.
+    config.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
     config.put(
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, "weir-eos-" + spec.getSinkGroupId() + "-" + shard);
     return spec.getProducerFactoryFn() != null
@@ -320,10 +359,7 @@ final class TransactionalShardWriter<K, V>
   @Teardown
   public void teardown() {
     if (producers != null) {
-      for (ShardProducer<K, V> p : producers.values()) {
-        closeQuietly(p.producer, false);
-      }
-      producers.clear();
+      abortAll();
     }
   }
 }
