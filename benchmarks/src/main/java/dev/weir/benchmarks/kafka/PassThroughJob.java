@@ -1,16 +1,14 @@
 package dev.weir.benchmarks.kafka;
 
+import dev.weir.cluster.process.ProcessOutput;
 import dev.weir.kafka.WeirKafkaIO;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -178,32 +176,9 @@ abstract class PassThroughJob implements AutoCloseable {
       }
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       FlinkPeer peer = new FlinkPeer(process);
-      CompletableFuture<Void> running = new CompletableFuture<>();
-      Thread output =
-          new Thread(
-              () -> {
-                try (BufferedReader lines =
-                    new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                  String line;
-                  while ((line = lines.readLine()) != null) {
-                    if (line.equals("flink job running")) {
-                      running.complete(null);
-                    } else {
-                      java.lang.System.err.println("[flink] " + line);
-                    }
-                  }
-                } catch (IOException ignored) {
-                  // the process was killed
-                }
-                running.completeExceptionally(
-                    new IllegalStateException("the Flink job's JVM ended before its job ran"));
-              },
-              "flink-peer-output");
-      output.setDaemon(true);
-      output.start();
       try {
-        running.get(2, TimeUnit.MINUTES);
+        new ProcessOutput(process, line -> java.lang.System.err.println("[flink] " + line))
+            .await("^flink job running$", Duration.ofMinutes(2));
       } catch (Exception e) {
         peer.close();
         throw e;
