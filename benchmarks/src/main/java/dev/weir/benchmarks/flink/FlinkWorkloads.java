@@ -41,8 +41,8 @@ import org.apache.flink.util.Collector;
 public final class FlinkWorkloads {
 
   private static final String GREP_COUNT = "grep-count";
-  private static final String KEYED_ROWS = "keyed-rows";
-  private static final String KEYED_CHECKSUM = "keyed-checksum";
+  static final String KEYED_ROWS = "keyed-rows";
+  static final String KEYED_CHECKSUM = "keyed-checksum";
 
   static {
     quietLogging();
@@ -136,7 +136,7 @@ public final class FlinkWorkloads {
     return distinct;
   }
 
-  private static StreamExecutionEnvironment environment(int parallelism) {
+  static StreamExecutionEnvironment environment(int parallelism) {
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be positive: " + parallelism);
     }
@@ -280,7 +280,8 @@ public final class FlinkWorkloads {
   }
 
   /** Folds every (key, sum) into the checksum and counts the rows (parallelism 1). */
-  private static final class FoldToAccumulators extends AbstractStreamOperator<Void>
+  /** Folds every (id, figure) row into the job's checksum and row accumulators. */
+  static final class FoldToAccumulators extends AbstractStreamOperator<Void>
       implements OneInputStreamOperator<Tuple2<Long, Long>, Void>, BoundedOneInput {
     private transient long checksum;
     private transient LongCounter rows;
