@@ -99,6 +99,11 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
     }
     if (stateful) {
       Coder windowCoder = windowingStrategy.getWindowFn().windowCoder();
+      StatefulDoFnRunner.CleanupTimer<InputT> cleanup =
+          new StatefulDoFnRunner.TimeInternalsCleanupTimer<>(timerInternals, windowingStrategy);
+      if (signature.onWindowExpiration() == null) {
+        cleanup = new GlobalWindowKeepsState<>(cleanup);
+      }
       r =
           DoFnRunners.defaultStatefulDoFnRunner(
               doFn,
@@ -106,7 +111,7 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
               simple,
               stepContext,
               windowingStrategy,
-              new StatefulDoFnRunner.TimeInternalsCleanupTimer(timerInternals, windowingStrategy),
+              cleanup,
               new StatefulDoFnRunner.StateInternalsStateCleaner(doFn, stateInternals, windowCoder),
               signature.processElement().requiresTimeSortedInput());
     }
