@@ -2,8 +2,8 @@ package dev.weir.runner;
 
 import com.google.protobuf.ByteString;
 import dev.weir.cluster.client.ClusterClient;
+import dev.weir.cluster.job.CheckpointFiguresCodec;
 import dev.weir.cluster.job.FailureCodec;
-import dev.weir.cluster.protocol.v1.CheckpointFigures;
 import dev.weir.cluster.protocol.v1.Failure;
 import dev.weir.cluster.protocol.v1.JobEnded;
 import dev.weir.cluster.protocol.v1.JobInfo;
@@ -250,18 +250,7 @@ final class ClusterJob implements JobClient {
     if (info == null || !info.hasCheckpoints()) {
       return null;
     }
-    CheckpointFigures c = info.getCheckpoints();
-    return new CheckpointStats(
-        c.getCompleted(),
-        c.getFailed(),
-        c.getFailedInARow(),
-        c.getLastCompletedId(),
-        c.getLastDurationMillis(),
-        c.getLastSizeBytes(),
-        c.getMaxSizeBytes(),
-        c.getMaxSyncMillis(),
-        c.getMaxAsyncMillis(),
-        c.getLastFailure().isEmpty() ? null : c.getLastFailure());
+    return CheckpointFiguresCodec.decode(info.getCheckpoints());
   }
 
   /** Restarts of the job so far, as the coordinator counts them (asked while the job runs). */

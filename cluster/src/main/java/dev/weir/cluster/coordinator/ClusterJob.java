@@ -1,6 +1,7 @@
 package dev.weir.cluster.coordinator;
 
 import com.google.protobuf.ByteString;
+import dev.weir.cluster.job.CheckpointFiguresCodec;
 import dev.weir.cluster.job.StateHandleCodec;
 import dev.weir.cluster.membership.RegisteredWorker;
 import dev.weir.cluster.membership.WorkerRegistry;
@@ -8,7 +9,6 @@ import dev.weir.cluster.protocol.v1.AcknowledgeCheckpoint;
 import dev.weir.cluster.protocol.v1.AllTasksFinished;
 import dev.weir.cluster.protocol.v1.AttemptMetrics;
 import dev.weir.cluster.protocol.v1.CancelJob;
-import dev.weir.cluster.protocol.v1.CheckpointFigures;
 import dev.weir.cluster.protocol.v1.ControlMessage;
 import dev.weir.cluster.protocol.v1.DeclineCheckpoint;
 import dev.weir.cluster.protocol.v1.Failure;
@@ -27,7 +27,6 @@ import dev.weir.cluster.protocol.v1.TaskStatus;
 import dev.weir.cluster.protocol.v1.TasksPrepared;
 import dev.weir.engine.checkpoint.CheckpointCoordinator;
 import dev.weir.engine.checkpoint.CheckpointException;
-import dev.weir.engine.checkpoint.CheckpointStats;
 import dev.weir.engine.checkpoint.CompletedCheckpoint;
 import dev.weir.engine.checkpoint.TaskStateHandle;
 import dev.weir.engine.cluster.EngineConfig;
@@ -468,19 +467,7 @@ final class ClusterJob {
     if (withMetrics) {
       info.addAllUserMetrics(userMetrics.values());
       if (checkpoints != null) {
-        CheckpointStats stats = checkpoints.stats();
-        info.setCheckpoints(
-            CheckpointFigures.newBuilder()
-                .setCompleted(stats.completed())
-                .setFailed(stats.failed())
-                .setFailedInARow(stats.failedInARow())
-                .setLastCompletedId(stats.lastCompletedId())
-                .setLastDurationMillis(stats.lastDurationMillis())
-                .setLastSizeBytes(stats.lastSizeBytes())
-                .setMaxSizeBytes(stats.maxSizeBytes())
-                .setMaxSyncMillis(stats.maxSyncMillis())
-                .setMaxAsyncMillis(stats.maxAsyncMillis())
-                .setLastFailure(stats.lastFailure() == null ? "" : stats.lastFailure()));
+        info.setCheckpoints(CheckpointFiguresCodec.encode(checkpoints.stats()));
       }
     }
     return info.build();
