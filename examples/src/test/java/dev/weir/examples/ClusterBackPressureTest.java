@@ -87,14 +87,13 @@ class ClusterBackPressureTest {
     ClusterSecret.createFile(secret);
     cluster =
         LoopbackCluster.start(
-            new LoopbackCluster.Settings(
+            LoopbackCluster.Settings.printing(
                 2,
                 1,
                 secret,
                 dir,
                 List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
-                List.of(),
-                name -> line -> System.out.println("[" + name + "] " + line)));
+                List.of()));
     Pipeline p =
         Pipeline.create(
             PipelineOptionsFactory.fromArgs(

@@ -92,14 +92,13 @@ class ClusterWordCountTest {
     ClusterSecret.createFile(secret);
     cluster =
         LoopbackCluster.start(
-            new LoopbackCluster.Settings(
+            LoopbackCluster.Settings.printing(
                 2,
                 1,
                 secret,
                 dir,
                 List.of("-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
-                List.of(extra),
-                name -> line -> System.out.println("[" + name + "] " + line)));
+                List.of(extra)));
     String address = cluster.coordinatorAddress();
     return address.substring(address.lastIndexOf(':') + 1);
   }

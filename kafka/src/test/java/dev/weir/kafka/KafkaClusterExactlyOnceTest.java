@@ -62,14 +62,13 @@ class KafkaClusterExactlyOnceTest {
     ClusterSecret.createFile(secret);
     cluster =
         LoopbackCluster.start(
-            new LoopbackCluster.Settings(
+            LoopbackCluster.Settings.printing(
                 2,
                 1,
                 secret,
                 dir,
                 List.of("-Xmx512m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
-                List.of(),
-                name -> line -> System.out.println("[" + name + "] " + line)));
+                List.of()));
     WeirPipelineOptions options =
         PipelineOptionsFactory.fromArgs(
                 "--runner=WeirRunner",

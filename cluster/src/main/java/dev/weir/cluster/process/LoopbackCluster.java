@@ -38,7 +38,26 @@ public final class LoopbackCluster implements AutoCloseable {
       Path workDirectory,
       List<String> jvmOptions,
       List<String> extraArguments,
-      Function<String, Consumer<String>> output) {}
+      Function<String, Consumer<String>> output) {
+
+    /** Settings whose processes' lines go to this JVM's stdout, each prefixed {@code [name]}. */
+    public static Settings printing(
+        int workers,
+        int slotsPerWorker,
+        Path secretFile,
+        Path workDirectory,
+        List<String> jvmOptions,
+        List<String> extraArguments) {
+      return new Settings(
+          workers,
+          slotsPerWorker,
+          secretFile,
+          workDirectory,
+          jvmOptions,
+          extraArguments,
+          name -> line -> System.out.println("[" + name + "] " + line));
+    }
+  }
 
   /** Filled as processes start, so a failed start can stop those that did. */
   private final List<Process> processes;
