@@ -13,7 +13,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -60,7 +59,7 @@ public final class FlinkWindowWorkloads {
             n,
             (i, t) -> WindowData.sessionTime(i),
             i -> Tuple2.of(WindowData.sessionKey(i), i))
-        .keyBy(new FirstField(), Types.LONG)
+        .keyBy(new FlinkWorkloads.FirstField(), Types.LONG)
         .window(EventTimeSessionWindows.withGap(Duration.ofMillis(WindowData.SESSION_GAP_MILLIS)))
         .aggregate(
             new CountRecords(),
@@ -82,7 +81,7 @@ public final class FlinkWindowWorkloads {
             n,
             (i, t) -> WindowData.slidingTime(i),
             i -> Tuple2.of(WindowData.slidingKey(i), i))
-        .keyBy(new FirstField(), Types.LONG)
+        .keyBy(new FlinkWorkloads.FirstField(), Types.LONG)
         .window(
             SlidingEventTimeWindows.of(
                 Duration.ofMillis(WindowData.SLIDING_SIZE_MILLIS),
@@ -108,7 +107,7 @@ public final class FlinkWindowWorkloads {
   public static RunResult timers(long n, int parallelism) throws Exception {
     StreamExecutionEnvironment env = FlinkWorkloads.environment(parallelism);
     records(env, n, (i, t) -> WindowData.timerTime(i), i -> Tuple2.of(WindowData.timerKey(i), i))
-        .keyBy(new FirstField(), Types.LONG)
+        .keyBy(new FlinkWorkloads.FirstField(), Types.LONG)
         .process(new MaxWithTimer(n), Types.TUPLE(Types.LONG, Types.LONG))
         .name("max-with-timer")
         .transform("fold", Types.VOID, new FlinkWorkloads.FoldToAccumulators())
@@ -124,13 +123,6 @@ public final class FlinkWindowWorkloads {
         n,
         checksum == null ? 0 : checksum,
         result.getNetRuntime(TimeUnit.NANOSECONDS));
-  }
-
-  private static final class FirstField implements KeySelector<Tuple2<Long, Long>, Long> {
-    @Override
-    public Long getKey(Tuple2<Long, Long> record) {
-      return record.f0;
-    }
   }
 
   private static final class CountRecords

@@ -239,7 +239,8 @@ public final class FlinkWorkloads {
     }
   }
 
-  private static final class FirstField implements KeySelector<Tuple2<Long, Long>, Long> {
+  /** Keys a (key, value) pair by its key. */
+  static final class FirstField implements KeySelector<Tuple2<Long, Long>, Long> {
     @Override
     public Long getKey(Tuple2<Long, Long> record) {
       return record.f0;
