@@ -20,6 +20,8 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.joda.time.Duration;
@@ -127,6 +129,58 @@ class ChaosExactlyOnceTest {
     RestartStrategy restarts = ChaosMonkey.defaultRestarts();
     assertThat(restarts.maxRestarts()).isEqualTo(RestartStrategy.UNLIMITED);
     ChaosMonkey.run(ChaosMonkey.translate(p), backend, checkpoints, restarts, 50);
+
+    assertThat(ALERTS).as("state machine alerts (lost or repeated events)").isEmpty();
+    Map<Integer, Long> finals = FINALS.get(run);
+    assertThat(finals).as("final counts").isNotNull().hasSize(KEYS);
+    for (int k = 0; k < KEYS; k++) {
+      assertThat(finals.get(k)).as("final count of key %d", k).isEqualTo(total / KEYS);
+    }
+  }
+
+  /**
+   * Moves each event later in event time by a multiple of {@value #SESSION_SPAN} ms, so that each
+   * key's events (40 ms apart) form sessions of {@value #SESSION_SPAN} ms with gaps between them.
+   */
+  static final class SessionGaps extends DoFn<KV<Integer, Long>, KV<Integer, Long>> {
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Long> event,
+        @Timestamp org.joda.time.Instant time,
+        OutputReceiver<KV<Integer, Long>> out) {
+      long t = time.getMillis();
+      out.outputWithTimestamp(
+          event, new org.joda.time.Instant(t + t / SESSION_SPAN * SESSION_SPAN));
+    }
+  }
+
+  private static final long SESSION_SPAN = 4_000;
+
+  /**
+   * The same under sessions (Weir's merging-window operator): sessions grow and merge in keyed
+   * state, fire as the watermark passes them, and restore with their watermark holds.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"heap", "rocksdb"})
+  void sessionsSeeEveryEventExactlyOnceDespiteFailures(String backend) throws Exception {
+    long total = 1_000_000;
+    String run = "chaos-sessions-" + backend;
+    ALERTS.clear();
+    FINALS.remove(run);
+
+    Pipeline p = ChaosMonkey.streamingPipeline(run);
+    p.apply("Events", Read.from(new SequencedEventSource(total, KEYS, 4, 12)))
+        .apply("Gaps", ParDo.of(new SessionGaps()))
+        .apply(
+            "Sessions",
+            Window.<KV<Integer, Long>>into(Sessions.withGapDuration(Duration.millis(100)))
+                .withTimestampCombiner(TimestampCombiner.EARLIEST))
+        .apply("Group", GroupByKey.create())
+        .apply("Global", Window.into(new GlobalWindows()))
+        .apply("StateMachine", ParDo.of(new StateMachine()))
+        .apply("Sink", ParDo.of(new FinalCounts(run)));
+    ChaosMonkey.run(
+        ChaosMonkey.translate(p), backend, checkpoints, ChaosMonkey.defaultRestarts(), 20);
 
     assertThat(ALERTS).as("state machine alerts (lost or repeated events)").isEmpty();
     Map<Integer, Long> finals = FINALS.get(run);

@@ -2,6 +2,8 @@ package dev.weir.translation.combine;
 
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
+import dev.weir.translation.merging.MergingWindowOperator;
+import dev.weir.translation.merging.WindowContents;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
 import dev.weir.translation.wire.CoderSerializer;
@@ -29,9 +31,10 @@ import org.apache.beam.sdk.values.WindowingStrategy;
  * Combine.perKey with combiner lifting: a partial combine chained before the HASH edge, so only
  * accumulators cross it, and the final combine after it: {@link FinalCombineOperator} when no
  * lateness is allowed (one on-time pane per key and window), otherwise a ReduceFnRunner over
- * combining state. Lifted only where it cannot change results: a plain CombineFn without side
- * inputs, windows that do not merge, and the default trigger. Anything else runs Beam's own
- * expansion (GroupByKey then combine).
+ * combining state. Merging windows (sessions) with no allowed lateness combine after the shuffle
+ * only, in {@link MergingWindowOperator}, merging accumulators as windows merge. Lifted only where
+ * it cannot change results: a plain CombineFn without side inputs and the default trigger. Anything
+ * else runs Beam's own expansion (GroupByKey then combine).
  */
 public final class CombinePerKeyTranslator {
 
@@ -52,8 +55,9 @@ public final class CombinePerKeyTranslator {
     PCollection<?> input =
         PTransformReplacements.getSingletonMainInput((AppliedPTransform) transform);
     WindowingStrategy<?, ?> windowing = input.getWindowingStrategy();
-    if (!windowing.getWindowFn().isNonMerging()
-        || !(windowing.getTrigger() instanceof DefaultTrigger)) {
+    boolean merging = !windowing.getWindowFn().isNonMerging();
+    if (!(windowing.getTrigger() instanceof DefaultTrigger)
+        || (merging && !MergingWindowOperator.applies(windowing))) {
       return false;
     }
     if (!(input.getCoder() instanceof KvCoder)) {
@@ -92,6 +96,28 @@ public final class CombinePerKeyTranslator {
 
     Coder<BoundedWindow> windowCoder = (Coder<BoundedWindow>) windowing.getWindowFn().windowCoder();
     byte[] serializedFn = SerializableUtils.serializeToByteArray(fn);
+    if (!windowing.getWindowFn().isNonMerging()) {
+      // Before the shuffle every element has a window of its own: nothing to combine there.
+      JobMetrics metrics = context.metrics();
+      String outputName = output.getName();
+      JobVertex combine =
+          context.addOperator(
+              name,
+              () ->
+                  new MergingWindowOperator<>(
+                      name,
+                      keyCoder,
+                      windowing,
+                      WindowContents.combined(
+                          (CombineFn<Object, Object, Object>)
+                              SerializableUtils.deserializeFromByteArray(serializedFn, name),
+                          accumulatorCoder),
+                      metrics,
+                      outputName));
+      context.connectByKey(input, combine, 0);
+      context.setProducer(output, combine, 0);
+      return;
+    }
     JobVertex partial =
         context.addOperator(
             name + "/PartialCombine",

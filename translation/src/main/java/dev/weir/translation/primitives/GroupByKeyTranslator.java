@@ -3,6 +3,8 @@ package dev.weir.translation.primitives;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.context.UnsupportedTransformException;
+import dev.weir.translation.merging.MergingWindowOperator;
+import dev.weir.translation.merging.WindowContents;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
 import dev.weir.translation.operators.OnTimeGroupByKeyOperator;
@@ -20,7 +22,11 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
-/** GroupByKey: a HASH edge by encoded key into a ReduceFnRunner-based operator. */
+/**
+ * GroupByKey: a HASH edge by encoded key into {@link OnTimeGroupByKeyOperator} (windows that do not
+ * merge, fired once on time), {@link MergingWindowOperator} (merging windows fired once on time) or
+ * the ReduceFnRunner-based {@link GroupByKeyOperator} (triggers, allowed lateness).
+ */
 final class GroupByKeyTranslator {
 
   private GroupByKeyTranslator() {}
@@ -70,6 +76,20 @@ final class GroupByKeyTranslator {
               () ->
                   new OnTimeGroupByKeyOperator<>(
                       name, keyCoder, valueCoder, windowCoder, timestamps, metrics, outputName));
+    } else if (MergingWindowOperator.applies(windowing)) {
+      Coder<Object> valueCoder = kvCoder.getValueCoder();
+      String outputName = output.getName();
+      vertex =
+          context.addOperator(
+              name,
+              () ->
+                  new MergingWindowOperator<>(
+                      name,
+                      keyCoder,
+                      windowing,
+                      WindowContents.grouped(valueCoder),
+                      metrics,
+                      outputName));
     } else {
       vertex =
           context.addOperator(
