@@ -16,6 +16,15 @@ final class NamespaceKeys {
   private final StateNamespace[] namespaces = new StateNamespace[SLOTS];
   private final String[] keys = new String[SLOTS];
 
+  /**
+   * The instance of {@code namespace} seen last in its slot (equal to it): objects kept per key (a
+   * timer's namespace) can share it instead of each holding its own copy.
+   */
+  StateNamespace canonical(StateNamespace namespace) {
+    of(namespace);
+    return namespaces[namespace.hashCode() & (SLOTS - 1)];
+  }
+
   String of(StateNamespace namespace) {
     int slot = namespace.hashCode() & (SLOTS - 1);
     StateNamespace cached = namespaces[slot];

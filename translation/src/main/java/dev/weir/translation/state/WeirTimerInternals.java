@@ -27,6 +27,10 @@ public final class WeirTimerInternals implements TimerInternals {
   private final MapState<Void, String, TimerData> pending;
   private final WatermarkHolds timerHolds;
   private final NamespaceKeys namespaceKeys = new NamespaceKeys();
+  private String lastNamespaceKey;
+  private String lastTimerId;
+  private String lastTimerFamilyId;
+  private String lastIdentity;
   private final KeyedStateBackend<Object> backend;
 
   /** Timers of windows of {@code windowCoder}; engine timers carry the TimerData as namespace. */
@@ -55,15 +59,27 @@ public final class WeirTimerInternals implements TimerInternals {
         (key, none) -> {
           for (Map.Entry<String, TimerData> e : pending.entries(null)) {
             TimerData timer = e.getValue();
-            if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
-              timerHolds.set(new HoldId(key, e.getKey()), outputHold(timer));
+            if (holdsOutput(timer)) {
+              timerHolds.set(new HoldId(key, e.getKey()), timer.getOutputTimestamp().getMillis());
             }
           }
         });
   }
 
   private String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
-    return namespaceKeys.of(namespace) + '\u0000' + timerFamilyId + '\u0000' + timerId;
+    String namespaceKey = namespaceKeys.of(namespace);
+    if (namespaceKey == lastNamespaceKey
+        && timerId.equals(lastTimerId)
+        && timerFamilyId.equals(lastTimerFamilyId)) {
+      // Usually the same timer of another key: the pending-timer maps of all keys share one
+      // string.
+      return lastIdentity;
+    }
+    lastNamespaceKey = namespaceKey;
+    lastTimerId = timerId;
+    lastTimerFamilyId = timerFamilyId;
+    lastIdentity = namespaceKey + '\u0000' + timerFamilyId + '\u0000' + timerId;
+    return lastIdentity;
   }
 
   @Override
@@ -74,7 +90,16 @@ public final class WeirTimerInternals implements TimerInternals {
       Instant target,
       Instant outputTimestamp,
       TimeDomain timeDomain) {
-    setTimer(TimerData.of(timerId, timerFamilyId, namespace, target, outputTimestamp, timeDomain));
+    // Kept per key until it fires: the namespace instance is shared (a window's namespace object
+    // per timer was a tenth of a timer-per-key job's live heap).
+    setTimer(
+        TimerData.of(
+            timerId,
+            timerFamilyId,
+            namespaceKeys.canonical(namespace),
+            target,
+            outputTimestamp,
+            timeDomain));
   }
 
   @Override
@@ -95,14 +120,27 @@ public final class WeirTimerInternals implements TimerInternals {
     } else {
       timers.registerProcessingTimeTimer(timer, at);
     }
-    if (timer.getDomain() == TimeDomain.EVENT_TIME || timer.getOutputTimestamp() != null) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity), outputHold(timer));
+    if (holdsOutput(timer)) {
+      timerHolds.set(
+          new HoldId(backend.currentKey(), identity), timer.getOutputTimestamp().getMillis());
+    } else if (previous != null && holdsOutput(previous)) {
+      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
     }
   }
 
-  private static Long outputHold(TimerData timer) {
+  /**
+   * Whether the timer's output timestamp must hold the output watermark back. An event-time timer
+   * whose output is at its own time needs no hold (Beam's default, so most timers): it is pending
+   * only while the input watermark has not passed that time, and the output watermark never passes
+   * the input's. Skipping those holds keeps a hold entry per key out of the hold index.
+   */
+  private static boolean holdsOutput(TimerData timer) {
     Instant output = timer.getOutputTimestamp();
-    return output == null ? null : output.getMillis();
+    if (output == null) {
+      return false;
+    }
+    return timer.getDomain() != TimeDomain.EVENT_TIME
+        || output.getMillis() < timer.getTimestamp().getMillis();
   }
 
   private static long engineTime(Instant beamTime) {
@@ -130,7 +168,9 @@ public final class WeirTimerInternals implements TimerInternals {
       return false;
     }
     pending.remove(null, identity);
-    timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+    if (holdsOutput(current)) {
+      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+    }
     return true;
   }
 
@@ -141,7 +181,9 @@ public final class WeirTimerInternals implements TimerInternals {
     if (previous != null) {
       pending.remove(null, identity);
       unregister(previous);
-      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+      if (holdsOutput(previous)) {
+        timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+      }
     }
   }
 
