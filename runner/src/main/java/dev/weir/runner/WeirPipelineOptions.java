@@ -183,6 +183,16 @@ public interface WeirPipelineOptions extends PipelineOptions, StreamingOptions {
   }
 
   @Description(
+      "Local directory where a GroupByKey of a bounded input (a batch job without checkpoints)"
+          + " writes sorted runs of its groups when they outgrow a quarter of the heap, to merge"
+          + " them at the end: such a GroupByKey handles input larger than memory. Private like"
+          + " --checkpointDir; runs are deleted as they are read and when the job ends. Defaults to"
+          + " weir-spill-<user> in the temporary directory of the process that runs the task.")
+  String getSpillDir();
+
+  void setSpillDir(String dir);
+
+  @Description(
       "A savepoint or checkpoint folder (or a job's checkpoint folder, for its newest checkpoint) to resume the "
           + "pipeline from; transforms find their state by name, the parallelism may differ.")
   String getSavepointPath();

@@ -172,7 +172,8 @@ public final class WeirRunner extends PipelineRunner<WeirPipelineResult> {
             Math.toIntExact(options.getMaxBundleSize()),
             options.getMaxBundleTimeMillis(),
             checkpointing,
-            options.getEncodabilityCheckInterval());
+            options.getEncodabilityCheckInterval(),
+            options.getSpillDir());
     PipelineTranslator.Translation translation =
         PipelineTranslator.translate(pipeline, options.getJobName(), settings, options);
     if (translation.jobGraph().vertices().isEmpty()) {

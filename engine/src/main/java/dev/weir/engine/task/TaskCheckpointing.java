@@ -2,6 +2,7 @@ package dev.weir.engine.task;
 
 import dev.weir.engine.checkpoint.BarrierAligner;
 import dev.weir.engine.checkpoint.PendingSubtaskState;
+import dev.weir.engine.checkpoint.SnapshotDeclinedException;
 import dev.weir.engine.checkpoint.SourcePositions;
 import dev.weir.engine.checkpoint.StatePart;
 import dev.weir.engine.checkpoint.TaskCheckpointContext;
@@ -201,6 +202,17 @@ final class TaskCheckpointing implements BarrierAligner.Actions {
                 timers,
                 position));
       }
+    } catch (SnapshotDeclinedException e) {
+      // The barrier still goes on, so tasks downstream snapshot and acknowledge as usual: the
+      // checkpoint fails for this reason alone, and nothing waits for a barrier that never comes.
+      release(captured);
+      if (!finished) {
+        for (RecordWriter<Object> w : task.writers()) {
+          w.broadcastEvent(barrier);
+        }
+      }
+      context.responder().decline(id, task, e);
+      return;
     } catch (Exception | Error e) {
       release(captured);
       throw e;

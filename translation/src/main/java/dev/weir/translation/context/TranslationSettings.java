@@ -4,7 +4,8 @@ package dev.weir.translation.context;
  * What translation needs to know beyond the pipeline: the parallelism and max parallelism of every
  * vertex, the bundle limits of DoFns, and whether checkpoints are taken (bundle finalizers then
  * wait for the checkpoint that covers their bundle), and whether elements handed between chained
- * steps are encoded anyway (one in how many), to fail on an element its coder cannot encode.
+ * steps are encoded anyway (one in how many), to fail on an element its coder cannot encode, and
+ * where grouping buffers of bounded inputs spill ({@code spillDir}, null for the default).
  */
 public record TranslationSettings(
     int parallelism,
@@ -12,7 +13,8 @@ public record TranslationSettings(
     int maxBundleSize,
     long maxBundleMillis,
     boolean checkpointing,
-    int encodabilityCheckInterval) {
+    int encodabilityCheckInterval,
+    String spillDir) {
 
   /** Beam's and Weir's defaults for bundles (1,000 elements or 1 s) and max parallelism (128). */
   public static final int DEFAULT_MAX_PARALLELISM = 128;
@@ -36,7 +38,8 @@ public record TranslationSettings(
         DEFAULT_MAX_BUNDLE_SIZE,
         DEFAULT_MAX_BUNDLE_MILLIS,
         false,
-        DEFAULT_ENCODABILITY_CHECK_INTERVAL);
+        DEFAULT_ENCODABILITY_CHECK_INTERVAL,
+        null);
   }
 
   /** These settings, for a job that does (or does not) take periodic checkpoints. */
@@ -47,7 +50,23 @@ public record TranslationSettings(
         maxBundleSize,
         maxBundleMillis,
         enabled,
-        encodabilityCheckInterval);
+        encodabilityCheckInterval,
+        spillDir);
+  }
+
+  /**
+   * These settings, with grouping buffers of bounded inputs spilling into {@code dir} ({@code
+   * null}: weir-spill-USER in the temporary directory of the process that runs the task).
+   */
+  public TranslationSettings withSpillDir(String dir) {
+    return new TranslationSettings(
+        parallelism,
+        maxParallelism,
+        maxBundleSize,
+        maxBundleMillis,
+        checkpointing,
+        encodabilityCheckInterval,
+        dir);
   }
 
   public TranslationSettings {

@@ -3,6 +3,7 @@ package dev.weir.translation.primitives;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.translation.context.TranslationContext;
 import dev.weir.translation.context.UnsupportedTransformException;
+import dev.weir.translation.grouping.BoundedGroupByKeyOperator;
 import dev.weir.translation.merging.MergingWindowOperator;
 import dev.weir.translation.merging.WindowContents;
 import dev.weir.translation.metrics.JobMetrics;
@@ -23,9 +24,10 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
- * GroupByKey: a HASH edge by encoded key into {@link OnTimeGroupByKeyOperator} (windows that do not
- * merge, fired once on time), {@link MergingWindowOperator} (merging windows fired once on time) or
- * the ReduceFnRunner-based {@link GroupByKeyOperator} (triggers, allowed lateness).
+ * GroupByKey: a HASH edge by encoded key into {@link BoundedGroupByKeyOperator} (a bounded input
+ * without checkpoints, windows fired once on time), {@link OnTimeGroupByKeyOperator} (windows that
+ * do not merge, fired once on time), {@link MergingWindowOperator} (merging windows fired once on
+ * time) or the ReduceFnRunner-based {@link GroupByKeyOperator} (triggers, allowed lateness).
  */
 final class GroupByKeyTranslator {
 
@@ -65,7 +67,29 @@ final class GroupByKeyTranslator {
     JobMetrics metrics = context.metrics();
     Map<Integer, String> elementNames = Map.of(0, output.getName());
     JobVertex vertex;
-    if (firesOnlyOnTime(windowing)) {
+    if (firesOnlyOnTime(windowing)
+        && input.isBounded() == PCollection.IsBounded.BOUNDED
+        && !context.settings().checkpointing()) {
+      // A batch job: grouped outside keyed state, spilling to disk past its share of the heap.
+      Coder<Object> valueCoder = kvCoder.getValueCoder();
+      Coder windowCoder = windowing.getWindowFn().windowCoder();
+      TimestampCombiner timestamps = windowing.getTimestampCombiner();
+      String outputName = output.getName();
+      String spillDir = context.settings().spillDir();
+      vertex =
+          context.addOperator(
+              name,
+              () ->
+                  new BoundedGroupByKeyOperator<>(
+                      name,
+                      keyCoder,
+                      valueCoder,
+                      windowCoder,
+                      timestamps,
+                      spillDir,
+                      metrics,
+                      outputName));
+    } else if (firesOnlyOnTime(windowing)) {
       Coder<Object> valueCoder = kvCoder.getValueCoder();
       Coder windowCoder = windowing.getWindowFn().windowCoder();
       TimestampCombiner timestamps = windowing.getTimestampCombiner();
