@@ -1,7 +1,9 @@
 package dev.weir.benchmarks;
 
 import dev.weir.benchmarks.beam.BeamWindowWorkloads;
+import dev.weir.benchmarks.beam.BeamWorkloads;
 import dev.weir.benchmarks.flink.FlinkWindowWorkloads;
+import dev.weir.benchmarks.flink.FlinkWorkloads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,15 +16,18 @@ import picocli.CommandLine.Option;
 
 /**
  * Issue 16's workloads where Beam on Weir trailed native Flink: S1 session count per key, S2
- * sliding-window max of counts, T1 a value and a timer per key over a million keys; each as a Beam
- * pipeline on WeirRunner (batch: bounded input) beside the native Flink 2.3.0 DataStream job, one
- * warm-up each, then rounds alternating; medians, ratios and checksums (which must match; exits
- * non-zero when they do not).
+ * sliding-window max of counts, T1 a value and a timer per key over a million keys, G3 W2's keyed
+ * sum through a GroupByKey (against Flink's keyed reduce of W2); each as a Beam pipeline on
+ * WeirRunner (batch: bounded input) beside the native Flink 2.3.0 DataStream job, one warm-up each,
+ * then rounds alternating; medians, ratios and checksums (which must match; exits non-zero when
+ * they do not).
  */
 @Command(
     name = "window-benchmarks",
     mixinStandardHelpOptions = true,
-    description = "S1 sessions, S2 sliding windows, T1 timers per key: WeirRunner vs native Flink.")
+    description =
+        "S1 sessions, S2 sliding windows, T1 timers per key, G3 GroupByKey + sum: WeirRunner vs"
+            + " native Flink.")
 public final class WindowBenchmarks implements Callable<Integer> {
 
   @Option(names = "--records", description = "Records per job (default: ${DEFAULT-VALUE}).")
@@ -34,8 +39,8 @@ public final class WindowBenchmarks implements Callable<Integer> {
   @Option(names = "--rounds", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
   int rounds = 2;
 
-  @Option(names = "--only", split = ",", description = "S1, S2, T1 (default: all).")
-  List<String> only = List.of("S1", "S2", "T1");
+  @Option(names = "--only", split = ",", description = "S1, S2, T1, G3 (default: all).")
+  List<String> only = List.of("S1", "S2", "T1", "G3");
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new WindowBenchmarks()).execute(args));
@@ -68,9 +73,13 @@ public final class WindowBenchmarks implements Callable<Integer> {
           onWeir = () -> BeamWindowWorkloads.timers("weir", weir, records);
           onFlink = () -> FlinkWindowWorkloads.timers(records, parallelism);
         }
+        case "G3" -> {
+          onWeir = () -> BeamWorkloads.keyedSumGrouped("weir", weir, records);
+          onFlink = () -> FlinkWorkloads.keyedSum(records, parallelism);
+        }
         default ->
             throw new CommandLine.ParameterException(
-                new CommandLine(this), "no workload " + workload + " (S1, S2, T1)");
+                new CommandLine(this), "no workload " + workload + " (S1, S2, T1, G3)");
       }
       onWeir.run();
       onFlink.run();

@@ -5,8 +5,6 @@ import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -19,47 +17,110 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
  */
 final class GroupTable {
 
-  /** Estimated bytes of a group's objects besides its values (map entry, key, group, window). */
+  /** Estimated bytes of a group's objects besides its values (key, group, slots, window). */
   static final int GROUP_OVERHEAD = 160;
 
-  /** One key's values in one window; the key's groups of other windows are chained. */
+  /** One key's values in one window. */
   static final class Group {
     final KeyBytes key;
+    final int hash;
+    final int keyLength;
+
+    /** The key's first eight bytes: most keys compare without reaching their array. */
+    final long keyPrefix;
+
     final BoundedWindow window;
     byte[] windowBytes;
     long outputMillis;
     int count;
     byte[] values = new byte[32];
     int length;
-    Group nextWindow;
 
-    Group(KeyBytes key, BoundedWindow window, long outputMillis) {
+    Group(KeyBytes key, long keyPrefix, BoundedWindow window, long outputMillis) {
       this.key = key;
+      this.hash = key.hashCode();
+      this.keyLength = key.bytes().length;
+      this.keyPrefix = keyPrefix;
       this.window = window;
       this.outputMillis = outputMillis;
     }
+
+    boolean is(KeyBytes other, long otherPrefix, BoundedWindow otherWindow) {
+      return keyPrefix == otherPrefix
+          && keyLength == other.bytes().length
+          && (keyLength <= 8 || key == other || Arrays.equals(key.bytes(), other.bytes()))
+          && (window == otherWindow || window.equals(otherWindow));
+    }
   }
 
-  private final HashMap<KeyBytes, Group> groups = new HashMap<>();
+  /**
+   * Open addressing, probing linearly: a lookup reads the slot arrays and the group, not a map
+   * entry, a key object and its array (a hash map's cache misses were a third of a GroupByKey's
+   * time).
+   */
+  private int[] hashes = new int[1024];
+
+  private Group[] slots = new Group[1024];
   private long bytes;
   private int size;
 
-  /** The group of {@code key} and {@code window}, or null. */
-  Group find(KeyBytes key, BoundedWindow window) {
-    for (Group g = groups.get(key); g != null; g = g.nextWindow) {
-      if (g.window.equals(window)) {
+  /** The first eight bytes of {@code key}, as {@link Group#keyPrefix} holds them. */
+  static long prefix(KeyBytes key) {
+    byte[] b = key.bytes();
+    long p = 0;
+    int n = Math.min(8, b.length);
+    for (int i = 0; i < n; i++) {
+      p = (p << 8) | (b[i] & 0xff);
+    }
+    return p;
+  }
+
+  /** The group of {@code key} (whose {@link #prefix} is given) and {@code window}, or null. */
+  Group find(KeyBytes key, long keyPrefix, BoundedWindow window) {
+    int hash = key.hashCode();
+    int mask = slots.length - 1;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      Group g = slots[i];
+      if (g == null) {
+        return null;
+      }
+      if (hashes[i] == hash && g.is(key, keyPrefix, window)) {
         return g;
       }
     }
-    return null;
   }
 
-  Group create(KeyBytes key, BoundedWindow window, long outputMillis) {
-    Group group = new Group(key, window, outputMillis);
-    group.nextWindow = groups.put(key, group);
+  Group create(KeyBytes key, long keyPrefix, BoundedWindow window, long outputMillis) {
+    if (size * 2 >= slots.length) {
+      grow();
+    }
+    Group group = new Group(key, keyPrefix, window, outputMillis);
+    place(group);
     bytes += GROUP_OVERHEAD + key.bytes().length + group.values.length;
     size++;
     return group;
+  }
+
+  private void place(Group group) {
+    int mask = slots.length - 1;
+    int i = group.hash & mask;
+    while (slots[i] != null) {
+      i = (i + 1) & mask;
+    }
+    slots[i] = group;
+    hashes[i] = group.hash;
+  }
+
+  private void grow() {
+    Group[] old = slots;
+    bytes += 8L * old.length; // the arrays double
+    slots = new Group[old.length * 2];
+    hashes = new int[old.length * 2];
+    for (Group g : old) {
+      if (g != null) {
+        place(g);
+      }
+    }
   }
 
   /** Appends an encoded value to {@code group}; returns the bytes the table grew by. */
@@ -92,8 +153,8 @@ final class GroupTable {
   }
 
   void forEach(Consumer<Group> action) {
-    for (Group head : groups.values()) {
-      for (Group g = head; g != null; g = g.nextWindow) {
+    for (Group g : slots) {
+      if (g != null) {
         action.accept(g);
       }
     }
@@ -105,9 +166,8 @@ final class GroupTable {
    */
   List<Group> sorted(WindowEncoder windowEncoder) throws IOException {
     List<Group> all = new ArrayList<>(size);
-    Collection<Group> heads = groups.values();
-    for (Group head : heads) {
-      for (Group g = head; g != null; g = g.nextWindow) {
+    for (Group g : slots) {
+      if (g != null) {
         g.windowBytes = windowEncoder.encode(g.window);
         all.add(g);
       }
@@ -121,7 +181,8 @@ final class GroupTable {
   }
 
   void clear() {
-    groups.clear();
+    hashes = new int[1024];
+    slots = new Group[1024];
     bytes = 0;
     size = 0;
   }
