@@ -8,12 +8,12 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /** How the benchmarks' pipelines report: Beam counters, read back from the pipeline's metrics. */
-final class BeamCounters {
+public final class BeamCounters {
 
   private BeamCounters() {}
 
   /** The attempted values of the counters in {@code namespace}, by name, summed over the steps. */
-  static Map<String, Long> attempted(PipelineResult result, Class<?> namespace) {
+  public static Map<String, Long> attempted(PipelineResult result, Class<?> namespace) {
     Map<String, Long> values = new HashMap<>();
     for (MetricResult<Long> c :
         result
