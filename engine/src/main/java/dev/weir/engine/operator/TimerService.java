@@ -39,6 +39,33 @@ public interface TimerService {
   /** Milliseconds since the epoch, as the task's clock reads it. */
   long currentProcessingTime();
 
+  /** What slot a timer's namespace takes (see {@link #setTimerSlots}). */
+  @FunctionalInterface
+  interface TimerSlots {
+    Object slotOf(Object namespace);
+  }
+
+  /**
+   * Keeps one timer per key and slot: registering a timer replaces the key's timer in the slot its
+   * namespace takes, in either time domain (Beam's timers, where setting a timer again moves it),
+   * and the service itself finds a key's timer by slot, so the operator needs no state to remember
+   * them. Set it in {@code open()}, with the namespace serializer: restored timers take their slots
+   * once {@code open()} returned.
+   */
+  void setTimerSlots(TimerSlots slots);
+
+  /**
+   * With slots: registers a timer for the current key, replacing the one in its slot; returns the
+   * namespace of the replaced timer (also when it was equal, and so stays), or {@code null}.
+   */
+  Object setTimer(Object namespace, long timestamp, TimeDomain domain);
+
+  /** With slots: deletes the current key's timer in {@code slot}; returns its namespace or null. */
+  Object deleteTimerInSlot(Object slot);
+
+  /** Visits every registered timer, restored ones included, in no particular order. */
+  void forEachTimer(java.util.function.Consumer<Timer> visitor) throws Exception;
+
   /**
    * How timer namespaces are written in snapshots; by default Kryo. Set it in {@code open()}:
    * restored timers are read with it once {@code open()} returned.

@@ -34,6 +34,11 @@ public final class KeyedTimerService implements TimerService {
   private final Handler handler;
   private final TimerQueue eventTimers = new TimerQueue();
   private final TimerQueue processingTimers = new TimerQueue();
+
+  /** Null unless the operator keeps one timer per key and slot; then with {@link #slotIndex}. */
+  private TimerSlots slots;
+
+  private SlotIndex slotIndex;
   private long watermark = Watermarks.MIN;
 
   /** Time of the one wake-up the scheduler holds for processing-time timers, or MAX_VALUE. */
@@ -71,18 +76,37 @@ public final class KeyedTimerService implements TimerService {
   }
 
   @Override
+  public void setTimerSlots(TimerSlots slots) {
+    if (eventTimers.size() + processingTimers.size() > 0) {
+      throw new IllegalStateException("timer slots are set before any timer is registered");
+    }
+    this.slots = slots;
+    this.slotIndex = new SlotIndex();
+  }
+
+  @Override
   public void registerEventTimeTimer(Object namespace, long timestamp) {
-    eventTimers.add(timer(namespace, timestamp, TimeDomain.EVENT_TIME));
+    if (slots != null) {
+      setTimer(namespace, timestamp, TimeDomain.EVENT_TIME);
+    } else {
+      eventTimers.add(timer(namespace, timestamp, TimeDomain.EVENT_TIME));
+    }
   }
 
   @Override
   public void deleteEventTimeTimer(Object namespace, long timestamp) {
-    eventTimers.remove(timer(namespace, timestamp, TimeDomain.EVENT_TIME));
+    if (slots != null) {
+      deleteInSlot(namespace, timestamp, TimeDomain.EVENT_TIME);
+    } else {
+      eventTimers.remove(timer(namespace, timestamp, TimeDomain.EVENT_TIME));
+    }
   }
 
   @Override
   public void registerProcessingTimeTimer(Object namespace, long timestamp) {
-    if (processingTimers.add(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME))
+    if (slots != null) {
+      setTimer(namespace, timestamp, TimeDomain.PROCESSING_TIME);
+    } else if (processingTimers.add(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME))
         && !firingProcessingTimers) {
       scheduleWakeUp();
     }
@@ -90,7 +114,91 @@ public final class KeyedTimerService implements TimerService {
 
   @Override
   public void deleteProcessingTimeTimer(Object namespace, long timestamp) {
-    processingTimers.remove(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME));
+    if (slots != null) {
+      deleteInSlot(namespace, timestamp, TimeDomain.PROCESSING_TIME);
+    } else {
+      processingTimers.remove(timer(namespace, timestamp, TimeDomain.PROCESSING_TIME));
+    }
+  }
+
+  private TimerQueue queue(TimeDomain domain) {
+    return domain == TimeDomain.EVENT_TIME ? eventTimers : processingTimers;
+  }
+
+  @Override
+  public Object setTimer(Object namespace, long timestamp, TimeDomain domain) {
+    requireSlots();
+    Object key = keys.currentKey();
+    Object slot = slots.slotOf(namespace);
+    int hash = SlotIndex.hash(key, slot);
+    TimerQueue.Node old = slotIndex.get(key, slot, hash);
+    if (old != null) {
+      Timer t = old.timer;
+      if (t.timestamp() == timestamp
+          && t.domain() == domain
+          && (t.namespace() == namespace || t.namespace().equals(namespace))) {
+        return t.namespace(); // set again as it is (per element, say): nothing to do
+      }
+      queue(t.domain()).removeInSlot(old);
+      slotIndex.remove(old);
+    }
+    Timer timer = new Timer(timestamp, key, namespace, domain, keys.currentKeyGroup());
+    slotIndex.put(queue(domain).addInSlot(timer, slot, hash));
+    if (domain == TimeDomain.PROCESSING_TIME && !firingProcessingTimers) {
+      scheduleWakeUp();
+    }
+    return old == null ? null : old.timer.namespace();
+  }
+
+  @Override
+  public Object deleteTimerInSlot(Object slot) {
+    requireSlots();
+    Object key = keys.currentKey();
+    TimerQueue.Node node = slotIndex.get(key, slot, SlotIndex.hash(key, slot));
+    if (node == null) {
+      return null;
+    }
+    queue(node.timer.domain()).removeInSlot(node);
+    slotIndex.remove(node);
+    return node.timer.namespace();
+  }
+
+  private void deleteInSlot(Object namespace, long timestamp, TimeDomain domain) {
+    Object key = keys.currentKey();
+    Object slot = slots.slotOf(namespace);
+    TimerQueue.Node node = slotIndex.get(key, slot, SlotIndex.hash(key, slot));
+    if (node != null
+        && node.timestamp == timestamp
+        && node.timer.domain() == domain
+        && node.timer.namespace().equals(namespace)) {
+      queue(domain).removeInSlot(node);
+      slotIndex.remove(node);
+    }
+  }
+
+  private void requireSlots() {
+    if (slots == null) {
+      throw new IllegalStateException("this operator's timers have no slots (setTimerSlots)");
+    }
+  }
+
+  @Override
+  public void forEachTimer(java.util.function.Consumer<Timer> visitor) throws Exception {
+    completeRestore();
+    eventTimers.forEach(visitor);
+    processingTimers.forEach(visitor);
+  }
+
+  /** The next due timer of {@code queue} up to {@code time}, out of its slot; or null. */
+  private Timer poll(TimerQueue queue, long time) {
+    TimerQueue.Node node = queue.pollNodeUpTo(time);
+    if (node == null) {
+      return null;
+    }
+    if (node.slot != null) {
+      slotIndex.remove(node);
+    }
+    return node.timer;
   }
 
   /** Makes sure exactly one wake-up is scheduled, for the earliest processing-time timer. */
@@ -117,7 +225,7 @@ public final class KeyedTimerService implements TimerService {
   public void advanceWatermark(long newWatermark) throws Exception {
     watermark = newWatermark;
     Timer t;
-    while ((t = eventTimers.pollUpTo(newWatermark)) != null) {
+    while ((t = poll(eventTimers, newWatermark)) != null) {
       keys.setCurrentKey(t.key());
       handler.onTimer(t);
     }
@@ -128,7 +236,7 @@ public final class KeyedTimerService implements TimerService {
     firingProcessingTimers = true;
     try {
       Timer t;
-      while ((t = processingTimers.pollUpTo(Long.MAX_VALUE)) != null) {
+      while ((t = poll(processingTimers, Long.MAX_VALUE)) != null) {
         keys.setCurrentKey(t.key());
         handler.onTimer(t);
       }
@@ -146,7 +254,7 @@ public final class KeyedTimerService implements TimerService {
   @Override
   public boolean fireNextProcessingTimeTimer() throws Exception {
     completeRestore();
-    Timer t = processingTimers.pollUpTo(Long.MAX_VALUE);
+    Timer t = poll(processingTimers, Long.MAX_VALUE);
     if (t == null) {
       return false;
     }
@@ -164,7 +272,7 @@ public final class KeyedTimerService implements TimerService {
     firingProcessingTimers = true;
     try {
       Timer t;
-      while ((t = processingTimers.pollUpTo(now)) != null) {
+      while ((t = poll(processingTimers, now)) != null) {
         keys.setCurrentKey(t.key());
         handler.onTimer(t);
       }
@@ -285,7 +393,16 @@ public final class KeyedTimerService implements TimerService {
         Object namespace = namespaces.deserialize(in);
         if (range.contains(keyGroup)) {
           Timer t = new Timer(timestamp, key, namespace, domain, keyGroup);
-          if (domain == TimeDomain.EVENT_TIME) {
+          if (slots != null) {
+            Object slot = slots.slotOf(namespace);
+            int hash = SlotIndex.hash(key, slot);
+            TimerQueue.Node old = slotIndex.get(key, slot, hash);
+            if (old != null) { // one timer per slot, whatever a snapshot holds
+              queue(old.timer.domain()).removeInSlot(old);
+              slotIndex.remove(old);
+            }
+            slotIndex.put(queue(domain).addInSlot(t, slot, hash));
+          } else if (domain == TimeDomain.EVENT_TIME) {
             eventTimers.add(t);
           } else {
             processingTimers.add(t);

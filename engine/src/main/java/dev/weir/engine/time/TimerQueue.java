@@ -19,18 +19,29 @@ import java.util.Map;
  */
 final class TimerQueue {
 
-  /** A registered timer and its place in the heap. Only {@link #index} ever changes. */
-  private static final class Node {
+  /**
+   * A registered timer and its place in the heap; a timer registered in a slot ({@link SlotIndex})
+   * also carries the slot. Only {@link #index} ever changes.
+   */
+  static final class Node {
     final Timer timer;
     final long timestamp;
     final long sequence;
     int index;
 
-    Node(Timer timer, long sequence, int index) {
+    /** The slot, or null for a timer identified by key, namespace and time. */
+    final Object slot;
+
+    /** Hash of (key, slot) for the slot index. */
+    final int slotHash;
+
+    Node(Timer timer, long sequence, int index, Object slot, int slotHash) {
       this.timer = timer;
       this.timestamp = timer.timestamp();
       this.sequence = sequence;
       this.index = index;
+      this.slot = slot;
+      this.slotHash = slotHash;
     }
 
     boolean before(Node other) {
@@ -54,14 +65,35 @@ final class TimerQueue {
     if (nodes.containsKey(timer)) {
       return false; // checked first: re-setting a timer (per element, say) allocates nothing
     }
-    Node node = new Node(timer, sequence++, size);
+    Node node = new Node(timer, sequence++, size, null, 0);
     nodes.put(timer, node);
+    push(node);
+    return true;
+  }
+
+  /**
+   * Adds a timer of a slot: not kept in the set of timers (the slot index keeps timers apart), so
+   * it costs a heap node and nothing more.
+   */
+  Node addInSlot(Timer timer, Object slot, int slotHash) {
+    Node node = new Node(timer, sequence++, size, slot, slotHash);
+    push(node);
+    return node;
+  }
+
+  private void push(Node node) {
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
     }
     heap[size++] = node;
     siftUp(node);
-    return true;
+  }
+
+  /** Removes a node {@link #addInSlot} returned, if it is still queued. */
+  void removeInSlot(Node node) {
+    if (node.index < size && heap[node.index] == node) {
+      removeAt(node.index);
+    }
   }
 
   void remove(Timer timer) {
@@ -75,13 +107,30 @@ final class TimerQueue {
    * The earliest timer if its timestamp is at most {@code time}, removed; otherwise {@code null}.
    */
   Timer pollUpTo(long time) {
+    Node first = pollNodeUpTo(time);
+    return first == null ? null : first.timer;
+  }
+
+  /**
+   * As {@link #pollUpTo}, returning the node (a slot's timer leaves its slot index to the caller).
+   */
+  Node pollNodeUpTo(long time) {
     if (size == 0 || heap[0].timestamp > time) {
       return null;
     }
     Node first = heap[0];
-    nodes.remove(first.timer);
+    if (first.slot == null) {
+      nodes.remove(first.timer);
+    }
     removeAt(0);
-    return first.timer;
+    return first;
+  }
+
+  /** Visits every queued timer, in no particular order. */
+  void forEach(java.util.function.Consumer<Timer> visitor) {
+    for (int i = 0; i < size; i++) {
+      visitor.accept(heap[i].timer);
+    }
   }
 
   /** The earliest timestamp, or {@link Long#MAX_VALUE}. */

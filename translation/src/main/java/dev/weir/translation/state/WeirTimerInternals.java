@@ -2,10 +2,6 @@ package dev.weir.translation.state;
 
 import dev.weir.engine.operator.TimerService;
 import dev.weir.state.KeyedStateBackend;
-import dev.weir.state.MapState;
-import dev.weir.state.StateSpec;
-import dev.weir.state.serialization.Serializers;
-import java.util.Map;
 import org.apache.beam.runners.core.StateNamespace;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.coders.Coder;
@@ -15,16 +11,17 @@ import org.joda.time.Instant;
 
 /**
  * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by its
- * namespace, id and family: setting it again moves it, so the timer set last per identity is kept
- * in keyed state and the earlier one deleted. The engine fires a timer once the watermark (or
- * clock) reaches its time; Beam fires once it has passed it, so timers are registered one
- * millisecond later than their Beam timestamp.
+ * namespace, id and family: setting it again moves it. The engine keeps one timer per key and
+ * identity (the identity is the timer's slot, {@link TimerService#setTimerSlots}), with the
+ * TimerData as the engine timer's namespace, so no keyed state remembers pending timers: the
+ * timers' snapshot holds them all. (Up to session 14 a map state {@code beam-timers} kept them too;
+ * a savepoint that has it still restores, its copy is carried along unread.) The engine fires a
+ * timer once the watermark (or clock) reaches its time; Beam fires once it has passed it, so timers
+ * are registered one millisecond later than their Beam timestamp.
  */
 public final class WeirTimerInternals implements TimerInternals {
 
-  private final StateSpec<Void, MapState<Void, String, TimerData>> pendingSpec;
   private final TimerService timers;
-  private final MapState<Void, String, TimerData> pending;
   private final WatermarkHolds timerHolds;
   private final NamespaceKeys namespaceKeys = new NamespaceKeys();
   private String lastNamespaceKey;
@@ -41,12 +38,9 @@ public final class WeirTimerInternals implements TimerInternals {
       Coder<? extends BoundedWindow> windowCoder) {
     this.backend = backend;
     this.timers = timers;
-    TimerDataSerializer serializer = new TimerDataSerializer(windowCoder);
-    this.pendingSpec =
-        StateSpec.map("beam-timers", Serializers.VOID, Serializers.STRING, serializer);
-    this.pending = backend.state(pendingSpec);
     this.timerHolds = timerHolds;
-    timers.setNamespaceSerializer(serializer);
+    timers.setNamespaceSerializer(new TimerDataSerializer(windowCoder));
+    timers.setTimerSlots(namespace -> identity((TimerData) namespace));
   }
 
   /**
@@ -54,16 +48,18 @@ public final class WeirTimerInternals implements TimerInternals {
    * restore).
    */
   public void rebuildHolds() throws Exception {
-    backend.forEachEntry(
-        pendingSpec,
-        (key, none) -> {
-          for (Map.Entry<String, TimerData> e : pending.entries(null)) {
-            TimerData timer = e.getValue();
-            if (holdsOutput(timer)) {
-              timerHolds.set(new HoldId(key, e.getKey()), timer.getOutputTimestamp().getMillis());
-            }
+    timers.forEachTimer(
+        t -> {
+          TimerData timer = (TimerData) t.namespace();
+          if (holdsOutput(timer)) {
+            timerHolds.set(
+                new HoldId(t.key(), identity(timer)), timer.getOutputTimestamp().getMillis());
           }
         });
+  }
+
+  private String identity(TimerData timer) {
+    return identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
   }
 
   private String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
@@ -71,8 +67,7 @@ public final class WeirTimerInternals implements TimerInternals {
     if (namespaceKey == lastNamespaceKey
         && timerId.equals(lastTimerId)
         && timerFamilyId.equals(lastTimerFamilyId)) {
-      // Usually the same timer of another key: the pending-timer maps of all keys share one
-      // string.
+      // Usually the same timer of another key: all keys' timers share one string.
       return lastIdentity;
     }
     lastNamespaceKey = namespaceKey;
@@ -104,27 +99,20 @@ public final class WeirTimerInternals implements TimerInternals {
 
   @Override
   public void setTimer(TimerData timer) {
-    String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
-    TimerData previous = pending.get(null, identity);
-    if (previous != null) {
-      if (previous.equals(timer)) {
-        return; // set again as it is (ReduceFnRunner does so for every element): already registered
-        // and held
-      }
-      unregister(previous);
-    }
-    pending.put(null, identity, timer);
-    long at = engineTime(timer.getTimestamp());
-    if (timer.getDomain() == TimeDomain.EVENT_TIME) {
-      timers.registerEventTimeTimer(timer, at);
-    } else {
-      timers.registerProcessingTimeTimer(timer, at);
-    }
+    TimerData previous =
+        (TimerData)
+            timers.setTimer(
+                timer,
+                engineTime(timer.getTimestamp()),
+                timer.getDomain() == TimeDomain.EVENT_TIME
+                    ? dev.weir.engine.operator.TimeDomain.EVENT_TIME
+                    : dev.weir.engine.operator.TimeDomain.PROCESSING_TIME);
     if (holdsOutput(timer)) {
       timerHolds.set(
-          new HoldId(backend.currentKey(), identity), timer.getOutputTimestamp().getMillis());
+          new HoldId(backend.currentKey(), identity(timer)),
+          timer.getOutputTimestamp().getMillis());
     } else if (previous != null && holdsOutput(previous)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+      timerHolds.set(new HoldId(backend.currentKey(), identity(timer)), null);
     }
   }
 
@@ -148,28 +136,13 @@ public final class WeirTimerInternals implements TimerInternals {
     return t == Long.MAX_VALUE ? t : t + 1;
   }
 
-  private void unregister(TimerData timer) {
-    long at = engineTime(timer.getTimestamp());
-    if (timer.getDomain() == TimeDomain.EVENT_TIME) {
-      timers.deleteEventTimeTimer(timer, at);
-    } else {
-      timers.deleteProcessingTimeTimer(timer, at);
-    }
-  }
-
   /**
-   * A timer fired: it is no longer pending. Returns false when it was replaced or deleted
-   * meanwhile.
+   * A timer fired (the engine fires only the timer its slot holds, and took it out): its hold is
+   * released. Returns true: kept for callers that check.
    */
   public boolean onFired(TimerData timer) {
-    String identity = identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
-    TimerData current = pending.get(null, identity);
-    if (current == null || !current.equals(timer)) {
-      return false;
-    }
-    pending.remove(null, identity);
-    if (holdsOutput(current)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+    if (holdsOutput(timer)) {
+      timerHolds.set(new HoldId(backend.currentKey(), identity(timer)), null);
     }
     return true;
   }
@@ -177,13 +150,9 @@ public final class WeirTimerInternals implements TimerInternals {
   @Override
   public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId) {
     String identity = identity(namespace, timerId, timerFamilyId);
-    TimerData previous = pending.get(null, identity);
-    if (previous != null) {
-      pending.remove(null, identity);
-      unregister(previous);
-      if (holdsOutput(previous)) {
-        timerHolds.set(new HoldId(backend.currentKey(), identity), null);
-      }
+    TimerData previous = (TimerData) timers.deleteTimerInSlot(identity);
+    if (previous != null && holdsOutput(previous)) {
+      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
     }
   }
 

@@ -1,0 +1,95 @@
+package dev.weir.engine.time;
+
+import java.util.Objects;
+
+/**
+ * The timers of an operator that keeps one timer per key and slot ({@link
+ * dev.weir.engine.operator.TimerService#setTimerSlots}), found by (key, slot): an open-addressing
+ * table of the queues' own nodes, so a slotted timer costs its timer, its heap node and one table
+ * reference (a map entry and a key object per timer were a large part of a job's heap with a timer
+ * per key). Single-threaded.
+ */
+final class SlotIndex {
+
+  private TimerQueue.Node[] table = new TimerQueue.Node[16];
+  private int size;
+
+  static int hash(Object key, Object slot) {
+    int h = key.hashCode() * 31 + slot.hashCode();
+    h *= 0x9E3779B9;
+    return h ^ (h >>> 16);
+  }
+
+  /** The node of (key, slot), whose {@link #hash} is {@code hash}, or null. */
+  TimerQueue.Node get(Object key, Object slot, int hash) {
+    int mask = table.length - 1;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      TimerQueue.Node n = table[i];
+      if (n == null) {
+        return null;
+      }
+      if (n.slotHash == hash
+          && (n.slot == slot || n.slot.equals(slot))
+          && Objects.equals(n.timer.key(), key)) {
+        return n;
+      }
+    }
+  }
+
+  /** Adds a node whose (key, slot) is not in the index. */
+  void put(TimerQueue.Node node) {
+    if ((size + 1) * 2 > table.length) {
+      grow();
+    }
+    place(table, node);
+    size++;
+  }
+
+  private static void place(TimerQueue.Node[] table, TimerQueue.Node node) {
+    int mask = table.length - 1;
+    int i = node.slotHash & mask;
+    while (table[i] != null) {
+      i = (i + 1) & mask;
+    }
+    table[i] = node;
+  }
+
+  private void grow() {
+    TimerQueue.Node[] grown = new TimerQueue.Node[table.length * 2];
+    for (TimerQueue.Node n : table) {
+      if (n != null) {
+        place(grown, n);
+      }
+    }
+    table = grown;
+  }
+
+  /** Removes {@code node} if it is in the index (by identity). */
+  void remove(TimerQueue.Node node) {
+    int mask = table.length - 1;
+    int i = node.slotHash & mask;
+    while (table[i] != node) {
+      if (table[i] == null) {
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion: later nodes of the probe run move up, so lookups need no markers.
+    int gap = i;
+    for (int j = (i + 1) & mask; table[j] != null; j = (j + 1) & mask) {
+      int home = table[j].slotHash & mask;
+      // Move j into the gap unless its home lies cyclically in (gap, j].
+      boolean homeInRange = gap <= j ? (gap < home && home <= j) : (gap < home || home <= j);
+      if (!homeInRange) {
+        table[gap] = table[j];
+        gap = j;
+      }
+    }
+    table[gap] = null;
+    size--;
+  }
+
+  int size() {
+    return size;
+  }
+}
