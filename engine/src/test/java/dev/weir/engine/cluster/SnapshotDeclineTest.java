@@ -10,12 +10,8 @@ import dev.weir.engine.graph.JobGraph;
 import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.operator.AbstractOperator;
 import dev.weir.engine.operator.Operators;
-import dev.weir.engine.source.Source;
-import dev.weir.engine.source.SourceOutput;
-import dev.weir.engine.source.SourceReader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,45 +27,6 @@ class SnapshotDeclineTest {
   static final AtomicLong PASSED = new AtomicLong();
 
   @TempDir Path dir;
-
-  /** Emits a number a millisecond, forever. */
-  static final class Ticks implements Source<Long> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean isBounded() {
-      return false;
-    }
-
-    @Override
-    public SourceReader<Long> createReader(int subtask, int parallelism) {
-      return new SourceReader<>() {
-        long next;
-        long lastNanos;
-
-        @Override
-        public Status emitNext(SourceOutput<Long> output) {
-          long now = System.nanoTime();
-          if (now - lastNanos < 1_000_000) {
-            return Status.NOTHING_AVAILABLE;
-          }
-          lastNanos = now;
-          output.emit(next++);
-          return Status.MORE_AVAILABLE;
-        }
-
-        @Override
-        public Object position() {
-          return next;
-        }
-      };
-    }
-
-    @Override
-    public SourceReader<Long> restoreReader(int subtask, int parallelism, List<Object> positions) {
-      return createReader(subtask, parallelism);
-    }
-  }
 
   /** Passes records on; refuses every snapshot. */
   static final class Unsnapshottable extends AbstractOperator<Long, Long> {
@@ -95,7 +52,7 @@ class SnapshotDeclineTest {
     EngineConfig config =
         EngineConfig.DEFAULT.withCheckpoints(CheckpointConfig.every(Duration.ZERO, dir));
     JobGraph g = new JobGraph("declining");
-    JobVertex src = g.addSource("source", new Ticks(), 2);
+    JobVertex src = g.addSource("source", new SavepointCommitTest.AcknowledgingSource(), 2);
     JobVertex refusing = g.addOperator("refusing", Unsnapshottable::new, 2);
     JobVertex sink = g.addOperator("sink", () -> Operators.sink((Long v) -> {}), 2);
     g.connect(src, refusing).rebalance().kryo(Long.class);

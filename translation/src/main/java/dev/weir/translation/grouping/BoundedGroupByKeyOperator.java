@@ -7,9 +7,8 @@ import dev.weir.engine.time.Watermarks;
 import dev.weir.state.PrivateFiles;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
-import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.metrics.StepOutputCounts;
 import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.Coder;
@@ -65,8 +63,7 @@ public final class BoundedGroupByKeyOperator<K, V>
   private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
   private final String spillDir;
-  private final JobMetrics metrics;
-  private final ElementCounts elementCounts;
+  private final StepOutputCounts outputCounts;
 
   private long runBytes = Long.MAX_VALUE;
 
@@ -78,7 +75,6 @@ public final class BoundedGroupByKeyOperator<K, V>
   private transient long inputWatermark;
   private transient BoundedWindow lastWindow;
   private transient byte[] lastWindowBytes;
-  private transient StepMetricsContainer metricsContainer;
 
   /** How many runs were written (tests). */
   transient int runsWritten;
@@ -102,8 +98,7 @@ public final class BoundedGroupByKeyOperator<K, V>
     this.windowCoder = windowCoder;
     this.timestampCombiner = timestampCombiner;
     this.spillDir = spillDir;
-    this.metrics = metrics;
-    this.elementCounts = new ElementCounts(Map.of(0, outputPCollection));
+    this.outputCounts = new StepOutputCounts(stepName, metrics, outputPCollection);
   }
 
   /** Also writes a run whenever the table holds more than {@code bytes} (tests). */
@@ -119,8 +114,7 @@ public final class BoundedGroupByKeyOperator<K, V>
     encoded = new DataOutputView(64);
     runs = new ArrayList<>();
     inputWatermark = Watermarks.MIN;
-    metricsContainer = metrics.open(stepName);
-    elementCounts.open(metricsContainer);
+    outputCounts.open();
   }
 
   @Override
@@ -237,8 +231,7 @@ public final class BoundedGroupByKeyOperator<K, V>
     }
     GroupingMemory.release(reserved);
     reserved = 0;
-    elementCounts.flush();
-    metricsContainer.flush();
+    outputCounts.flush();
   }
 
   /** Emits each key and window once, from the runs merged in key order; deletes them as it goes. */
@@ -293,7 +286,7 @@ public final class BoundedGroupByKeyOperator<K, V>
   }
 
   private void emit(K key, BoundedWindow window, long outputMillis, List<V> values) {
-    elementCounts.count(0);
+    outputCounts.count();
     output.emit(
         WindowedValues.of(
             KV.of(key, (Iterable<V>) values),
@@ -334,11 +327,7 @@ public final class BoundedGroupByKeyOperator<K, V>
       GroupingMemory.release(reserved);
       reserved = 0;
     }
-    if (metricsContainer != null) {
-      elementCounts.flush();
-      metrics.merge(stepName, metricsContainer);
-      metricsContainer = null;
-    }
+    outputCounts.close();
     if (spillFolder != null) {
       try (Stream<Path> files = Files.list(spillFolder)) {
         for (Path f : (Iterable<Path>) files::iterator) {

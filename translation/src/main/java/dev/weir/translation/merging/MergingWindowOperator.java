@@ -6,13 +6,11 @@ import dev.weir.engine.operator.Timer;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
-import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.metrics.StepOutputCounts;
 import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -47,20 +45,17 @@ import org.joda.time.Instant;
 public final class MergingWindowOperator<K, V, OutputT>
     extends AbstractOperator<WindowedValue<KV<K, V>>, WindowedValue<KV<K, OutputT>>> {
 
-  private final String stepName;
   private final Coder<K> keyCoder;
   private final WindowFn<?, ?> windowFn;
   private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
   private final WindowContents<V, OutputT> contents;
-  private final JobMetrics metrics;
-  private final ElementCounts elementCounts;
+  private final StepOutputCounts outputCounts;
 
   private transient StateSpec<Void, ValueState<Void, MergedWindows>> windowsSpec;
   private transient WindowMerging merging;
   private transient WindowMerging.Merge merge;
   private transient HoldIndex holds;
-  private transient StepMetricsContainer metricsContainer;
   private transient long inputWatermark;
 
   /**
@@ -82,14 +77,12 @@ public final class MergingWindowOperator<K, V, OutputT>
       WindowContents<V, OutputT> contents,
       JobMetrics metrics,
       String outputPCollection) {
-    this.stepName = stepName;
     this.keyCoder = keyCoder;
     this.windowFn = windowing.getWindowFn();
     this.windowCoder = (Coder<BoundedWindow>) windowing.getWindowFn().windowCoder();
     this.timestampCombiner = windowing.getTimestampCombiner();
     this.contents = contents;
-    this.metrics = metrics;
-    this.elementCounts = new ElementCounts(Map.of(0, outputPCollection));
+    this.outputCounts = new StepOutputCounts(stepName, metrics, outputPCollection);
   }
 
   @Override
@@ -102,8 +95,7 @@ public final class MergingWindowOperator<K, V, OutputT>
     context.timerService().setNamespaceSerializer(windows);
     merging = WindowMerging.of(windowFn);
     merge = new WindowMerging.Merge();
-    metricsContainer = metrics.open(stepName);
-    elementCounts.open(metricsContainer);
+    outputCounts.open();
     inputWatermark = Long.MIN_VALUE;
     holds = timestampCombiner == TimestampCombiner.END_OF_WINDOW ? null : new HoldIndex();
     if (holds != null) {
@@ -225,7 +217,7 @@ public final class MergingWindowOperator<K, V, OutputT>
       outputMillis = hold;
     }
     K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
-    elementCounts.count(0);
+    outputCounts.count();
     output.emit(
         WindowedValues.of(
             KV.of(key, result),
@@ -238,16 +230,12 @@ public final class MergingWindowOperator<K, V, OutputT>
   @Override
   public void processWatermark(long watermark) {
     inputWatermark = watermark;
-    elementCounts.flush();
-    metricsContainer.flush(); // what was counted becomes visible in running metrics
+    outputCounts.flush();
     context.emitWatermark(holds == null ? watermark : Math.min(watermark, holds.min()));
   }
 
   @Override
   public void close() {
-    if (metricsContainer != null) {
-      elementCounts.flush();
-      metrics.merge(stepName, metricsContainer);
-    }
+    outputCounts.close();
   }
 }

@@ -7,14 +7,12 @@ import dev.weir.state.ListState;
 import dev.weir.state.StateSpec;
 import dev.weir.state.ValueState;
 import dev.weir.state.serialization.Serializers;
-import dev.weir.translation.metrics.ElementCounts;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.metrics.StepMetricsContainer;
+import dev.weir.translation.metrics.StepOutputCounts;
 import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.KeyBytes;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
@@ -41,18 +39,15 @@ import org.joda.time.Instant;
 public final class OnTimeGroupByKeyOperator<K, V>
     extends AbstractOperator<WindowedValue<KV<K, V>>, WindowedValue<KV<K, Iterable<V>>>> {
 
-  private final String stepName;
   private final Coder<K> keyCoder;
   private final Coder<V> valueCoder;
   private final Coder<BoundedWindow> windowCoder;
   private final TimestampCombiner timestampCombiner;
-  private final JobMetrics metrics;
-  private final ElementCounts elementCounts;
+  private final StepOutputCounts outputCounts;
 
   private StateSpec<BoundedWindow, ListState<BoundedWindow, V>> valuesSpec;
   private StateSpec<BoundedWindow, ValueState<BoundedWindow, Long>> outputTimeSpec;
   private OwedWindows owed;
-  private StepMetricsContainer metricsContainer;
   private long inputWatermark;
 
   /** {@code outputPCollection}: the name of the PCollection produced, for Beam's element count. */
@@ -64,13 +59,11 @@ public final class OnTimeGroupByKeyOperator<K, V>
       TimestampCombiner timestampCombiner,
       JobMetrics metrics,
       String outputPCollection) {
-    this.stepName = stepName;
     this.keyCoder = keyCoder;
     this.valueCoder = valueCoder;
     this.windowCoder = windowCoder;
     this.timestampCombiner = timestampCombiner;
-    this.metrics = metrics;
-    this.elementCounts = new ElementCounts(Map.of(0, outputPCollection));
+    this.outputCounts = new StepOutputCounts(stepName, metrics, outputPCollection);
   }
 
   @Override
@@ -84,8 +77,7 @@ public final class OnTimeGroupByKeyOperator<K, V>
             "gbk-values", windows, Serializers.asImmutable(new CoderSerializer<>(valueCoder)));
     outputTimeSpec = StateSpec.value("gbk-output-time", windows, Serializers.LONG);
     context.timerService().setNamespaceSerializer(windows);
-    metricsContainer = metrics.open(stepName);
-    elementCounts.open(metricsContainer);
+    outputCounts.open();
     inputWatermark = Long.MIN_VALUE;
     owed = new OwedWindows();
     // After a restore: the holds of the results still owed.
@@ -146,7 +138,7 @@ public final class OnTimeGroupByKeyOperator<K, V>
     outputTimes.clear(window);
     values.clear(window);
     K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
-    elementCounts.count(0);
+    outputCounts.count();
     output.emit(
         WindowedValues.of(
             KV.of(key, (Iterable<V>) grouped),
@@ -159,16 +151,12 @@ public final class OnTimeGroupByKeyOperator<K, V>
   @Override
   public void processWatermark(long watermark) {
     inputWatermark = watermark;
-    elementCounts.flush();
-    metricsContainer.flush(); // what was counted becomes visible in running metrics
+    outputCounts.flush();
     context.emitWatermark(owed.advance(watermark));
   }
 
   @Override
   public void close() {
-    if (metricsContainer != null) {
-      elementCounts.flush();
-      metrics.merge(stepName, metricsContainer);
-    }
+    outputCounts.close();
   }
 }
