@@ -4,9 +4,11 @@ import java.util.Objects;
 
 /**
  * A timer of a keyed operator: a timestamp in one time domain for a key and a namespace (for
- * example a window). Equal timers are registered once.
+ * example a window). Equal timers are registered once. Not final only so that the timer service's
+ * queue entry can be the timer itself (one object per pending timer, not two); nothing else extends
+ * it.
  */
-public final class Timer {
+public class Timer {
 
   private final long timestamp;
   private final Object key;
@@ -22,29 +24,29 @@ public final class Timer {
     this.keyGroup = keyGroup;
   }
 
-  public long timestamp() {
+  public final long timestamp() {
     return timestamp;
   }
 
-  public Object key() {
+  public final Object key() {
     return key;
   }
 
-  public Object namespace() {
+  public final Object namespace() {
     return namespace;
   }
 
-  public TimeDomain domain() {
+  public final TimeDomain domain() {
     return domain;
   }
 
   /** The key group of the key, so timers can be snapshotted and redistributed with keyed state. */
-  public int keyGroup() {
+  public final int keyGroup() {
     return keyGroup;
   }
 
   @Override
-  public boolean equals(Object o) {
+  public final boolean equals(Object o) {
     return o instanceof Timer t
         && t.timestamp == timestamp
         && t.domain == domain
@@ -53,13 +55,13 @@ public final class Timer {
   }
 
   @Override
-  public int hashCode() {
+  public final int hashCode() {
     return (Long.hashCode(timestamp) * 31 + Objects.hashCode(key)) * 31
         + Objects.hashCode(namespace);
   }
 
   @Override
-  public String toString() {
+  public final String toString() {
     return domain + " timer @" + timestamp + " key=" + key + " ns=" + namespace;
   }
 }

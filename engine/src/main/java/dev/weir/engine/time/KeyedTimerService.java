@@ -133,7 +133,7 @@ public final class KeyedTimerService implements TimerService {
     int hash = SlotIndex.hash(key, slot);
     TimerQueue.Node old = slotIndex.get(key, slot, hash);
     if (old != null) {
-      Timer t = old.timer;
+      Timer t = old;
       if (t.timestamp() == timestamp
           && t.domain() == domain
           && (t.namespace() == namespace || t.namespace().equals(namespace))) {
@@ -142,12 +142,13 @@ public final class KeyedTimerService implements TimerService {
       queue(t.domain()).removeInSlot(old);
       slotIndex.remove(old);
     }
-    Timer timer = new Timer(timestamp, key, namespace, domain, keys.currentKeyGroup());
-    slotIndex.put(queue(domain).addInSlot(timer, slot, hash));
+    slotIndex.put(
+        queue(domain)
+            .addInSlot(timestamp, key, namespace, domain, keys.currentKeyGroup(), slot, hash));
     if (domain == TimeDomain.PROCESSING_TIME && !firingProcessingTimers) {
       scheduleWakeUp();
     }
-    return old == null ? null : old.timer.namespace();
+    return old == null ? null : old.namespace();
   }
 
   @Override
@@ -158,9 +159,9 @@ public final class KeyedTimerService implements TimerService {
     if (node == null) {
       return null;
     }
-    queue(node.timer.domain()).removeInSlot(node);
+    queue(node.domain()).removeInSlot(node);
     slotIndex.remove(node);
-    return node.timer.namespace();
+    return node.namespace();
   }
 
   private void deleteInSlot(Object namespace, long timestamp, TimeDomain domain) {
@@ -168,9 +169,9 @@ public final class KeyedTimerService implements TimerService {
     Object slot = slots.slotOf(namespace);
     TimerQueue.Node node = slotIndex.get(key, slot, SlotIndex.hash(key, slot));
     if (node != null
-        && node.timestamp == timestamp
-        && node.timer.domain() == domain
-        && node.timer.namespace().equals(namespace)) {
+        && node.timestamp() == timestamp
+        && node.domain() == domain
+        && node.namespace().equals(namespace)) {
       queue(domain).removeInSlot(node);
       slotIndex.remove(node);
     }
@@ -198,7 +199,7 @@ public final class KeyedTimerService implements TimerService {
     if (node.slot != null) {
       slotIndex.remove(node);
     }
-    return node.timer;
+    return node;
   }
 
   /** Makes sure exactly one wake-up is scheduled, for the earliest processing-time timer. */
@@ -392,20 +393,18 @@ public final class KeyedTimerService implements TimerService {
         Object key = keys.keySerializer().deserialize(in);
         Object namespace = namespaces.deserialize(in);
         if (range.contains(keyGroup)) {
-          Timer t = new Timer(timestamp, key, namespace, domain, keyGroup);
           if (slots != null) {
             Object slot = slots.slotOf(namespace);
             int hash = SlotIndex.hash(key, slot);
             TimerQueue.Node old = slotIndex.get(key, slot, hash);
             if (old != null) { // one timer per slot, whatever a snapshot holds
-              queue(old.timer.domain()).removeInSlot(old);
+              queue(old.domain()).removeInSlot(old);
               slotIndex.remove(old);
             }
-            slotIndex.put(queue(domain).addInSlot(t, slot, hash));
-          } else if (domain == TimeDomain.EVENT_TIME) {
-            eventTimers.add(t);
+            slotIndex.put(
+                queue(domain).addInSlot(timestamp, key, namespace, domain, keyGroup, slot, hash));
           } else {
-            processingTimers.add(t);
+            queue(domain).add(new Timer(timestamp, key, namespace, domain, keyGroup));
           }
         }
       }

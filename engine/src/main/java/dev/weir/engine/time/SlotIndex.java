@@ -30,7 +30,7 @@ final class SlotIndex {
       }
       if (n.slotHash == hash
           && (n.slot == slot || n.slot.equals(slot))
-          && Objects.equals(n.timer.key(), key)) {
+          && Objects.equals(n.key(), key)) {
         return n;
       }
     }

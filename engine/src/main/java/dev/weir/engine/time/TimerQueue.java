@@ -1,5 +1,6 @@
 package dev.weir.engine.time;
 
+import dev.weir.engine.operator.TimeDomain;
 import dev.weir.engine.operator.Timer;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,12 +21,11 @@ import java.util.Map;
 final class TimerQueue {
 
   /**
-   * A registered timer and its place in the heap; a timer registered in a slot ({@link SlotIndex})
-   * also carries the slot. Only {@link #index} ever changes.
+   * A registered timer, which is its own entry in the heap: its place, its registration order and,
+   * for a timer registered in a slot ({@link SlotIndex}), the slot. Only {@link #index} ever
+   * changes.
    */
-  static final class Node {
-    final Timer timer;
-    final long timestamp;
+  static final class Node extends Timer {
     final long sequence;
     int index;
 
@@ -35,9 +35,17 @@ final class TimerQueue {
     /** Hash of (key, slot) for the slot index. */
     final int slotHash;
 
-    Node(Timer timer, long sequence, int index, Object slot, int slotHash) {
-      this.timer = timer;
-      this.timestamp = timer.timestamp();
+    Node(
+        long timestamp,
+        Object key,
+        Object namespace,
+        TimeDomain domain,
+        int keyGroup,
+        long sequence,
+        int index,
+        Object slot,
+        int slotHash) {
+      super(timestamp, key, namespace, domain, keyGroup);
       this.sequence = sequence;
       this.index = index;
       this.slot = slot;
@@ -45,13 +53,14 @@ final class TimerQueue {
     }
 
     boolean before(Node other) {
-      return timestamp < other.timestamp
-          || (timestamp == other.timestamp && sequence < other.sequence);
+      long t = timestamp();
+      long o = other.timestamp();
+      return t < o || (t == o && sequence < other.sequence);
     }
   }
 
   private static final Comparator<Node> FIRING_ORDER =
-      Comparator.<Node>comparingLong(n -> n.timestamp).thenComparingLong(n -> n.sequence);
+      Comparator.<Node>comparingLong(Timer::timestamp).thenComparingLong(n -> n.sequence);
 
   private static final Node[] EMPTY = new Node[0];
 
@@ -65,8 +74,18 @@ final class TimerQueue {
     if (nodes.containsKey(timer)) {
       return false; // checked first: re-setting a timer (per element, say) allocates nothing
     }
-    Node node = new Node(timer, sequence++, size, null, 0);
-    nodes.put(timer, node);
+    Node node =
+        new Node(
+            timer.timestamp(),
+            timer.key(),
+            timer.namespace(),
+            timer.domain(),
+            timer.keyGroup(),
+            sequence++,
+            size,
+            null,
+            0);
+    nodes.put(node, node);
     push(node);
     return true;
   }
@@ -75,8 +94,16 @@ final class TimerQueue {
    * Adds a timer of a slot: not kept in the set of timers (the slot index keeps timers apart), so
    * it costs a heap node and nothing more.
    */
-  Node addInSlot(Timer timer, Object slot, int slotHash) {
-    Node node = new Node(timer, sequence++, size, slot, slotHash);
+  Node addInSlot(
+      long timestamp,
+      Object key,
+      Object namespace,
+      TimeDomain domain,
+      int keyGroup,
+      Object slot,
+      int slotHash) {
+    Node node =
+        new Node(timestamp, key, namespace, domain, keyGroup, sequence++, size, slot, slotHash);
     push(node);
     return node;
   }
@@ -108,19 +135,19 @@ final class TimerQueue {
    */
   Timer pollUpTo(long time) {
     Node first = pollNodeUpTo(time);
-    return first == null ? null : first.timer;
+    return first;
   }
 
   /**
    * As {@link #pollUpTo}, returning the node (a slot's timer leaves its slot index to the caller).
    */
   Node pollNodeUpTo(long time) {
-    if (size == 0 || heap[0].timestamp > time) {
+    if (size == 0 || heap[0].timestamp() > time) {
       return null;
     }
     Node first = heap[0];
     if (first.slot == null) {
-      nodes.remove(first.timer);
+      nodes.remove(first);
     }
     removeAt(0);
     return first;
@@ -129,13 +156,13 @@ final class TimerQueue {
   /** Visits every queued timer, in no particular order. */
   void forEach(java.util.function.Consumer<Timer> visitor) {
     for (int i = 0; i < size; i++) {
-      visitor.accept(heap[i].timer);
+      visitor.accept(heap[i]);
     }
   }
 
   /** The earliest timestamp, or {@link Long#MAX_VALUE}. */
   long earliest() {
-    return size == 0 ? Long.MAX_VALUE : heap[0].timestamp;
+    return size == 0 ? Long.MAX_VALUE : heap[0].timestamp();
   }
 
   int size() {
@@ -167,7 +194,7 @@ final class TimerQueue {
       Arrays.sort(nodes, FIRING_ORDER);
       Timer[] timers = new Timer[nodes.length];
       for (int i = 0; i < nodes.length; i++) {
-        timers[i] = nodes[i].timer;
+        timers[i] = nodes[i];
       }
       return Arrays.asList(timers);
     }

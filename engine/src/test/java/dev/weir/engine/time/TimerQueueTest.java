@@ -58,7 +58,7 @@ class TimerQueueTest {
         if (first == null || first.getKey()[0] > time) {
           assertThat(fired).isNull();
         } else {
-          assertThat(fired).isSameAs(first.getValue());
+          assertThat(fired).isEqualTo(first.getValue());
           model.pollFirstEntry();
           slots.remove(fired);
           polled++;
