@@ -6,7 +6,7 @@ import dev.weir.translation.merging.MergingWindowOperator;
 import dev.weir.translation.merging.WindowContents;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.operators.GroupByKeyOperator;
-import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.wire.WindowedValueSerializer;
 import java.util.Map;
 import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
@@ -24,7 +24,6 @@ import org.apache.beam.sdk.util.construction.PTransformReplacements;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.WindowedValues;
 import org.apache.beam.sdk.values.WindowingStrategy;
 
 /**
@@ -172,9 +171,8 @@ public final class CombinePerKeyTranslator {
                           metrics)
                       .countingElements(elementNames));
     }
-    CoderSerializer wire =
-        new CoderSerializer<>(
-            WindowedValues.getFullCoder(KvCoder.of(keyCoder, accumulatorCoder), windowCoder));
+    WindowedValueSerializer wire =
+        new WindowedValueSerializer<>(KvCoder.of(keyCoder, accumulatorCoder), windowCoder);
     context.connectByKey(partial, 0, keyCoder, wire, last);
     context.setProducer(output, last, 0);
   }

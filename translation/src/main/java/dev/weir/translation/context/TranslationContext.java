@@ -6,10 +6,11 @@ import dev.weir.engine.graph.JobVertex;
 import dev.weir.engine.graph.KeySelector;
 import dev.weir.engine.graph.OperatorFactory;
 import dev.weir.engine.source.Source;
+import dev.weir.state.serialization.TypeSerializer;
 import dev.weir.translation.metrics.JobMetrics;
-import dev.weir.translation.wire.CoderSerializer;
 import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
+import dev.weir.translation.wire.WindowedValueSerializer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,8 +24,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.PValue;
-import org.apache.beam.sdk.values.WindowedValue;
-import org.apache.beam.sdk.values.WindowedValues;
 
 /**
  * The state of one translation: the job graph so far, which vertex output produces each PCollection
@@ -177,12 +176,12 @@ public final class TranslationContext {
 
   /**
    * The serializer of a PCollection's elements on the wire: its coder inside a windowed-value
-   * coder.
+   * encoding ({@link WindowedValueSerializer}).
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  public static <T> CoderSerializer<WindowedValue<T>> wireSerializer(PCollection<T> pc) {
+  public static <T> WindowedValueSerializer<T> wireSerializer(PCollection<T> pc) {
     Coder windowCoder = pc.getWindowingStrategy().getWindowFn().windowCoder();
-    return new CoderSerializer<>(WindowedValues.getFullCoder(pc.getCoder(), windowCoder));
+    return new WindowedValueSerializer<>(pc.getCoder(), windowCoder);
   }
 
   /**
@@ -215,7 +214,7 @@ public final class TranslationContext {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public <K> JobEdge connectByKey(
-      JobVertex from, int output, Coder<K> keyCoder, CoderSerializer<?> wire, JobVertex consumer) {
+      JobVertex from, int output, Coder<K> keyCoder, TypeSerializer<?> wire, JobVertex consumer) {
     consumer.keySerializer(new EncodedKey.Serializer());
     return graph
         .connect(from, consumer)
@@ -229,7 +228,7 @@ public final class TranslationContext {
    * key} picks from each record (an encoded key: the consumer sees keyed state per key).
    */
   public JobEdge connectByEncodedKey(
-      JobVertex from, CoderSerializer<?> wire, KeySelector<?, KeyBytes> key, JobVertex consumer) {
+      JobVertex from, TypeSerializer<?> wire, KeySelector<?, KeyBytes> key, JobVertex consumer) {
     consumer.keySerializer(new EncodedKey.Serializer());
     return graph.connect(from, consumer).serializer(wire).hash(key);
   }
