@@ -204,24 +204,14 @@ public final class BoundedGroupByKeyOperator<K, V>
   private void emitAll() throws Exception {
     if (runs.isEmpty()) {
       DataInputView in = new DataInputView();
-      List<Exception> failure = new ArrayList<>(1);
       table.forEach(
           g -> {
-            if (failure.isEmpty()) {
-              try {
-                List<V> values = new ArrayList<>(g.count);
-                in.setBuffer(g.values, 0, g.length);
-                decode(in, g.count, values);
-                K key = CoderUtils.decodeFromByteArray(keyCoder, g.key.bytes());
-                emit(key, g.window, g.outputMillis, values);
-              } catch (Exception e) {
-                failure.add(e);
-              }
-            }
+            List<V> values = new ArrayList<>(g.count);
+            in.setBuffer(g.values, 0, g.length);
+            decode(in, g.count, values);
+            K key = CoderUtils.decodeFromByteArray(keyCoder, g.key.bytes());
+            emit(key, g.window, g.outputMillis, values);
           });
-      if (!failure.isEmpty()) {
-        throw failure.get(0);
-      }
       table.clear();
     } else {
       if (!table.isEmpty()) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 
 /**
@@ -152,7 +151,12 @@ final class GroupTable {
     return size == 0;
   }
 
-  void forEach(Consumer<Group> action) {
+  /** What is done with each group; may throw. */
+  interface GroupAction {
+    void accept(Group group) throws Exception;
+  }
+
+  void forEach(GroupAction action) throws Exception {
     for (Group g : slots) {
       if (g != null) {
         action.accept(g);

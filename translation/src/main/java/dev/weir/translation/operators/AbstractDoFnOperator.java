@@ -448,9 +448,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
   @Override
   public void onTimer(Timer timer) throws Exception {
     TimerData data = (TimerData) timer.namespace();
-    if (!timerInternals.onFired(data)) {
-      return;
-    }
+    timerInternals.onFired(data);
     MetricsContainer previous = threadMetrics.enter(metricsContainer);
     try {
       startBundleIfNeeded();

@@ -137,14 +137,13 @@ public final class WeirTimerInternals implements TimerInternals {
   }
 
   /**
-   * A timer fired (the engine fires only the timer its slot holds, and took it out): its hold is
-   * released. Returns true: kept for callers that check.
+   * A timer fired (the engine fires only the timer its slot holds, and took it out of the slot):
+   * its hold is released.
    */
-  public boolean onFired(TimerData timer) {
+  public void onFired(TimerData timer) {
     if (holdsOutput(timer)) {
       timerHolds.set(new HoldId(backend.currentKey(), identity(timer)), null);
     }
-    return true;
   }
 
   @Override
