@@ -69,12 +69,16 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
    */
   @FunctionalInterface
   interface StateSnapshot {
+    /**
+     * Writes the snapshot, once, on any thread. A backend's snapshot releases itself ({@link
+     * #release}) once it has read what it captured, before this returns or throws.
+     */
     void writeTo(OutputStream out) throws IOException;
 
     /**
      * Tells the backend the snapshot is written, or never will be: until then it may keep copying
-     * what the snapshot shares before changing it. Call once, on any thread; the snapshot must not
-     * be written afterwards.
+     * what the snapshot shares before changing it. Any thread; calls after the first change
+     * nothing; the snapshot must not be written afterwards.
      */
     default void release() {}
 

@@ -187,11 +187,17 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     return new StateSnapshot() {
       @Override
       public void writeTo(OutputStream out) throws IOException {
-        writeSnapshot(
-            keys,
-            pendingStates,
-            captured,
-            new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)));
+        try {
+          writeSnapshot(
+              keys,
+              pendingStates,
+              captured,
+              new DataOutputStream(new BufferedOutputStream(out, 64 * 1024)));
+        } finally {
+          // Every entry is encoded now: the task stops copying while the rest of the checkpoint
+          // (timers, the file's sync) is written.
+          release();
+        }
       }
 
       @Override
