@@ -19,12 +19,10 @@ import java.util.Map;
 final class TimerQueue {
 
   /**
-   * A registered timer, which is its own entry in the heap: its place, its registration order and,
-   * for a timer registered in a slot ({@link SlotIndex}), the slot. Only {@link #index} ever
-   * changes.
+   * A registered timer, which is its own entry in the heap: its place and, for a timer registered
+   * in a slot ({@link SlotIndex}), the slot. Only {@link #index} ever changes.
    */
   static final class Node extends Timer {
-    final long sequence;
     int index;
 
     /** The slot, or null for a timer identified by key, namespace and time. */
@@ -39,28 +37,24 @@ final class TimerQueue {
         Object namespace,
         TimeDomain domain,
         int keyGroup,
-        long sequence,
-        int index,
         Object slot,
         int slotHash) {
       super(timestamp, key, namespace, domain, keyGroup);
-      this.sequence = sequence;
-      this.index = index;
       this.slot = slot;
       this.slotHash = slotHash;
     }
-
-    boolean before(Node other) {
-      long t = timestamp();
-      long o = other.timestamp();
-      return t < o || (t == o && sequence < other.sequence);
-    }
   }
 
-  private static final Node[] EMPTY = new Node[0];
-
   private final Map<Timer, Node> nodes = new HashMap<>();
+
+  /*
+   * The heap: the nodes, and beside them, at the same positions, their timestamps and registration
+   * numbers. Sifting compares in these arrays instead of loading a node per comparison (a cache
+   * miss each with hundreds of thousands of timers).
+   */
   private Node[] heap = new Node[16];
+  private long[] times = new long[16];
+  private long[] sequences = new long[16];
   private int size;
   private long sequence;
 
@@ -76,8 +70,6 @@ final class TimerQueue {
             timer.namespace(),
             timer.domain(),
             timer.keyGroup(),
-            sequence++,
-            size,
             null,
             0);
     nodes.put(node, node);
@@ -97,8 +89,7 @@ final class TimerQueue {
       int keyGroup,
       Object slot,
       int slotHash) {
-    Node node =
-        new Node(timestamp, key, namespace, domain, keyGroup, sequence++, size, slot, slotHash);
+    Node node = new Node(timestamp, key, namespace, domain, keyGroup, slot, slotHash);
     push(node);
     return node;
   }
@@ -106,9 +97,10 @@ final class TimerQueue {
   private void push(Node node) {
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
+      times = Arrays.copyOf(times, size * 2);
+      sequences = Arrays.copyOf(sequences, size * 2);
     }
-    heap[size++] = node;
-    siftUp(node);
+    siftUp(node, node.timestamp(), sequence++, size++);
   }
 
   /** Removes a node {@link #addInSlot} returned, if it is still queued. */
@@ -137,7 +129,7 @@ final class TimerQueue {
    * As {@link #pollUpTo}, returning the node (a slot's timer leaves its slot index to the caller).
    */
   Node pollNodeUpTo(long time) {
-    if (size == 0 || heap[0].timestamp() > time) {
+    if (size == 0 || times[0] > time) {
       return null;
     }
     Node first = heap[0];
@@ -157,7 +149,7 @@ final class TimerQueue {
 
   /** The earliest timestamp, or {@link Long#MAX_VALUE}. */
   long earliest() {
-    return size == 0 ? Long.MAX_VALUE : heap[0].timestamp();
+    return size == 0 ? Long.MAX_VALUE : times[0];
   }
 
   int size() {
@@ -169,15 +161,20 @@ final class TimerQueue {
    * them later, on any thread.
    */
   Captured capture() {
-    return new Captured(size == 0 ? EMPTY : Arrays.copyOf(heap, size));
+    return new Captured(
+        Arrays.copyOf(heap, size), Arrays.copyOf(times, size), Arrays.copyOf(sequences, size));
   }
 
   /** Timers captured by {@link #capture()}; what it reads of them never changes. */
   static final class Captured {
     private final Node[] nodes;
+    private final long[] timestamps;
+    private final long[] sequences;
 
-    private Captured(Node[] nodes) {
+    private Captured(Node[] nodes, long[] timestamps, long[] sequences) {
       this.nodes = nodes;
+      this.timestamps = timestamps;
+      this.sequences = sequences;
     }
 
     int size() {
@@ -185,19 +182,12 @@ final class TimerQueue {
     }
 
     /**
-     * The captured timers in the order they would fire. Any thread, once. Sorts indices by
-     * timestamps and registration numbers copied into arrays (one pass over the timers, whose loads
-     * overlap): a comparator over the timers themselves waited for a cache miss per comparison.
+     * The captured timers in the order they would fire. Any thread, once. Sorts by the heap's
+     * arrays of timestamps and registration numbers: a comparator over the timers themselves waited
+     * for a cache miss per comparison.
      */
     Timer[] inFiringOrder() {
       int n = nodes.length;
-      long[] timestamps = new long[n];
-      long[] sequences = new long[n];
-      for (int i = 0; i < n; i++) {
-        Node node = nodes[i];
-        timestamps[i] = node.timestamp();
-        sequences[i] = node.sequence;
-      }
       int[] order = FiringOrder.sort(timestamps, sequences);
       Timer[] timers = new Timer[n];
       for (int i = 0; i < n; i++) {
@@ -208,54 +198,68 @@ final class TimerQueue {
   }
 
   private void removeAt(int index) {
-    Node last = heap[--size];
-    heap[size] = null;
-    if (index == size) {
+    int lastIndex = --size;
+    Node last = heap[lastIndex];
+    long lastTime = times[lastIndex];
+    long lastSequence = sequences[lastIndex];
+    heap[lastIndex] = null;
+    if (index == lastIndex) {
       return;
     }
-    heap[index] = last;
-    last.index = index;
-    siftDown(last);
-    if (heap[index] == last) {
-      siftUp(last);
+    if (siftDown(last, lastTime, lastSequence, index) == index) {
+      siftUp(last, lastTime, lastSequence, index);
     }
   }
 
-  private void siftUp(Node node) {
-    int i = node.index;
+  private static boolean before(long time, long sequence, long otherTime, long otherSequence) {
+    return time < otherTime || (time == otherTime && sequence < otherSequence);
+  }
+
+  /** Moves the node at {@code from} to the free position {@code to}. */
+  private void move(int from, int to) {
+    Node n = heap[from];
+    heap[to] = n;
+    times[to] = times[from];
+    sequences[to] = sequences[from];
+    n.index = to;
+  }
+
+  private void place(Node node, long time, long sequence, int at) {
+    heap[at] = node;
+    times[at] = time;
+    sequences[at] = sequence;
+    node.index = at;
+  }
+
+  /** Places {@code node} at the free position {@code i} or above it. */
+  private void siftUp(Node node, long time, long sequence, int i) {
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      Node p = heap[parent];
-      if (!node.before(p)) {
+      if (!before(time, sequence, times[parent], sequences[parent])) {
         break;
       }
-      heap[i] = p;
-      p.index = i;
+      move(parent, i);
       i = parent;
     }
-    heap[i] = node;
-    node.index = i;
+    place(node, time, sequence, i);
   }
 
-  private void siftDown(Node node) {
-    int i = node.index;
+  /** Places {@code node} at the free position {@code i} or below it; returns where. */
+  private int siftDown(Node node, long time, long sequence, int i) {
     int half = size >>> 1;
     while (i < half) {
       int child = 2 * i + 1;
-      Node c = heap[child];
       int right = child + 1;
-      if (right < size && heap[right].before(c)) {
+      if (right < size && before(times[right], sequences[right], times[child], sequences[child])) {
         child = right;
-        c = heap[right];
       }
-      if (!c.before(node)) {
+      if (!before(times[child], sequences[child], time, sequence)) {
         break;
       }
-      heap[i] = c;
-      c.index = i;
+      move(child, i);
       i = child;
     }
-    heap[i] = node;
-    node.index = i;
+    place(node, time, sequence, i);
+    return i;
   }
 }
