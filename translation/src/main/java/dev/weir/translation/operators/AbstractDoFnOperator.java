@@ -447,8 +447,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
 
   @Override
   public void onTimer(Timer timer) throws Exception {
-    TimerData data = (TimerData) timer.namespace();
-    timerInternals.onFired(data);
+    TimerData data = timerInternals.onFired(timer.namespace());
     MetricsContainer previous = threadMetrics.enter(metricsContainer);
     try {
       startBundleIfNeeded();

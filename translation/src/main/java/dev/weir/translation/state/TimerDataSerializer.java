@@ -13,10 +13,11 @@ import org.apache.beam.sdk.values.CausedByDrain;
 import org.joda.time.Instant;
 
 /**
- * Beam timers in snapshots (as engine timer namespaces and in the pending-timer state): every field
- * of TimerData, the namespace by its string key, read back with the window coder.
+ * Beam timers in snapshots, as engine timer namespaces: every field of TimerData, the namespace by
+ * its string key, read back with the window coder. A {@link CompactTimer} is written as the
+ * TimerData it stands for (the same bytes); a timer is read back as a TimerData.
  */
-final class TimerDataSerializer implements TypeSerializer<TimerData> {
+final class TimerDataSerializer implements TypeSerializer<Object> {
 
   private final Coder<? extends BoundedWindow> windowCoder;
 
@@ -31,7 +32,21 @@ final class TimerDataSerializer implements TypeSerializer<TimerData> {
   }
 
   @Override
-  public void serialize(TimerData timer, DataOutputView out) {
+  public void serialize(Object engineNamespace, DataOutputView out) {
+    if (engineNamespace instanceof CompactTimer c) {
+      TimerIdentity identity = c.identity;
+      out.writeUTF(identity.timerId());
+      out.writeUTF(identity.timerFamilyId());
+      out.writeUTF(identity.namespace().stringKey());
+      out.writeLong(c.timestamp);
+      out.writeBoolean(true);
+      out.writeLong(c.timestamp);
+      out.writeUTF(identity.domain().name());
+      out.writeBoolean(false);
+      out.writeUTF(CausedByDrain.NORMAL.name());
+      return;
+    }
+    TimerData timer = (TimerData) engineNamespace;
     out.writeUTF(timer.getTimerId());
     out.writeUTF(timer.getTimerFamilyId());
     out.writeUTF(timer.getNamespace().stringKey());
@@ -47,7 +62,7 @@ final class TimerDataSerializer implements TypeSerializer<TimerData> {
   }
 
   @Override
-  public TimerData deserialize(DataInputView in) throws IOException {
+  public Object deserialize(DataInputView in) throws IOException {
     String id = in.readUTF();
     String family = in.readUTF();
     String namespace = in.readUTF();

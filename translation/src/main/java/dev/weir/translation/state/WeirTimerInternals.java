@@ -13,11 +13,12 @@ import org.joda.time.Instant;
  * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by its
  * namespace, id and family: setting it again moves it. The engine keeps one timer per key and
  * identity (the identity is the timer's slot, {@link TimerService#setTimerSlots}), with the
- * TimerData as the engine timer's namespace, so no keyed state remembers pending timers: the
- * timers' snapshot holds them all. (Up to session 14 a map state {@code beam-timers} kept them too;
- * a savepoint that has it still restores, its copy is carried along unread.) The engine fires a
- * timer once the watermark (or clock) reaches its time; Beam fires once it has passed it, so timers
- * are registered one millisecond later than their Beam timestamp.
+ * TimerData as the engine timer's namespace, or a {@link CompactTimer} when the output timestamp is
+ * the timer's time, so no keyed state remembers pending timers: the timers' snapshot holds them
+ * all. (Up to session 14 a map state {@code beam-timers} kept them too; a savepoint that has it
+ * still restores, its copy is carried along unread.) The engine fires a timer once the watermark
+ * (or clock) reaches its time; Beam fires once it has passed it, so timers are registered one
+ * millisecond later than their Beam timestamp.
  */
 public final class WeirTimerInternals implements TimerInternals {
 
@@ -25,9 +26,7 @@ public final class WeirTimerInternals implements TimerInternals {
   private final WatermarkHolds timerHolds;
   private final NamespaceKeys namespaceKeys = new NamespaceKeys();
   private String lastNamespaceKey;
-  private String lastTimerId;
-  private String lastTimerFamilyId;
-  private String lastIdentity;
+  private TimerIdentity lastIdentity;
   private final KeyedStateBackend<Object> backend;
 
   /** Timers of windows of {@code windowCoder}; engine timers carry the TimerData as namespace. */
@@ -40,7 +39,7 @@ public final class WeirTimerInternals implements TimerInternals {
     this.timers = timers;
     this.timerHolds = timerHolds;
     timers.setNamespaceSerializer(new TimerDataSerializer(windowCoder));
-    timers.setTimerSlots(namespace -> identity((TimerData) namespace));
+    timers.setTimerSlots(this::slotOf);
   }
 
   /**
@@ -50,31 +49,61 @@ public final class WeirTimerInternals implements TimerInternals {
   public void rebuildHolds() throws Exception {
     timers.forEachTimer(
         t -> {
-          TimerData timer = (TimerData) t.namespace();
+          Object timer = t.namespace();
           if (holdsOutput(timer)) {
-            timerHolds.set(
-                new HoldId(t.key(), identity(timer)), timer.getOutputTimestamp().getMillis());
+            timerHolds.set(new HoldId(t.key(), slotOf(timer)), outputMillis(timer));
           }
         });
   }
 
-  private String identity(TimerData timer) {
-    return identity(timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId());
+  /** The Beam timer an engine timer of this class carries (its namespace). */
+  public static TimerData timerData(Object engineNamespace) {
+    return engineNamespace instanceof CompactTimer c
+        ? c.toTimerData()
+        : (TimerData) engineNamespace;
   }
 
-  private String identity(StateNamespace namespace, String timerId, String timerFamilyId) {
+  private String slotOf(Object engineNamespace) {
+    if (engineNamespace instanceof CompactTimer c) {
+      return c.identity.slot();
+    }
+    TimerData timer = (TimerData) engineNamespace;
+    return identity(
+            timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId(), timer.getDomain())
+        .slot();
+  }
+
+  private TimerIdentity identity(
+      StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain domain) {
+    String slot = slot(namespace, timerId, timerFamilyId);
+    TimerIdentity last = lastIdentity;
+    if (last.slot() == slot && domain == last.domain()) {
+      return last; // usually the same timer of another key: all keys' timers share one identity
+    }
+    lastIdentity =
+        new TimerIdentity(namespaceKeys.canonical(namespace), timerId, timerFamilyId, domain, slot);
+    return lastIdentity;
+  }
+
+  /** The slot of the timer of namespace, id and family; the same string as the last one's. */
+  private String slot(StateNamespace namespace, String timerId, String timerFamilyId) {
     String namespaceKey = namespaceKeys.of(namespace);
-    if (namespaceKey == lastNamespaceKey
-        && timerId.equals(lastTimerId)
-        && timerFamilyId.equals(lastTimerFamilyId)) {
-      // Usually the same timer of another key: all keys' timers share one string.
-      return lastIdentity;
+    TimerIdentity last = lastIdentity;
+    if (last != null
+        && namespaceKey == lastNamespaceKey
+        && timerId.equals(last.timerId())
+        && timerFamilyId.equals(last.timerFamilyId())) {
+      return last.slot();
     }
     lastNamespaceKey = namespaceKey;
-    lastTimerId = timerId;
-    lastTimerFamilyId = timerFamilyId;
-    lastIdentity = namespaceKey + '\u0000' + timerFamilyId + '\u0000' + timerId;
-    return lastIdentity;
+    lastIdentity =
+        new TimerIdentity(
+            namespaceKeys.canonical(namespace),
+            timerId,
+            timerFamilyId,
+            null,
+            TimerIdentity.slotOf(namespaceKey, timerId, timerFamilyId));
+    return lastIdentity.slot();
   }
 
   @Override
@@ -85,35 +114,61 @@ public final class WeirTimerInternals implements TimerInternals {
       Instant target,
       Instant outputTimestamp,
       TimeDomain timeDomain) {
-    // Kept per key until it fires: the namespace instance is shared (a window's namespace object
-    // per timer was a tenth of a timer-per-key job's live heap).
-    setTimer(
-        TimerData.of(
-            timerId,
-            timerFamilyId,
-            namespaceKeys.canonical(namespace),
-            target,
-            outputTimestamp,
-            timeDomain));
+    TimerIdentity identity = identity(namespace, timerId, timerFamilyId, timeDomain);
+    if (outputTimestamp != null && outputTimestamp.getMillis() == target.getMillis()) {
+      set(new CompactTimer(identity, target.getMillis()), target, identity);
+    } else {
+      // Kept per key until it fires: the namespace instance is shared (a window's namespace
+      // object per timer was a tenth of a timer-per-key job's live heap).
+      set(
+          TimerData.of(
+              timerId, timerFamilyId, identity.namespace(), target, outputTimestamp, timeDomain),
+          target,
+          identity);
+    }
   }
 
   @Override
   public void setTimer(TimerData timer) {
-    TimerData previous =
-        (TimerData)
-            timers.setTimer(
-                timer,
-                engineTime(timer.getTimestamp()),
-                timer.getDomain() == TimeDomain.EVENT_TIME
-                    ? dev.weir.engine.operator.TimeDomain.EVENT_TIME
-                    : dev.weir.engine.operator.TimeDomain.PROCESSING_TIME);
+    TimerIdentity identity =
+        identity(
+            timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId(), timer.getDomain());
+    Object kept =
+        CompactTimer.canHold(timer)
+            ? new CompactTimer(identity, timer.getTimestamp().getMillis())
+            : timer;
+    set(kept, timer.getTimestamp(), identity);
+  }
+
+  /** Sets an engine timer carrying {@code timer} (a TimerData or a CompactTimer). */
+  private void set(Object timer, Instant target, TimerIdentity identity) {
+    Object previous =
+        timers.setTimer(
+            timer,
+            engineTime(target),
+            identity.domain() == TimeDomain.EVENT_TIME
+                ? dev.weir.engine.operator.TimeDomain.EVENT_TIME
+                : dev.weir.engine.operator.TimeDomain.PROCESSING_TIME);
     if (holdsOutput(timer)) {
-      timerHolds.set(
-          new HoldId(backend.currentKey(), identity(timer)),
-          timer.getOutputTimestamp().getMillis());
+      timerHolds.set(new HoldId(backend.currentKey(), identity.slot()), outputMillis(timer));
     } else if (previous != null && holdsOutput(previous)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity(timer)), null);
+      timerHolds.set(new HoldId(backend.currentKey(), identity.slot()), null);
     }
+  }
+
+  private static long outputMillis(Object timer) {
+    return timer instanceof CompactTimer c
+        ? c.timestamp
+        : ((TimerData) timer).getOutputTimestamp().getMillis();
+  }
+
+  /** {@link #holdsOutput(TimerData)} for either form an engine timer carries. */
+  private static boolean holdsOutput(Object timer) {
+    if (timer instanceof CompactTimer c) {
+      // Its output timestamp is its time: only a processing-time timer holds.
+      return c.identity.domain() != TimeDomain.EVENT_TIME;
+    }
+    return holdsOutput((TimerData) timer);
   }
 
   /**
@@ -138,20 +193,21 @@ public final class WeirTimerInternals implements TimerInternals {
 
   /**
    * A timer fired (the engine fires only the timer its slot holds, and took it out of the slot):
-   * its hold is released.
+   * its hold is released. Returns the Beam timer the engine timer's namespace carried.
    */
-  public void onFired(TimerData timer) {
-    if (holdsOutput(timer)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity(timer)), null);
+  public TimerData onFired(Object engineNamespace) {
+    if (holdsOutput(engineNamespace)) {
+      timerHolds.set(new HoldId(backend.currentKey(), slotOf(engineNamespace)), null);
     }
+    return timerData(engineNamespace);
   }
 
   @Override
   public void deleteTimer(StateNamespace namespace, String timerId, String timerFamilyId) {
-    String identity = identity(namespace, timerId, timerFamilyId);
-    TimerData previous = (TimerData) timers.deleteTimerInSlot(identity);
+    String slot = slot(namespace, timerId, timerFamilyId);
+    Object previous = timers.deleteTimerInSlot(slot);
     if (previous != null && holdsOutput(previous)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity), null);
+      timerHolds.set(new HoldId(backend.currentKey(), slot), null);
     }
   }
 
