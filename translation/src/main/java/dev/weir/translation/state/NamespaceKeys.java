@@ -1,6 +1,7 @@
 package dev.weir.translation.state;
 
 import org.apache.beam.runners.core.StateNamespace;
+import org.apache.beam.runners.core.StateNamespaces;
 
 /**
  * Beam state namespaces' string keys, with a small cache in front: a window namespace's key is its
@@ -16,6 +17,12 @@ final class NamespaceKeys {
   private final StateNamespace[] namespaces = new StateNamespace[SLOTS];
   private final String[] keys = new String[SLOTS];
 
+  /** The window and window coder of the last window namespace, and its key. */
+  private Object lastWindow;
+
+  private Object lastWindowCoder;
+  private String lastWindowKey;
+
   /**
    * The instance of {@code namespace} seen last in its slot (equal to it): objects kept per key (a
    * timer's namespace) can share it instead of each holding its own copy.
@@ -26,6 +33,24 @@ final class NamespaceKeys {
   }
 
   String of(StateNamespace namespace) {
+    if (namespace instanceof StateNamespaces.WindowNamespace<?> w) {
+      // The same window object and coder as last time (the global window, say, for every element
+      // of a stateful DoFn): the same key, found without hashing (which allocates) or comparing.
+      Object window = w.getWindow();
+      Object coder = w.getWindowCoder();
+      if (window == lastWindow && coder == lastWindowCoder) {
+        return lastWindowKey;
+      }
+      String key = cached(namespace);
+      lastWindow = window;
+      lastWindowCoder = coder;
+      lastWindowKey = key;
+      return key;
+    }
+    return cached(namespace);
+  }
+
+  private String cached(StateNamespace namespace) {
     int slot = namespace.hashCode() & (SLOTS - 1);
     StateNamespace cached = namespaces[slot];
     if (cached != null && (cached == namespace || cached.equals(namespace))) {
