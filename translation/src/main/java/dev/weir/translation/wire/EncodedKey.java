@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.util.CoderUtils;
+import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 
@@ -33,6 +35,9 @@ public final class EncodedKey {
    */
   @SuppressWarnings("deprecation") // Context.OUTER: the same bytes as CoderUtils.encodeToByteArray
   public static <K> KeyBytes encode(Coder<K> keyCoder, K key) throws IOException {
+    if (keyCoder.getClass() == VarLongCoder.class && key != null) {
+      return new KeyBytes(varLong((Long) key)); // the most common key coder, without a stream
+    }
     DataOutputView out = BUFFER.get();
     out.clear();
     keyCoder.encode(key, out, Coder.Context.OUTER);
@@ -41,6 +46,18 @@ public final class EncodedKey {
       BUFFER.remove(); // a huge key: do not keep its buffer for the thread's life
     }
     return new KeyBytes(bytes);
+  }
+
+  /** What VarLongCoder writes for {@code value}: seven bits a byte, lowest first. */
+  private static byte[] varLong(long value) {
+    byte[] bytes = new byte[VarInt.getLength(value)];
+    long v = value;
+    for (int i = 0; i < bytes.length - 1; i++) {
+      bytes[i] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    bytes[bytes.length - 1] = (byte) v;
+    return bytes;
   }
 
   private static final int MAX_KEPT_BUFFER = 64 * 1024;

@@ -26,10 +26,20 @@ class EncodedKeyTest {
       random.nextBytes(raw);
 
       assertSameBytes(VarLongCoder.of(), number);
+      assertSameBytes(VarLongCoder.of(), (long) random.nextInt(300));
       // Outer context: a string or byte array without its length, a KV's value likewise.
       assertSameBytes(StringUtf8Coder.of(), text);
       assertSameBytes(ByteArrayCoder.of(), raw);
       assertSameBytes(KvCoder.of(StringUtf8Coder.of(), ByteArrayCoder.of()), KV.of(text, raw));
+    }
+  }
+
+  @Test
+  void encodesEveryLengthOfVarLongLikeCoderUtils() throws Exception {
+    for (int shift = 0; shift < 64; shift++) {
+      for (long v : new long[] {1L << shift, (1L << shift) - 1, -(1L << shift), Long.MAX_VALUE}) {
+        assertSameBytes(VarLongCoder.of(), v);
+      }
     }
   }
 
