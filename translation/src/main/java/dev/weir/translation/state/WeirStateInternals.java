@@ -105,11 +105,44 @@ public final class WeirStateInternals implements StateInternals {
     return decodedKey;
   }
 
+  /**
+   * Binds the tag in the namespace, or returns the state bound for them before: runners-core asks
+   * for every state of an element again (a DoFn's {@code @StateId} parameter, each tag
+   * ReduceFnRunner touches), and a bound state holds nothing of a key (it reads the current key
+   * when used), so it serves every key. Not kept: watermark holds (bound to the key) and combining
+   * state with a context (bound to the element's context).
+   */
   @Override
+  @SuppressWarnings("unchecked")
   public <T extends State> T state(
       StateNamespace namespace, StateTag<T> address, StateContext<?> c) {
-    return address.bind(new Binder(namespaceKeys.of(namespace), c));
+    String namespaceKey = namespaceKeys.of(namespace);
+    String id = address.getId();
+    Object spec = address.getSpec();
+    int slot = (namespaceKey.hashCode() * 31 + id.hashCode()) & (BOUND_SLOTS - 1);
+    if (boundNamespaces[slot] == namespaceKey
+        && boundSpecs[slot] == spec
+        && id.equals(boundIds[slot])) {
+      return (T) boundStates[slot];
+    }
+    Binder binder = new Binder(namespaceKey, c);
+    T state = address.bind(binder);
+    if (!binder.boundToContext && !(state instanceof WatermarkHoldState)) {
+      boundNamespaces[slot] = namespaceKey;
+      boundIds[slot] = id;
+      boundSpecs[slot] = spec;
+      boundStates[slot] = state;
+    }
+    return state;
   }
+
+  /** States bound before, direct-mapped by namespace key and tag id (see {@link #state}). */
+  private static final int BOUND_SLOTS = 64;
+
+  private final String[] boundNamespaces = new String[BOUND_SLOTS];
+  private final String[] boundIds = new String[BOUND_SLOTS];
+  private final Object[] boundSpecs = new Object[BOUND_SLOTS];
+  private final State[] boundStates = new State[BOUND_SLOTS];
 
   @SuppressWarnings("unchecked")
   private <S> S engineState(String id, Supplier<StateSpec<String, S>> spec) {
@@ -129,6 +162,9 @@ public final class WeirStateInternals implements StateInternals {
   private final class Binder implements StateTag.StateBinder {
     private final String namespace;
     private final StateContext<?> context;
+
+    /** Whether what was bound depends on {@link #context}. */
+    boolean boundToContext;
 
     Binder(String namespace, StateContext<?> context) {
       this.namespace = namespace;
@@ -240,6 +276,7 @@ public final class WeirStateInternals implements StateInternals {
             StateTag<CombiningState<InputT, AccumT, OutputT>> tag,
             Coder<AccumT> accumCoder,
             CombineFnWithContext<InputT, AccumT, OutputT> combineFn) {
+      boundToContext = true;
       return bindCombiningValue(tag, accumCoder, CombineFnUtil.bindContext(combineFn, context));
     }
 
