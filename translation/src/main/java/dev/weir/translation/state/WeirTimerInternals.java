@@ -25,7 +25,12 @@ public final class WeirTimerInternals implements TimerInternals {
   private final TimerService timers;
   private final WatermarkHolds timerHolds;
   private final NamespaceKeys namespaceKeys = new NamespaceKeys();
+  // The last slot and identity made: usually the same timer of another key comes next, and all
+  // keys' timers share them.
   private String lastNamespaceKey;
+  private String lastTimerId;
+  private String lastTimerFamilyId;
+  private String lastSlot;
   private TimerIdentity lastIdentity;
   private final KeyedStateBackend<Object> backend;
 
@@ -77,8 +82,8 @@ public final class WeirTimerInternals implements TimerInternals {
       StateNamespace namespace, String timerId, String timerFamilyId, TimeDomain domain) {
     String slot = slot(namespace, timerId, timerFamilyId);
     TimerIdentity last = lastIdentity;
-    if (last.slot() == slot && domain == last.domain()) {
-      return last; // usually the same timer of another key: all keys' timers share one identity
+    if (last != null && last.slot() == slot && domain == last.domain()) {
+      return last;
     }
     lastIdentity =
         new TimerIdentity(namespaceKeys.canonical(namespace), timerId, timerFamilyId, domain, slot);
@@ -88,22 +93,15 @@ public final class WeirTimerInternals implements TimerInternals {
   /** The slot of the timer of namespace, id and family; the same string as the last one's. */
   private String slot(StateNamespace namespace, String timerId, String timerFamilyId) {
     String namespaceKey = namespaceKeys.of(namespace);
-    TimerIdentity last = lastIdentity;
-    if (last != null
-        && namespaceKey == lastNamespaceKey
-        && timerId.equals(last.timerId())
-        && timerFamilyId.equals(last.timerFamilyId())) {
-      return last.slot();
+    if (namespaceKey != lastNamespaceKey
+        || !timerId.equals(lastTimerId)
+        || !timerFamilyId.equals(lastTimerFamilyId)) {
+      lastNamespaceKey = namespaceKey;
+      lastTimerId = timerId;
+      lastTimerFamilyId = timerFamilyId;
+      lastSlot = TimerIdentity.slotOf(namespaceKey, timerId, timerFamilyId);
     }
-    lastNamespaceKey = namespaceKey;
-    lastIdentity =
-        new TimerIdentity(
-            namespaceKeys.canonical(namespace),
-            timerId,
-            timerFamilyId,
-            null,
-            TimerIdentity.slotOf(namespaceKey, timerId, timerFamilyId));
-    return lastIdentity.slot();
+    return lastSlot;
   }
 
   @Override
