@@ -52,6 +52,8 @@ public interface ChannelSelector<T> {
   static <T, K> ChannelSelector<T> hash(KeySelector<T, K> keys, int maxParallelism, int channels) {
     return record ->
         KeyGroups.subtaskFor(
-            KeyGroups.keyGroupFor(keys.getKey(record), maxParallelism), maxParallelism, channels);
+            KeyGroups.keyGroupForHash(keys.keyHash(record), maxParallelism),
+            maxParallelism,
+            channels);
   }
 }

@@ -10,4 +10,16 @@ import java.io.Serializable;
 @FunctionalInterface
 public interface KeySelector<T, K> extends Serializable {
   K getKey(T record) throws Exception;
+
+  /**
+   * The hash code of the record's key, {@code getKey(record).hashCode()}: all a HASH edge's sender
+   * needs, so a selector may compute it without making the key object. Any thread.
+   */
+  default int keyHash(T record) throws Exception {
+    K key = getKey(record);
+    if (key == null) {
+      throw new NullPointerException("keys of keyed state and HASH edges must not be null");
+    }
+    return key.hashCode();
+  }
 }

@@ -25,7 +25,29 @@ public final class EncodedKey {
 
   /** The encoded key of a windowed KV, for HASH edges into GroupByKey and stateful ParDo. */
   public static <K, V> KeySelector<WindowedValue<KV<K, V>>, KeyBytes> ofKv(Coder<K> keyCoder) {
-    return wv -> encode(keyCoder, wv.getValue().getKey());
+    return new KvKeys<>(keyCoder);
+  }
+
+  /** The encoded keys of windowed KVs; a sender's hash without an array or a KeyBytes. */
+  private static final class KvKeys<K, V>
+      implements KeySelector<WindowedValue<KV<K, V>>, KeyBytes> {
+    private static final long serialVersionUID = 1L;
+
+    private final Coder<K> keyCoder;
+
+    KvKeys(Coder<K> keyCoder) {
+      this.keyCoder = keyCoder;
+    }
+
+    @Override
+    public KeyBytes getKey(WindowedValue<KV<K, V>> record) throws IOException {
+      return encode(keyCoder, record.getValue().getKey());
+    }
+
+    @Override
+    public int keyHash(WindowedValue<KV<K, V>> record) throws IOException {
+      return hash(keyCoder, record.getValue().getKey());
+    }
   }
 
   /**
@@ -46,6 +68,36 @@ public final class EncodedKey {
       BUFFER.remove(); // a huge key: do not keep its buffer for the thread's life
     }
     return new KeyBytes(bytes);
+  }
+
+  /**
+   * {@code encode(keyCoder, key).hashCode()}, computed over the thread's buffer (or, for a long,
+   * the bytes as they are made) without keeping the encoding. Any thread.
+   */
+  @SuppressWarnings("deprecation") // Context.OUTER: the same bytes as CoderUtils.encodeToByteArray
+  public static <K> int hash(Coder<K> keyCoder, K key) throws IOException {
+    if (keyCoder.getClass() == VarLongCoder.class && key != null) {
+      return varLongHash((Long) key);
+    }
+    DataOutputView out = BUFFER.get();
+    out.clear();
+    keyCoder.encode(key, out, Coder.Context.OUTER);
+    int hash = KeyBytes.hashOf(out.array(), 0, out.length());
+    if (out.array().length > MAX_KEPT_BUFFER) {
+      BUFFER.remove();
+    }
+    return hash;
+  }
+
+  /** The hash of {@link #varLong}'s bytes, byte by byte as they would be written. */
+  private static int varLongHash(long value) {
+    int h = KeyBytes.FNV_START;
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
+      h = KeyBytes.mix(h, (byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    return KeyBytes.finish(KeyBytes.mix(h, (byte) v));
   }
 
   /** What VarLongCoder writes for {@code value}: seven bits a byte, lowest first. */

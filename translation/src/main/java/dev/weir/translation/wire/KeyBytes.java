@@ -23,11 +23,27 @@ public final class KeyBytes {
   }
 
   private static int hash(byte[] b) {
-    // FNV-1a over the bytes, then a murmur finalizer.
-    int h = 0x811c9dc5;
-    for (byte x : b) {
-      h = (h ^ (x & 0xff)) * 0x01000193;
+    return hashOf(b, 0, b.length);
+  }
+
+  /** The hash of a key whose encoding is {@code b[from, to)}: its KeyBytes' hash code. */
+  public static int hashOf(byte[] b, int from, int to) {
+    int h = FNV_START;
+    for (int i = from; i < to; i++) {
+      h = mix(h, b[i]);
     }
+    return finish(h);
+  }
+
+  // FNV-1a over the bytes, then a murmur finalizer.
+  static final int FNV_START = 0x811c9dc5;
+
+  static int mix(int h, byte x) {
+    return (h ^ (x & 0xff)) * 0x01000193;
+  }
+
+  static int finish(int hash) {
+    int h = hash;
     h ^= h >>> 16;
     h *= 0x85ebca6b;
     h ^= h >>> 13;

@@ -2,6 +2,7 @@ package dev.weir.translation.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.engine.graph.KeySelector;
 import java.util.List;
 import java.util.Random;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
@@ -11,6 +12,8 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.WindowedValue;
+import org.apache.beam.sdk.values.WindowedValues;
 import org.junit.jupiter.api.Test;
 
 class EncodedKeyTest {
@@ -52,7 +55,12 @@ class EncodedKeyTest {
   }
 
   private static <T> void assertSameBytes(Coder<T> coder, T value) throws Exception {
-    assertThat(EncodedKey.encode(coder, value).bytes())
-        .isEqualTo(CoderUtils.encodeToByteArray(coder, value));
+    KeyBytes encoded = EncodedKey.encode(coder, value);
+    assertThat(encoded.bytes()).isEqualTo(CoderUtils.encodeToByteArray(coder, value));
+    // A sender's hash without the bytes is the receiver's hash of them.
+    assertThat(EncodedKey.hash(coder, value)).isEqualTo(encoded.hashCode());
+    KeySelector<WindowedValue<KV<T, String>>, KeyBytes> keys = EncodedKey.ofKv(coder);
+    WindowedValue<KV<T, String>> record = WindowedValues.valueInGlobalWindow(KV.of(value, "v"));
+    assertThat(keys.keyHash(record)).isEqualTo(keys.getKey(record).hashCode());
   }
 }
