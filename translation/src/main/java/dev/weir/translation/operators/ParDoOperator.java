@@ -84,19 +84,9 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
             sideInputMapping);
     DoFnRunner<InputT, OutputT> r = simple;
     DoFnSignature signature = DoFnSignatures.getSignature(doFn.getClass());
-    if (!stateful && StatelessDoFnRunner.supports(signature, !sideInputReader.isEmpty())) {
-      r =
-          new StatelessDoFnRunner<>(
-              simple,
-              doFn,
-              signature,
-              options.get(),
-              outputManager,
-              mainOutputTag,
-              additionalOutputTags,
-              outputCoders,
-              stepContext);
-    }
+    boolean reusable =
+        ReusedContextDoFnRunner.supports(signature, !sideInputReader.isEmpty(), stateful);
+    ElementStateAccess<InputT> keyed = null;
     if (stateful) {
       Coder windowCoder = windowingStrategy.getWindowFn().windowCoder();
       StatefulDoFnRunner.CleanupTimer<InputT> cleanup =
@@ -114,6 +104,31 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
               cleanup,
               new StatefulDoFnRunner.StateInternalsStateCleaner(doFn, stateInternals, windowCoder),
               signature.processElement().requiresTimeSortedInput());
+      if (reusable) {
+        keyed =
+            new ElementStateAccess<>(
+                doFn,
+                signature,
+                stateInternals,
+                timerInternals,
+                timerInternals::inputWatermarkMillis,
+                windowingStrategy,
+                cleanup);
+      }
+    }
+    if (reusable) {
+      r =
+          new ReusedContextDoFnRunner<>(
+              r,
+              doFn,
+              signature,
+              options.get(),
+              outputManager,
+              mainOutputTag,
+              additionalOutputTags,
+              outputCoders,
+              stepContext,
+              keyed);
     }
     typedRunner = r;
     return r;

@@ -39,22 +39,27 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Runs {@code @ProcessElement} of a stateless DoFn with one argument provider, process context and
- * output receiver reused for every element; bundles, timers and window expiration go to
- * runners-core's {@link DoFnRunner} it wraps.
+ * Runs {@code @ProcessElement} of a DoFn with one argument provider, process context and output
+ * receiver reused for every element; bundles, timers and window expiration go to runners-core's
+ * {@link DoFnRunner} it wraps. A stateful DoFn's states and timers come from an {@link
+ * ElementStateAccess}, which also drops late elements and sets the window's cleanup timer as
+ * runners-core's StatefulDoFnRunner does (that runner is then the wrapped one, for timers).
  *
  * <p>Why: runners-core's {@code SimpleDoFnRunner} allocates a process context, an output-builder
  * supplier, a receiver and a builder per element, and looks every output's tag up in a hash set; on
- * a chain of cheap element-wise steps (map, filter) that was most of the per-record cost. The
+ * a chain of cheap element-wise steps (map, filter) that was most of the per-record cost, and a
+ * stateful DoFn's process context also made a state tag, a namespace and a timer per element. The
  * semantics are SimpleDoFnRunner's: outputs keep the element's timestamp, windows, pane and record
  * metadata unless the DoFn gives its own; outputs with an explicit timestamp are checked against
- * the DoFn's allowed skew; a DoFn that observes its window sees one window at a time; user
- * exceptions are wrapped in {@link UserCodeException} (except for system DoFns).
+ * the DoFn's allowed skew; a DoFn that observes its window (every stateful one does) sees one
+ * window at a time; user exceptions are wrapped in {@link UserCodeException} (except for system
+ * DoFns).
  *
  * <p>Only DoFns whose {@code @ProcessElement} parameters are all in {@link #supports}'s list
- * qualify: no state, timers, side inputs, schema elements, row receivers or restrictions.
+ * qualify: no side inputs, schema elements, row receivers, restrictions or timer families, and
+ * state and timers only when keyed (not with time-sorted input).
  */
-final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, OutputT> {
+final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, OutputT> {
 
   private final DoFnRunner<InputT, OutputT> bundles;
   private final DoFn<InputT, OutputT> fn;
@@ -67,13 +72,18 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
   private final StepContext stepContext;
   private final boolean observesWindow;
   private final boolean systemDoFn;
-  private final long allowedSkewMillis;
+  private final AllowedSkew allowedSkew;
   private final Context context;
+
+  /** The states and timers of a stateful DoFn; null for a stateless one. */
+  private final ElementStateAccess<InputT> keyed;
 
   /**
    * @param bundles the runners-core runner of the same DoFn instance, for everything but elements
+   *     (for a stateful DoFn, the StatefulDoFnRunner around it)
+   * @param keyed the states and timers of a stateful DoFn, null if it is stateless
    */
-  StatelessDoFnRunner(
+  ReusedContextDoFnRunner(
       DoFnRunner<InputT, OutputT> bundles,
       DoFn<InputT, OutputT> fn,
       DoFnSignature signature,
@@ -82,8 +92,10 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
       TupleTag<OutputT> mainOutputTag,
       List<TupleTag<?>> additionalOutputTags,
       Map<TupleTag<?>, Coder<?>> outputCoders,
-      StepContext stepContext) {
+      StepContext stepContext,
+      ElementStateAccess<InputT> keyed) {
     this.bundles = bundles;
+    this.keyed = keyed;
     this.fn = fn;
     this.invoker = DoFnInvokers.invokerFor(fn);
     this.options = options;
@@ -95,27 +107,32 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
     this.observesWindow = signature.processElement().observesWindow();
     this.systemDoFn = invoker.getClass().isAnnotationPresent(SystemDoFnInternal.class);
     @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
-    long skew = fn.getAllowedTimestampSkew().getMillis();
-    this.allowedSkewMillis = skew;
+    Duration skew = fn.getAllowedTimestampSkew();
+    this.allowedSkew = new AllowedSkew(skew);
     this.context = new Context();
   }
 
   /**
-   * Whether {@code signature}'s DoFn can run here: no state, timers or window expiration, not
-   * splittable, no side inputs, and only element-scoped {@code @ProcessElement} parameters.
+   * Whether {@code signature}'s DoFn can run here: not splittable, no side inputs, only
+   * element-scoped {@code @ProcessElement} parameters; state, timers and window expiration only if
+   * {@code keyed} (then not with time-sorted input).
    */
-  static boolean supports(DoFnSignature signature, boolean hasSideInputs) {
+  static boolean supports(DoFnSignature signature, boolean hasSideInputs, boolean keyed) {
     if (hasSideInputs
-        || signature.usesState()
-        || signature.usesTimers()
-        || signature.onWindowExpiration() != null
+        || (!keyed
+            && (signature.usesState()
+                || signature.usesTimers()
+                || signature.onWindowExpiration() != null))
         || signature.processElement().isSplittable()
         || signature.processElement().requiresTimeSortedInput()) {
       return false;
     }
     for (Parameter p : signature.processElement().extraParameters()) {
       boolean supported =
-          p instanceof Parameter.ElementParameter
+          (keyed
+                  && (p instanceof Parameter.StateParameter
+                      || p instanceof Parameter.TimerParameter))
+              || p instanceof Parameter.ElementParameter
               || p instanceof Parameter.ProcessContextParameter
               || p instanceof Parameter.TimestampParameter
               || p instanceof Parameter.WindowParameter
@@ -145,11 +162,34 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
 
   @Override
   public void processElement(WindowedValue<InputT> element) {
-    if (observesWindow && element.getWindows().size() > 1) {
+    if (keyed != null) {
+      if (element.getWindows().size() == 1) {
+        processInWindow(element, onlyWindow(element.getWindows()));
+      } else {
+        for (WindowedValue<InputT> single : element.explodeWindows()) {
+          processInWindow(single, onlyWindow(single.getWindows()));
+        }
+      }
+    } else if (observesWindow && element.getWindows().size() > 1) {
       for (WindowedValue<InputT> single : element.explodeWindows()) {
         invoke(single);
       }
     } else {
+      invoke(element);
+    }
+  }
+
+  /** The one window of a collection of one, without an iterator for the usual singleton list. */
+  private static BoundedWindow onlyWindow(Collection<? extends BoundedWindow> windows) {
+    return windows instanceof List<? extends BoundedWindow> list
+        ? list.get(0)
+        : windows.iterator().next();
+  }
+
+  /** A stateful DoFn's element in one window: dropped if late, else processed. */
+  private void processInWindow(WindowedValue<InputT> element, BoundedWindow window) {
+    if (!keyed.dropIfLate(window)) {
+      keyed.keepUntilExpiry(element.getValue(), window);
       invoke(element);
     }
   }
@@ -195,13 +235,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
   }
 
   private void checkTimestamp(Instant elementTimestamp, Instant timestamp) {
-    long lowerBound;
-    try {
-      lowerBound = Math.subtractExact(elementTimestamp.getMillis(), allowedSkewMillis);
-    } catch (ArithmeticException e) {
-      lowerBound = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
-    }
-    if (timestamp.getMillis() < lowerBound
+    if (timestamp.getMillis() < allowedSkew.lowerBound(elementTimestamp.getMillis())
         || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
       throw new IllegalArgumentException(
           String.format(
@@ -210,7 +244,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
                   + "Javadoc for details on changing the allowed skew.",
               timestamp,
               elementTimestamp,
-              Duration.millis(allowedSkewMillis),
+              allowedSkew.describe(),
               BoundedWindow.TIMESTAMP_MAX_VALUE));
     }
   }
@@ -370,7 +404,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
       if (windows.size() != 1) {
         throw new IllegalArgumentException("expected one window, got " + windows);
       }
-      return windows.iterator().next();
+      return onlyWindow(windows);
     }
 
     @Override
@@ -471,12 +505,18 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
 
     @Override
     public State state(String stateId, boolean alwaysFetched) {
-      throw unsupported("state " + stateId);
+      if (keyed == null) {
+        throw unsupported("state " + stateId);
+      }
+      return keyed.state(stateId, window(), alwaysFetched);
     }
 
     @Override
     public Timer timer(String timerId) {
-      throw unsupported("timer " + timerId);
+      if (keyed == null) {
+        throw unsupported("timer " + timerId);
+      }
+      return keyed.timer(timerId, window(), element.getTimestamp());
     }
 
     @Override
@@ -489,7 +529,7 @@ final class StatelessDoFnRunner<InputT, OutputT> implements DoFnRunner<InputT, O
       throw unsupported("the timer id");
     }
 
-    /** {@link StatelessDoFnRunner#supports} admits no DoFn that asks for these. */
+    /** {@link ReusedContextDoFnRunner#supports} admits no DoFn that asks for these. */
     private UnsupportedOperationException unsupported(String what) {
       return new UnsupportedOperationException(
           what + " is not available in @ProcessElement of " + fn.getClass().getName());

@@ -240,6 +240,13 @@ public final class WeirTimerInternals implements TimerInternals {
     return null;
   }
 
+  /** {@link #currentInputWatermarkTime} in milliseconds, without an instant. */
+  public long inputWatermarkMillis() {
+    return Math.max(
+        BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis(),
+        Math.min(BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis(), timers.currentWatermark()));
+  }
+
   /** The engine's watermark as Beam sees it: clamped to Beam's timestamp range. */
   public static Instant beamWatermark(long engineWatermark) {
     if (engineWatermark >= BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis()) {

@@ -2,6 +2,7 @@ package dev.weir.translation.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,10 +38,10 @@ import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reused-context runner gives exactly what runners-core's SimpleDoFnRunner gives, and admits
- * only stateless DoFns.
+ * The reused-context runner gives exactly what runners-core's SimpleDoFnRunner gives for stateless
+ * DoFns, and admits state and timers only when keyed (see {@code ReusedContextStatefulTest}).
  */
-class StatelessDoFnRunnerTest {
+class ReusedContextDoFnRunnerTest {
 
   private static final TupleTag<String> MAIN = new TupleTag<>("main");
   private static final TupleTag<String> SIDE = new TupleTag<>("side");
@@ -156,9 +157,11 @@ class StatelessDoFnRunnerTest {
             sink.add(new Emitted(tag, value));
           }
         };
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(fn.getClass()), false))
+    assertThat(
+            ReusedContextDoFnRunner.supports(
+                DoFnSignatures.getSignature(fn.getClass()), false, false))
         .isTrue();
-    return new StatelessDoFnRunner<>(
+    return new ReusedContextDoFnRunner<>(
         simple(fn, sink),
         fn,
         DoFnSignatures.getSignature(fn.getClass()),
@@ -167,7 +170,8 @@ class StatelessDoFnRunnerTest {
         MAIN,
         List.of(SIDE),
         Map.of(),
-        stepContext());
+        stepContext(),
+        null);
   }
 
   private static StepContext stepContext() {
@@ -231,14 +235,14 @@ class StatelessDoFnRunnerTest {
         .isInstanceOf(UserCodeException.class)
         .hasRootCauseInstanceOf(IllegalStateException.class)
         .hasRootCauseMessage("user failure on 7");
-    assertThatThrownBy(
-            () ->
-                reused(new TooEarly(), new ArrayList<>())
-                    .processElement(
-                        WindowedValues.timestampedValueInGlobalWindow(7L, new Instant(100))))
+    WindowedValue<Long> at100 = WindowedValues.timestampedValueInGlobalWindow(7L, new Instant(100));
+    Throwable expected =
+        catchThrowable(() -> simple(new TooEarly(), new ArrayList<>()).processElement(at100));
+    assertThatThrownBy(() -> reused(new TooEarly(), new ArrayList<>()).processElement(at100))
         .hasRootCauseInstanceOf(IllegalArgumentException.class)
         .rootCause()
-        .hasMessageContaining("Cannot output with timestamp");
+        .hasMessageContaining("Cannot output with timestamp")
+        .hasMessage(expected.getCause().getMessage());
     assertThatThrownBy(
             () ->
                 reused(new UnknownTag(), new ArrayList<>())
@@ -248,14 +252,17 @@ class StatelessDoFnRunnerTest {
   }
 
   @Test
-  void onlyStatelessElementScopedDoFnsQualify() {
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), false))
-        .isTrue();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Plain.class), true))
-        .isFalse();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Stateful.class), false))
-        .isFalse();
-    assertThat(StatelessDoFnRunner.supports(DoFnSignatures.getSignature(Splittable.class), false))
-        .isFalse();
+  void onlyElementScopedDoFnsQualifyAndStateOnlyWhenKeyed() {
+    assertThat(supports(Plain.class, false, false)).isTrue();
+    assertThat(supports(Plain.class, true, false)).isFalse();
+    assertThat(supports(Stateful.class, false, false)).isFalse();
+    assertThat(supports(Stateful.class, false, true)).isTrue();
+    assertThat(supports(Stateful.class, true, true)).isFalse();
+    assertThat(supports(Splittable.class, false, false)).isFalse();
+  }
+
+  private static boolean supports(
+      Class<? extends DoFn<?, ?>> fn, boolean sideInputs, boolean keyed) {
+    return ReusedContextDoFnRunner.supports(DoFnSignatures.getSignature(fn), sideInputs, keyed);
   }
 }
