@@ -108,11 +108,16 @@ final class ElementStateAccess<InputT> {
    * garbage-collection time. Then it is counted as dropped.
    */
   boolean dropIfLate(BoundedWindow window) {
-    if (expiry.millis(window) < inputWatermarkMillis.getAsLong()) {
+    if (isExpired(window)) {
       droppedDueToLateness.inc();
       return true;
     }
     return false;
+  }
+
+  /** Whether the input watermark passed the window's garbage-collection time. */
+  boolean isExpired(BoundedWindow window) {
+    return expiry.millis(window) < inputWatermarkMillis.getAsLong();
   }
 
   /** Makes sure the window's state is cleared once it expires. */

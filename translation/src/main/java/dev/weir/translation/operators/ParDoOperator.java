@@ -1,6 +1,7 @@
 package dev.weir.translation.operators;
 
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.SideInputReader;
@@ -9,7 +10,6 @@ import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnSchemaInformation;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
@@ -36,6 +36,7 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
 
   private DoFnInvoker<InputT, OutputT> invoker;
   private DoFnRunner<InputT, OutputT> typedRunner;
+  private final Supplier<Object> currentKey = () -> stateInternals.getKey();
 
   public ParDoOperator(
       DoFnStep<OutputT> step,
@@ -142,7 +143,19 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
   @Override
   protected void fireTimer(TimerData timer) {
     BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) timer.getNamespace()).getWindow();
-    TimeDomain domain = timer.getDomain();
+    if (typedRunner instanceof ReusedContextDoFnRunner<InputT, OutputT> reused) {
+      // The key is decoded only if the @OnTimer method asks for it.
+      reused.fireTimer(
+          timer.getTimerId(),
+          timer.getTimerFamilyId(),
+          window,
+          timer.getTimestamp(),
+          timer.getOutputTimestamp(),
+          timer.getDomain(),
+          timer.causedByDrain(),
+          currentKey);
+      return;
+    }
     typedRunner.onTimer(
         timer.getTimerId(),
         timer.getTimerFamilyId(),
@@ -150,7 +163,7 @@ public final class ParDoOperator<InputT, OutputT> extends AbstractDoFnOperator<I
         window,
         timer.getTimestamp(),
         timer.getOutputTimestamp(),
-        domain,
+        timer.getDomain(),
         timer.causedByDrain());
   }
 

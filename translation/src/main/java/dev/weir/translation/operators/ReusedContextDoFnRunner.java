@@ -1,10 +1,9 @@
 package dev.weir.translation.operators;
 
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.sdk.coders.Coder;
@@ -65,18 +64,18 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
   private final DoFn<InputT, OutputT> fn;
   private final DoFnInvoker<InputT, OutputT> invoker;
   private final PipelineOptions options;
-  private final WindowedValueMultiReceiver outputManager;
+  private final DoFnOutputs<OutputT> outputs;
   private final TupleTag<OutputT> mainOutputTag;
-  private final Set<TupleTag<?>> additionalOutputTags;
-  private final Map<TupleTag<?>, Coder<?>> outputCoders;
   private final StepContext stepContext;
   private final boolean observesWindow;
   private final boolean systemDoFn;
-  private final AllowedSkew allowedSkew;
   private final Context context;
 
   /** The states and timers of a stateful DoFn; null for a stateless one. */
   private final ElementStateAccess<InputT> keyed;
+
+  /** Calls the DoFn's @OnTimer methods; null if stateless or a method needs runners-core's path. */
+  private final TimerInvocation<InputT, OutputT> timers;
 
   /**
    * @param bundles the runners-core runner of the same DoFn instance, for everything but elements
@@ -99,17 +98,24 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
     this.fn = fn;
     this.invoker = DoFnInvokers.invokerFor(fn);
     this.options = options;
-    this.outputManager = outputManager;
+    @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
+    Duration skew = fn.getAllowedTimestampSkew();
+    this.outputs =
+        new DoFnOutputs<>(
+            outputManager,
+            mainOutputTag,
+            additionalOutputTags,
+            outputCoders,
+            new AllowedSkew(skew));
     this.mainOutputTag = mainOutputTag;
-    this.additionalOutputTags = new HashSet<>(additionalOutputTags);
-    this.outputCoders = outputCoders;
     this.stepContext = stepContext;
     this.observesWindow = signature.processElement().observesWindow();
     this.systemDoFn = invoker.getClass().isAnnotationPresent(SystemDoFnInternal.class);
-    @SuppressWarnings("deprecation") // allowed skew is deprecated for users, but must be respected
-    Duration skew = fn.getAllowedTimestampSkew();
-    this.allowedSkew = new AllowedSkew(skew);
     this.context = new Context();
+    this.timers =
+        keyed != null && TimerInvocation.supports(signature)
+            ? new TimerInvocation<>(fn, signature, invoker, options, outputs, keyed)
+            : null;
   }
 
   /**
@@ -213,8 +219,51 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
       Instant outputTimestamp,
       TimeDomain timeDomain,
       CausedByDrain causedByDrain) {
+    fireTimer(
+        timerId,
+        timerFamilyId,
+        window,
+        timestamp,
+        outputTimestamp,
+        timeDomain,
+        causedByDrain,
+        () -> key);
+  }
+
+  /**
+   * {@link #onTimer} with the key given only if asked for: a user timer of a stateful DoFn is
+   * called here as StatefulDoFnRunner would (a processing-time timer of an expired window is
+   * ignored); system timers (window cleanup) and timer families go to the wrapped runner.
+   */
+  void fireTimer(
+      String timerId,
+      String timerFamilyId,
+      BoundedWindow window,
+      Instant timestamp,
+      Instant outputTimestamp,
+      TimeDomain timeDomain,
+      CausedByDrain causedByDrain,
+      Supplier<?> key) {
+    if (timers != null && timers.handles(timerId, timerFamilyId)) {
+      if (timeDomain == TimeDomain.EVENT_TIME || !keyed.isExpired(window)) {
+        timers.fire(timerId, window, timestamp, outputTimestamp, timeDomain, causedByDrain, key);
+      }
+      return;
+    }
     bundles.onTimer(
-        timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain, causedByDrain);
+        timerId,
+        timerFamilyId,
+        key.get(),
+        window,
+        timestamp,
+        outputTimestamp,
+        timeDomain,
+        causedByDrain);
+  }
+
+  /** Whether {@link #fireTimer} calls the timer of this id and family itself. */
+  boolean firesItself(String timerId, String timerFamilyId) {
+    return timers != null && timers.handles(timerId, timerFamilyId);
   }
 
   @Override
@@ -225,28 +274,6 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
   @Override
   public <KeyT> void onWindowExpiration(BoundedWindow window, Instant timestamp, KeyT key) {
     bundles.onWindowExpiration(window, timestamp, key);
-  }
-
-  private <T> void emit(TupleTag<T> tag, WindowedValue<T> value) {
-    if (tag != mainOutputTag && !additionalOutputTags.contains(tag) && !mainOutputTag.equals(tag)) {
-      throw new IllegalArgumentException("Unknown output tag " + tag);
-    }
-    outputManager.output(tag, value);
-  }
-
-  private void checkTimestamp(Instant elementTimestamp, Instant timestamp) {
-    if (timestamp.getMillis() < allowedSkew.lowerBound(elementTimestamp.getMillis())
-        || timestamp.isAfter(BoundedWindow.TIMESTAMP_MAX_VALUE)) {
-      throw new IllegalArgumentException(
-          String.format(
-              "Cannot output with timestamp %s. Output timestamps must be no earlier than the timestamp of the current input "
-                  + "or timer (%s) minus the allowed skew (%s) and no later than %s. See the DoFn#getAllowedTimestampSkew() "
-                  + "Javadoc for details on changing the allowed skew.",
-              timestamp,
-              elementTimestamp,
-              allowedSkew.describe(),
-              BoundedWindow.TIMESTAMP_MAX_VALUE));
-    }
   }
 
   /** The process context, argument provider and output-builder supplier of the current element. */
@@ -311,7 +338,7 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
           output == element.getValue()
               ? (WindowedValue<OutputT>) element
               : element.withValue(output);
-      outputManager.output(mainOutputTag, value);
+      outputs.emitMain(value);
     }
 
     @Override
@@ -330,13 +357,13 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
 
     @Override
     public <T> void output(TupleTag<T> tag, T output) {
-      emit(tag, element.withValue(output));
+      outputs.emit(tag, element.withValue(output));
     }
 
     @Override
     public <T> void outputWithTimestamp(TupleTag<T> tag, T output, Instant timestamp) {
-      checkTimestamp(element.getTimestamp(), timestamp);
-      emit(
+      outputs.checkTimestamp(element.getTimestamp(), timestamp);
+      outputs.emit(
           tag,
           WindowedValues.of(
               output,
@@ -355,8 +382,8 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
         Instant timestamp,
         Collection<? extends BoundedWindow> windows,
         PaneInfo paneInfo) {
-      checkTimestamp(element.getTimestamp(), timestamp);
-      emit(
+      outputs.checkTimestamp(element.getTimestamp(), timestamp);
+      outputs.emit(
           tag,
           WindowedValues.of(
               output,
@@ -370,8 +397,8 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
 
     @Override
     public <T> void outputWindowedValue(TupleTag<T> tag, WindowedValue<T> windowedValue) {
-      checkTimestamp(element.getTimestamp(), windowedValue.getTimestamp());
-      emit(tag, windowedValue);
+      outputs.checkTimestamp(element.getTimestamp(), windowedValue.getTimestamp());
+      outputs.emit(tag, windowedValue);
     }
 
     @Override
@@ -434,7 +461,7 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
 
     @Override
     public DoFn.MultiOutputReceiver taggedOutputReceiver(DoFn<InputT, OutputT> doFn) {
-      return DoFnOutputReceivers.windowedMultiReceiver(this, this, outputCoders);
+      return DoFnOutputReceivers.windowedMultiReceiver(this, this, outputs.coders);
     }
 
     @Override

@@ -7,12 +7,14 @@ import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.beam.runners.core.DoFnRunner;
 import org.apache.beam.runners.core.DoFnRunners;
 import org.apache.beam.runners.core.InMemoryStateInternals;
 import org.apache.beam.runners.core.InMemoryTimerInternals;
 import org.apache.beam.runners.core.NullSideInputReader;
 import org.apache.beam.runners.core.StateInternals;
+import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.StatefulDoFnRunner;
 import org.apache.beam.runners.core.StepContext;
 import org.apache.beam.runners.core.TimerInternals;
@@ -112,18 +114,37 @@ class ReusedContextStatefulTest {
     }
 
     @OnTimer("end")
-    public void onEnd(@StateId("sum") ValueState<Long> sum, OutputReceiver<String> out) {
-      out.output("end " + sum.read());
+    public void onEnd(
+        OnTimerContext c,
+        @Key String key,
+        @AlwaysFetched @StateId("sum") ValueState<Long> sum,
+        @StateId("seen") BagState<Long> seen,
+        @TimerId("held") Timer held,
+        OutputReceiver<String> out) {
+      out.output("end " + key + " " + sum.read() + " fired at " + c.fireTimestamp());
+      c.outputWithTimestamp("end in " + c.window() + " " + c.timeDomain(), c.timestamp());
+      seen.clear();
+      if (sum.read() != null && sum.read() % 2 == 1) {
+        held.offset(Duration.millis(1)).setRelative(); // sets a timer while a timer fires
+        sum.write(sum.read() + 1);
+      }
     }
 
     @OnTimer("held")
-    public void onHeld(OutputReceiver<String> out) {
-      out.output("held");
+    public void onHeld(
+        @Timestamp Instant timestamp,
+        TimeDomain domain,
+        @StateId("sum") ValueState<Long> sum,
+        OutputReceiver<String> out) {
+      out.outputWithTimestamp("held " + sum.read() + " " + domain, timestamp);
+      out.builder("built held").output();
     }
 
     @OnTimer("clock")
-    public void onClock(OutputReceiver<String> out) {
-      out.output("clock");
+    public void onClock(
+        BoundedWindow window, @TimerId("end") Timer end, OutputReceiver<String> out) {
+      out.output("clock in " + window);
+      end.withOutputTimestamp(window.maxTimestamp()).set(window.maxTimestamp());
     }
   }
 
@@ -153,6 +174,22 @@ class ReusedContextStatefulTest {
 
     @OnTimer("t")
     public void onT() {}
+  }
+
+  /** Sets a timer without an output timestamp, and outputs when it fires. */
+  static final class OutputsWithoutTimestamp extends DoFn<KV<String, Long>, String> {
+    @TimerId("t")
+    private final TimerSpec spec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    @ProcessElement
+    public void process(@Timestamp Instant timestamp, @TimerId("t") Timer t) {
+      t.withNoOutputTimestamp().set(timestamp.plus(Duration.millis(10)));
+    }
+
+    @OnTimer("t")
+    public void onT(OutputReceiver<String> out) {
+      out.output("not allowed");
+    }
   }
 
   /** What a run left behind. */
@@ -281,19 +318,18 @@ class ReusedContextStatefulTest {
       h.runner.processElement(at(99, 7, window(50, 150)));
       h.runner.finishBundle();
     }
-    h.timers.advanceInputWatermark(BoundedWindow.TIMESTAMP_MAX_VALUE);
-    h.timers.advanceProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+    // Fire what is due, windows' cleanup timers too, and what firing timers sets.
     List<TimerData> event = new ArrayList<>();
-    for (TimerData t = h.timers.removeNextEventTimer();
-        t != null;
-        t = h.timers.removeNextEventTimer()) {
-      event.add(t);
-    }
     List<TimerData> processing = new ArrayList<>();
-    for (TimerData t = h.timers.removeNextProcessingTimer();
-        t != null;
-        t = h.timers.removeNextProcessingTimer()) {
-      processing.add(t);
+    try (Closeable ignored = MetricsEnvironment.scopedMetricsContainer(metrics)) {
+      for (Instant watermark : List.of(new Instant(160), BoundedWindow.TIMESTAMP_MAX_VALUE)) {
+        h.timers.advanceInputWatermark(watermark);
+        h.timers.advanceProcessingTime(BoundedWindow.TIMESTAMP_MAX_VALUE);
+        h.runner.startBundle();
+        fireAll(h, h.timers::removeNextEventTimer, event, reused);
+        fireAll(h, h.timers::removeNextProcessingTimer, processing, reused);
+        h.runner.finishBundle();
+      }
     }
     long dropped =
         metrics
@@ -304,11 +340,39 @@ class ReusedContextStatefulTest {
     return new Result(h.outputs, event, processing, dropped);
   }
 
+  /** Fires every timer {@code next} gives, as the operator does, noting each. */
+  private static void fireAll(
+      Harness h, Supplier<TimerData> next, List<TimerData> fired, boolean reused) {
+    for (TimerData t = next.get(); t != null; t = next.get()) {
+      fired.add(t);
+      BoundedWindow window = ((StateNamespaces.WindowNamespace<?>) t.getNamespace()).getWindow();
+      boolean user = !t.getTimerId().startsWith("__");
+      if (reused) {
+        // User timers are called on the reused context, system timers on runners-core's path.
+        assertThat(((ReusedContextDoFnRunner<?, ?>) h.runner).firesItself(t.getTimerId(), ""))
+            .isEqualTo(user);
+      }
+      h.runner.onTimer(
+          t.getTimerId(),
+          t.getTimerFamilyId(),
+          "k",
+          window,
+          t.getTimestamp(),
+          t.getOutputTimestamp(),
+          t.getDomain(),
+          t.causedByDrain());
+    }
+  }
+
   @Test
   void leavesWhatRunnersCoreLeaves() throws Exception {
     Result expected = run(false);
     Result actual = run(true);
     assertThat(expected.outputs()).hasSizeGreaterThan(10);
+    assertThat(expected.outputs()).anyMatch(o -> o.startsWith("end k "));
+    assertThat(expected.outputs()).anyMatch(o -> o.startsWith("held "));
+    assertThat(expected.outputs()).anyMatch(o -> o.startsWith("built held"));
+    assertThat(expected.outputs()).anyMatch(o -> o.startsWith("clock in "));
     assertThat(expected.eventTimers()).hasSizeGreaterThan(3);
     assertThat(expected.processingTimers()).isNotEmpty();
     assertThat(expected.dropped()).isEqualTo(1);
@@ -329,6 +393,27 @@ class ReusedContextStatefulTest {
       assertThat(actual.getCause()).isInstanceOf(expected.getCause().getClass());
       assertThat(actual.getCause().getMessage()).isEqualTo(expected.getCause().getMessage());
     }
+  }
+
+  @Test
+  void outputsOfATimerWithoutOutputTimestampFailAsInRunnersCore() throws Exception {
+    WindowingStrategy<?, ?> fixed = WindowingStrategy.of(FixedWindows.of(Duration.millis(100)));
+    List<Throwable> failures = new ArrayList<>();
+    for (boolean reused : List.of(false, true)) {
+      Harness h = new Harness(new OutputsWithoutTimestamp(), fixed, reused);
+      h.runner.startBundle();
+      h.runner.processElement(at(120, 1, window(100, 200)));
+      h.timers.advanceInputWatermark(new Instant(150));
+      List<TimerData> fired = new ArrayList<>();
+      failures.add(catchThrowable(() -> fireAll(h, h.timers::removeNextEventTimer, fired, reused)));
+      assertThat(fired).hasSize(1);
+      assertThat(h.outputs).isEmpty();
+    }
+    assertThat(failures.get(0)).hasRootCauseInstanceOf(IllegalArgumentException.class);
+    assertThat(failures.get(1))
+        .isInstanceOf(failures.get(0).getClass())
+        .hasRootCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessage(failures.get(0).getMessage());
   }
 
   private static Throwable failure(Harness h) {
