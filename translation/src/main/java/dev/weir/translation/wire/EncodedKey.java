@@ -117,8 +117,38 @@ public final class EncodedKey {
   private static final ThreadLocal<DataOutputView> BUFFER =
       ThreadLocal.withInitial(() -> new DataOutputView(64));
 
+  /** The key {@link #encode} encoded: what {@link CoderUtils#decodeFromByteArray} gives. */
+  @SuppressWarnings("unchecked")
   public static <K> K decode(Coder<K> keyCoder, KeyBytes key) throws IOException {
-    return CoderUtils.decodeFromByteArray(keyCoder, key.bytes());
+    byte[] bytes = key.bytes();
+    if (keyCoder.getClass() == VarLongCoder.class && isVarLong(bytes)) {
+      return (K) Long.valueOf(varLongValue(bytes)); // without Beam's two streams per key
+    }
+    return CoderUtils.decodeFromByteArray(keyCoder, bytes);
+  }
+
+  /**
+   * Whether {@code bytes} is exactly one well-formed VarLong (else Beam's decoder says why not).
+   */
+  private static boolean isVarLong(byte[] bytes) {
+    int n = bytes.length;
+    if (n == 0 || n > 10 || (bytes[n - 1] & 0x80) != 0) {
+      return false;
+    }
+    for (int i = 0; i < n - 1; i++) {
+      if ((bytes[i] & 0x80) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long varLongValue(byte[] bytes) {
+    long value = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      value |= (long) (bytes[i] & 0x7F) << (7 * i);
+    }
+    return value;
   }
 
   /** Serializes encoded keys in keyed-state snapshots: length and bytes. */

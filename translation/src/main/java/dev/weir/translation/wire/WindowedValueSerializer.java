@@ -31,6 +31,13 @@ public final class WindowedValueSerializer<T> implements TypeSerializer<Windowed
   private final Coder<T> valueCoder;
   private final CoderSerializer<WindowedValue<T>> full;
 
+  /**
+   * The timestamp of the last element read: consecutive elements often share their timestamp, and
+   * an Instant is immutable, so it is reused (24 of the ~160 bytes a keyed receiver allocated per
+   * record). One reference whose millis are checked: harmless even if threads shared it.
+   */
+  private transient Instant lastTimestamp;
+
   public WindowedValueSerializer(Coder<T> valueCoder, Coder<? extends BoundedWindow> windowCoder) {
     this(valueCoder, new CoderSerializer<>(WindowedValues.getFullCoder(valueCoder, windowCoder)));
   }
@@ -71,9 +78,14 @@ public final class WindowedValueSerializer<T> implements TypeSerializer<Windowed
     int tag = source.readUnsignedByte();
     switch (tag) {
       case IN_GLOBAL_WINDOW -> {
-        long timestamp = source.readLong();
+        long millis = source.readLong();
         T value = valueCoder.decode(source);
-        return WindowedValues.timestampedValueInGlobalWindow(value, new Instant(timestamp));
+        Instant timestamp = lastTimestamp;
+        if (timestamp == null || timestamp.getMillis() != millis) {
+          timestamp = new Instant(millis);
+          lastTimestamp = timestamp;
+        }
+        return WindowedValues.timestampedValueInGlobalWindow(value, timestamp);
       }
       case FULL -> {
         return full.deserialize(source);

@@ -1,6 +1,7 @@
 package dev.weir.translation.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.weir.engine.graph.KeySelector;
 import java.util.List;
@@ -43,6 +44,26 @@ class EncodedKeyTest {
       for (long v : new long[] {1L << shift, (1L << shift) - 1, -(1L << shift), Long.MAX_VALUE}) {
         assertSameBytes(VarLongCoder.of(), v);
       }
+    }
+  }
+
+  @Test
+  void decodesLongsLikeCoderUtilsAndRefusesWhatItRefuses() throws Exception {
+    Random random = new Random(5);
+    for (int i = 0; i < 2_000; i++) {
+      long number = random.nextLong() >> random.nextInt(64);
+      KeyBytes encoded = EncodedKey.encode(VarLongCoder.of(), number);
+      assertThat(EncodedKey.decode(VarLongCoder.of(), encoded)).isEqualTo(number);
+    }
+    // Malformed: a continuation bit at the end, trailing bytes, too long, empty.
+    byte[][] bad = {
+      {(byte) 0x80}, {1, 2}, {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1}, {},
+    };
+    for (byte[] b : bad) {
+      Throwable beams = catchThrowable(() -> CoderUtils.decodeFromByteArray(VarLongCoder.of(), b));
+      Throwable ours = catchThrowable(() -> EncodedKey.decode(VarLongCoder.of(), new KeyBytes(b)));
+      assertThat(beams).isNotNull();
+      assertThat(ours).isInstanceOf(beams.getClass()).hasMessage(beams.getMessage());
     }
   }
 

@@ -66,6 +66,23 @@ class WindowedValueSerializerTest {
   }
 
   @Test
+  void consecutiveElementsAtOneTimestampShareItsInstantAndOthersGetTheirOwn() throws IOException {
+    long[] millis = {5, 5, 5, 9, 5, Long.MIN_VALUE / 1000, 0, 0};
+    WindowedValue<String> previous = null;
+    for (int i = 0; i < millis.length; i++) {
+      WindowedValue<String> e =
+          WindowedValues.timestampedValueInGlobalWindow("v" + i, new Instant(millis[i]));
+      WindowedValue<String> back = read(serializer, write(serializer, e));
+      assertThat(back.getValue()).isEqualTo("v" + i);
+      assertThat(back.getTimestamp().getMillis()).isEqualTo(millis[i]);
+      if (previous != null && millis[i] == millis[i - 1]) {
+        assertThat(back.getTimestamp()).isSameAs(previous.getTimestamp());
+      }
+      previous = back;
+    }
+  }
+
+  @Test
   @SuppressWarnings({"unchecked", "rawtypes"})
   void otherWindowsGoThroughBeamsEncoding() throws IOException {
     WindowedValueSerializer<String> intervals =
