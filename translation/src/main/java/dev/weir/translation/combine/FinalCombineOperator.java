@@ -11,6 +11,7 @@ import dev.weir.state.serialization.TypeSerializer;
 import dev.weir.translation.operators.OwedWindows;
 import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.util.List;
@@ -19,7 +20,6 @@ import org.apache.beam.sdk.transforms.Combine.CombineFn;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -128,7 +128,7 @@ public final class FinalCombineOperator<K, AccumT, OutputT>
       return;
     }
     pending.clear(window);
-    K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
+    K key = EncodedKey.decode(keyCoder, (KeyBytes) timer.key());
     output.emit(
         WindowedValues.of(
             KV.of(key, combineFn.extractOutput(p.accumulator())),

@@ -10,6 +10,7 @@ import dev.weir.state.serialization.DataOutputView;
 import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepOutputCounts;
 import dev.weir.translation.state.OutputTimestamps;
+import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -123,7 +124,7 @@ public final class BoundedGroupByKeyOperator<K, V>
     encoded.clear();
     valueCoder.encode(element.getValue().getValue(), encoded);
     long timestamp = element.getTimestamp().getMillis();
-    long keyPrefix = GroupTable.prefix(key);
+    long keyPrefix = key.prefix();
     for (BoundedWindow window : element.getWindows()) {
       long end = window.maxTimestamp().getMillis();
       if (end < inputWatermark) {
@@ -209,7 +210,7 @@ public final class BoundedGroupByKeyOperator<K, V>
             List<V> values = new ArrayList<>(g.count);
             in.setBuffer(g.values, 0, g.length);
             decode(in, g.count, values);
-            K key = CoderUtils.decodeFromByteArray(keyCoder, g.key.bytes());
+            K key = EncodedKey.decode(keyCoder, g.key);
             emit(key, g.window, g.outputMillis, values);
           });
       table.clear();

@@ -38,7 +38,7 @@ final class GroupTable {
     Group(KeyBytes key, long keyPrefix, BoundedWindow window, long outputMillis) {
       this.key = key;
       this.hash = key.hashCode();
-      this.keyLength = key.bytes().length;
+      this.keyLength = key.length();
       this.keyPrefix = keyPrefix;
       this.window = window;
       this.outputMillis = outputMillis;
@@ -46,7 +46,7 @@ final class GroupTable {
 
     boolean is(KeyBytes other, long otherPrefix, BoundedWindow otherWindow) {
       return keyPrefix == otherPrefix
-          && keyLength == other.bytes().length
+          && keyLength == other.length()
           && (keyLength <= 8 || key == other || Arrays.equals(key.bytes(), other.bytes()))
           && (window == otherWindow || window.equals(otherWindow));
     }
@@ -63,18 +63,9 @@ final class GroupTable {
   private long bytes;
   private int size;
 
-  /** The first eight bytes of {@code key}, as {@link Group#keyPrefix} holds them. */
-  static long prefix(KeyBytes key) {
-    byte[] b = key.bytes();
-    long p = 0;
-    int n = Math.min(8, b.length);
-    for (int i = 0; i < n; i++) {
-      p = (p << 8) | (b[i] & 0xff);
-    }
-    return p;
-  }
-
-  /** The group of {@code key} (whose {@link #prefix} is given) and {@code window}, or null. */
+  /**
+   * The group of {@code key} (whose {@link KeyBytes#prefix} is given) and {@code window}, or null.
+   */
   Group find(KeyBytes key, long keyPrefix, BoundedWindow window) {
     int hash = key.hashCode();
     int mask = slots.length - 1;
@@ -95,7 +86,7 @@ final class GroupTable {
     }
     Group group = new Group(key, keyPrefix, window, outputMillis);
     place(group);
-    bytes += GROUP_OVERHEAD + key.bytes().length + group.values.length;
+    bytes += GROUP_OVERHEAD + key.length() + group.values.length;
     size++;
     return group;
   }
@@ -178,7 +169,7 @@ final class GroupTable {
     }
     all.sort(
         (a, b) -> {
-          int c = Arrays.compareUnsigned(a.key.bytes(), b.key.bytes());
+          int c = KeyBytes.compareUnsigned(a.key, b.key);
           return c != 0 ? c : Arrays.compareUnsigned(a.windowBytes, b.windowBytes);
         });
     return all;

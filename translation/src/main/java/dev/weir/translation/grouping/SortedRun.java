@@ -46,9 +46,7 @@ final class SortedRun implements AutoCloseable {
       out.writeInt(MAGIC);
       out.writeByte(VERSION);
       for (GroupTable.Group g : groups) {
-        byte[] key = g.key.bytes();
-        out.writeInt(key.length);
-        out.write(key);
+        g.key.writeTo(out);
         out.writeInt(g.windowBytes.length);
         out.write(g.windowBytes);
         out.writeLong(g.outputMillis);

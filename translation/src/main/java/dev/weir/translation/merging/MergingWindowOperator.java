@@ -10,13 +10,13 @@ import dev.weir.translation.metrics.JobMetrics;
 import dev.weir.translation.metrics.StepOutputCounts;
 import dev.weir.translation.state.OutputTimestamps;
 import dev.weir.translation.wire.CoderSerializer;
+import dev.weir.translation.wire.EncodedKey;
 import dev.weir.translation.wire.KeyBytes;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.WindowFn;
-import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -216,7 +216,7 @@ public final class MergingWindowOperator<K, V, OutputT>
       holds.remove(hold);
       outputMillis = hold;
     }
-    K key = CoderUtils.decodeFromByteArray(keyCoder, ((KeyBytes) timer.key()).bytes());
+    K key = EncodedKey.decode(keyCoder, (KeyBytes) timer.key());
     outputCounts.count();
     output.emit(
         WindowedValues.of(

@@ -26,8 +26,7 @@ record KeyedElement<T>(KeyBytes key, WindowedValue<T> value) {
     for (KeyedElement<T> e : elements) {
       out.writeBoolean(e.key() != null);
       if (e.key() != null) {
-        out.writeInt(e.key().bytes().length);
-        out.write(e.key().bytes());
+        e.key().writeTo(out);
       }
       byte[] value = CoderUtils.encodeToByteArray(coder, e.value());
       out.writeInt(value.length);

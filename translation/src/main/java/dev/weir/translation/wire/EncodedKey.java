@@ -58,7 +58,7 @@ public final class EncodedKey {
   @SuppressWarnings("deprecation") // Context.OUTER: the same bytes as CoderUtils.encodeToByteArray
   public static <K> KeyBytes encode(Coder<K> keyCoder, K key) throws IOException {
     if (keyCoder.getClass() == VarLongCoder.class && key != null) {
-      return new KeyBytes(varLong((Long) key)); // the most common key coder, without a stream
+      return varLongKey((Long) key); // the most common key coder, without a stream
     }
     DataOutputView out = BUFFER.get();
     out.clear();
@@ -100,6 +100,24 @@ public final class EncodedKey {
     return KeyBytes.finish(KeyBytes.mix(h, (byte) v));
   }
 
+  /** The key of a VarLong: a short one packed as it is encoded, without an array. */
+  private static KeyBytes varLongKey(long value) {
+    int n = VarInt.getLength(value);
+    if (n > KeyBytes.INLINE) {
+      return new KeyBytes(varLong(value));
+    }
+    long prefix = 0;
+    int h = KeyBytes.FNV_START;
+    long v = value;
+    for (int i = 0; i < n; i++) {
+      byte b = (byte) (i < n - 1 ? (v & 0x7F) | 0x80 : v);
+      prefix = (prefix << 8) | (b & 0xff);
+      h = KeyBytes.mix(h, b);
+      v >>>= 7;
+    }
+    return new KeyBytes(prefix, n, KeyBytes.finish(h));
+  }
+
   /** What VarLongCoder writes for {@code value}: seven bits a byte, lowest first. */
   private static byte[] varLong(long value) {
     byte[] bytes = new byte[VarInt.getLength(value)];
@@ -120,33 +138,32 @@ public final class EncodedKey {
   /** The key {@link #encode} encoded: what {@link CoderUtils#decodeFromByteArray} gives. */
   @SuppressWarnings("unchecked")
   public static <K> K decode(Coder<K> keyCoder, KeyBytes key) throws IOException {
-    byte[] bytes = key.bytes();
-    if (keyCoder.getClass() == VarLongCoder.class && isVarLong(bytes)) {
-      return (K) Long.valueOf(varLongValue(bytes)); // without Beam's two streams per key
+    if (keyCoder.getClass() == VarLongCoder.class && isVarLong(key)) {
+      return (K) Long.valueOf(varLongValue(key)); // without Beam's two streams per key
     }
-    return CoderUtils.decodeFromByteArray(keyCoder, bytes);
+    return CoderUtils.decodeFromByteArray(keyCoder, key.bytes());
   }
 
   /**
    * Whether {@code bytes} is exactly one well-formed VarLong (else Beam's decoder says why not).
    */
-  private static boolean isVarLong(byte[] bytes) {
-    int n = bytes.length;
-    if (n == 0 || n > 10 || (bytes[n - 1] & 0x80) != 0) {
+  private static boolean isVarLong(KeyBytes key) {
+    int n = key.length();
+    if (n == 0 || n > 10 || (key.byteAt(n - 1) & 0x80) != 0) {
       return false;
     }
     for (int i = 0; i < n - 1; i++) {
-      if ((bytes[i] & 0x80) == 0) {
+      if ((key.byteAt(i) & 0x80) == 0) {
         return false;
       }
     }
     return true;
   }
 
-  private static long varLongValue(byte[] bytes) {
+  private static long varLongValue(KeyBytes key) {
     long value = 0;
-    for (int i = 0; i < bytes.length; i++) {
-      value |= (long) (bytes[i] & 0x7F) << (7 * i);
+    for (int i = 0; i < key.length(); i++) {
+      value |= (long) (key.byteAt(i) & 0x7F) << (7 * i);
     }
     return value;
   }
@@ -161,10 +178,8 @@ public final class EncodedKey {
     }
 
     @Override
-    public void serialize(KeyBytes value, DataOutputView target) {
-      byte[] b = value.bytes();
-      target.writeInt(b.length);
-      target.write(b, 0, b.length);
+    public void serialize(KeyBytes value, DataOutputView target) throws IOException {
+      value.writeTo(target);
     }
 
     @Override

@@ -77,7 +77,10 @@ class EncodedKeyTest {
 
   private static <T> void assertSameBytes(Coder<T> coder, T value) throws Exception {
     KeyBytes encoded = EncodedKey.encode(coder, value);
-    assertThat(encoded.bytes()).isEqualTo(CoderUtils.encodeToByteArray(coder, value));
+    byte[] expected = CoderUtils.encodeToByteArray(coder, value);
+    assertThat(encoded.bytes()).isEqualTo(expected);
+    // However the key is held (a long packed as it is encoded, or an array), it is its bytes.
+    assertThat(encoded).isEqualTo(new KeyBytes(expected)).hasSameHashCodeAs(new KeyBytes(expected));
     // A sender's hash without the bytes is the receiver's hash of them.
     assertThat(EncodedKey.hash(coder, value)).isEqualTo(encoded.hashCode());
     KeySelector<WindowedValue<KV<T, String>>, KeyBytes> keys = EncodedKey.ofKv(coder);
