@@ -68,7 +68,8 @@ public interface TimerService {
 
   /**
    * How timer namespaces are written in snapshots; by default Kryo. Set it in {@code open()}:
-   * restored timers are read with it once {@code open()} returned.
+   * restored timers are read with it once {@code open()} returned. A {@link
+   * TimedNamespaceSerializer} is given each timer's time when written.
    */
   void setNamespaceSerializer(TypeSerializer<?> serializer);
 }

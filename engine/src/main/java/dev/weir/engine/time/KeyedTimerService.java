@@ -1,6 +1,7 @@
 package dev.weir.engine.time;
 
 import dev.weir.engine.operator.TimeDomain;
+import dev.weir.engine.operator.TimedNamespaceSerializer;
 import dev.weir.engine.operator.Timer;
 import dev.weir.engine.operator.TimerService;
 import dev.weir.engine.serialization.KryoSerializer;
@@ -316,6 +317,7 @@ public final class KeyedTimerService implements TimerService {
       DataOutputView out)
       throws IOException {
     Object[] keys = new Object[WRITE_BATCH];
+    TimedNamespaceSerializer timed = namespaces instanceof TimedNamespaceSerializer t ? t : null;
     for (int from = 0; from < timers.length; from += WRITE_BATCH) {
       int n = Math.min(WRITE_BATCH, timers.length - from);
       for (int i = 0; i < n; i++) {
@@ -328,7 +330,11 @@ public final class KeyedTimerService implements TimerService {
         out.writeLong(t.timestamp());
         out.writeInt(t.keyGroup());
         keySerializer.serialize(keys[i], out);
-        namespaces.serialize(t.namespace(), out);
+        if (timed != null) {
+          timed.serialize(t.namespace(), t.timestamp(), out);
+        } else {
+          namespaces.serialize(t.namespace(), out);
+        }
       }
     }
   }

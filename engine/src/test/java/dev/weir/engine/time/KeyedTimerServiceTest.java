@@ -2,12 +2,16 @@ package dev.weir.engine.time;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weir.engine.operator.TimedNamespaceSerializer;
 import dev.weir.engine.operator.Timer;
 import dev.weir.state.KeyGroupRange;
 import dev.weir.state.KeyedStateBackend;
 import dev.weir.state.heap.HeapKeyedStateBackend;
+import dev.weir.state.serialization.DataInputView;
+import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.Serializers;
 import dev.weir.state.serialization.TypeSerializer;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -125,6 +129,52 @@ class KeyedTimerServiceTest {
     restored.advanceWatermark(Long.MAX_VALUE);
     restored.fireAllProcessingTimeTimers();
     assertThat(restoredTimers).containsExactlyInAnyOrderElementsOf(atBarrier);
+  }
+
+  /** A namespace serializer that asks for the time writes each timer's namespace with its time. */
+  @Test
+  void aTimedNamespaceSerializerIsGivenEachTimersTime() throws Exception {
+    TimedNamespaceSerializer withTime =
+        new TimedNamespaceSerializer() {
+          @Override
+          public void serialize(Object namespace, long timestamp, DataOutputView out)
+              throws IOException {
+            Serializers.STRING.serialize(namespace + "#" + timestamp, out);
+          }
+
+          @Override
+          public void serialize(Object namespace, DataOutputView out) {
+            throw new AssertionError("written without its time: " + namespace);
+          }
+
+          @Override
+          public Object deserialize(DataInputView in) throws IOException {
+            return Serializers.STRING.deserialize(in);
+          }
+        };
+    KeyedTimerService service =
+        new KeyedTimerService(keys, ScheduledActions.manualClock(0), t -> {});
+    service.setNamespaceSerializer(withTime);
+    List<String> expected = new ArrayList<>();
+    for (int k = 0; k < 10; k++) {
+      keys.setCurrentKey("k" + k);
+      service.registerEventTimeTimer("w", 100 + k);
+      service.registerProcessingTimeTimer("p", 1_000 + k);
+      expected.add("EVENT_TIME k" + k + " w#" + (100 + k) + " @" + (100 + k));
+      expected.add("PROCESSING_TIME k" + k + " p#" + (1_000 + k) + " @" + (1_000 + k));
+    }
+    byte[] bytes = service.snapshot().write();
+
+    List<String> restoredTimers = new ArrayList<>();
+    KeyedTimerService restored =
+        new KeyedTimerService(
+            keys, ScheduledActions.manualClock(0), t -> restoredTimers.add(describe(t)));
+    restored.setNamespaceSerializer(withTime);
+    restored.restore(List.of(bytes));
+    restored.completeRestore();
+    restored.advanceWatermark(Long.MAX_VALUE);
+    restored.fireAllProcessingTimeTimers();
+    assertThat(restoredTimers).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   private static String describe(Timer t) {

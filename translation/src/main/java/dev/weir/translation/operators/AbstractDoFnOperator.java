@@ -447,7 +447,7 @@ public abstract class AbstractDoFnOperator<InputT, OutputT>
 
   @Override
   public void onTimer(Timer timer) throws Exception {
-    TimerData data = timerInternals.onFired(timer.namespace());
+    TimerData data = timerInternals.onFired(timer);
     MetricsContainer previous = threadMetrics.enter(metricsContainer);
     try {
       startBundleIfNeeded();

@@ -1,8 +1,8 @@
 package dev.weir.translation.state;
 
+import dev.weir.engine.operator.TimedNamespaceSerializer;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
-import dev.weir.state.serialization.TypeSerializer;
 import java.io.IOException;
 import org.apache.beam.runners.core.StateNamespaces;
 import org.apache.beam.runners.core.TimerInternals.TimerData;
@@ -14,10 +14,11 @@ import org.joda.time.Instant;
 
 /**
  * Beam timers in snapshots, as engine timer namespaces: every field of TimerData, the namespace by
- * its string key, read back with the window coder. A {@link CompactTimer} is written as the
- * TimerData it stands for (the same bytes); a timer is read back as a TimerData.
+ * its string key, read back with the window coder. A timer kept as its {@link TimerIdentity} alone
+ * (see {@link WeirTimerInternals}) is written as the TimerData it stands for at the engine timer's
+ * time (the same bytes); a timer is read back as a TimerData.
  */
-final class TimerDataSerializer implements TypeSerializer<Object> {
+final class TimerDataSerializer implements TimedNamespaceSerializer {
 
   private final Coder<? extends BoundedWindow> windowCoder;
 
@@ -32,19 +33,28 @@ final class TimerDataSerializer implements TypeSerializer<Object> {
   }
 
   @Override
-  public void serialize(Object engineNamespace, DataOutputView out) {
-    if (engineNamespace instanceof CompactTimer c) {
-      TimerIdentity identity = c.identity;
+  public void serialize(Object engineNamespace, long engineTime, DataOutputView out) {
+    if (engineNamespace instanceof TimerIdentity identity) {
+      long timestamp = WeirTimerInternals.beamTime(engineTime);
       out.writeUTF(identity.timerId());
       out.writeUTF(identity.timerFamilyId());
       out.writeUTF(identity.namespace().stringKey());
-      out.writeLong(c.timestamp);
+      out.writeLong(timestamp);
       out.writeBoolean(true);
-      out.writeLong(c.timestamp);
+      out.writeLong(timestamp);
       out.writeUTF(identity.domain().name());
       out.writeBoolean(false);
       out.writeUTF(CausedByDrain.NORMAL.name());
       return;
+    }
+    serialize(engineNamespace, out);
+  }
+
+  @Override
+  public void serialize(Object engineNamespace, DataOutputView out) {
+    if (engineNamespace instanceof TimerIdentity) {
+      throw new IllegalStateException(
+          "a timer kept as its identity is written with its time, not alone");
     }
     TimerData timer = (TimerData) engineNamespace;
     out.writeUTF(timer.getTimerId());

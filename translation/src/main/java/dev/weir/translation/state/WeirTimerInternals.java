@@ -1,5 +1,6 @@
 package dev.weir.translation.state;
 
+import dev.weir.engine.operator.Timer;
 import dev.weir.engine.operator.TimerService;
 import dev.weir.state.KeyedStateBackend;
 import org.apache.beam.runners.core.StateNamespace;
@@ -7,14 +8,18 @@ import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.CausedByDrain;
 import org.joda.time.Instant;
 
 /**
  * Beam timers on the engine's timer service, for the current key. A Beam timer is identified by its
  * namespace, id and family: setting it again moves it. The engine keeps one timer per key and
  * identity (the identity is the timer's slot, {@link TimerService#setTimerSlots}), with the
- * TimerData as the engine timer's namespace, or a {@link CompactTimer} when the output timestamp is
- * the timer's time, so no keyed state remembers pending timers: the timers' snapshot holds them
+ * TimerData as the engine timer's namespace, or, when the output timestamp is the timer's time (not
+ * deleted, not drain-caused: Beam's default, so most timers), the {@link TimerIdentity} shared by
+ * all keys' timers of that identity: the time is the engine timer's (no object per timer, where a
+ * TimerData and its instants, later a compact copy, were a large part of a job with a timer per key
+ * over a million keys). So no keyed state remembers pending timers: the timers' snapshot holds them
  * all. (Up to session 14 a map state {@code beam-timers} kept them too; a savepoint that has it
  * still restores, its copy is carried along unread.) The engine fires a timer once the watermark
  * (or clock) reaches its time; Beam fires once it has passed it, so timers are registered one
@@ -56,21 +61,48 @@ public final class WeirTimerInternals implements TimerInternals {
         t -> {
           Object timer = t.namespace();
           if (holdsOutput(timer)) {
-            timerHolds.set(new HoldId(t.key(), slotOf(timer)), outputMillis(timer));
+            timerHolds.set(
+                new HoldId(t.key(), slotOf(timer)), outputMillis(timer, beamTime(t.timestamp())));
           }
         });
   }
 
-  /** The Beam timer an engine timer of this class carries (its namespace). */
-  public static TimerData timerData(Object engineNamespace) {
-    return engineNamespace instanceof CompactTimer c
-        ? c.toTimerData()
-        : (TimerData) engineNamespace;
+  /** The Beam timer an engine timer of this class stands for. */
+  public static TimerData timerData(Timer engineTimer) {
+    if (engineTimer.namespace() instanceof TimerIdentity identity) {
+      Instant time = new Instant(beamTime(engineTimer.timestamp()));
+      return TimerData.of(
+          identity.timerId(),
+          identity.timerFamilyId(),
+          identity.namespace(),
+          time,
+          time,
+          identity.domain());
+    }
+    return (TimerData) engineTimer.namespace();
+  }
+
+  /**
+   * Whether {@code timer} is fully described by its identity and time: not deleted, not caused by a
+   * drain, its output timestamp its own time, which is a Beam timestamp.
+   */
+  static boolean keptAsIdentity(TimerData timer) {
+    Instant output = timer.getOutputTimestamp();
+    return output != null
+        && output.getMillis() == timer.getTimestamp().getMillis()
+        && isBeamTime(output.getMillis())
+        && !timer.getDeleted()
+        && timer.causedByDrain() == CausedByDrain.NORMAL;
+  }
+
+  private static boolean isBeamTime(long millis) {
+    return millis >= BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis()
+        && millis <= BoundedWindow.TIMESTAMP_MAX_VALUE.getMillis();
   }
 
   private String slotOf(Object engineNamespace) {
-    if (engineNamespace instanceof CompactTimer c) {
-      return c.identity.slot();
+    if (engineNamespace instanceof TimerIdentity identity) {
+      return identity.slot();
     }
     TimerData timer = (TimerData) engineNamespace;
     return identity(
@@ -113,8 +145,10 @@ public final class WeirTimerInternals implements TimerInternals {
       Instant outputTimestamp,
       TimeDomain timeDomain) {
     TimerIdentity identity = identity(namespace, timerId, timerFamilyId, timeDomain);
-    if (outputTimestamp != null && outputTimestamp.getMillis() == target.getMillis()) {
-      set(new CompactTimer(identity, target.getMillis()), target, identity);
+    if (outputTimestamp != null
+        && outputTimestamp.getMillis() == target.getMillis()
+        && isBeamTime(target.getMillis())) {
+      set(identity, target, identity);
     } else {
       // Kept per key until it fires: the namespace instance is shared (a window's namespace
       // object per timer was a tenth of a timer-per-key job's live heap).
@@ -131,14 +165,10 @@ public final class WeirTimerInternals implements TimerInternals {
     TimerIdentity identity =
         identity(
             timer.getNamespace(), timer.getTimerId(), timer.getTimerFamilyId(), timer.getDomain());
-    Object kept =
-        CompactTimer.canHold(timer)
-            ? new CompactTimer(identity, timer.getTimestamp().getMillis())
-            : timer;
-    set(kept, timer.getTimestamp(), identity);
+    set(keptAsIdentity(timer) ? identity : timer, timer.getTimestamp(), identity);
   }
 
-  /** Sets an engine timer carrying {@code timer} (a TimerData or a CompactTimer). */
+  /** Sets an engine timer carrying {@code timer} (a TimerData or its identity) at target. */
   private void set(Object timer, Instant target, TimerIdentity identity) {
     Object previous =
         timers.setTimer(
@@ -148,23 +178,26 @@ public final class WeirTimerInternals implements TimerInternals {
                 ? dev.weir.engine.operator.TimeDomain.EVENT_TIME
                 : dev.weir.engine.operator.TimeDomain.PROCESSING_TIME);
     if (holdsOutput(timer)) {
-      timerHolds.set(new HoldId(backend.currentKey(), identity.slot()), outputMillis(timer));
+      timerHolds.set(
+          new HoldId(backend.currentKey(), identity.slot()),
+          outputMillis(timer, target.getMillis()));
     } else if (previous != null && holdsOutput(previous)) {
       timerHolds.set(new HoldId(backend.currentKey(), identity.slot()), null);
     }
   }
 
-  private static long outputMillis(Object timer) {
-    return timer instanceof CompactTimer c
-        ? c.timestamp
+  /** The output timestamp of a timer (a TimerData, or an identity due at {@code beamMillis}). */
+  private static long outputMillis(Object timer, long beamMillis) {
+    return timer instanceof TimerIdentity
+        ? beamMillis
         : ((TimerData) timer).getOutputTimestamp().getMillis();
   }
 
   /** {@link #holdsOutput(TimerData)} for either form an engine timer carries. */
   private static boolean holdsOutput(Object timer) {
-    if (timer instanceof CompactTimer c) {
+    if (timer instanceof TimerIdentity identity) {
       // Its output timestamp is its time: only a processing-time timer holds.
-      return c.identity.domain() != TimeDomain.EVENT_TIME;
+      return identity.domain() != TimeDomain.EVENT_TIME;
     }
     return holdsOutput((TimerData) timer);
   }
@@ -189,15 +222,21 @@ public final class WeirTimerInternals implements TimerInternals {
     return t == Long.MAX_VALUE ? t : t + 1;
   }
 
+  /** The Beam timestamp of an engine timer's time (the inverse of registering one later). */
+  static long beamTime(long engineTime) {
+    return engineTime == Long.MAX_VALUE ? engineTime : engineTime - 1;
+  }
+
   /**
    * A timer fired (the engine fires only the timer its slot holds, and took it out of the slot):
    * its hold is released. Returns the Beam timer the engine timer's namespace carried.
    */
-  public TimerData onFired(Object engineNamespace) {
-    if (holdsOutput(engineNamespace)) {
-      timerHolds.set(new HoldId(backend.currentKey(), slotOf(engineNamespace)), null);
+  public TimerData onFired(Timer engineTimer) {
+    Object namespace = engineTimer.namespace();
+    if (holdsOutput(namespace)) {
+      timerHolds.set(new HoldId(backend.currentKey(), slotOf(namespace)), null);
     }
-    return timerData(engineNamespace);
+    return timerData(engineTimer);
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.weir.translation.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weir.engine.operator.Timer;
 import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import java.util.Arrays;
@@ -18,7 +20,7 @@ class TimerDataSerializerTest {
   private final TimerDataSerializer serializer = new TimerDataSerializer(IntervalWindow.getCoder());
 
   @Test
-  void aCompactTimerIsWrittenAsTheTimerDataItStandsFor() throws Exception {
+  void aTimerKeptAsItsIdentityIsWrittenAsTheTimerDataItStandsFor() throws Exception {
     StateNamespace window =
         StateNamespaces.window(
             IntervalWindow.getCoder(), new IntervalWindow(new Instant(0), new Instant(10)));
@@ -26,34 +28,48 @@ class TimerDataSerializerTest {
       TimerIdentity identity =
           new TimerIdentity(
               window, "end", "family", domain, TimerIdentity.slotOf("w", "end", "family"));
-      CompactTimer compact = new CompactTimer(identity, 1_234L);
+      // The engine registers a Beam timer one millisecond later than its Beam time.
+      Timer engineTimer =
+          new Timer(1_235L, "key", identity, dev.weir.engine.operator.TimeDomain.EVENT_TIME, 0);
       Instant time = new Instant(1_234L);
       TimerData full = TimerData.of("end", "family", window, time, time, domain);
 
-      assertThat(compact.toTimerData()).isEqualTo(full);
-      byte[] compactBytes = bytes(compact);
-      assertThat(compactBytes).isEqualTo(bytes(full));
+      assertThat(WeirTimerInternals.timerData(engineTimer)).isEqualTo(full);
+      DataOutputView out = new DataOutputView(64);
+      serializer.serialize(identity, engineTimer.timestamp(), out);
+      byte[] identityBytes = Arrays.copyOf(out.array(), out.length());
+      assertThat(identityBytes).isEqualTo(bytes(full));
       DataInputView in = new DataInputView();
-      in.setBuffer(compactBytes, 0, compactBytes.length);
+      in.setBuffer(identityBytes, 0, identityBytes.length);
       assertThat(serializer.deserialize(in)).isEqualTo(full);
+      assertThatThrownBy(() -> bytes(identity))
+          .as("an identity alone does not say when its timer is due")
+          .isInstanceOf(IllegalStateException.class);
     }
   }
 
   @Test
-  void onlyTimersFiringAtTheirOutputTimestampAreCompact() {
+  void onlyTimersFiringAtTheirOutputTimestampAreKeptAsTheirIdentity() {
     StateNamespace global = StateNamespaces.global();
     Instant time = new Instant(50);
 
     assertThat(
-            CompactTimer.canHold(TimerData.of("t", "", global, time, time, TimeDomain.EVENT_TIME)))
+            WeirTimerInternals.keptAsIdentity(
+                TimerData.of("t", "", global, time, time, TimeDomain.EVENT_TIME)))
         .isTrue();
     assertThat(
-            CompactTimer.canHold(
+            WeirTimerInternals.keptAsIdentity(
                 TimerData.of("t", "", global, time, time.minus(1), TimeDomain.EVENT_TIME)))
         .isFalse();
     assertThat(
-            CompactTimer.canHold(
+            WeirTimerInternals.keptAsIdentity(
                 TimerData.of("t", "", global, time, time, TimeDomain.EVENT_TIME).deleted()))
+        .isFalse();
+    Instant beyond = new Instant(Long.MAX_VALUE);
+    assertThat(
+            WeirTimerInternals.keptAsIdentity(
+                TimerData.of("t", "", global, beyond, beyond, TimeDomain.PROCESSING_TIME)))
+        .as("not a Beam timestamp: its engine time would not map back")
         .isFalse();
   }
 
