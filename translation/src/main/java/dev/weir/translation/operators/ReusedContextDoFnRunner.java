@@ -11,15 +11,12 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.state.State;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnOutputReceivers;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvokers;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature.Parameter;
-import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
-import org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.OutputBuilderSupplier;
@@ -30,7 +27,6 @@ import org.apache.beam.sdk.util.WindowedValueReceiver;
 import org.apache.beam.sdk.values.CausedByDrain;
 import org.apache.beam.sdk.values.OutputBuilder;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -278,7 +274,7 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
 
   /** The process context, argument provider and output-builder supplier of the current element. */
   private final class Context extends DoFn<InputT, OutputT>.ProcessContext
-      implements DoFnInvoker.ArgumentProvider<InputT, OutputT>, OutputBuilderSupplier {
+      implements UnavailableArguments<InputT, OutputT>, OutputBuilderSupplier {
 
     WindowedValue<InputT> element;
     private final MainReceiver mainReceiver = new MainReceiver();
@@ -470,70 +466,9 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
     }
 
     @Override
-    public DoFn<InputT, OutputT>.StartBundleContext startBundleContext(DoFn<InputT, OutputT> doFn) {
-      throw unsupported("StartBundleContext");
-    }
-
-    @Override
-    public DoFn<InputT, OutputT>.FinishBundleContext finishBundleContext(
-        DoFn<InputT, OutputT> doFn) {
-      throw unsupported("FinishBundleContext");
-    }
-
-    @Override
-    public DoFn<InputT, OutputT>.OnTimerContext onTimerContext(DoFn<InputT, OutputT> doFn) {
-      throw unsupported("OnTimerContext");
-    }
-
-    @Override
-    public Object key() {
-      throw unsupported("the key");
-    }
-
-    @Override
-    public Object sideInput(String tagId) {
-      throw unsupported("side input " + tagId);
-    }
-
-    @Override
-    public Object schemaElement(int index) {
-      throw unsupported("a schema element");
-    }
-
-    @Override
-    public TimeDomain timeDomain(DoFn<InputT, OutputT> doFn) {
-      throw unsupported("the time domain");
-    }
-
-    @Override
-    public DoFn.OutputReceiver<Row> outputRowReceiver(DoFn<InputT, OutputT> doFn) {
-      throw unsupported("a row receiver");
-    }
-
-    @Override
-    public Object restriction() {
-      throw unsupported("a restriction");
-    }
-
-    @Override
-    public RestrictionTracker<?, ?> restrictionTracker() {
-      throw unsupported("a restriction tracker");
-    }
-
-    @Override
-    public Object watermarkEstimatorState() {
-      throw unsupported("watermark estimator state");
-    }
-
-    @Override
-    public WatermarkEstimator<?> watermarkEstimator() {
-      throw unsupported("a watermark estimator");
-    }
-
-    @Override
     public State state(String stateId, boolean alwaysFetched) {
       if (keyed == null) {
-        throw unsupported("state " + stateId);
+        throw unavailable("state " + stateId);
       }
       return keyed.state(stateId, window(), alwaysFetched);
     }
@@ -541,23 +476,14 @@ final class ReusedContextDoFnRunner<InputT, OutputT> implements DoFnRunner<Input
     @Override
     public Timer timer(String timerId) {
       if (keyed == null) {
-        throw unsupported("timer " + timerId);
+        throw unavailable("timer " + timerId);
       }
       return keyed.timer(timerId, window(), element.getTimestamp());
     }
 
-    @Override
-    public TimerMap timerFamily(String tagId) {
-      throw unsupported("timer family " + tagId);
-    }
-
-    @Override
-    public String timerId(DoFn<InputT, OutputT> doFn) {
-      throw unsupported("the timer id");
-    }
-
     /** {@link ReusedContextDoFnRunner#supports} admits no DoFn that asks for these. */
-    private UnsupportedOperationException unsupported(String what) {
+    @Override
+    public UnsupportedOperationException unavailable(String what) {
       return new UnsupportedOperationException(
           what + " is not available in @ProcessElement of " + fn.getClass().getName());
     }

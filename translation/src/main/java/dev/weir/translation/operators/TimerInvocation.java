@@ -7,21 +7,17 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.state.State;
 import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
-import org.apache.beam.sdk.state.TimerMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFnOutputReceivers;
 import org.apache.beam.sdk.transforms.reflect.DoFnInvoker;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature;
 import org.apache.beam.sdk.transforms.reflect.DoFnSignature.Parameter;
-import org.apache.beam.sdk.transforms.splittabledofn.RestrictionTracker;
-import org.apache.beam.sdk.transforms.splittabledofn.WatermarkEstimator;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.util.OutputBuilderSupplier;
 import org.apache.beam.sdk.util.WindowedValueReceiver;
 import org.apache.beam.sdk.values.CausedByDrain;
 import org.apache.beam.sdk.values.OutputBuilder;
-import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowedValue;
 import org.apache.beam.sdk.values.WindowedValues;
@@ -41,7 +37,7 @@ import org.joda.time.Instant;
  * path. Task thread only.
  */
 final class TimerInvocation<InputT, OutputT> extends DoFn<InputT, OutputT>.OnTimerContext
-    implements DoFnInvoker.ArgumentProvider<InputT, OutputT>, OutputBuilderSupplier {
+    implements UnavailableArguments<InputT, OutputT>, OutputBuilderSupplier {
 
   private final DoFn<InputT, OutputT> fn;
   private final DoFnInvoker<InputT, OutputT> invoker;
@@ -291,78 +287,9 @@ final class TimerInvocation<InputT, OutputT> extends DoFn<InputT, OutputT>.OnTim
     return keyed.timer(id, window, timestamp);
   }
 
-  @Override
-  public PaneInfo paneInfo(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("the pane");
-  }
-
-  @Override
-  public InputT element(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("the element");
-  }
-
-  @Override
-  public DoFn<InputT, OutputT>.ProcessContext processContext(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("ProcessContext");
-  }
-
-  @Override
-  public DoFn<InputT, OutputT>.StartBundleContext startBundleContext(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("StartBundleContext");
-  }
-
-  @Override
-  public DoFn<InputT, OutputT>.FinishBundleContext finishBundleContext(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("FinishBundleContext");
-  }
-
-  @Override
-  public Object sideInput(String tagId) {
-    throw unsupported("side input " + tagId);
-  }
-
-  @Override
-  public Object schemaElement(int index) {
-    throw unsupported("a schema element");
-  }
-
-  @Override
-  public DoFn.OutputReceiver<Row> outputRowReceiver(DoFn<InputT, OutputT> doFn) {
-    throw unsupported("a row receiver");
-  }
-
-  @Override
-  public DoFn.BundleFinalizer bundleFinalizer() {
-    throw unsupported("bundle finalization");
-  }
-
-  @Override
-  public Object restriction() {
-    throw unsupported("a restriction");
-  }
-
-  @Override
-  public RestrictionTracker<?, ?> restrictionTracker() {
-    throw unsupported("a restriction tracker");
-  }
-
-  @Override
-  public Object watermarkEstimatorState() {
-    throw unsupported("watermark estimator state");
-  }
-
-  @Override
-  public WatermarkEstimator<?> watermarkEstimator() {
-    throw unsupported("a watermark estimator");
-  }
-
-  @Override
-  public TimerMap timerFamily(String tagId) {
-    throw unsupported("timer family " + tagId);
-  }
-
   /** {@link #supports} admits no method that asks for these. */
-  private UnsupportedOperationException unsupported(String what) {
+  @Override
+  public UnsupportedOperationException unavailable(String what) {
     return new UnsupportedOperationException(
         what + " is not available in @OnTimer of " + fn.getClass().getName());
   }
