@@ -96,6 +96,12 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
 
   @Override
   public void serialize(T value, DataOutputView target) {
+    if (value == null && !exactType) {
+      // The byte Kryo writes for null (class id NULL), without creating a Kryo for it: null
+      // namespaces and values are common and a snapshot writer duplicates its serializer.
+      target.writeByte(Kryo.NULL);
+      return;
+    }
     if (kryo == null) {
       init();
     }
@@ -111,6 +117,10 @@ public final class KryoSerializer<T> implements TypeSerializer<T>, Serializable 
   @Override
   @SuppressWarnings("unchecked")
   public T deserialize(DataInputView source) {
+    if (!exactType && source.remaining() > 0 && source.array()[source.position()] == Kryo.NULL) {
+      source.skipTo(source.position() + 1);
+      return null;
+    }
     if (kryo == null) {
       init();
     }

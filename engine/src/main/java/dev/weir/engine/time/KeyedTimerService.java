@@ -13,6 +13,7 @@ import dev.weir.state.serialization.DataInputView;
 import dev.weir.state.serialization.DataOutputView;
 import dev.weir.state.serialization.TypeSerializer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Collection;
 import java.util.List;
 
@@ -297,12 +298,14 @@ public final class KeyedTimerService implements TimerService {
     TypeSerializer<Object> namespaces = namespaceSerializer.duplicate();
     return stream -> {
       int count = event.size() + processing.size();
-      DataOutputView out = new DataOutputView(256 + count * 32);
+      // Written in chunks: a buffer of the whole snapshot would be allocated, zeroed and copied
+      // once per checkpoint.
+      DataOutputView out = new DataOutputView(2 * WRITE_CHUNK);
       out.writeInt(TIMERS_MAGIC);
       out.writeInt(TIMERS_VERSION);
       out.writeInt(count);
-      writeTimers(event.inFiringOrder(), keySerializer, namespaces, out);
-      writeTimers(processing.inFiringOrder(), keySerializer, namespaces, out);
+      writeTimers(event.inFiringOrder(), keySerializer, namespaces, out, stream);
+      writeTimers(processing.inFiringOrder(), keySerializer, namespaces, out, stream);
       stream.write(out.array(), 0, out.length());
     };
   }
@@ -310,11 +313,15 @@ public final class KeyedTimerService implements TimerService {
   /** Timers per batch when writing a snapshot: their keys are loaded together (see Prefetch). */
   private static final int WRITE_BATCH = 64;
 
+  /** Bytes of timers collected before they go to the snapshot's stream. */
+  private static final int WRITE_CHUNK = 32 * 1024;
+
   private static void writeTimers(
       Timer[] timers,
       TypeSerializer<Object> keySerializer,
       TypeSerializer<Object> namespaces,
-      DataOutputView out)
+      DataOutputView out,
+      OutputStream stream)
       throws IOException {
     Object[] keys = new Object[WRITE_BATCH];
     TimedNamespaceSerializer timed = namespaces instanceof TimedNamespaceSerializer t ? t : null;
@@ -335,6 +342,10 @@ public final class KeyedTimerService implements TimerService {
         } else {
           namespaces.serialize(t.namespace(), out);
         }
+      }
+      if (out.length() >= WRITE_CHUNK) {
+        stream.write(out.array(), 0, out.length());
+        out.clear();
       }
     }
   }

@@ -40,6 +40,25 @@ class KryoSerializerTest {
     assertThat(read(keys, write(keys, null))).isNull();
   }
 
+  /** Null is written without a Kryo instance: the bytes must be Kryo's own, both ways. */
+  @Test
+  void nullIsWrittenAndReadAsKryoDoes() {
+    com.esotericsoftware.kryo.Kryo kryo = new com.esotericsoftware.kryo.Kryo();
+    com.esotericsoftware.kryo.io.Output output = new com.esotericsoftware.kryo.io.Output(16);
+    kryo.writeClassAndObject(output, null);
+    byte[] kryosNull = output.toBytes();
+    KryoSerializer<Object> namespaces = KryoSerializer.registeredOnly(Object.class);
+    assertThat(write(namespaces, null)).isEqualTo(kryosNull);
+    // Read back in a stream of values: null, then a value after it.
+    DataOutputView out = new DataOutputView(64);
+    namespaces.serialize(null, out);
+    namespaces.serialize("after", out);
+    DataInputView in = new DataInputView(Arrays.copyOf(out.array(), out.length()));
+    assertThat(namespaces.deserialize(in)).isNull();
+    assertThat(namespaces.deserialize(in)).isEqualTo("after");
+    assertThat(in.remaining()).isZero();
+  }
+
   @Test
   void bytesNamingAnyOtherClassAreRefused() {
     byte[] forged = write(new KryoSerializer<>(Object.class), new Gadget());
