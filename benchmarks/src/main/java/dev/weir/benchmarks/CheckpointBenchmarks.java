@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -105,7 +106,13 @@ public final class CheckpointBenchmarks implements Callable<Integer> {
     Map<String, List<Double>> rates = new ConcurrentHashMap<>();
     Map<String, CheckpointStats> lastStats = new ConcurrentHashMap<>();
     for (int round = -1; round < rounds; round++) {
-      for (Setup s : setups) {
+      // Every other round runs the setups in reverse order, so a drift of the machine within a
+      // round does not always favour the same side of a pair.
+      List<Setup> order = new ArrayList<>(setups);
+      if (round % 2 == 0) {
+        Collections.reverse(order);
+      }
+      for (Setup s : order) {
         long n = s.backend() == rocks ? rocksRecords : records;
         EngineConfig config = EngineConfig.DEFAULT.withStateBackend(s.backend());
         if (s.checkpoints()) {
