@@ -25,6 +25,14 @@ public interface KeyedStateBackend<K> extends AutoCloseable {
   /** Sets the key that state accesses are scoped to. */
   void setCurrentKey(K key);
 
+  /**
+   * A hint that the state of {@code keys[0 .. count)} is about to be used, one key after another: a
+   * backend may load what they will touch now, all at once, so the waits for memory overlap instead
+   * of coming one per record. Changes nothing that can be observed; the default does nothing. Task
+   * thread.
+   */
+  default void prefetch(Object[] keys, int count) {}
+
   K currentKey();
 
   int currentKeyGroup();

@@ -113,6 +113,11 @@ public final class OperatorHost implements OperatorContext<Object> {
     operator.processElement(input, record);
   }
 
+  /** Hints that records of {@code keys[0 .. count)} come next (see KeyedStateBackend#prefetch). */
+  public void prefetchState(Object[] keys, int count) {
+    keyedState.prefetch(keys, count);
+  }
+
   /** Makes {@code key} current for the next record; only for keyed operators. */
   public void setCurrentKey(Object key) {
     keyedState.setCurrentKey(key);

@@ -95,6 +95,60 @@ class TimeAndStateTest {
     assertThat(log.stream().filter(e -> e.startsWith("r"))).hasSize(6);
   }
 
+  /** Logs each record with the key current while it is processed, and each watermark. */
+  static final class KeyedRecorder extends AbstractOperator<Long, Void> {
+    private final List<String> log;
+
+    KeyedRecorder(List<String> log) {
+      this.log = log;
+    }
+
+    @Override
+    public void processElement(Long record) {
+      log.add("r" + record + "@" + context.currentKey());
+    }
+
+    @Override
+    public void processWatermark(long watermark) throws Exception {
+      log.add(watermark == Watermarks.MAX ? "wMAX" : "w" + watermark);
+      super.processWatermark(watermark);
+    }
+  }
+
+  /**
+   * A keyed input is read in batches (their keys hinted to the state backend first), cut at
+   * watermarks and every 32 records: runs of records of every length around a batch's size between
+   * watermarks must still arrive in order, each with its own key current.
+   */
+  @Test
+  void recordsOfAKeyedInputKeepTheirKeysAndTheirPlaceAmongWatermarks() throws Exception {
+    int[] runs = {1, 2, 31, 32, 33, 64, 100, 5};
+    List<Long> script = new ArrayList<>();
+    List<String> expected = new ArrayList<>();
+    long next = 0;
+    for (int r = 0; r < runs.length; r++) {
+      for (int i = 0; i < runs[r]; i++) {
+        script.add(next);
+        expected.add("r" + next + "@" + (next % 7));
+        next++;
+      }
+      script.add(Scripted.watermark(10L * (r + 1)));
+      expected.add("w" + 10L * (r + 1));
+    }
+    expected.add("wMAX");
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    JobGraph g = new JobGraph("keyed-batches");
+    JobVertex src =
+        g.addSource(
+            "src", new Scripted(new long[][] {script.stream().mapToLong(v -> v).toArray()}), 1);
+    JobVertex rec = g.addOperator("rec", () -> new KeyedRecorder(log), 1);
+    g.connect(src, rec).hash((Long v) -> v % 7).kryo(Long.class);
+
+    TestSupport.run(CLUSTER, g);
+
+    assertThat(log).containsExactlyElementsOf(expected);
+  }
+
   @Test
   void anIdleSourceSubtaskDoesNotHoldTheWatermarkBack() throws Exception {
     ConcurrentLinkedQueue<Long> watermarks = new ConcurrentLinkedQueue<>();

@@ -3,6 +3,7 @@ package dev.weir.state.heap;
 import dev.weir.state.Prefetch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -168,6 +169,30 @@ final class CopyOnWriteStateMap<K, N, S> {
   S peek(K key, N namespace) {
     Entry<K, N, S> e = find(key, namespace);
     return e == null ? null : e.state;
+  }
+
+  /**
+   * The first entry of the chain (key, namespace) hashes to, or {@code null}: loading it is the
+   * first of a lookup's cache misses (see {@link StateTable#prefetch}).
+   */
+  Entry<K, N, S> bucketHead(K key, N namespace) {
+    Entry<K, N, S>[] tab = buckets;
+    return tab[hash(key, namespace) & (tab.length - 1)];
+  }
+
+  /**
+   * Loads {@code entries[0 .. count)} (nulls skipped) and the headers of their keys and states,
+   * each stage across all entries before the next; clears both arrays.
+   */
+  static void prefetchEntries(Object[] entries, int count, Object[] refs) {
+    for (int i = 0; i < count; i++) {
+      Entry<?, ?, ?> e = (Entry<?, ?, ?>) entries[i];
+      entries[i] = null;
+      refs[2 * i] = e == null ? null : e.key;
+      refs[2 * i + 1] = e == null ? null : e.state;
+    }
+    Prefetch.headers(refs, 2 * count);
+    Arrays.fill(refs, 0, 2 * count, null);
   }
 
   private Entry<K, N, S> find(K key, N namespace) {

@@ -43,6 +43,16 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   private K currentKey;
   private int currentKeyGroup;
 
+  /** The tables in an array, for {@link #prefetch} (no iterator per batch). */
+  @SuppressWarnings("unchecked")
+  private StateTable<K, ?, ?>[] tableArray = new StateTable[0];
+
+  /** Scratch of {@link #prefetch}. */
+  private int[] prefetchGroups = new int[0];
+
+  private Object[] prefetchEntries = new Object[0];
+  private Object[] prefetchRefs = new Object[0];
+
   public HeapKeyedStateBackend(
       TypeSerializer<K> keySerializer, KeyGroupRange range, int maxParallelism) {
     if (range.end() >= maxParallelism) {
@@ -73,6 +83,28 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
     int keyGroup = KeyGroups.ownKeyGroup(key, maxParallelism, range);
     this.currentKey = key;
     this.currentKeyGroup = keyGroup;
+  }
+
+  /** Loads the entries of the keys in every state, under each state's latest namespace. */
+  @Override
+  public void prefetch(Object[] keys, int count) {
+    StateTable<K, ?, ?>[] all = tableArray;
+    if (all.length == 0 || count < 2) {
+      return;
+    }
+    if (prefetchGroups.length < count) {
+      prefetchGroups = new int[count];
+      prefetchEntries = new Object[count];
+      prefetchRefs = new Object[2 * count];
+    }
+    int[] groups = prefetchGroups;
+    for (int i = 0; i < count; i++) {
+      int keyGroup = KeyGroups.keyGroupFor(keys[i], maxParallelism);
+      groups[i] = range.contains(keyGroup) ? keyGroup : -1;
+    }
+    for (StateTable<K, ?, ?> table : all) {
+      table.prefetch(keys, groups, count, prefetchEntries, prefetchRefs);
+    }
   }
 
   @Override
@@ -114,6 +146,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
           case MAP -> new HeapMapState<>(this, table);
         };
     tables.put(spec.name(), table);
+    tableArray = tables.values().toArray(new StateTable[0]);
     states.put(spec.name(), state);
     return (S) state;
   }
@@ -285,6 +318,7 @@ public final class HeapKeyedStateBackend<K> implements KeyedStateBackend<K> {
   @Override
   public void close() {
     tables.clear();
+    tableArray = new StateTable[0];
     states.clear();
     restored.clear();
   }

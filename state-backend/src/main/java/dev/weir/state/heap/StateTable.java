@@ -18,6 +18,15 @@ final class StateTable<K, N, S> {
   private final CopyOnWriteStateMap.StateCopier<S> copier;
   private final CopyOnWriteStateMap<K, N, S>[] maps;
 
+  /** Stands for "no namespace used yet" in {@link #lastNamespace} (null is a namespace). */
+  private static final Object UNUSED = new Object();
+
+  /**
+   * The namespace of the latest access: where {@link #prefetch} looks, since records of one key in
+   * a row mostly use the same one (the global window, the current fixed window).
+   */
+  private Object lastNamespace = UNUSED;
+
   @SuppressWarnings("unchecked")
   StateTable(StateSpec<N, ?> spec, KeyGroupRange range, SnapshotVersions versions) {
     this.spec = spec;
@@ -36,6 +45,7 @@ final class StateTable<K, N, S> {
    * null}.
    */
   S get(int keyGroup, K key, N namespace) {
+    lastNamespace = namespace;
     CopyOnWriteStateMap<K, N, S> map = map(keyGroup);
     return map == null ? null : map.get(key, namespace);
   }
@@ -47,6 +57,7 @@ final class StateTable<K, N, S> {
   }
 
   void put(int keyGroup, K key, N namespace, S state) {
+    lastNamespace = namespace;
     int index = keyGroup - range.start();
     CopyOnWriteStateMap<K, N, S> map = maps[index];
     if (map == null) {
@@ -61,6 +72,27 @@ final class StateTable<K, N, S> {
     if (map != null) {
       map.remove(key, namespace);
     }
+  }
+
+  /**
+   * Loads the entries of {@code keys[0 .. count)} (in {@code keyGroups}, -1 for none) under the
+   * latest namespace, with their keys and states, in stages across all keys so the cache misses of
+   * different keys overlap. {@code entries} and {@code refs} are scratch of at least {@code count}
+   * and {@code 2 * count} slots, left empty.
+   */
+  @SuppressWarnings("unchecked")
+  void prefetch(Object[] keys, int[] keyGroups, int count, Object[] entries, Object[] refs) {
+    Object namespace = lastNamespace;
+    if (namespace == UNUSED) {
+      return;
+    }
+    int start = range.start();
+    for (int i = 0; i < count; i++) {
+      int keyGroup = keyGroups[i];
+      CopyOnWriteStateMap<K, N, S> map = keyGroup < 0 ? null : maps[keyGroup - start];
+      entries[i] = map == null ? null : map.bucketHead((K) keys[i], (N) namespace);
+    }
+    CopyOnWriteStateMap.prefetchEntries(entries, count, refs);
   }
 
   /** The entries of a key group now, for a snapshot just started; {@code null} when it has none. */
