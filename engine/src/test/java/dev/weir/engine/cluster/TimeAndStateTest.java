@@ -40,17 +40,26 @@ class TimeAndStateTest {
     CLUSTER.close();
   }
 
-  /** Records the watermarks and the events (records "r", finish "f") it sees, in order. */
+  /**
+   * Records the watermarks and the events (records "r", finish "f") it sees, in order; keyed, each
+   * record with the key current while it is processed ("r5@5").
+   */
   static final class WatermarkRecorder extends AbstractOperator<Long, Void> {
     private final List<String> log;
+    private final boolean keyed;
 
     WatermarkRecorder(List<String> log) {
+      this(log, false);
+    }
+
+    WatermarkRecorder(List<String> log, boolean keyed) {
       this.log = log;
+      this.keyed = keyed;
     }
 
     @Override
     public void processElement(Long record) {
-      log.add("r" + record);
+      log.add(keyed ? "r" + record + "@" + context.currentKey() : "r" + record);
     }
 
     @Override
@@ -95,26 +104,6 @@ class TimeAndStateTest {
     assertThat(log.stream().filter(e -> e.startsWith("r"))).hasSize(6);
   }
 
-  /** Logs each record with the key current while it is processed, and each watermark. */
-  static final class KeyedRecorder extends AbstractOperator<Long, Void> {
-    private final List<String> log;
-
-    KeyedRecorder(List<String> log) {
-      this.log = log;
-    }
-
-    @Override
-    public void processElement(Long record) {
-      log.add("r" + record + "@" + context.currentKey());
-    }
-
-    @Override
-    public void processWatermark(long watermark) throws Exception {
-      log.add(watermark == Watermarks.MAX ? "wMAX" : "w" + watermark);
-      super.processWatermark(watermark);
-    }
-  }
-
   /**
    * A keyed input is read in batches (their keys hinted to the state backend first), cut at
    * watermarks and every 32 records: runs of records of every length around a batch's size between
@@ -136,12 +125,13 @@ class TimeAndStateTest {
       expected.add("w" + 10L * (r + 1));
     }
     expected.add("wMAX");
+    expected.add("f");
     List<String> log = Collections.synchronizedList(new ArrayList<>());
     JobGraph g = new JobGraph("keyed-batches");
     JobVertex src =
         g.addSource(
             "src", new Scripted(new long[][] {script.stream().mapToLong(v -> v).toArray()}), 1);
-    JobVertex rec = g.addOperator("rec", () -> new KeyedRecorder(log), 1);
+    JobVertex rec = g.addOperator("rec", () -> new WatermarkRecorder(log, true), 1);
     g.connect(src, rec).hash((Long v) -> v % 7).kryo(Long.class);
 
     TestSupport.run(CLUSTER, g);
